@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { ConfigSchema, type Config } from './schema';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Scalar settings that come from one environment variable each: [env name, path in Config]. */
+const ENV_SETTINGS: Array<[string, string[]]> = [
+  ['PORT', ['port']],
+  ['REALTIME_PORT', ['realtimePort']],
+  ['PUBLIC_URL', ['publicUrl']],
+  ['LOG_LEVEL', ['logLevel']],
+  ['OPERATOR_API_KEY', ['operatorApiKey']],
+  ['TEMPORAL_ADDRESS', ['temporal', 'address']],
+  ['TEMPORAL_NAMESPACE', ['temporal', 'namespace']],
+  ['TEMPORAL_TASK_QUEUE', ['temporal', 'taskQueue']],
+  ['MONGODB_URI', ['mongodb', 'uri']],
+  ['MONGODB_DATABASE', ['mongodb', 'database']],
+  ['ANTHROPIC_API_KEY', ['anthropic', 'apiKey']],
+  ['ANTHROPIC_BASE_URL', ['anthropic', 'baseUrl']],
+  ['ANTHROPIC_MODEL', ['anthropic', 'model']],
+  ['ANTHROPIC_MAX_TOKENS', ['anthropic', 'maxTokens']],
+  ['ASSEMBLYAI_API_KEY', ['assemblyai', 'apiKey']],
+  ['ASSEMBLYAI_STREAMING_URL', ['assemblyai', 'streamingUrl']],
+  ['ASSEMBLYAI_BASE_URL', ['assemblyai', 'baseUrl']],
+];
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Json;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function readFile(file: string): Json {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`BELUGA_CONFIG_FILE: cannot read ${file}: ${(error as Error).message}`]);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('top level must be a JSON object');
+    return parsed as Json;
+  } catch (error) {
+    throw new ConfigError([`BELUGA_CONFIG_FILE: ${file} is not valid JSON: ${(error as Error).message}`]);
+  }
+}
+
+/** The env account (TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN) joins or overrides the file's accounts. */
+function mergeEnvAccount(raw: Json, env: Env, problems: string[]): void {
+  const twilio = (raw.twilio ??= {}) as Json;
+  const accounts = Array.isArray(twilio.accounts) ? (twilio.accounts as Json[]) : [];
+  twilio.accounts = accounts;
+  const sid = env.TWILIO_ACCOUNT_SID;
+  const token = env.TWILIO_AUTH_TOKEN;
+  if (sid || token) {
+    if (!sid) problems.push('TWILIO_ACCOUNT_SID: required when TWILIO_AUTH_TOKEN is set');
+    else if (!token) problems.push('TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set');
+    else {
+      const existing = accounts.find((a) => a.accountSid === sid);
+      const numbers = env.TWILIO_PHONE_NUMBERS?.split(',').map((n) => n.trim()).filter(Boolean);
+      if (existing) {
+        existing.authToken = token;
+        if (numbers) existing.phoneNumbers = numbers;
+      } else accounts.unshift({ name: 'default', accountSid: sid, authToken: token, ...(numbers ? { phoneNumbers: numbers } : {}) });
+    }
+  }
+  if (env.TWILIO_API_BASE_URL) for (const account of accounts) account.apiBaseUrl ??= env.TWILIO_API_BASE_URL;
+}
+
+/** Names a failing setting the way the user wrote it: the env variable if it came from one. */
+function describeIssue(issue: z.core.$ZodIssue, fromEnv: Map<string, string>): string {
+  const dotted = issue.path.join('.');
+  const envName = fromEnv.get(dotted);
+  if (envName) return `${envName}: ${issue.message}`;
+  const accountField = /^twilio\.accounts\.(\d+)\.(\w+)$/.exec(dotted);
+  if (accountField) return `twilio.accounts[${accountField[1]}].${accountField[2]} (or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN): ${issue.message}`;
+  return `${dotted || '(top level)'}: ${issue.message}`;
+}
+
+/** Builds the validated configuration from the environment and the optional JSON config file. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const raw: Json = env.BELUGA_CONFIG_FILE ? readFile(env.BELUGA_CONFIG_FILE) : {};
+  const fromEnv = new Map<string, string>();
+  for (const [name, keys] of ENV_SETTINGS) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, keys, value);
+    fromEnv.set(keys.join('.'), name);
+  }
+  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'agent']) raw[section] ??= {};
+  mergeEnvAccount(raw, env, problems);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, fromEnv)));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const sids = parsed.data.twilio.accounts.map((a) => a.accountSid);
+  const duplicate = sids.find((sid, i) => sids.indexOf(sid) !== i);
+  if (duplicate) throw new ConfigError([`twilio.accounts: account ${duplicate} is listed twice`]);
+  return parsed.data;
+}
+
+/** What is not configured, for /health and startup logs (names only, never values). */
+export function missingCredentials(config: Config): string[] {
+  const missing: string[] = [];
+  if (config.twilio.accounts.length === 0) missing.push('TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (no Twilio account configured)');
+  if (!config.anthropic.apiKey) missing.push('ANTHROPIC_API_KEY');
+  if (!config.assemblyai.apiKey) missing.push('ASSEMBLYAI_API_KEY');
+  return missing;
+}

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters');
+const url = z.url({ protocol: /^(https?|wss?)$/ });
+
+export const TwilioAccountSchema = z.object({
+  /** Short name used in logs and the operator API. */
+  name: z.string().min(1).default('default'),
+  accountSid,
+  authToken: z.string().min(1),
+  /** Redirects REST calls (api/conversations/... hosts) to an emulator or proxy. */
+  apiBaseUrl: url.optional(),
+  /** Numbers / WhatsApp senders owned by this account ("+E164" or "whatsapp:+E164"). */
+  phoneNumbers: z.array(z.string()).default([]),
+  messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+});
+
+export const ConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(3000),
+  realtimePort: z.coerce.number().int().min(0).max(65535).default(3001),
+  /** Public base URL Twilio calls (signatures are computed over it). */
+  publicUrl: url.default('http://localhost:3000'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  operatorApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  temporal: z.object({
+    address: z.string().min(1).default('127.0.0.1:7233'),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default('beluga-orchestrator'),
+  }),
+  mongodb: z.object({
+    uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/'),
+    database: z.string().min(1).default('beluga'),
+  }),
+  twilio: z.object({
+    accounts: z.array(TwilioAccountSchema).default([]),
+  }),
+  anthropic: z.object({
+    apiKey: z.string().min(1).optional(),
+    baseUrl: url.optional(),
+    model: z.string().min(1).default('claude-sonnet-4-5'),
+    maxTokens: z.coerce.number().int().positive().default(1024),
+  }),
+  assemblyai: z.object({
+    apiKey: z.string().min(1).optional(),
+    streamingUrl: url.optional(),
+    baseUrl: url.optional(),
+  }),
+  agent: z.object({
+    systemPrompt: z.string().min(1).default('You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.'),
+    /** Reply sent when the model cannot answer after its retries. */
+    fallbackReply: z.string().min(1).default("Sorry, I'm having trouble answering right now. A member of our team will get back to you shortly."),
+  }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type TwilioAccount = z.infer<typeof TwilioAccountSchema>;
