@@ -104,6 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'agent']) raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
+  if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, fromEnv)));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -116,8 +117,9 @@ export function loadConfig(env: Env = process.env): Config {
 /** What is not configured, for /health and startup logs (names only, never values). */
 export function missingCredentials(config: Config): string[] {
   const missing: string[] = [];
-  if (config.twilio.accounts.length === 0) missing.push('TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (no Twilio account configured)');
-  if (!config.anthropic.apiKey) missing.push('ANTHROPIC_API_KEY');
+  const sandbox = new Set(config.sandbox);
+  if (config.twilio.accounts.length === 0 || sandbox.has('twilio')) missing.push(`TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (${sandbox.has('twilio') ? 'emulated locally by the dev stack' : 'no Twilio account configured'})`);
+  if (!config.anthropic.apiKey || sandbox.has('anthropic')) missing.push(`ANTHROPIC_API_KEY${sandbox.has('anthropic') ? ' (emulated locally by the dev stack: replies are echoes)' : ''}`);
   if (!config.assemblyai.apiKey) missing.push('ASSEMBLYAI_API_KEY');
   return missing;
 }

@@ -22,6 +22,8 @@ export const ConfigSchema = z.object({
   publicUrl: url.default('http://localhost:3000'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   operatorApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Providers the dev stack emulates locally because no credentials were given (BELUGA_SANDBOX). */
+  sandbox: z.array(z.enum(['twilio', 'anthropic'])).default([]),
   temporal: z.object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
@@ -37,7 +39,7 @@ export const ConfigSchema = z.object({
   anthropic: z.object({
     apiKey: z.string().min(1).optional(),
     baseUrl: url.optional(),
-    model: z.string().min(1).default('claude-sonnet-4-5'),
+    model: z.string().min(1).default('claude-sonnet-5-5'),
     maxTokens: z.coerce.number().int().positive().default(1024),
   }),
   assemblyai: z.object({

@@ -1,0 +1,99 @@
+// `npm run dev`: the whole system on one machine — Temporal dev server (UI on 8233), FerretDB,
+// the gateway, the orchestrator worker and the realtime worker. Without provider credentials it
+// emulates Twilio and Anthropic locally (a sandbox) so the system can be tried at once.
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../src/config/load';
+import { startProcess, type ManagedProcess } from '../src/devstack/child';
+import { startFerretDb } from '../src/devstack/ferretdb';
+import { isPortOpen } from '../src/devstack/free-port';
+import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../src/devstack/go-tools';
+import { devDataDir, projectRoot } from '../src/devstack/paths';
+import { startTemporalDevServer } from '../src/devstack/temporal-dev-server';
+import { startSandbox, type Sandbox } from '../src/devstack/sandbox';
+
+const say = (line: string) => process.stdout.write(`[dev] ${line}\n`);
+const prefixed = (name: string, line: string) => process.stdout.write(`[${name}] ${line}\n`);
+
+const processes: ManagedProcess[] = [];
+let sandbox: Sandbox | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping...');
+    // Project processes first (they drain work), then the servers they talk to.
+    for (const proc of [...processes].reverse()) await proc.stop(15_000);
+    await sandbox?.stop();
+    say('stopped; no process left behind');
+  }
+  process.exit(code);
+}
+
+async function needFreePort(port: number, what: string, envHint: string): Promise<void> {
+  if (await isPortOpen(port)) throw new Error(`port ${port} (${what}) is already in use; stop what uses it, or set ${envHint} to use a server you already run`);
+}
+
+async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  loadConfig(env); // fail fast, naming the bad setting, before starting anything
+  const dataDir = devDataDir();
+  const log = (line: string) => say(line);
+
+  if (!env.TEMPORAL_ADDRESS) {
+    await needFreePort(7233, 'Temporal', 'TEMPORAL_ADDRESS');
+    await needFreePort(8233, 'Temporal UI', 'TEMPORAL_ADDRESS');
+  }
+  if (!env.MONGODB_URI) await needFreePort(27017, 'FerretDB', 'MONGODB_URI');
+
+  const [temporalAddress, mongoUri] = await Promise.all([
+    (async () => {
+      if (env.TEMPORAL_ADDRESS) return env.TEMPORAL_ADDRESS;
+      const binary = await ensureGoTool(TEMPORAL_CLI, log);
+      const server = await startTemporalDevServer({ binary, port: 7233, uiPort: 8233, dbFile: path.join(dataDir, 'temporal', 'temporal.db'), sink: prefixed });
+      processes.push(server.process);
+      return server.address;
+    })(),
+    (async () => {
+      if (env.MONGODB_URI) return env.MONGODB_URI;
+      const binary = await ensureGoTool(FERRETDB, log);
+      const db = await startFerretDb({ binary, port: 27017, dataDir: path.join(dataDir, 'ferretdb'), sink: prefixed });
+      processes.push(db.process);
+      return db.uri;
+    })(),
+  ]);
+  env.TEMPORAL_ADDRESS = temporalAddress;
+  env.MONGODB_URI = mongoUri;
+
+  sandbox = await startSandbox(env, dataDir);
+  Object.assign(env, sandbox.env);
+  const config = loadConfig(env);
+
+  const tsxCli = require.resolve('tsx/cli');
+  for (const name of ['orchestrator', 'gateway', 'realtime']) {
+    const proc = startProcess(name, process.execPath, [tsxCli, path.join(projectRoot, 'workers', `${name}.ts`)], { env, cwd: projectRoot }, prefixed);
+    processes.push(proc);
+    void proc.exited.then((code) => {
+      if (!stopping) {
+        say(`${name} exited unexpectedly (code ${code}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+  }
+
+  const gatewayUrl = `http://localhost:${config.port}`;
+  say('');
+  say(`gateway      ${gatewayUrl}   (health: ${gatewayUrl}/health)`);
+  say(`public URL   ${config.publicUrl}   (Twilio signs webhooks against this; set PUBLIC_URL to your tunnel)`);
+  say(`realtime     ws://localhost:${config.realtimePort}/twilio/media-stream`);
+  say(`temporal     ${temporalAddress}${env.TEMPORAL_ADDRESS === process.env.TEMPORAL_ADDRESS ? '' : '   UI: http://localhost:8233'}`);
+  say(`mongodb      ${mongoUri}`);
+  for (const line of sandbox.describe()) say(line);
+  say('Ctrl-C stops everything.');
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`[dev] ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+  await shutdown(1);
+});

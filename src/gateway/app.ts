@@ -1,0 +1,42 @@
+import express, { type Express } from 'express';
+import type { Client, Connection } from '@temporalio/client';
+import type { MongoClient } from 'mongodb';
+import type { ConfigStore } from '../config/store';
+import type { IdentityStore } from '../customers/identity-store';
+import type { Logger } from '../observability/logger';
+import { checkHealth } from './health';
+import { messagingRoutes } from './messaging-routes';
+import { requireTwilioSignature } from './twilio-webhook';
+
+export interface GatewayDeps {
+  config: ConfigStore;
+  temporal: Client;
+  temporalConnection: Connection;
+  mongo: MongoClient;
+  identities: IdentityStore;
+  log: Logger;
+}
+
+/** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
+export function createGatewayApp(deps: GatewayDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Twilio's trusted proxies/tunnels terminate TLS in front of us; signatures use PUBLIC_URL anyway.
+  app.set('trust proxy', true);
+
+  const twilioRoutes = express.Router();
+  twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
+  twilioRoutes.use('/messaging', messagingRoutes(deps));
+  app.use('/twilio', twilioRoutes);
+
+  app.get('/health', async (_req, res) => {
+    const report = await checkHealth({ config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo });
+    res.status(report.status === 'unhealthy' ? 503 : 200).json(report);
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  return app;
+}

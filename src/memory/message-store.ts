@@ -1,0 +1,122 @@
+import type { Collection, Db } from 'mongodb';
+import type { Channel } from '../messaging/addresses';
+import type { MediaRef } from '../messaging/inbound';
+import { packText, unpackText, type StoredText } from './compression';
+
+export type Direction = 'inbound' | 'outbound';
+
+/** One message in a customer's history, as the agent and the operator API see it. */
+export interface HistoryMessage {
+  id: string;
+  customerId: string;
+  direction: Direction;
+  channel: Channel;
+  from: string;
+  to: string;
+  body: string;
+  media: MediaRef[];
+  /** Twilio's sid for outbound messages once sent. */
+  twilioSid?: string;
+  status: string;
+  createdAt: Date;
+}
+
+interface MessageDoc {
+  _id: string;
+  customerId: string;
+  direction: Direction;
+  channel: Channel;
+  from: string;
+  to: string;
+  body: StoredText;
+  media: MediaRef[];
+  twilioSid?: string;
+  status: string;
+  accountSid: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewMessage {
+  id: string;
+  customerId: string;
+  accountSid: string;
+  direction: Direction;
+  channel: Channel;
+  from: string;
+  to: string;
+  body: string;
+  media?: MediaRef[];
+  status: string;
+  createdAt?: Date;
+}
+
+/** Every inbound and outbound message per customer; large bodies zstd-compressed. */
+export class MessageStore {
+  private readonly messages: Collection<MessageDoc>;
+
+  constructor(db: Db) {
+    this.messages = db.collection<MessageDoc>('messages');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.messages.createIndex({ customerId: 1, createdAt: -1 });
+    await this.messages.createIndex({ twilioSid: 1 }, { sparse: true });
+  }
+
+  /** Records a message once; a second call with the same id changes nothing. Returns whether it was new. */
+  async recordOnce(message: NewMessage): Promise<boolean> {
+    const now = new Date();
+    const result = await this.messages.updateOne(
+      { _id: message.id },
+      {
+        $setOnInsert: {
+          customerId: message.customerId,
+          accountSid: message.accountSid,
+          direction: message.direction,
+          channel: message.channel,
+          from: message.from,
+          to: message.to,
+          body: await packText(message.body),
+          media: message.media ?? [],
+          status: message.status,
+          createdAt: message.createdAt ?? now,
+          updatedAt: now,
+        },
+      },
+      { upsert: true },
+    );
+    return result.upsertedCount === 1;
+  }
+
+  async get(id: string): Promise<HistoryMessage | undefined> {
+    const doc = await this.messages.findOne({ _id: id });
+    return doc ? toHistory(doc) : undefined;
+  }
+
+  async markSent(id: string, twilioSid: string, status: string): Promise<void> {
+    await this.messages.updateOne({ _id: id }, { $set: { twilioSid, status, updatedAt: new Date() } });
+  }
+
+  /** The newest `limit` messages of a customer, oldest first. */
+  async recent(customerId: string, limit: number): Promise<HistoryMessage[]> {
+    const docs = await this.messages.find({ customerId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+    return Promise.all(docs.reverse().map(toHistory));
+  }
+}
+
+async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
+  return {
+    id: doc._id,
+    customerId: doc.customerId,
+    direction: doc.direction,
+    channel: doc.channel,
+    from: doc.from,
+    to: doc.to,
+    body: await unpackText(doc.body),
+    media: doc.media,
+    ...(doc.twilioSid ? { twilioSid: doc.twilioSid } : {}),
+    status: doc.status,
+    createdAt: doc.createdAt,
+  };
+}

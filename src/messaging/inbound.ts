@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { parseTwilioAddress, type Channel } from './addresses';
+
+export interface MediaRef {
+  url: string;
+  contentType: string;
+}
+
+/** An inbound SMS/MMS/WhatsApp message as the platform sees it (the workflow signal payload). */
+export interface InboundMessage {
+  messageSid: string;
+  accountSid: string;
+  channel: Channel;
+  /** Raw Twilio addresses, channel prefix included. */
+  from: string;
+  to: string;
+  body: string;
+  media: MediaRef[];
+  profileName?: string;
+  receivedAt: string;
+}
+
+const InboundForm = z.object({
+  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message sid'),
+  AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
+  From: z.string().min(1),
+  To: z.string().min(1),
+  Body: z.string().default(''),
+  NumMedia: z.coerce.number().int().min(0).max(10).default(0),
+  ProfileName: z.string().optional(),
+});
+
+export type FormParams = Record<string, string | string[] | undefined>;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Parses Twilio's messaging webhook form; throws a ZodError naming the bad field. */
+export function parseInboundMessage(params: FormParams, now: Date = new Date()): InboundMessage {
+  const flat = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, first(v)]));
+  const form = InboundForm.parse(flat);
+  const media: MediaRef[] = [];
+  for (let i = 0; i < form.NumMedia; i++) {
+    const url = flat[`MediaUrl${i}`];
+    if (url) media.push({ url, contentType: flat[`MediaContentType${i}`] ?? 'application/octet-stream' });
+  }
+  return {
+    messageSid: form.MessageSid,
+    accountSid: form.AccountSid,
+    channel: parseTwilioAddress(form.From).channel,
+    from: form.From,
+    to: form.To,
+    body: form.Body,
+    media,
+    ...(form.ProfileName ? { profileName: form.ProfileName } : {}),
+    receivedAt: now.toISOString(),
+  };
+}

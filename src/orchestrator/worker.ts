@@ -1,0 +1,35 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Db } from 'mongodb';
+import { createActivities } from '../../activities';
+import type { ConfigStore } from '../config/store';
+import { MessageStore } from '../memory/message-store';
+import { chatModelFromConfig } from '../runtime/chat-model';
+import { TwilioAccounts } from '../telephony/twilio/accounts';
+
+export interface OrchestratorDeps {
+  config: ConfigStore;
+  connection: NativeConnection;
+  db: Db;
+  /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** The worker that runs every workflow and activity of the platform. */
+export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<Worker> {
+  const messages = new MessageStore(deps.db);
+  await messages.ensureIndexes();
+  const activities = createActivities({
+    config: () => deps.config.get(),
+    messages,
+    twilio: new TwilioAccounts(deps.config),
+    chatModel: chatModelFromConfig(deps.config),
+  });
+  const { namespace, taskQueue } = deps.config.get().temporal;
+  return Worker.create({
+    connection: deps.connection,
+    namespace,
+    taskQueue,
+    activities,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../../workflows') }),
+  });
+}

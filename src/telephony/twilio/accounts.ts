@@ -1,0 +1,31 @@
+import type twilio from 'twilio';
+import type { ConfigStore } from '../../config/store';
+import type { TwilioAccount } from '../../config/schema';
+import { createTwilioClient } from './client';
+
+/** The configured Twilio accounts and one SDK client each; follows configuration reloads. */
+export class TwilioAccounts {
+  private clients = new Map<string, { key: string; client: twilio.Twilio }>();
+
+  constructor(private readonly config: ConfigStore) {}
+
+  list(): TwilioAccount[] {
+    return this.config.get().twilio.accounts;
+  }
+
+  get(accountSid: string): TwilioAccount | undefined {
+    return this.list().find((a) => a.accountSid === accountSid);
+  }
+
+  /** The SDK client of an account; rebuilt when its token or base URL changed. */
+  client(accountSid: string): twilio.Twilio {
+    const account = this.get(accountSid);
+    if (!account) throw new Error(`Twilio account ${accountSid} is not configured`);
+    const key = `${account.authToken}\u0000${account.apiBaseUrl ?? ''}`;
+    const cached = this.clients.get(accountSid);
+    if (cached && cached.key === key) return cached.client;
+    const client = createTwilioClient({ accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 15_000 });
+    this.clients.set(accountSid, { key, client });
+    return client;
+  }
+}

@@ -1,0 +1,145 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { MongoClient, type Db } from 'mongodb';
+import { ConfigStore } from '../../src/config/store';
+import { IdentityStore } from '../../src/customers/identity-store';
+import { createGatewayApp } from '../../src/gateway/app';
+import { createLogger } from '../../src/observability/logger';
+import { createOrchestratorWorker } from '../../src/orchestrator/worker';
+import { AnthropicEmulator } from '../emulators/anthropic';
+import { TwilioEmulator, sendTwilioWebhook } from '../emulators/twilio';
+import type { WebhookParams } from '../emulators/twilio/webhook-sender';
+import { testStack, uniqueName } from './stack';
+
+export const TEST_ACCOUNT_SID = 'AC' + 'a1'.repeat(16);
+export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
+export const AGENT_NUMBER = '+15005550006';
+/** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
+export const PUBLIC_URL = 'https://beluga-test.example.com';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Workflow code is bundled once per test file (bundling takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
+  return bundle;
+}
+
+/** The running system under test: gateway, orchestrator worker, emulators, on the shared stack. */
+export interface TestSystem {
+  gatewayUrl: string;
+  twilio: TwilioEmulator;
+  anthropic: AnthropicEmulator;
+  config: ConfigStore;
+  db: Db;
+  temporal: Client;
+  /** Posts a signed Twilio webhook to the gateway, signed over the public URL. */
+  webhook(path: string, params: WebhookParams, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  stopGateway(): Promise<void>;
+  startGateway(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+  const stack = testStack();
+  const twilio = new TwilioEmulator({ accounts: { [TEST_ACCOUNT_SID]: TEST_AUTH_TOKEN } });
+  const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
+  const [twilioUrl, anthropicUrl] = await Promise.all([twilio.start(), anthropic.start()]);
+  const config = ConfigStore.load({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: uniqueName('tq'),
+    MONGODB_URI: stack.mongoUri,
+    MONGODB_DATABASE: uniqueName('db').replace(/-/g, '_'),
+    PUBLIC_URL,
+    TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN,
+    TWILIO_API_BASE_URL: twilioUrl,
+    TWILIO_PHONE_NUMBERS: AGENT_NUMBER,
+    ANTHROPIC_API_KEY: 'test-anthropic-key',
+    ANTHROPIC_BASE_URL: anthropicUrl,
+    ...env,
+  });
+  const mongo = await MongoClient.connect(stack.mongoUri);
+  const db = mongo.db(config.get().mongodb.database);
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.get().temporal.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
+  const log = createLogger('test', 'silent');
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let server: http.Server | undefined;
+  let gatewayUrl = '';
+
+  const system: TestSystem = {
+    get gatewayUrl() {
+      return gatewayUrl;
+    },
+    twilio,
+    anthropic,
+    config,
+    db,
+    temporal,
+    async webhook(path, params, headers) {
+      const response = await sendTwilioWebhook({ url: `${gatewayUrl}${path}`, publicUrl: `${PUBLIC_URL}${path}`, authToken: TEST_AUTH_TOKEN, params, headers });
+      return { status: response.status, body: response.body };
+    },
+    async startWorker() {
+      worker = await createOrchestratorWorker({ config, connection: nativeConnection, db, workflowBundle: await workflowBundle() });
+      running = worker.run();
+    },
+    async stopWorker() {
+      worker?.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async startGateway() {
+      const app = createGatewayApp({ config, temporal, temporalConnection: connection, mongo, identities: new IdentityStore(db), log });
+      server = http.createServer(app);
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    async stopGateway() {
+      server?.closeAllConnections();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server = undefined;
+    },
+    async stop() {
+      await system.stopGateway();
+      await system.stopWorker();
+      await Promise.all([twilio.stop(), anthropic.stop()]);
+      await db.dropDatabase().catch(() => undefined);
+      await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
+      config.close();
+    },
+  };
+  await system.startGateway();
+  await system.startWorker();
+  return system;
+}
+
+/** Polls until `probe` returns a value (not undefined/false), or fails with `what` after the timeout. */
+export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let sidCounter = 0;
+/** A realistic, unique message sid. */
+export function messageSid(prefix: 'SM' | 'MM' = 'SM'): string {
+  sidCounter++;
+  return prefix + (Date.now().toString(16) + sidCounter.toString(16).padStart(6, '0') + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32);
+}
+
+export function inboundSms(from: string, body: string, extra: WebhookParams = {}): WebhookParams {
+  const sid = messageSid();
+  return { MessageSid: sid, SmsMessageSid: sid, SmsSid: sid, AccountSid: TEST_ACCOUNT_SID, From: from, To: AGENT_NUMBER, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01', ...extra };
+}

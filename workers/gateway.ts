@@ -1,0 +1,34 @@
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { IdentityStore } from '../src/customers/identity-store';
+import { createGatewayApp } from '../src/gateway/app';
+import { missingCredentials } from '../src/config/load';
+import { loadConfigOrExit } from '../src/runtime/startup';
+
+async function main(): Promise<void> {
+  const { config, log } = loadConfigOrExit('gateway');
+  const { temporal, mongodb, port } = config.get();
+  // Lazy: the gateway serves /health (reporting what is down) even before Temporal is reachable.
+  const connection = Connection.lazy({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
+  const app = createGatewayApp({ config, temporal: client, temporalConnection: connection, mongo, identities: new IdentityStore(mongo.db(mongodb.database)), log });
+  const server = app.listen(port, () => {
+    log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
+    const missing = missingCredentials(config.get());
+    if (missing.length) log.warn({ missing }, 'running without some provider credentials; /health reports degraded');
+  });
+  const stop = () => {
+    server.close(() => {
+      void Promise.allSettled([connection.close(), mongo.close()]).then(() => process.exit(0));
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

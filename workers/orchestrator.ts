@@ -1,0 +1,24 @@
+import { NativeConnection } from '@temporalio/worker';
+import { MongoClient } from 'mongodb';
+import { createOrchestratorWorker } from '../src/orchestrator/worker';
+import { loadConfigOrExit } from '../src/runtime/startup';
+import { retryUntilConnected } from '../src/runtime/retry';
+
+async function main(): Promise<void> {
+  const { config, log } = loadConfigOrExit('orchestrator');
+  const { temporal, mongodb } = config.get();
+  const connection = await retryUntilConnected('Temporal', log, () => NativeConnection.connect({ address: temporal.address }));
+  const mongo = new MongoClient(mongodb.uri);
+  const worker = await createOrchestratorWorker({ config, connection, db: mongo.db(mongodb.database) });
+  log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
+  // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
+  await worker.run();
+  await connection.close();
+  await mongo.close();
+  config.close();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`orchestrator: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { InboundMessage } from '../src/messaging/inbound';
+import { ChannelKey, CustomerIdKey } from '../src/temporal/search-attributes';
+
+/** Signals, queries and the input live beside the workflow (Temporal samples' convention). */
+export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
+export const pendingQuery = defineQuery<{ queued: number; processed: number }>('pending');
+
+export interface CustomerWorkflowInput {
+  customerId: string;
+  /** Carried across continue-as-new: messages not yet answered, and recently seen sids. */
+  queue?: InboundMessage[];
+  recentSids?: string[];
+  processed?: number;
+}
+
+/** Twilio retries a webhook within minutes; remembering this many sids covers that window. */
+const RECENT_SIDS = 500;
+/** An idle customer workflow completes; the next message starts a new one (memory is in MongoDB). */
+const IDLE_TIMEOUT = '7 days';
+
+const { recordInbound, sendMessage } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+const { generateReply } = proxyActivities<Activities>({
+  startToCloseTimeout: '90 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * The long-lived conversation entity of one person (`customer-<id>`): inbound messages are queued
+ * by signal and answered strictly in arrival order, one at a time; a redelivered MessageSid is
+ * dropped at the door.
+ */
+export async function customerWorkflow(input: CustomerWorkflowInput): Promise<void> {
+  const { customerId } = input;
+  const queue: InboundMessage[] = [...(input.queue ?? [])];
+  const recentSids: string[] = [...(input.recentSids ?? [])];
+  const seen = new Set(recentSids);
+  let processed = input.processed ?? 0;
+
+  setHandler(inboundMessageSignal, (message) => {
+    if (seen.has(message.messageSid)) {
+      log.info('duplicate message ignored', { messageSid: message.messageSid });
+      return;
+    }
+    seen.add(message.messageSid);
+    recentSids.push(message.messageSid);
+    if (recentSids.length > RECENT_SIDS) seen.delete(recentSids.shift()!);
+    queue.push(message);
+  });
+  setHandler(pendingQuery, () => ({ queued: queue.length, processed }));
+  upsertSearchAttributes([{ key: CustomerIdKey, value: customerId }]);
+
+  for (;;) {
+    const gotWork = await condition(() => queue.length > 0, IDLE_TIMEOUT);
+    if (!gotWork && queue.length === 0) return;
+    const message = queue.shift()!;
+    upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
+    await answer(customerId, message);
+    processed++;
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof customerWorkflow>({ customerId, queue, recentSids, processed });
+    }
+  }
+}
+
+async function answer(customerId: string, message: InboundMessage): Promise<void> {
+  await recordInbound({ customerId, message });
+  let text: string | undefined;
+  try {
+    text = (await generateReply({ customerId })).text;
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // The model failed past its retry budget: the customer still gets an answer, never silence.
+    log.warn('agent failed; sending fallback reply', { messageSid: message.messageSid, error: error.cause?.message });
+  }
+  const reply = { customerId, accountSid: message.accountSid, from: message.to, to: message.from, idempotencyKey: `reply:${message.messageSid}` };
+  try {
+    await sendMessage(text ? { ...reply, body: text } : { ...reply, fallback: true });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // A permanent refusal (invalid number, unsubscribed) must not stop the queue behind it.
+    log.error('reply could not be delivered', { messageSid: message.messageSid, error: error.cause?.message });
+  }
+}

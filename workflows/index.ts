@@ -1,0 +1,2 @@
+// Every workflow the orchestrator worker registers (the worker bundles this file).
+export { customerWorkflow } from './customer';
