@@ -24,7 +24,7 @@ export async function startFerretDb(opts: { binary: string; port: number; dataDi
   const proc = startProcess(
     'ferretdb',
     opts.binary,
-    ['--listen-addr', `127.0.0.1:${opts.port}`, '--sqlite-url', `file:${opts.dataDir}/`, '--log-level', 'warn'],
+    ['--listen-addr', `127.0.0.1:${opts.port}`, '--sqlite-url', `file:${opts.dataDir}/`, '--log-level', 'error'],
     { env: process.env },
     (name, line) => {
       recent.sink(name, line);
