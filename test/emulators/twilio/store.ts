@@ -1,0 +1,146 @@
+/** In-memory state of the emulated account(s): domain records, rendered to Twilio JSON on the way out. */
+
+export type MessageStatus =
+  | 'accepted' | 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered'
+  | 'failed' | 'read' | 'receiving' | 'received' | 'canceled' | 'partially_delivered';
+
+export interface EmulatedMessage {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string | null;
+  messagingServiceSid: string | null;
+  body: string;
+  mediaUrls: string[];
+  statusCallback: string | null;
+  status: MessageStatus;
+  direction: 'outbound-api' | 'inbound';
+  numSegments: number;
+  errorCode: number | null;
+  errorMessage: string | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+  dateSent: Date | null;
+  /** Every form field as sent, for assertions on fields the emulator does not model. */
+  params: Record<string, string | string[]>;
+}
+
+export type CallStatus =
+  | 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
+
+export const TERMINAL_CALL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
+
+export interface CallModification {
+  at: Date;
+  twiml?: string;
+  url?: string;
+  status?: string;
+  params: Record<string, string | string[]>;
+}
+
+export interface EmulatedCall {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string;
+  url: string | null;
+  twiml: string | null;
+  applicationSid: string | null;
+  statusCallback: string | null;
+  statusCallbackEvents: string[];
+  record: boolean;
+  timeoutSeconds: number;
+  machineDetection: string | null;
+  status: CallStatus;
+  direction: 'outbound-api' | 'inbound';
+  answeredBy: string | null;
+  startTime: Date | null;
+  endTime: Date | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+  modifications: CallModification[];
+  params: Record<string, string | string[]>;
+}
+
+export type ConversationState = 'initializing' | 'inactive' | 'active' | 'closed';
+
+export interface EmulatedConversation {
+  sid: string;
+  accountSid: string;
+  chatServiceSid: string;
+  messagingServiceSid: string;
+  friendlyName: string | null;
+  uniqueName: string | null;
+  attributes: string;
+  state: ConversationState;
+  timers: { inactive?: string; closed?: string };
+  dateCreated: Date;
+  dateUpdated: Date;
+  /** Next message index: Twilio numbers messages per conversation from 0. */
+  nextMessageIndex: number;
+}
+
+export interface MessagingBinding {
+  type: 'sms' | 'whatsapp';
+  address: string;
+  proxyAddress: string;
+}
+
+export interface EmulatedParticipant {
+  sid: string;
+  accountSid: string;
+  conversationSid: string;
+  identity: string | null;
+  attributes: string;
+  messagingBinding: MessagingBinding | null;
+  roleSid: string;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+export interface EmulatedConversationMessage {
+  sid: string;
+  accountSid: string;
+  conversationSid: string;
+  index: number;
+  author: string;
+  body: string | null;
+  attributes: string;
+  mediaSids: string[];
+  participantSid: string | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+  /** Whether the request asked for webhooks (X-Twilio-Webhook-Enabled: true). */
+  webhookEnabled: boolean;
+}
+
+export class EmulatorStore {
+  readonly messages = new Map<string, EmulatedMessage>();
+  readonly calls = new Map<string, EmulatedCall>();
+  readonly conversations = new Map<string, EmulatedConversation>();
+  readonly participants = new Map<string, EmulatedParticipant>();
+  readonly conversationMessages = new Map<string, EmulatedConversationMessage>();
+
+  reset(): void {
+    this.messages.clear();
+    this.calls.clear();
+    this.conversations.clear();
+    this.participants.clear();
+    this.conversationMessages.clear();
+  }
+
+  /** Conversations can be addressed by sid or by unique name, as on Twilio. */
+  findConversation(accountSid: string, sidOrUniqueName: string): EmulatedConversation | undefined {
+    for (const conversation of this.conversations.values()) {
+      if (conversation.accountSid !== accountSid) continue;
+      if (conversation.sid === sidOrUniqueName || conversation.uniqueName === sidOrUniqueName) return conversation;
+    }
+    return undefined;
+  }
+
+  deleteConversation(sid: string): void {
+    this.conversations.delete(sid);
+    for (const [key, participant] of this.participants) if (participant.conversationSid === sid) this.participants.delete(key);
+    for (const [key, message] of this.conversationMessages) if (message.conversationSid === sid) this.conversationMessages.delete(key);
+  }
+}
