@@ -1,11 +1,19 @@
-// `npm run provision`: builds (once, cached per version) the Temporal CLI and FerretDB the dev
+// `npm run provision [-- --for-tests]`: builds (once, cached per version) the Temporal CLI and FerretDB the dev
 // stack and tests need, unless TEMPORAL_ADDRESS / MONGODB_URI point at servers you already run.
-import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../src/devstack/go-tools';
+import { DOCKER_COMPOSE, ensureGoTool, FERRETDB, TEMPORAL_CLI, type GoTool } from '../src/devstack/go-tools';
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[provision] ${line}\n`);
-  const wanted = [...(process.env.TEMPORAL_ADDRESS ? [] : [TEMPORAL_CLI]), ...(process.env.MONGODB_URI ? [] : [FERRETDB])];
-  const paths = await Promise.all(wanted.map((tool) => ensureGoTool(tool, log)));
+  const forTests = process.argv.includes('--for-tests');
+  const wanted: GoTool[] = [
+    ...(process.env.TEMPORAL_ADDRESS ? [] : [TEMPORAL_CLI]),
+    ...(process.env.MONGODB_URI ? [] : [FERRETDB]),
+    // Compose only validates docker-compose.yml in the test suite; the dev stack never needs it.
+    ...(forTests ? [DOCKER_COMPOSE] : []),
+  ];
+  // One build at a time: on two cores, parallel Go builds only thrash each other.
+  const paths: string[] = [];
+  for (const tool of wanted) paths.push(await ensureGoTool(tool, log));
   wanted.forEach((tool, i) => log(`${tool.name} ${tool.version}: ${paths[i]}`));
 }
 

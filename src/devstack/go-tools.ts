@@ -4,7 +4,7 @@ import path from 'node:path';
 import { cacheRoot, projectRoot } from './paths';
 
 export interface GoTool {
-  name: 'temporal' | 'ferretdb';
+  name: 'temporal' | 'ferretdb' | 'compose';
   version: string;
   /** Tiny Go module in tools/go/<name> whose committed go.sum pins and verifies every download. */
   moduleDir: string;
@@ -38,6 +38,18 @@ export const FERRETDB: GoTool = {
   binEnv: 'FERRETDB_BIN',
   releasesUrl: 'https://github.com/FerretDB/FerretDB/releases/tag/v1.24.2',
   // FerretDB binaries on PATH may be v2 (needs a PostgreSQL extension); only use ours or an explicit one.
+  acceptOnPath: false,
+};
+
+/** Docker Compose v2, only so the tests can run `docker compose config` on docker-compose.yml (no engine needed). */
+export const DOCKER_COMPOSE: GoTool = {
+  name: 'compose',
+  version: '2.40.3',
+  moduleDir: path.join(projectRoot, 'tools', 'go', 'compose'),
+  pkg: 'github.com/docker/compose/v2/cmd',
+  ldflags: '-s -w -X github.com/docker/compose/v2/internal.Version=v2.40.3',
+  binEnv: 'DOCKER_COMPOSE_BIN',
+  releasesUrl: 'https://github.com/docker/compose/releases/tag/v2.40.3',
   acceptOnPath: false,
 };
 

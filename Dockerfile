@@ -1,0 +1,30 @@
+# One image for all three Beluga processes: gateway (default), orchestrator, realtime.
+# docker-compose.yml picks the process per service with `command`; by hand:
+#   docker run beluga-telephony:local node --import tsx workers/orchestrator.ts
+#
+# TypeScript runs directly through tsx (a runtime dependency), so there is no build step.
+# Debian (glibc) rather than Alpine: the Temporal core bridge and other native addons ship
+# prebuilt glibc binaries.
+
+FROM node:20.20.2-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Full install by default. tsx, webpack and @swc/core (the Temporal workflow bundler) are all
+# production dependencies, so `--build-arg NPM_CI_FLAGS=--omit=dev` also works and gives a
+# smaller image.
+ARG NPM_CI_FLAGS=""
+RUN npm ci --no-audit --no-fund ${NPM_CI_FLAGS} \
+ && npm cache clean --force
+
+FROM node:20.20.2-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+# The files stay owned by root, so the app cannot rewrite its own code. tsx keeps its
+# transform cache under /tmp.
+USER node
+EXPOSE 3000 3001
+# `node --import tsx` runs as a single process, so SIGTERM from `docker stop` reaches the app
+# directly. The tsx CLI would sit in front of it as a wrapper process.
+CMD ["node", "--import", "tsx", "workers/gateway.ts"]
