@@ -1,11 +1,13 @@
+import { createDeliveryActivities, type DeliveryDeps } from './delivery';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 
-export type ActivityDeps = MessagingDeps;
+export type ActivityDeps = MessagingDeps & DeliveryDeps;
 
 /** All activities, built from their dependencies so tests hand in real or emulated clients. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessagingActivities(deps),
+    ...createDeliveryActivities(deps),
   };
 }
 

@@ -1,2 +1,3 @@
 // Every workflow the orchestrator worker registers (the worker bundles this file).
 export { customerWorkflow } from './customer';
+export { messageStatusWorkflow } from './message-status';

@@ -2,7 +2,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import type { ConfigStore } from '../config/store';
+import { EventLog } from '../events/event-log';
 import { MessageStore } from '../memory/message-store';
+import { DeliveryStatusStore } from '../messaging/delivery-status';
 import { chatModelFromConfig } from '../runtime/chat-model';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
 
@@ -17,8 +19,11 @@ export interface OrchestratorDeps {
 /** The worker that runs every workflow and activity of the platform. */
 export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<Worker> {
   const messages = new MessageStore(deps.db);
-  await messages.ensureIndexes();
+  const events = new EventLog(deps.db);
+  await Promise.all([messages.ensureIndexes(), events.ensureIndexes()]);
   const activities = createActivities({
+    deliveryStatus: new DeliveryStatusStore(deps.db),
+    events,
     config: () => deps.config.get(),
     messages,
     twilio: new TwilioAccounts(deps.config),

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { FormParams } from './inbound';
+
+/** A message status callback from Twilio (Programmable Messaging). */
+export interface MessageStatusCallback {
+  messageSid: string;
+  accountSid: string;
+  status: string;
+  errorCode?: number;
+  to?: string;
+  from?: string;
+  receivedAt: string;
+}
+
+const StatusForm = z.object({
+  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message sid'),
+  AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
+  MessageStatus: z.string().min(1).optional(),
+  SmsStatus: z.string().min(1).optional(),
+  ErrorCode: z.coerce.number().int().optional(),
+  To: z.string().optional(),
+  From: z.string().optional(),
+});
+
+export function parseStatusCallback(params: FormParams, now: Date = new Date()): MessageStatusCallback {
+  const flat = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => v !== ''));
+  const form = StatusForm.parse(flat);
+  const status = form.MessageStatus ?? form.SmsStatus;
+  if (!status) throw new z.ZodError([{ code: 'custom', path: ['MessageStatus'], message: 'required', input: undefined }]);
+  return {
+    messageSid: form.MessageSid,
+    accountSid: form.AccountSid,
+    status,
+    ...(form.ErrorCode ? { errorCode: form.ErrorCode } : {}),
+    ...(form.To ? { to: form.To } : {}),
+    ...(form.From ? { from: form.From } : {}),
+    receivedAt: now.toISOString(),
+  };
+}
