@@ -34,6 +34,12 @@ interface MessageDoc {
   status: string;
   accountSid: string;
   createdAt: Date;
+  /**
+   * When the message entered the conversation as the agent saw it. Inbound messages are recorded
+   * when the customer workflow takes them up, so a message that arrived while a reply was being
+   * written comes after that reply — history reads in the order the conversation happened.
+   */
+  seq: Date;
   updatedAt: Date;
 }
 
@@ -60,7 +66,7 @@ export class MessageStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.messages.createIndex({ customerId: 1, createdAt: -1 });
+    await this.messages.createIndex({ customerId: 1, seq: -1 });
     await this.messages.createIndex({ twilioSid: 1 }, { sparse: true });
   }
 
@@ -81,6 +87,7 @@ export class MessageStore {
           media: message.media ?? [],
           status: message.status,
           createdAt: message.createdAt ?? now,
+          seq: now,
           updatedAt: now,
         },
       },
@@ -100,7 +107,7 @@ export class MessageStore {
 
   /** The newest `limit` messages of a customer, oldest first. */
   async recent(customerId: string, limit: number): Promise<HistoryMessage[]> {
-    const docs = await this.messages.find({ customerId }).sort({ createdAt: -1, _id: -1 }).limit(limit).toArray();
+    const docs = await this.messages.find({ customerId }).sort({ seq: -1, _id: -1 }).limit(limit).toArray();
     return Promise.all(docs.reverse().map(toHistory));
   }
 }
