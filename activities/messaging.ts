@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ChatModel } from '../src/agent/chat-model';
 import { toAlternatingTurns } from '../src/agent/chat-model';
 import type { Config } from '../src/config/schema';
-import type { MessageStore } from '../src/memory/message-store';
+import type { CustomerMemoryStore } from '../src/memory/customer-memory';
+import type { HistoryMessage, MessageStore } from '../src/memory/message-store';
 import { parseTwilioAddress } from '../src/messaging/addresses';
 import type { InboundMessage } from '../src/messaging/inbound';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
@@ -11,6 +12,7 @@ import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio
 export interface MessagingDeps {
   config: () => Config;
   messages: MessageStore;
+  memory: CustomerMemoryStore;
   twilio: TwilioAccounts;
   /** Undefined when no model is configured; generateReply then fails without retrying. */
   chatModel: () => ChatModel | undefined;
@@ -28,7 +30,13 @@ export interface SendMessageInput {
   fallback?: boolean;
 }
 
-const HISTORY_TURNS = 40;
+function systemPromptWithMemory(base: string, summary: string | undefined): string {
+  return summary ? `${base}\n\nWhat you remember about this customer from earlier conversations:\n${summary}` : base;
+}
+
+function transcriptOf(messages: HistoryMessage[]): string {
+  return messages.map((m) => `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`).join('\n');
+}
 
 export function createMessagingActivities(deps: MessagingDeps) {
   return {
@@ -54,15 +62,40 @@ export function createMessagingActivities(deps: MessagingDeps) {
     async generateReply(input: { customerId: string }): Promise<{ text: string }> {
       const model = deps.chatModel();
       if (!model) throw ApplicationFailure.nonRetryable('No language model configured (set ANTHROPIC_API_KEY)', 'LlmNotConfigured');
-      const history = await deps.messages.recent(input.customerId, HISTORY_TURNS);
+      const memory = await deps.memory.get(input.customerId);
+      const history = await deps.messages.recent(input.customerId, deps.config().messaging.historyBudget, memory?.summarizedThrough);
       const turns = toAlternatingTurns(
         history.map((m) => ({ role: m.direction === 'inbound' ? 'user' : 'assistant', content: m.body }) as const),
       );
       if (turns.length === 0) throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
-      const reply = await model.complete({ system: deps.config().agent.systemPrompt, messages: turns });
+      const reply = await model.complete({ system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary), messages: turns });
       const text = reply.text.trim();
       if (!text) throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
       return { text };
+    },
+
+    /**
+     * When unsummarized history outgrows its budget, folds all but the newest messages into the
+     * customer's long-term summary (names, orders, promises survive; small talk does not).
+     */
+    async summarizeHistoryIfNeeded(input: { customerId: string }): Promise<{ summarized: number }> {
+      const { historyBudget, keepRecent } = deps.config().messaging;
+      const memory = await deps.memory.get(input.customerId);
+      const pending = await deps.messages.countAfter(input.customerId, memory?.summarizedThrough);
+      if (pending <= historyBudget) return { summarized: 0 };
+      const model = deps.chatModel();
+      if (!model) return { summarized: 0 };
+      const unsummarized = await deps.messages.recent(input.customerId, pending, memory?.summarizedThrough);
+      const fold = unsummarized.slice(0, Math.max(0, unsummarized.length - keepRecent));
+      if (fold.length === 0) return { summarized: 0 };
+      const reply = await model.complete({
+        system: deps.config().agent.summaryPrompt,
+        messages: [{ role: 'user', content: `Existing summary:\n${memory?.summary ?? '(none)'}\n\nConversation excerpt to fold in:\n${transcriptOf(fold)}` }],
+      });
+      const summary = reply.text.trim();
+      if (!summary) throw ApplicationFailure.retryable('The model returned an empty summary', 'EmptySummary');
+      await deps.memory.save({ customerId: input.customerId, summary, summarizedThrough: fold[fold.length - 1]!.seq });
+      return { summarized: fold.length };
     },
 
     /** Sends a message through Twilio's Messages API on the customer's channel, once. */

@@ -6,6 +6,7 @@ import {
   defineQuery,
   defineSignal,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -25,6 +26,8 @@ export interface CustomerWorkflowInput {
   queue?: InboundMessage[];
   recentSids?: string[];
   processed?: number;
+  /** Messages this run handles before continuing as new (from configuration at first start). */
+  maxMessagesPerRun?: number;
 }
 
 /** Twilio retries a webhook within minutes; remembering this many sids covers that window. */
@@ -37,7 +40,7 @@ const { recordInbound, sendMessage } = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-const { generateReply } = proxyActivities<Activities>({
+const { generateReply, summarizeHistoryIfNeeded } = proxyActivities<Activities>({
   startToCloseTimeout: '90 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
 });
@@ -53,6 +56,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   const recentSids: string[] = [...(input.recentSids ?? [])];
   const seen = new Set(recentSids);
   let processed = input.processed ?? 0;
+  let processedThisRun = 0;
+  const maxMessagesPerRun = input.maxMessagesPerRun ?? 200;
 
   setHandler(inboundMessageSignal, (message) => {
     if (seen.has(message.messageSid)) {
@@ -74,10 +79,23 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
     await answer(customerId, message);
     processed++;
-    if (workflowInfo().continueAsNewSuggested) {
+    processedThisRun++;
+    // Histories recorded before summarization existed replay without this step.
+    if (patched('summarize-history')) await summarize(customerId);
+    if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof customerWorkflow>({ customerId, queue, recentSids, processed });
+      await continueAsNew<typeof customerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun });
     }
+  }
+}
+
+async function summarize(customerId: string): Promise<void> {
+  try {
+    await summarizeHistoryIfNeeded({ customerId });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // Memory upkeep must never stall the conversation; the next message tries again.
+    log.warn('summarization failed; will retry after the next message', { error: error.cause?.message });
   }
 }
 

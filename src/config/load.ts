@@ -30,6 +30,9 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['ASSEMBLYAI_API_KEY', ['assemblyai', 'apiKey']],
   ['ASSEMBLYAI_STREAMING_URL', ['assemblyai', 'streamingUrl']],
   ['ASSEMBLYAI_BASE_URL', ['assemblyai', 'baseUrl']],
+  ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
+  ['MESSAGING_KEEP_RECENT', ['messaging', 'keepRecent']],
+  ['MESSAGING_MAX_MESSAGES_PER_RUN', ['messaging', 'maxMessagesPerRun']],
 ];
 
 type Json = Record<string, unknown>;
@@ -102,7 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     setPath(raw, keys, value);
     fromEnv.set(keys.join('.'), name);
   }
-  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'agent']) raw[section] ??= {};
+  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'agent']) raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
   if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);

@@ -47,10 +47,24 @@ export const ConfigSchema = z.object({
     streamingUrl: url.optional(),
     baseUrl: url.optional(),
   }),
+  messaging: z.object({
+    /** Unsummarized messages the agent may carry before older ones are folded into the summary. */
+    historyBudget: z.coerce.number().int().min(4).default(40),
+    /** Newest messages kept verbatim when summarizing. */
+    keepRecent: z.coerce.number().int().min(1).default(12),
+    /** Messages one customer-workflow run handles before continuing as new (bounded event history). */
+    maxMessagesPerRun: z.coerce.number().int().min(1).default(200),
+  }),
   agent: z.object({
     systemPrompt: z.string().min(1).default('You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.'),
     /** Reply sent when the model cannot answer after its retries. */
     fallbackReply: z.string().min(1).default("Sorry, I'm having trouble answering right now. A member of our team will get back to you shortly."),
+    summaryPrompt: z
+      .string()
+      .min(1)
+      .default(
+        'You maintain the long-term memory of a customer support agent. Merge the existing summary and the conversation excerpt into one updated summary. Keep every fact that matters later: names, contact details, order numbers, amounts, dates, promises made by either side, open issues and preferences. Drop small talk. Plain text, at most 200 words.',
+      ),
   }),
 });
 

@@ -46,7 +46,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
       await deps.temporal.workflow.signalWithStart(customerWorkflow, {
         workflowId: customerWorkflowId(customerId),
         taskQueue: deps.config.get().temporal.taskQueue,
-        args: [{ customerId }],
+        args: [{ customerId, maxMessagesPerRun: deps.config.get().messaging.maxMessagesPerRun }],
         signal: inboundMessageSignal,
         signalArgs: [message],
         typedSearchAttributes: [

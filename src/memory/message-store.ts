@@ -19,6 +19,8 @@ export interface HistoryMessage {
   twilioSid?: string;
   status: string;
   createdAt: Date;
+  /** Position in the conversation (see MessageDoc.seq). */
+  seq: Date;
 }
 
 interface MessageDoc {
@@ -105,10 +107,15 @@ export class MessageStore {
     await this.messages.updateOne({ _id: id }, { $set: { twilioSid, status, updatedAt: new Date() } });
   }
 
-  /** The newest `limit` messages of a customer, oldest first. */
-  async recent(customerId: string, limit: number): Promise<HistoryMessage[]> {
-    const docs = await this.messages.find({ customerId }).sort({ seq: -1, _id: -1 }).limit(limit).toArray();
+  /** The newest `limit` messages of a customer recorded after `after` (if given), oldest first. */
+  async recent(customerId: string, limit: number, after?: Date): Promise<HistoryMessage[]> {
+    const filter = after ? { customerId, seq: { $gt: after } } : { customerId };
+    const docs = await this.messages.find(filter).sort({ seq: -1, _id: -1 }).limit(limit).toArray();
     return Promise.all(docs.reverse().map(toHistory));
+  }
+
+  async countAfter(customerId: string, after?: Date): Promise<number> {
+    return this.messages.countDocuments(after ? { customerId, seq: { $gt: after } } : { customerId });
   }
 }
 
@@ -125,5 +132,6 @@ async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
     ...(doc.twilioSid ? { twilioSid: doc.twilioSid } : {}),
     status: doc.status,
     createdAt: doc.createdAt,
+    seq: doc.seq,
   };
 }

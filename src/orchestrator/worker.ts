@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import type { ConfigStore } from '../config/store';
 import { EventLog } from '../events/event-log';
+import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
 import { DeliveryStatusStore } from '../messaging/delivery-status';
 import { chatModelFromConfig } from '../runtime/chat-model';
@@ -26,6 +27,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     events,
     config: () => deps.config.get(),
     messages,
+    memory: new CustomerMemoryStore(deps.db),
     twilio: new TwilioAccounts(deps.config),
     chatModel: chatModelFromConfig(deps.config),
   });

@@ -1,0 +1,161 @@
+/**
+ * Turns a message's media into what the agent can use: images as base64 for Claude, voice notes as
+ * transcripts, videos and everything else as facts to mention. Never throws for bad media.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { MediaRef } from '../messaging/inbound';
+import {
+  fetchMedia,
+  MediaFetchError,
+  MediaTooLargeError,
+  MediaTypeMismatchError,
+  probeMedia,
+  type BasicAuth,
+} from './fetch-media';
+import {
+  bareContentType,
+  classifyContentType,
+  DEFAULT_MEDIA_LIMITS,
+  formatByteSize,
+  formatLabel,
+  sniffImageType,
+  supportedMediaSentence,
+  type ImageMediaType,
+  type MediaLimits,
+} from './media-types';
+import { TranscriptionError, type AudioTranscriber } from './transcribe';
+
+export type MediaDigest =
+  | { kind: 'image'; mediaType: ImageMediaType; base64: string; sizeBytes: number }
+  | { kind: 'audio'; contentType: string; transcript: string; durationSeconds?: number; confidence?: number }
+  | { kind: 'video'; contentType: string; sizeBytes?: number; note: string }
+  | { kind: 'unsupported'; contentType: string; reason: string }
+  | { kind: 'too_large'; contentType: string; sizeBytes: number; limitBytes: number }
+  | { kind: 'failed'; contentType: string; reason: string };
+
+export interface DigestMediaDeps {
+  /** Twilio account SID and auth token: Twilio media URLs may require them. */
+  fetchAuth: BasicAuth;
+  /** Without one, audio becomes a `failed` digest. */
+  transcriber?: AudioTranscriber;
+  limits?: Partial<MediaLimits>;
+  /** Per download or probe. */
+  timeoutMs?: number;
+}
+
+const VIDEO_NOTE = 'videos cannot be viewed';
+
+/** One digest per media item, in order. Items are processed concurrently (at most 10 per MMS). */
+export async function digestMedia(media: readonly MediaRef[], deps: DigestMediaDeps): Promise<MediaDigest[]> {
+  const limits: MediaLimits = { ...DEFAULT_MEDIA_LIMITS, ...deps.limits };
+  return Promise.all(media.map((item) => digestOne(item, deps, limits).catch((error: unknown) => failureDigest(item.contentType, error))));
+}
+
+async function digestOne(item: MediaRef, deps: DigestMediaDeps, limits: MediaLimits): Promise<MediaDigest> {
+  const contentType = item.contentType;
+  const request = { auth: deps.fetchAuth, declaredContentType: contentType, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) };
+  switch (classifyContentType(contentType)) {
+    case 'image': {
+      const { bytes } = await fetchMedia(item.url, { ...request, maxBytes: limits.imageBytes });
+      const mediaType = sniffImageType(bytes);
+      if (!mediaType) return { kind: 'failed', contentType, reason: 'the file is not a readable image' };
+      return { kind: 'image', mediaType, base64: bytes.toString('base64'), sizeBytes: bytes.length };
+    }
+    case 'audio': {
+      if (!deps.transcriber) return { kind: 'failed', contentType, reason: 'audio transcription is not configured' };
+      const { bytes } = await fetchMedia(item.url, { ...request, maxBytes: limits.audioBytes });
+      const transcript = await deps.transcriber.transcribe(bytes, contentType);
+      return { kind: 'audio', contentType, transcript: transcript.text.trim(), ...pick(transcript, 'durationSeconds', 'confidence') };
+    }
+    case 'video': {
+      const { sizeBytes } = await probeMedia(item.url, request);
+      return { kind: 'video', contentType, ...(sizeBytes !== undefined ? { sizeBytes } : {}), note: VIDEO_NOTE };
+    }
+    case 'unsupported':
+      return { kind: 'unsupported', contentType, reason: `file type ${bareContentType(contentType) || 'unknown'} is not supported` };
+  }
+}
+
+function failureDigest(contentType: string, error: unknown): MediaDigest {
+  if (error instanceof MediaTooLargeError) return { kind: 'too_large', contentType, sizeBytes: error.sizeBytes, limitBytes: error.limitBytes };
+  if (error instanceof MediaFetchError) return { kind: 'failed', contentType, reason: `download failed: ${error.message}` };
+  if (error instanceof MediaTypeMismatchError) return { kind: 'failed', contentType, reason: `unexpected content: ${error.message}` };
+  if (error instanceof TranscriptionError) return { kind: 'failed', contentType, reason: `transcription failed: ${error.message}` };
+  return { kind: 'failed', contentType, reason: `unexpected error: ${error instanceof Error ? error.name : 'unknown'}` };
+}
+
+function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+export type MediaContentBlock = Anthropic.ImageBlockParam | Anthropic.TextBlockParam;
+
+export interface MediaPrompt {
+  /** For the user turn, after (or before) the message's own text: images and bracketed notes, in media order. */
+  content: MediaContentBlock[];
+  /**
+   * Customer-facing sentences about files we could not use, for the agent to pass on; undefined
+   * when every file was usable.
+   */
+  customerNote: string | undefined;
+}
+
+/** Builds the Anthropic content blocks for the user turn and the note the agent must mention. */
+export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaPrompt {
+  const content: MediaContentBlock[] = [];
+  const sentences: string[] = [];
+  let mentionSupported = false;
+  for (const digest of digests) {
+    switch (digest.kind) {
+      case 'image':
+        content.push({ type: 'image', source: { type: 'base64', media_type: digest.mediaType, data: digest.base64 } });
+        break;
+      case 'audio':
+        content.push(text(digest.transcript ? `[Voice note transcript: ${digest.transcript}]` : '[The customer sent a voice note with no recognisable speech]'));
+        break;
+      case 'video': {
+        const details = [bareContentType(digest.contentType), ...(digest.sizeBytes !== undefined ? [formatByteSize(digest.sizeBytes)] : [])];
+        content.push(text(`[The customer sent a video (${details.join(', ')}); ${digest.note}]`));
+        break;
+      }
+      case 'unsupported':
+        content.push(text(`[The customer sent a file that cannot be opened (${bareContentType(digest.contentType) || 'unknown type'})]`));
+        sentences.push(`I can't open that file type (${bareContentType(digest.contentType) || 'unknown'}).`);
+        mentionSupported = true;
+        break;
+      case 'too_large': {
+        const what = kindNoun(digest.contentType);
+        content.push(text(`[The customer sent ${withArticle(what)} too large to open (${formatByteSize(digest.sizeBytes)}; limit ${formatByteSize(digest.limitBytes)})]`));
+        sentences.push(`That ${what} is too large for me to open (the limit is ${formatByteSize(digest.limitBytes)}).`);
+        break;
+      }
+      case 'failed': {
+        const what = kindNoun(digest.contentType);
+        content.push(text(`[The customer sent ${withArticle(what)} that could not be processed (${formatLabel(digest.contentType)})]`));
+        sentences.push(`I couldn't open the ${what} you sent; could you try sending it again?`);
+        break;
+      }
+    }
+  }
+  if (mentionSupported) sentences.push(supportedMediaSentence());
+  const unique = [...new Set(sentences)];
+  return { content, customerNote: unique.length > 0 ? unique.join(' ') : undefined };
+}
+
+function text(value: string): Anthropic.TextBlockParam {
+  return { type: 'text', text: value };
+}
+
+function kindNoun(contentType: string): string {
+  const kind = classifyContentType(contentType);
+  if (kind === 'image') return 'image';
+  if (kind === 'audio') return 'audio file';
+  if (kind === 'video') return 'video';
+  return 'file';
+}
+
+function withArticle(noun: string): string {
+  return /^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
