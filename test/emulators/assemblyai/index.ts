@@ -1,0 +1,7 @@
+/**
+ * AssemblyAI async transcription emulator (upload, create, poll) for the real `assemblyai` SDK,
+ * reached through `new AssemblyAI({ apiKey, baseUrl })`.
+ */
+export { AssemblyAiEmulator } from './emulator';
+export { defaultScript, spreadWords, wavDurationSeconds } from './audio';
+export type * from './types';
