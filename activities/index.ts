@@ -1,13 +1,15 @@
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
+import { createMediaActivities, type MediaDeps } from './media';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 
-export type ActivityDeps = MessagingDeps & DeliveryDeps;
+export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps;
 
 /** All activities, built from their dependencies so tests hand in real or emulated clients. */
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createMessagingActivities(deps),
     ...createDeliveryActivities(deps),
+    ...createMediaActivities(deps),
   };
 }
 

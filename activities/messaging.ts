@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ChatModel } from '../src/agent/chat-model';
+import type { ChatModel, ChatTurn, TurnContent } from '../src/agent/chat-model';
 import { toAlternatingTurns } from '../src/agent/chat-model';
+import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
 import type { HistoryMessage, MessageStore } from '../src/memory/message-store';
@@ -34,6 +35,24 @@ function systemPromptWithMemory(base: string, summary: string | undefined): stri
   return summary ? `${base}\n\nWhat you remember about this customer from earlier conversations:\n${summary}` : base;
 }
 
+/** Images cost tokens: only the newest few messages carry theirs; older ones are mentioned. */
+const IMAGE_MESSAGES_IN_CONTEXT = 2;
+
+function toTurns(history: HistoryMessage[]): ChatTurn[] {
+  let imageMessages = 0;
+  const turns = [...history].reverse().map((m): ChatTurn => {
+    if (m.direction === 'outbound') return { role: 'assistant', content: m.body };
+    if (!m.mediaDigests?.length) return { role: 'user', content: m.body };
+    const { content, customerNote } = mediaDigestsToPrompt(m.mediaDigests);
+    const keepImages = content.some((b) => b.type === 'image') && imageMessages++ < IMAGE_MESSAGES_IN_CONTEXT;
+    const blocks: Exclude<TurnContent, string> = content.map((b) => (b.type === 'image' && !keepImages ? { type: 'text', text: '[an image the customer sent earlier]' } : b));
+    if (m.body.trim()) blocks.unshift({ type: 'text', text: m.body });
+    if (customerNote) blocks.push({ type: 'text', text: `[Tell the customer politely: ${customerNote}]` });
+    return { role: 'user', content: blocks };
+  });
+  return turns.reverse();
+}
+
 function transcriptOf(messages: HistoryMessage[]): string {
   return messages.map((m) => `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`).join('\n');
 }
@@ -64,9 +83,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (!model) throw ApplicationFailure.nonRetryable('No language model configured (set ANTHROPIC_API_KEY)', 'LlmNotConfigured');
       const memory = await deps.memory.get(input.customerId);
       const history = await deps.messages.recent(input.customerId, deps.config().messaging.historyBudget, memory?.summarizedThrough);
-      const turns = toAlternatingTurns(
-        history.map((m) => ({ role: m.direction === 'inbound' ? 'user' : 'assistant', content: m.body }) as const),
-      );
+      const turns = toAlternatingTurns(toTurns(history));
       if (turns.length === 0) throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
       const reply = await model.complete({ system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary), messages: turns });
       const text = reply.text.trim();

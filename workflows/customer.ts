@@ -35,7 +35,7 @@ const RECENT_SIDS = 500;
 /** An idle customer workflow completes; the next message starts a new one (memory is in MongoDB). */
 const IDLE_TIMEOUT = '7 days';
 
-const { recordInbound, sendMessage } = proxyActivities<Activities>({
+const { recordInbound, sendMessage, digestInboundMedia } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
@@ -103,7 +103,10 @@ async function answer(customerId: string, message: InboundMessage): Promise<void
   await recordInbound({ customerId, message });
   let text: string | undefined;
   try {
-    text = (await generateReply({ customerId })).text;
+    const media = message.media.length > 0 ? await digestInboundMedia({ messageSid: message.messageSid }) : undefined;
+    // Nothing the model could read: the polite note about the files is the whole answer.
+    if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
+    else text = (await generateReply({ customerId })).text;
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The model failed past its retry budget: the customer still gets an answer, never silence.

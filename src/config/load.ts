@@ -30,6 +30,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['ASSEMBLYAI_API_KEY', ['assemblyai', 'apiKey']],
   ['ASSEMBLYAI_STREAMING_URL', ['assemblyai', 'streamingUrl']],
   ['ASSEMBLYAI_BASE_URL', ['assemblyai', 'baseUrl']],
+  ['ASSEMBLYAI_POLLING_INTERVAL_MS', ['assemblyai', 'pollingIntervalMs']],
   ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
   ['MESSAGING_KEEP_RECENT', ['messaging', 'keepRecent']],
   ['MESSAGING_MAX_MESSAGES_PER_RUN', ['messaging', 'maxMessagesPerRun']],

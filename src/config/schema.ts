@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
     apiKey: z.string().min(1).optional(),
     streamingUrl: url.optional(),
     baseUrl: url.optional(),
+    /** How often an async transcription (voice notes) is polled. */
+    pollingIntervalMs: z.coerce.number().int().min(10).default(3000),
   }),
   messaging: z.object({
     /** Unsummarized messages the agent may carry before older ones are folded into the summary. */

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { Channel } from '../messaging/addresses';
+import type { MediaDigest } from '../media/digest';
 import type { MediaRef } from '../messaging/inbound';
 import { packText, unpackText, type StoredText } from './compression';
 
@@ -9,12 +10,15 @@ export type Direction = 'inbound' | 'outbound';
 export interface HistoryMessage {
   id: string;
   customerId: string;
+  accountSid: string;
   direction: Direction;
   channel: Channel;
   from: string;
   to: string;
   body: string;
   media: MediaRef[];
+  /** What the agent could make of each attachment (filled in once, after recording). */
+  mediaDigests?: MediaDigest[];
   /** Twilio's sid for outbound messages once sent. */
   twilioSid?: string;
   status: string;
@@ -32,6 +36,7 @@ interface MessageDoc {
   to: string;
   body: StoredText;
   media: MediaRef[];
+  mediaDigests?: MediaDigest[];
   twilioSid?: string;
   status: string;
   accountSid: string;
@@ -103,6 +108,10 @@ export class MessageStore {
     return doc ? toHistory(doc) : undefined;
   }
 
+  async saveMediaDigests(id: string, digests: MediaDigest[]): Promise<void> {
+    await this.messages.updateOne({ _id: id }, { $set: { mediaDigests: digests, updatedAt: new Date() } });
+  }
+
   async markSent(id: string, twilioSid: string, status: string): Promise<void> {
     await this.messages.updateOne({ _id: id }, { $set: { twilioSid, status, updatedAt: new Date() } });
   }
@@ -123,12 +132,14 @@ async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
   return {
     id: doc._id,
     customerId: doc.customerId,
+    accountSid: doc.accountSid,
     direction: doc.direction,
     channel: doc.channel,
     from: doc.from,
     to: doc.to,
     body: await unpackText(doc.body),
     media: doc.media,
+    ...(doc.mediaDigests ? { mediaDigests: doc.mediaDigests } : {}),
     ...(doc.twilioSid ? { twilioSid: doc.twilioSid } : {}),
     status: doc.status,
     createdAt: doc.createdAt,
