@@ -29,6 +29,8 @@ export interface SendMessageInput {
   body?: string;
   /** Send the configured polite fallback instead of `body`. */
   fallback?: boolean;
+  /** Reply inside this Twilio Conversation (Conversations API) instead of the Messages API. */
+  conversationSid?: string;
 }
 
 function systemPromptWithMemory(base: string, summary: string | undefined): string {

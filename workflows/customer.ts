@@ -112,7 +112,14 @@ async function answer(customerId: string, message: InboundMessage): Promise<void
     // The model failed past its retry budget: the customer still gets an answer, never silence.
     log.warn('agent failed; sending fallback reply', { messageSid: message.messageSid, error: error.cause?.message });
   }
-  const reply = { customerId, accountSid: message.accountSid, from: message.to, to: message.from, idempotencyKey: `reply:${message.messageSid}` };
+  const reply = {
+    customerId,
+    accountSid: message.accountSid,
+    from: message.to,
+    to: message.from,
+    idempotencyKey: `reply:${message.messageSid}`,
+    ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
+  };
   try {
     await sendMessage(text ? { ...reply, body: text } : { ...reply, fallback: true });
   } catch (error) {

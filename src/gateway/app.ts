@@ -1,10 +1,14 @@
 import express, { type Express } from 'express';
 import type { Client, Connection } from '@temporalio/client';
-import type { MongoClient } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
 import type { Logger } from '../observability/logger';
+import { CustomerMemoryStore } from '../memory/customer-memory';
+import { MessageStore } from '../memory/message-store';
+import { customerRoutes } from './customer-routes';
 import { checkHealth } from './health';
+import { operatorApi } from './operator-api';
 import { messagingRoutes } from './messaging-routes';
 import { requireTwilioSignature } from './twilio-webhook';
 
@@ -13,6 +17,7 @@ export interface GatewayDeps {
   temporal: Client;
   temporalConnection: Connection;
   mongo: MongoClient;
+  db: Db;
   identities: IdentityStore;
   log: Logger;
 }
@@ -29,6 +34,11 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(deps));
   app.use('/twilio', twilioRoutes);
+
+  app.use(
+    '/api',
+    operatorApi(deps.config, [customerRoutes({ identities: deps.identities, messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db), log: deps.log })]),
+  );
 
   app.get('/health', async (_req, res) => {
     const report = await checkHealth({ config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo });

@@ -17,6 +17,8 @@ export interface InboundMessage {
   body: string;
   media: MediaRef[];
   profileName?: string;
+  /** Set for messages that arrived through a Twilio Conversation; the reply goes back there. */
+  conversationSid?: string;
   receivedAt: string;
 }
 
@@ -32,13 +34,19 @@ const InboundForm = z.object({
 
 export type FormParams = Record<string, string | string[] | undefined>;
 
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** One value per field (Twilio repeats keys only for lists we don't read); empty fields dropped. */
+export function flattenForm(params: FormParams): Record<string, string | undefined> {
+  const flat: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const one = Array.isArray(value) ? value[0] : value;
+    if (one !== undefined && one !== '') flat[key] = one;
+  }
+  return flat;
 }
 
 /** Parses Twilio's messaging webhook form; throws a ZodError naming the bad field. */
 export function parseInboundMessage(params: FormParams, now: Date = new Date()): InboundMessage {
-  const flat = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, first(v)]));
+  const flat = flattenForm(params);
   const form = InboundForm.parse(flat);
   const media: MediaRef[] = [];
   for (let i = 0; i < form.NumMedia; i++) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FormParams } from './inbound';
+import { flattenForm, type FormParams } from './inbound';
 
 /** A message status callback from Twilio (Programmable Messaging). */
 export interface MessageStatusCallback {
@@ -23,7 +23,7 @@ const StatusForm = z.object({
 });
 
 export function parseStatusCallback(params: FormParams, now: Date = new Date()): MessageStatusCallback {
-  const flat = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]).filter(([, v]) => v !== ''));
+  const flat = flattenForm(params);
   const form = StatusForm.parse(flat);
   const status = form.MessageStatus ?? form.SmsStatus;
   if (!status) throw new z.ZodError([{ code: 'custom', path: ['MessageStatus'], message: 'required', input: undefined }]);

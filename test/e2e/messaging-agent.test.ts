@@ -53,6 +53,27 @@ describe('messaging agent', () => {
     expect(JSON.stringify(request.messages)).toContain('SMS: my dog is called Biscuit');
   });
 
+  it('treats an address linked by an operator as the same customer', async () => {
+    const home = '+14155559205';
+    const work = '+14155559206';
+    await text(home, 'Home phone here: my account PIN hint is "blue heron"', 1);
+    const { json: found } = await system.api('GET', `/customers/by-address/${encodeURIComponent(home)}`);
+    const customerId = found.customerId as string;
+    expect((await system.api('POST', `/customers/${customerId}/addresses`, { address: work })).status).toBe(201);
+    expect((await system.api('POST', `/customers/${customerId}/addresses`, { address: work })).status).toBe(200);
+    const other = await system.api('POST', `/customers/${customerId}/addresses`, { address: '+14155559201' });
+    expect(other.status).toBe(409);
+    await text(work, 'Texting from work: what was my PIN hint?', 1);
+    const request = requestsContaining('Texting from work').at(-1)!;
+    expect(JSON.stringify(request.messages)).toContain('blue heron');
+    const profile = await system.api('GET', `/customers/${customerId}`);
+    expect(profile.json.addresses).toEqual(['phone:+14155559205', 'phone:+14155559206']);
+    const unauthorized = await fetch(`${system.gatewayUrl}/api/customers/${customerId}`);
+    expect(unauthorized.status).toBe(401);
+    const bad = await system.api('POST', `/customers/${customerId}/addresses`, { nope: 1 });
+    expect(bad.status).toBe(400);
+  });
+
   it('answers five messages sent in a burst strictly in order', async () => {
     const from = '+14155559203';
     system.anthropic.setResponder((request) => ({ blocks: [{ type: 'text', text: `answer to ${lastUserText(request).split('\n').at(-1)}` }] }));

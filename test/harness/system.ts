@@ -18,6 +18,7 @@ export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 export const AGENT_NUMBER = '+15005550006';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
+export const OPERATOR_KEY = 'test-operator-key-0123456789';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Workflow code is bundled once per test file (bundling takes seconds). */
@@ -34,6 +35,8 @@ export interface TestSystem {
   config: ConfigStore;
   db: Db;
   temporal: Client;
+  /** Calls the operator API with the test key. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Posts a signed Twilio webhook to the gateway, signed over the public URL. */
   webhook(path: string, params: WebhookParams, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
   startWorker(): Promise<void>;
@@ -60,6 +63,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     TWILIO_PHONE_NUMBERS: AGENT_NUMBER,
     ANTHROPIC_API_KEY: 'test-anthropic-key',
     ANTHROPIC_BASE_URL: anthropicUrl,
+    OPERATOR_API_KEY: OPERATOR_KEY,
     ...env,
   });
   const mongo = await MongoClient.connect(stack.mongoUri);
@@ -83,6 +87,14 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     config,
     db,
     temporal,
+    async api(method, path, body) {
+      const response = await fetch(`${gatewayUrl}/api${path}`, {
+        method,
+        headers: { 'x-api-key': OPERATOR_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    },
     async webhook(path, params, headers) {
       const response = await sendTwilioWebhook({ url: `${gatewayUrl}${path}`, publicUrl: `${PUBLIC_URL}${path}`, authToken: TEST_AUTH_TOKEN, params, headers });
       return { status: response.status, body: response.body };
@@ -97,7 +109,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       worker = undefined;
     },
     async startGateway() {
-      const app = createGatewayApp({ config, temporal, temporalConnection: connection, mongo, identities: new IdentityStore(db), log });
+      const app = createGatewayApp({ config, temporal, temporalConnection: connection, mongo, db, identities: new IdentityStore(db), log });
       server = http.createServer(app);
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
