@@ -1,8 +1,10 @@
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
 import { createMediaActivities, type MediaDeps } from './media';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
+import { createToolActivities } from './tools';
+import type { ToolDeps } from '../src/agent/tools/types';
 
-export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps;
+export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps & ToolDeps;
 
 /** All activities, built from their dependencies so tests hand in real or emulated clients. */
 export function createActivities(deps: ActivityDeps) {
@@ -10,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMessagingActivities(deps),
     ...createDeliveryActivities(deps),
     ...createMediaActivities(deps),
+    ...createToolActivities(deps),
   };
 }
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ChatModel, ChatTurn, TurnContent } from '../src/agent/chat-model';
+import type { ChatModel, ChatTurn, ToolCall, TurnContent } from '../src/agent/chat-model';
+import { ALL_TOOL_SPECS } from '../src/agent/tools';
 import { toAlternatingTurns } from '../src/agent/chat-model';
 import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
@@ -79,18 +80,22 @@ export function createMessagingActivities(deps: MessagingDeps) {
       });
     },
 
-    /** Asks the model for the next reply, given the customer's recent history across channels. */
-    async generateReply(input: { customerId: string }): Promise<{ text: string }> {
+    /**
+     * Asks the model for the next reply, given the customer's recent history across channels and
+     * `scratch`: this answer's tool calls and results so far. Returns either the reply text or
+     * the tools the model wants run first (the workflow runs them durably and asks again).
+     */
+    async generateReply(input: { customerId: string; scratch?: ChatTurn[] }): Promise<{ text: string; toolCalls: ToolCall[] }> {
       const model = deps.chatModel();
       if (!model) throw ApplicationFailure.nonRetryable('No language model configured (set ANTHROPIC_API_KEY)', 'LlmNotConfigured');
       const memory = await deps.memory.get(input.customerId);
       const history = await deps.messages.recent(input.customerId, deps.config().messaging.historyBudget, memory?.summarizedThrough);
-      const turns = toAlternatingTurns(toTurns(history));
+      const turns = toAlternatingTurns([...toTurns(history), ...(input.scratch ?? [])]);
       if (turns.length === 0) throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
-      const reply = await model.complete({ system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary), messages: turns });
+      const reply = await model.complete({ system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary), messages: turns, tools: ALL_TOOL_SPECS });
       const text = reply.text.trim();
-      if (!text) throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
-      return { text };
+      if (!text && reply.toolCalls.length === 0) throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
+      return { text, toolCalls: reply.toolCalls };
     },
 
     /**

@@ -1,5 +1,7 @@
 import {
   ActivityFailure,
+  ParentClosePolicy,
+  startChild,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -13,6 +15,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { ToolActivityInput } from '../activities/tools';
+import type { ChatTurn, ToolCall } from '../src/agent/chat-model';
+import { followUpWorkflow } from './follow-up';
 import type { InboundMessage } from '../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../src/temporal/search-attributes';
 
@@ -89,6 +94,63 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   }
 }
 
+/** Tool activities by name (`tool_<name>`): durable, retried, each visible in the Temporal UI. */
+const toolActivities = proxyActivities<Record<string, (args: ToolActivityInput) => Promise<unknown>>>({
+  startToCloseTimeout: '60 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+
+/** A model that keeps asking for tools must still answer: after this many rounds it gets none. */
+const MAX_TOOL_ROUNDS = 4;
+
+interface ToolOutcome {
+  id: string;
+  content: string;
+  isError: boolean;
+}
+
+async function runTool(call: ToolCall, message: InboundMessage, customerId: string): Promise<ToolOutcome> {
+  const context = { customerId, accountSid: message.accountSid, customerAddress: message.from, agentAddress: message.to, callId: call.id, ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}) };
+  try {
+    if (call.name === 'schedule_follow_up') {
+      const delayMinutes = Number(call.input.delayMinutes);
+      const body = String(call.input.message ?? '');
+      if (!(delayMinutes > 0) || !body) return { id: call.id, content: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
+      const child = await startChild(followUpWorkflow, {
+        workflowId: `followup-${customerId}-${call.id}`,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        args: [{ customerId, accountSid: message.accountSid, from: message.to, to: message.from, body, delayMs: Math.round(delayMinutes * 60_000), ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}) }],
+      });
+      return { id: call.id, content: JSON.stringify({ scheduled: true, followUpId: child.workflowId, inMinutes: delayMinutes }), isError: false };
+    }
+    const activity = toolActivities[`tool_${call.name}`];
+    if (!activity) return { id: call.id, content: `unknown tool ${call.name}`, isError: true };
+    return { id: call.id, content: JSON.stringify(await activity({ input: call.input, context })), isError: false };
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    // The model learns the tool failed and can tell the customer, instead of the turn dying.
+    return { id: call.id, content: `tool failed: ${error.cause?.message ?? error.message}`, isError: true };
+  }
+}
+
+/** Asks the model, running the tools it calls, until it answers in text. */
+async function agentReply(customerId: string, message: InboundMessage): Promise<string> {
+  const scratch: ChatTurn[] = [];
+  for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
+    const reply = await generateReply({ customerId, scratch });
+    // Results recorded before tools existed carry no toolCalls (replay of old histories).
+    const calls: ToolCall[] = reply.toolCalls ?? [];
+    if (calls.length === 0 || round === MAX_TOOL_ROUNDS) return reply.text;
+    const outcomes: ToolOutcome[] = [];
+    for (const call of calls) outcomes.push(await runTool(call, message, customerId));
+    scratch.push(
+      { role: 'assistant', content: [...(reply.text ? [{ type: 'text' as const, text: reply.text }] : []), ...calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.input }))] },
+      { role: 'user', content: outcomes.map((o) => ({ type: 'tool_result' as const, tool_use_id: o.id, content: o.content, is_error: o.isError })) },
+    );
+  }
+  return '';
+}
+
 async function summarize(customerId: string): Promise<void> {
   try {
     await summarizeHistoryIfNeeded({ customerId });
@@ -106,7 +168,7 @@ async function answer(customerId: string, message: InboundMessage): Promise<void
     const media = message.media.length > 0 ? await digestInboundMedia({ messageSid: message.messageSid }) : undefined;
     // Nothing the model could read: the polite note about the files is the whole answer.
     if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
-    else text = (await generateReply({ customerId })).text;
+    else text = await agentReply(customerId, message);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The model failed past its retry budget: the customer still gets an answer, never silence.

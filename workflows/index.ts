@@ -1,3 +1,4 @@
 // Every workflow the orchestrator worker registers (the worker bundles this file).
 export { customerWorkflow } from './customer';
 export { messageStatusWorkflow } from './message-status';
+export { followUpWorkflow } from './follow-up';

@@ -30,8 +30,10 @@ export class AnthropicChatModel implements ChatModel {
       max_tokens: request.maxTokens ?? this.options.maxTokens,
       system: request.system,
       messages: request.messages,
+      ...(request.tools?.length ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) } : {}),
     });
     const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-    return { text, stopReason: message.stop_reason };
+    const toolCalls = message.content.flatMap((block) => (block.type === 'tool_use' ? [{ id: block.id, name: block.name, input: block.input as Record<string, unknown> }] : []));
+    return { text, toolCalls, stopReason: message.stop_reason };
   }
 }

@@ -1,7 +1,20 @@
 import type Anthropic from '@anthropic-ai/sdk';
 
-/** Content of a turn: plain text, or text and image blocks (media the customer sent). */
-export type TurnContent = string | Array<Anthropic.TextBlockParam | Anthropic.ImageBlockParam>;
+/** Content of a turn: plain text, or blocks (text, the customer's images, tool calls and results). */
+export type TurnContent = string | Array<Anthropic.TextBlockParam | Anthropic.ImageBlockParam | Anthropic.ToolUseBlockParam | Anthropic.ToolResultBlockParam>;
+
+/** A tool the model may call, described by JSON Schema. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  inputSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] };
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -11,11 +24,14 @@ export interface ChatTurn {
 export interface ChatRequest {
   system: string;
   messages: ChatTurn[];
+  tools?: ToolSpec[];
   maxTokens?: number;
 }
 
 export interface ChatReply {
   text: string;
+  /** Tools the model asked to run before it can answer (stop reason `tool_use`). */
+  toolCalls: ToolCall[];
   stopReason: string | null;
 }
 

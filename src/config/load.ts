@@ -31,6 +31,8 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['ASSEMBLYAI_STREAMING_URL', ['assemblyai', 'streamingUrl']],
   ['ASSEMBLYAI_BASE_URL', ['assemblyai', 'baseUrl']],
   ['ASSEMBLYAI_POLLING_INTERVAL_MS', ['assemblyai', 'pollingIntervalMs']],
+  ['ESCALATION_ON_CALL_NUMBER', ['escalation', 'onCallNumber']],
+  ['ESCALATION_HUMAN_IDENTITY', ['escalation', 'humanIdentity']],
   ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
   ['MESSAGING_KEEP_RECENT', ['messaging', 'keepRecent']],
   ['MESSAGING_MAX_MESSAGES_PER_RUN', ['messaging', 'maxMessagesPerRun']],
@@ -106,7 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     setPath(raw, keys, value);
     fromEnv.set(keys.join('.'), name);
   }
-  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'agent']) raw[section] ??= {};
+  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'agent']) raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
   if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);

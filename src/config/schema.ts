@@ -57,6 +57,12 @@ export const ConfigSchema = z.object({
     /** Messages one customer-workflow run handles before continuing as new (bounded event history). */
     maxMessagesPerRun: z.coerce.number().int().min(1).default(200),
   }),
+  escalation: z.object({
+    /** Gets an SMS when the agent escalates outside a Conversation. */
+    onCallNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
+    /** Chat identity added as a participant when the agent escalates inside a Conversation. */
+    humanIdentity: z.string().min(1).optional(),
+  }),
   agent: z.object({
     systemPrompt: z.string().min(1).default('You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.'),
     /** Reply sent when the model cannot answer after its retries. */

@@ -35,6 +35,10 @@ export class EventLog {
     return result.upsertedCount === 1;
   }
 
+  async exists(id: string): Promise<boolean> {
+    return (await this.events.countDocuments({ _id: id }, { limit: 1 })) > 0;
+  }
+
   async list(filter: { type?: string; customerId?: string } = {}, limit = 100): Promise<PlatformEvent[]> {
     const docs = await this.events.find(filter).sort({ occurredAt: -1, _id: -1 }).limit(limit).toArray();
     return docs.map(({ _id, recordedAt: _recordedAt, ...rest }) => ({ id: _id, ...rest }));

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import type { ConfigStore } from '../config/store';
+import { IdentityStore } from '../customers/identity-store';
 import { EventLog } from '../events/event-log';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
@@ -24,6 +25,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
   await Promise.all([messages.ensureIndexes(), events.ensureIndexes()]);
   const activities = createActivities({
     deliveryStatus: new DeliveryStatusStore(deps.db),
+    identities: new IdentityStore(deps.db),
     events,
     config: () => deps.config.get(),
     messages,

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { defineTool } from './types';
+
+/**
+ * Hands the customer to a person: in a Conversation the configured human joins it as a
+ * participant; otherwise the on-call number gets an SMS with who and why.
+ */
+export const escalateToHumanTool = defineTool({
+  spec: {
+    name: 'escalate_to_human',
+    description: 'Bring a human colleague in when the customer asks for a person, is upset, or needs something you cannot do. Tell the customer a person will follow up.',
+    inputSchema: {
+      type: 'object',
+      properties: { reason: { type: 'string', description: 'why a human is needed, in one sentence' }, urgency: { type: 'string', enum: ['normal', 'urgent'] } },
+      required: ['reason'],
+    },
+  },
+  input: z.object({ reason: z.string().min(1).max(500), urgency: z.enum(['normal', 'urgent']).default('normal') }),
+  async run(input, context, deps) {
+    const eventId = `escalation:${context.callId}`;
+    const { escalation } = deps.config();
+    const client = deps.twilio.client(context.accountSid);
+    let via: string;
+    if (context.conversationSid && escalation.humanIdentity) {
+      try {
+        await client.conversations.v1.conversations(context.conversationSid).participants.create({ identity: escalation.humanIdentity });
+      } catch (error) {
+        // 50433: already a participant — a retried attempt already did it.
+        if ((error as { code?: number }).code !== 50433) throw error;
+      }
+      via = `participant ${escalation.humanIdentity} added to ${context.conversationSid}`;
+    } else if (escalation.onCallNumber) {
+      if (!(await deps.events.exists(eventId))) {
+        const body = `[${input.urgency.toUpperCase()}] Customer ${context.customerAddress} needs a person: ${input.reason}`;
+        await client.messages.create({ to: escalation.onCallNumber, from: context.agentAddress.replace(/^whatsapp:/, ''), body });
+      }
+      via = `on-call number notified`;
+    } else {
+      throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
+    }
+    await deps.events.append({ id: eventId, type: 'escalation.requested', occurredAt: new Date(), accountSid: context.accountSid, customerId: context.customerId, data: { reason: input.reason, urgency: input.urgency, via } });
+    return { escalated: true, via };
+  },
+});
+

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { Config } from '../../config/schema';
+import type { IdentityStore } from '../../customers/identity-store';
+import type { EventLog } from '../../events/event-log';
+import type { CustomerMemoryStore } from '../../memory/customer-memory';
+import type { MessageStore } from '../../memory/message-store';
+import type { TwilioAccounts } from '../../telephony/twilio/accounts';
+import type { ToolSpec } from '../chat-model';
+
+/** Who the agent is talking to when it calls a tool. */
+export interface ToolContext {
+  customerId: string;
+  accountSid: string;
+  /** The customer's address on the current channel (reply target). */
+  customerAddress: string;
+  /** Our own address on that channel. */
+  agentAddress: string;
+  conversationSid?: string;
+  /** The model's id for this call: a natural idempotency key for side effects. */
+  callId: string;
+}
+
+export interface ToolDeps {
+  config: () => Config;
+  identities: IdentityStore;
+  messages: MessageStore;
+  memory: CustomerMemoryStore;
+  twilio: TwilioAccounts;
+  events: EventLog;
+}
+
+/** A tool that runs as its own Temporal activity (`tool_<name>`): durable, retried, visible in the UI. */
+export interface ActivityTool<I = unknown> {
+  spec: ToolSpec;
+  input: z.ZodType<I>;
+  run(input: I, context: ToolContext, deps: ToolDeps): Promise<unknown>;
+}
+
+export function defineTool<I>(tool: ActivityTool<I>): ActivityTool<I> {
+  return tool;
+}
