@@ -114,7 +114,7 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
   try {
     if (call.name === 'schedule_follow_up') {
       const delayMinutes = Number(call.input.delayMinutes);
-      const body = String(call.input.message ?? '');
+      const body = typeof call.input.message === 'string' ? call.input.message : '';
       if (!(delayMinutes > 0) || !body) return { id: call.id, content: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
       const child = await startChild(followUpWorkflow, {
         workflowId: `followup-${customerId}-${call.id}`,

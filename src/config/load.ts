@@ -36,6 +36,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
   ['MESSAGING_KEEP_RECENT', ['messaging', 'keepRecent']],
   ['MESSAGING_MAX_MESSAGES_PER_RUN', ['messaging', 'maxMessagesPerRun']],
+  ['CONVERSATIONS_AGENT_IDENTITY', ['conversations', 'agentIdentity']],
 ];
 
 type Json = Record<string, unknown>;
@@ -78,10 +79,12 @@ function mergeEnvAccount(raw: Json, env: Env, problems: string[]): void {
     else {
       const existing = accounts.find((a) => a.accountSid === sid);
       const numbers = env.TWILIO_PHONE_NUMBERS?.split(',').map((n) => n.trim()).filter(Boolean);
+      const rate = env.TWILIO_SEND_RATE_PER_SECOND ? { sendRatePerSecond: env.TWILIO_SEND_RATE_PER_SECOND } : {};
       if (existing) {
         existing.authToken = token;
         if (numbers) existing.phoneNumbers = numbers;
-      } else accounts.unshift({ name: 'default', accountSid: sid, authToken: token, ...(numbers ? { phoneNumbers: numbers } : {}) });
+        Object.assign(existing, rate);
+      } else accounts.unshift({ name: 'default', accountSid: sid, authToken: token, ...(numbers ? { phoneNumbers: numbers } : {}), ...rate });
     }
   }
   if (env.TWILIO_API_BASE_URL) for (const account of accounts) account.apiBaseUrl ??= env.TWILIO_API_BASE_URL;
@@ -108,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     setPath(raw, keys, value);
     fromEnv.set(keys.join('.'), name);
   }
-  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'agent']) raw[section] ??= {};
+  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'conversations', 'agent']) raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
   if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);

@@ -13,6 +13,8 @@ export const TwilioAccountSchema = z.object({
   /** Numbers / WhatsApp senders owned by this account ("+E164" or "whatsapp:+E164"). */
   phoneNumbers: z.array(z.string()).default([]),
   messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+  /** Message sends per second this process makes for the account (Twilio queues or rejects beyond the sender's limit). */
+  sendRatePerSecond: z.coerce.number().positive().max(1000).default(10),
 });
 
 export const ConfigSchema = z.object({
@@ -62,6 +64,10 @@ export const ConfigSchema = z.object({
     onCallNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
     /** Chat identity added as a participant when the agent escalates inside a Conversation. */
     humanIdentity: z.string().min(1).optional(),
+  }),
+  conversations: z.object({
+    /** Author of the agent's replies in Twilio Conversations; its own messages are never answered. */
+    agentIdentity: z.string().trim().min(1).max(256).default('beluga-agent'),
   }),
   agent: z.object({
     systemPrompt: z.string().min(1).default('You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.'),

@@ -2,6 +2,7 @@ import type twilio from 'twilio';
 import type { ConfigStore } from '../../config/store';
 import type { TwilioAccount } from '../../config/schema';
 import { createTwilioClient } from './client';
+import { RateLimiter } from './rate-limiter';
 
 /** The configured Twilio accounts and one SDK client each; follows configuration reloads. */
 export class TwilioAccounts {
@@ -21,10 +22,11 @@ export class TwilioAccounts {
   client(accountSid: string): twilio.Twilio {
     const account = this.get(accountSid);
     if (!account) throw new Error(`Twilio account ${accountSid} is not configured`);
-    const key = `${account.authToken}\u0000${account.apiBaseUrl ?? ''}`;
+    const key = `${account.authToken}\u0000${account.apiBaseUrl ?? ''}\u0000${account.sendRatePerSecond}`;
     const cached = this.clients.get(accountSid);
     if (cached && cached.key === key) return cached.client;
-    const client = createTwilioClient({ accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 15_000 });
+    const sendLimiter = new RateLimiter(account.sendRatePerSecond, Math.max(1, Math.floor(account.sendRatePerSecond)));
+    const client = createTwilioClient({ accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 15_000, sendLimiter });
     this.clients.set(accountSid, { key, client });
     return client;
   }

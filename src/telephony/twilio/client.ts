@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type SdkRequestClient from 'twilio/lib/base/RequestClient';
+import type { RateLimiter } from './rate-limiter';
 
 export interface TwilioClientOptions {
   accountSid: string;
@@ -15,6 +16,13 @@ export interface TwilioClientOptions {
   autoRetry?: boolean;
   maxRetries?: number;
   maxRetryDelayMs?: number;
+  /** Paces message sends (Messages and Conversations Messages POSTs) of this account. */
+  sendLimiter?: RateLimiter;
+}
+
+/** Requests that send a message to a person: the ones an account's send rate applies to. */
+export function isMessageSend(method: string, uri: string): boolean {
+  return method.toUpperCase() === 'POST' && /\/(Messages\.json|Conversations\/[^/]+\/Messages)$/.test(uri.split('?')[0] ?? '');
 }
 
 const TWILIO_HOST = /^https:\/\/([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::443)?(?=[/?#]|$)/i;
@@ -31,17 +39,19 @@ export function rewriteTwilioUri(uri: string, apiBaseUrl: string): string {
   return `${apiBaseUrl.replace(/\/+$/, '')}/${product.toLowerCase()}${uri.slice(match[0].length)}`;
 }
 
-/** The SDK's own RequestClient (auth, form encoding, autoRetry), with the host rewritten first. */
-class BaseUrlRequestClient extends twilio.RequestClient {
+/** The SDK's own RequestClient (auth, form encoding, autoRetry), with the host rewritten and sends paced first. */
+class BelugaRequestClient extends twilio.RequestClient {
   constructor(
-    private readonly apiBaseUrl: string,
+    private readonly apiBaseUrl: string | undefined,
+    private readonly sendLimiter: RateLimiter | undefined,
     opts: ConstructorParameters<typeof twilio.RequestClient>[0],
   ) {
     super(opts);
   }
 
-  override request<TData>(opts: SdkRequestClient.RequestOptions<TData>) {
-    return super.request<TData>({ ...opts, uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) });
+  override async request<TData>(opts: SdkRequestClient.RequestOptions<TData>) {
+    if (this.sendLimiter && isMessageSend(opts.method, opts.uri)) await this.sendLimiter.acquire();
+    return super.request<TData>(this.apiBaseUrl ? { ...opts, uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) } : opts);
   }
 }
 
@@ -52,8 +62,6 @@ export function createTwilioClient(opts: TwilioClientOptions): twilio.Twilio {
     maxRetries: opts.maxRetries,
     maxRetryDelay: opts.maxRetryDelayMs,
   };
-  const httpClient = opts.apiBaseUrl
-    ? new BaseUrlRequestClient(opts.apiBaseUrl, requestClientOptions)
-    : new twilio.RequestClient(requestClientOptions);
+  const httpClient = new BelugaRequestClient(opts.apiBaseUrl, opts.sendLimiter, requestClientOptions);
   return twilio(opts.accountSid, opts.authToken, { httpClient, autoRetry: requestClientOptions.autoRetry });
 }
