@@ -10,6 +10,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -44,6 +45,20 @@ const { recordInbound, sendMessage, digestInboundMedia } = proxyActivities<Activ
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+
+/**
+ * Short database steps run as local activities: same retries and durable result, without a
+ * round trip through the server for each (the history records them as markers).
+ */
+const local = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+/** Summarization may call the model: bounded, and its failure never stalls the conversation. */
+const localSummarize = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '90 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+}).summarizeHistoryIfNeeded;
 
 const { generateReply, summarizeHistoryIfNeeded } = proxyActivities<Activities>({
   startToCloseTimeout: '90 seconds',
@@ -153,7 +168,7 @@ async function agentReply(customerId: string, message: InboundMessage): Promise<
 
 async function summarize(customerId: string): Promise<void> {
   try {
-    await summarizeHistoryIfNeeded({ customerId });
+    await (patched('local-db-steps') ? localSummarize : summarizeHistoryIfNeeded)({ customerId });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // Memory upkeep must never stall the conversation; the next message tries again.
@@ -162,7 +177,7 @@ async function summarize(customerId: string): Promise<void> {
 }
 
 async function answer(customerId: string, message: InboundMessage): Promise<void> {
-  await recordInbound({ customerId, message });
+  await (patched('local-db-steps') ? local.recordInbound : recordInbound)({ customerId, message });
   let text: string | undefined;
   try {
     const media = message.media.length > 0 ? await digestInboundMedia({ messageSid: message.messageSid }) : undefined;
