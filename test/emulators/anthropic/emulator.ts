@@ -3,7 +3,6 @@
  * realistic timing, injectable failures and a record of every request. Point the SDK at `await emulator.start()`.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FaultPlan } from './faults';
 import { BodyTooLargeError, parseMessagesRequest, presentedApiKey, readBody, redactHeaders } from './request-parsing';
 import { echoResponder, textReply } from './responders';
@@ -21,6 +20,7 @@ import type {
   Responder,
 } from './types';
 import { buildMessage, buildStreamSteps, errorBody, IdGenerator, resolveReply } from './wire-format';
+import { listenOnLoopback } from '../shared/listen';
 
 const DEFAULT_TIMING: EmulatorTiming = { ttftMs: 0, tokensPerSecond: Infinity };
 const VERSION_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
@@ -55,12 +55,8 @@ export class AnthropicEmulator {
     const server = http.createServer((req, res) => {
       void this.handle(req, res);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
+    this.url = await listenOnLoopback(server, this.options.port);
     this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.url;
   }
 

@@ -1,17 +1,7 @@
 /** Decides which requests fail and how: an explicit FIFO of faults first, then an optional seeded random rate. */
 import type { Fault, RandomFaultOptions } from './types';
+import { seededRandom } from '../shared/seeded-random';
 
-/** mulberry32: tiny, seedable, good enough to make failure patterns reproducible. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RandomFaults {
   probability: number;

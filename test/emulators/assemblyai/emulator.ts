@@ -5,9 +5,9 @@
  * every request.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { defaultScript, spreadWords } from './audio';
+import { listenOnLoopback } from '../shared/listen';
 import type {
   AssemblyAiEmulatorOptions,
   EmulatedTranscriptView,
@@ -61,12 +61,8 @@ export class AssemblyAiEmulator {
     const server = http.createServer((req, res) => {
       void this.handle(req, res);
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
-    });
+    this.url = await listenOnLoopback(server, this.options.port);
     this.server = server;
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.url;
   }
 

@@ -3,6 +3,7 @@
  * matching latency rules adds up, and the first failure rule that fires decides the outcome.
  * Probabilistic rules draw from a seeded RNG so a failing test replays identically.
  */
+import { seededRandom } from '../shared/seeded-random';
 export type FaultKind = 'rate-limit' | 'server-error' | 'service-unavailable' | 'drop-connection';
 
 export interface RequestMatcher {
@@ -39,17 +40,6 @@ function toRegExp(path: string | RegExp | undefined): RegExp | undefined {
   return new RegExp(`^${source}$`);
 }
 
-/** mulberry32: tiny, good enough, and reproducible from a 32-bit seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   private rules: Rule[] = [];

@@ -1,0 +1,11 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Listens on loopback (port 0 = any free one) and resolves to the server's base URL. */
+export async function listenOnLoopback(server: http.Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
