@@ -188,6 +188,14 @@ async function answer(customerId: string, message: InboundMessage): Promise<void
     if (!(error instanceof ActivityFailure)) throw error;
     // The model failed past its retry budget: the customer still gets an answer, never silence.
     log.warn('agent failed; sending fallback reply', { messageSid: message.messageSid, error: error.cause?.message });
+    await local.appendEvent({
+      id: `agent.fallback:${message.messageSid}`,
+      type: 'agent.fallback',
+      occurredAt: new Date().toISOString(),
+      accountSid: message.accountSid,
+      customerId,
+      data: { messageSid: message.messageSid, channel: message.channel, error: error.cause?.message ?? error.message },
+    });
   }
   const reply = {
     customerId,

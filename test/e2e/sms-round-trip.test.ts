@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { IdentityStore } from '../../src/customers/identity-store';
+import { EventLog } from '../../src/events/event-log';
 import { customerWorkflowId } from '../../src/gateway/messaging-routes';
 import { AGENT_NUMBER, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
 import { rulesResponder } from '../emulators/anthropic';
@@ -111,6 +112,11 @@ describe('durable SMS round trip', () => {
       return sent.length > 0 && sent;
     }, 40_000);
     expect(reply!.body).toBe(system.config.get().agent.fallbackReply);
+    const customerId = await new IdentityStore(system.db).resolve(from);
+    const events = await new EventLog(system.db).list({ type: 'agent.fallback', customerId });
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data.channel).toBe('sms');
+    expect(String(events[0]!.data.error)).toMatch(/overloaded|529/i);
     system.anthropic.clearFaults();
   }, 60_000);
 });
