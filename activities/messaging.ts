@@ -6,6 +6,7 @@ import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
 import type { HistoryMessage, MessageStore } from '../src/memory/message-store';
+import { postConversationReply } from '../src/conversations/post-reply';
 import { parseTwilioAddress } from '../src/messaging/addresses';
 import type { InboundMessage } from '../src/messaging/inbound';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
@@ -133,7 +134,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
         customerId: input.customerId,
         accountSid: input.accountSid,
         direction: 'outbound',
-        channel: parseTwilioAddress(input.to).channel,
+        channel: input.conversationSid ? 'conversations' : parseTwilioAddress(input.to).channel,
         from: input.from,
         to: input.to,
         body,
@@ -141,6 +142,14 @@ export function createMessagingActivities(deps: MessagingDeps) {
       });
       const statusCallback = `${deps.config().publicUrl.replace(/\/+$/, '')}/twilio/messaging/status`;
       try {
+        if (input.conversationSid) {
+          // Inside a Conversation the reply is a conversation message by the agent, not an SMS.
+          const author = deps.config().conversations.agentIdentity;
+          const posted = await postConversationReply(deps.twilio.client(input.accountSid), { conversationSid: input.conversationSid, author, body, idempotencyKey: input.idempotencyKey });
+          // Twilio accepted it into the conversation; per-participant delivery arrives as onDeliveryUpdated.
+          await deps.messages.markSent(input.idempotencyKey, posted.sid, 'accepted');
+          return { twilioSid: posted.sid };
+        }
         const sent = await deps.twilio.client(input.accountSid).messages.create({ to: input.to, from: input.from, body, statusCallback });
         await deps.messages.markSent(input.idempotencyKey, sent.sid, sent.status);
         return { twilioSid: sent.sid };

@@ -2,3 +2,5 @@
 export { customerWorkflow } from './customer';
 export { messageStatusWorkflow } from './message-status';
 export { followUpWorkflow } from './follow-up';
+export { conversationEventWorkflow } from './conversation-event';
+export { addConversationParticipantWorkflow, closeConversationWorkflow, createConversationWorkflow, removeConversationParticipantWorkflow } from './conversation-operations';

@@ -6,6 +6,10 @@ import type { IdentityStore } from '../customers/identity-store';
 import type { Logger } from '../observability/logger';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
+import { DeliveryStatusStore } from '../messaging/delivery-status';
+import { ConversationStore } from '../conversations/conversation-store';
+import { conversationApiRoutes } from './conversation-api-routes';
+import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { checkHealth } from './health';
 import { operatorApi } from './operator-api';
@@ -33,11 +37,15 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(deps));
+  twilioRoutes.use('/conversations', conversationWebhookRoutes(deps));
   app.use('/twilio', twilioRoutes);
 
   app.use(
     '/api',
-    operatorApi(deps.config, [customerRoutes({ identities: deps.identities, messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db), log: deps.log })]),
+    operatorApi(deps.config, [
+      customerRoutes({ identities: deps.identities, messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db), deliveryStatus: new DeliveryStatusStore(deps.db), log: deps.log }),
+      conversationApiRoutes({ config: deps.config, temporal: deps.temporal, conversations: new ConversationStore(deps.db), log: deps.log }),
+    ]),
   );
 
   app.get('/health', async (_req, res) => {

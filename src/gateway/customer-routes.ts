@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { IdentityStore } from '../customers/identity-store';
 import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
+import type { DeliveryStatusStore } from '../messaging/delivery-status';
 import type { Logger } from '../observability/logger';
 import { ApiError, handle } from './operator-api';
 
@@ -10,6 +11,7 @@ export interface CustomerRouteDeps {
   identities: IdentityStore;
   messages: MessageStore;
   memory: CustomerMemoryStore;
+  deliveryStatus: DeliveryStatusStore;
   log: Logger;
 }
 
@@ -44,7 +46,14 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     handle(deps.log, async (req, res) => {
       const limit = z.coerce.number().int().min(1).max(500).default(50).parse(req.query.limit);
       const history = await deps.messages.recent(String(req.params.id), limit);
-      res.json({ messages: history.map(({ mediaDigests: _digests, ...m }) => m) });
+      // Outbound messages show how far delivery got (callbacks are kept per Twilio sid).
+      const messages = await Promise.all(
+        history.map(async ({ mediaDigests: _digests, ...m }) => {
+          const delivery = m.twilioSid ? await deps.deliveryStatus.get(m.twilioSid) : undefined;
+          return delivery ? { ...m, status: delivery.status, ...(delivery.errorCode ? { errorCode: delivery.errorCode } : {}) } : m;
+        }),
+      );
+      res.json({ messages });
     }),
   );
 

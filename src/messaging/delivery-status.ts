@@ -2,7 +2,7 @@ import type { Collection, Db } from 'mongodb';
 
 /**
  * How far a message has got. Twilio's callbacks arrive in any order (a `delivered` before its
- * `sent`), so a status only replaces one of lower rank: the record only moves forward.
+ * `sent`), so the current status is the highest-ranked one received: it only moves forward.
  */
 const STATUS_RANK: Record<string, number> = {
   accepted: 0,
@@ -30,54 +30,74 @@ export interface DeliveryStatus {
   errorCode?: number;
   accountSid: string;
   updatedAt: Date;
-  /** Every status callback received, in arrival order (including stale ones). */
+  /** Every distinct status callback received, in arrival order. */
   history: Array<{ status: string; errorCode?: number; at: Date }>;
 }
 
-interface StatusDoc extends Omit<DeliveryStatus, 'twilioSid'> {
+interface CallbackDoc {
   _id: string;
+  twilioSid: string;
+  status: string;
   rank: number;
+  errorCode?: number;
+  accountSid: string;
+  at: Date;
 }
 
 function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: number }).code === 11000;
 }
 
-/** Delivery status per Twilio message sid, independent of whether our send has recorded the sid yet. */
+/**
+ * Delivery status per Twilio message sid, kept as one insert-only record per (sid, status) and
+ * resolved on read. No document is ever updated, so concurrent callbacks cannot overwrite each
+ * other — FerretDB v1 loses concurrent updates to one document, and the result is the same on
+ * MongoDB. Independent of whether our own send has recorded the sid yet.
+ */
 export class DeliveryStatusStore {
-  private readonly statuses: Collection<StatusDoc>;
+  private readonly callbacks: Collection<CallbackDoc>;
 
   constructor(db: Db) {
-    this.statuses = db.collection<StatusDoc>('delivery_status');
+    this.callbacks = db.collection<CallbackDoc>('delivery_callbacks');
   }
 
-  /** Applies a callback; 'stale' when a later status was already recorded (it is still kept in history). */
-  async apply(update: { twilioSid: string; status: string; errorCode?: number; accountSid: string; at: Date }): Promise<'applied' | 'stale'> {
+  async ensureIndexes(): Promise<void> {
+    await this.callbacks.createIndex({ twilioSid: 1, at: 1 });
+  }
+
+  /** Records a callback; 'stale' when an equal or later status was already there, 'duplicate' for a redelivery. */
+  async apply(update: { twilioSid: string; status: string; errorCode?: number; accountSid: string; at: Date }): Promise<'applied' | 'stale' | 'duplicate'> {
     const rank = STATUS_RANK[update.status] ?? 0;
-    const entry = { status: update.status, at: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) };
     try {
-      // Matches only a document of lower rank (or none): the upsert then inserts, and a
-      // higher-ranked existing document makes the insert collide instead of being overwritten.
-      await this.statuses.updateOne(
-        { _id: update.twilioSid, rank: { $lt: rank } },
-        {
-          $set: { status: update.status, rank, accountSid: update.accountSid, updatedAt: update.at, ...(update.errorCode ? { errorCode: update.errorCode } : {}) },
-          $push: { history: entry },
-        },
-        { upsert: true },
-      );
-      return 'applied';
+      await this.callbacks.insertOne({
+        _id: `${update.twilioSid}:${update.status}`,
+        twilioSid: update.twilioSid,
+        status: update.status,
+        rank,
+        accountSid: update.accountSid,
+        at: update.at,
+        ...(update.errorCode ? { errorCode: update.errorCode } : {}),
+      });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      await this.statuses.updateOne({ _id: update.twilioSid }, { $push: { history: entry } });
-      return 'stale';
+      if (isDuplicateKey(error)) return 'duplicate';
+      throw error;
     }
+    const current = await this.get(update.twilioSid);
+    return current?.status === update.status ? 'applied' : 'stale';
   }
 
   async get(twilioSid: string): Promise<DeliveryStatus | undefined> {
-    const doc = await this.statuses.findOne({ _id: twilioSid });
-    if (!doc) return undefined;
-    const { _id, rank: _rank, ...rest } = doc;
-    return { twilioSid: _id, ...rest };
+    const docs = await this.callbacks.find({ twilioSid }).sort({ at: 1, _id: 1 }).toArray();
+    if (docs.length === 0) return undefined;
+    // Highest rank wins; among equals (failed vs undelivered) the first to arrive.
+    const current = docs.reduce((best, doc) => (doc.rank > best.rank ? doc : best));
+    return {
+      twilioSid,
+      status: current.status,
+      ...(current.errorCode ? { errorCode: current.errorCode } : {}),
+      accountSid: current.accountSid,
+      updatedAt: docs[docs.length - 1]!.at,
+      history: docs.map((d) => ({ status: d.status, at: d.at, ...(d.errorCode ? { errorCode: d.errorCode } : {}) })),
+    };
   }
 }

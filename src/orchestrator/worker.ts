@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import type { ConfigStore } from '../config/store';
+import { ConversationStore } from '../conversations/conversation-store';
 import { IdentityStore } from '../customers/identity-store';
 import { EventLog } from '../events/event-log';
 import { CustomerMemoryStore } from '../memory/customer-memory';
@@ -22,9 +23,10 @@ export interface OrchestratorDeps {
 export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<Worker> {
   const messages = new MessageStore(deps.db);
   const events = new EventLog(deps.db);
-  await Promise.all([messages.ensureIndexes(), events.ensureIndexes()]);
+  const deliveryStatus = new DeliveryStatusStore(deps.db);
+  await Promise.all([messages.ensureIndexes(), events.ensureIndexes(), deliveryStatus.ensureIndexes()]);
   const activities = createActivities({
-    deliveryStatus: new DeliveryStatusStore(deps.db),
+    deliveryStatus,
     identities: new IdentityStore(deps.db),
     events,
     config: () => deps.config.get(),
@@ -32,6 +34,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     memory: new CustomerMemoryStore(deps.db),
     twilio: new TwilioAccounts(deps.config),
     chatModel: chatModelFromConfig(deps.config),
+    conversations: new ConversationStore(deps.db),
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   return Worker.create({

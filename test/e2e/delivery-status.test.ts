@@ -38,6 +38,19 @@ describe('message delivery status callbacks', () => {
     const final = (await store.get(sid))!;
     expect(final.status).toBe('read');
     expect(final.history.map((h) => h.status)).toEqual(['delivered', 'sent', 'read']);
+    const { json: found } = await system.api('GET', `/customers/by-address/${encodeURIComponent(to)}`);
+    const { json } = await system.api('GET', `/customers/${String(found.customerId)}/messages`);
+    const outbound = (json.messages as Array<{ twilioSid?: string; status: string }>).find((m) => m.twilioSid === sid);
+    expect(outbound?.status).toBe('read');
+  });
+
+  it('keeps the furthest status when callbacks for one message arrive at the same moment', async () => {
+    const to = '+14155558103';
+    const sid = await sendReplyTo(to);
+    await Promise.all(['queued', 'sent', 'delivered', 'read', 'sending'].map((status) => callback(sid, to, status)));
+    const final = (await new DeliveryStatusStore(system.db).get(sid))!;
+    expect(final.status).toBe('read');
+    expect(final.history.map((h) => h.status).sort()).toEqual(['delivered', 'queued', 'read', 'sending', 'sent']);
   });
 
   it('records a WhatsApp 63016 failure with its code and emits message.failed once, even when redelivered', async () => {
