@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { defineTool } from './types';
 
+/** The on-call page goes out by SMS: from our number on this channel, else the account's first SMS number. */
+function smsSender(agentAddress: string, accountNumbers: string[]): string {
+  const bare = agentAddress.replace(/^whatsapp:/, '');
+  if (/^\+\d+$/.test(bare)) return bare;
+  const number = accountNumbers.find((n) => /^\+\d+$/.test(n));
+  if (!number) throw new Error('no SMS number to page the on-call number from: list one in the account\'s phoneNumbers');
+  return number;
+}
+
 /**
  * Hands the customer to a person: in a Conversation the configured human joins it as a
  * participant; otherwise the on-call number gets an SMS with who and why.
@@ -32,7 +41,7 @@ export const escalateToHumanTool = defineTool({
     } else if (escalation.onCallNumber) {
       if (!(await deps.events.exists(eventId))) {
         const body = `[${input.urgency.toUpperCase()}] Customer ${context.customerAddress} needs a person: ${input.reason}`;
-        await client.messages.create({ to: escalation.onCallNumber, from: context.agentAddress.replace(/^whatsapp:/, ''), body });
+        await client.messages.create({ to: escalation.onCallNumber, from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []), body });
       }
       via = `on-call number notified`;
     } else {
