@@ -10,7 +10,7 @@ type Listener = (next: Config, previous: Config) => void;
  */
 export class ConfigStore {
   private listeners = new Set<Listener>();
-  private watching?: string;
+  private poller?: NodeJS.Timeout;
 
   constructor(
     private current: Config,
@@ -46,19 +46,30 @@ export class ConfigStore {
     return undefined;
   }
 
-  /** Polls the config file (robust to editors that replace the file) and reloads on change. */
+  /**
+   * Polls the config file (robust to editors that replace the file, and to network filesystems
+   * where change events are unreliable) and reloads when its size or mtime changes.
+   */
   watch(intervalMs = 500): void {
     const file = this.env.BELUGA_CONFIG_FILE;
-    if (!file || this.watching) return;
-    this.watching = file;
-    fs.watchFile(file, { interval: intervalMs, persistent: false }, (curr, prev) => {
-      if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size) this.reload();
-    });
+    if (!file || this.poller) return;
+    const signature = () => {
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      return stat ? `${stat.mtimeMs}:${stat.size}` : 'missing';
+    };
+    let last = signature();
+    this.poller = setInterval(() => {
+      const now = signature();
+      if (now === last) return;
+      last = now;
+      this.reload();
+    }, intervalMs);
+    this.poller.unref();
   }
 
   close(): void {
-    if (this.watching) fs.unwatchFile(this.watching);
-    this.watching = undefined;
+    clearInterval(this.poller);
+    this.poller = undefined;
     this.listeners.clear();
   }
 }
