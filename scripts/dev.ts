@@ -70,9 +70,9 @@ async function main(): Promise<void> {
   Object.assign(env, sandbox.env);
   const config = loadConfig(env);
 
-  const tsxCli = require.resolve('tsx/cli');
   for (const name of ['orchestrator', 'gateway', 'realtime']) {
-    const proc = startProcess(name, process.execPath, [tsxCli, path.join(projectRoot, 'workers', `${name}.ts`)], { env, cwd: projectRoot }, prefixed);
+    // One process per program (no tsx CLI wrapper in between), so signals reach it directly.
+    const proc = startProcess(name, process.execPath, ['--import', 'tsx', path.join(projectRoot, 'workers', `${name}.ts`)], { env, cwd: projectRoot }, prefixed);
     processes.push(proc);
     void proc.exited.then((code) => {
       if (!stopping) {
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   say(`gateway      ${gatewayUrl}   (health: ${gatewayUrl}/health)`);
   say(`public URL   ${config.publicUrl}   (Twilio signs webhooks against this; set PUBLIC_URL to your tunnel)`);
   say(`realtime     ws://localhost:${config.realtimePort}/twilio/media-stream`);
-  say(`temporal     ${temporalAddress}${env.TEMPORAL_ADDRESS === process.env.TEMPORAL_ADDRESS ? '' : '   UI: http://localhost:8233'}`);
+  say(`temporal     ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : '   UI: http://localhost:8233'}`);
   say(`mongodb      ${mongoUri}`);
   for (const line of sandbox.describe()) say(line);
   say('Ctrl-C stops everything.');
