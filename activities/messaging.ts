@@ -86,7 +86,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
      * `scratch`: this answer's tool calls and results so far. Returns either the reply text or
      * the tools the model wants run first (the workflow runs them durably and asks again).
      */
-    async generateReply(input: { customerId: string; scratch?: ChatTurn[] }): Promise<{ text: string; toolCalls: ToolCall[] }> {
+    async generateReply(input: { customerId: string; scratch?: ChatTurn[] }): Promise<{ text: string; toolCalls: ToolCall[]; historyFull: boolean }> {
       const model = deps.chatModel();
       if (!model) throw ApplicationFailure.nonRetryable('No language model configured (set ANTHROPIC_API_KEY)', 'LlmNotConfigured');
       const memory = await deps.memory.get(input.customerId);
@@ -96,7 +96,8 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const reply = await model.complete({ system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary), messages: turns, tools: ALL_TOOL_SPECS });
       const text = reply.text.trim();
       if (!text && reply.toolCalls.length === 0) throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
-      return { text, toolCalls: reply.toolCalls };
+      // A full window means older messages may be waiting to be summarized; otherwise no check is needed.
+      return { text, toolCalls: reply.toolCalls, historyFull: history.length >= deps.config().messaging.historyBudget };
     },
 
     /**

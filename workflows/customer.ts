@@ -97,11 +97,14 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     if (!gotWork && queue.length === 0) return;
     const message = queue.shift()!;
     upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
-    await answer(customerId, message);
+    const { historyFull } = await answer(customerId, message);
     processed++;
     processedThisRun++;
-    // Histories recorded before summarization existed replay without this step.
-    if (patched('summarize-history')) await summarize(customerId);
+    // Histories recorded before summarization existed replay without this step; newer runs
+    // only check when the model's history window was full (the check scans the store).
+    const summarizes = patched('summarize-history');
+    const onlyWhenFull = summarizes && patched('summarize-when-full');
+    if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof customerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun });
@@ -149,13 +152,15 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
 }
 
 /** Asks the model, running the tools it calls, until it answers in text. */
-async function agentReply(customerId: string, message: InboundMessage): Promise<string> {
+async function agentReply(customerId: string, message: InboundMessage): Promise<{ text: string; historyFull: boolean }> {
   const scratch: ChatTurn[] = [];
+  let historyFull = false;
   for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
     const reply = await generateReply({ customerId, scratch });
+    historyFull ||= reply.historyFull ?? true;
     // Results recorded before tools existed carry no toolCalls (replay of old histories).
     const calls: ToolCall[] = reply.toolCalls ?? [];
-    if (calls.length === 0 || round === MAX_TOOL_ROUNDS) return reply.text;
+    if (calls.length === 0 || round === MAX_TOOL_ROUNDS) return { text: reply.text, historyFull };
     const outcomes: ToolOutcome[] = [];
     for (const call of calls) outcomes.push(await runTool(call, message, customerId));
     scratch.push(
@@ -163,7 +168,7 @@ async function agentReply(customerId: string, message: InboundMessage): Promise<
       { role: 'user', content: outcomes.map((o) => ({ type: 'tool_result' as const, tool_use_id: o.id, content: o.content, is_error: o.isError })) },
     );
   }
-  return '';
+  return { text: '', historyFull };
 }
 
 async function summarize(customerId: string): Promise<void> {
@@ -176,14 +181,16 @@ async function summarize(customerId: string): Promise<void> {
   }
 }
 
-async function answer(customerId: string, message: InboundMessage): Promise<void> {
+/** Answers one message; says whether the history window was full (memory upkeep may be due). */
+async function answer(customerId: string, message: InboundMessage): Promise<{ historyFull: boolean }> {
   await (patched('local-db-steps') ? local.recordInbound : recordInbound)({ customerId, message });
   let text: string | undefined;
+  let historyFull = false;
   try {
     const media = message.media.length > 0 ? await digestInboundMedia({ messageSid: message.messageSid }) : undefined;
     // Nothing the model could read: the polite note about the files is the whole answer.
     if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
-    else text = await agentReply(customerId, message);
+    else ({ text, historyFull } = await agentReply(customerId, message));
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The model failed past its retry budget: the customer still gets an answer, never silence.
@@ -212,4 +219,5 @@ async function answer(customerId: string, message: InboundMessage): Promise<void
     // A permanent refusal (invalid number, unsubscribed) must not stop the queue behind it.
     log.error('reply could not be delivered', { messageSid: message.messageSid, error: error.cause?.message });
   }
+  return { historyFull };
 }
