@@ -21,6 +21,7 @@ async function run(rate: number, seconds: number, customers: number): Promise<vo
   const total = rate * seconds;
   const started = Date.now();
   const posts: Array<Promise<unknown>> = [];
+  const failedPosts: string[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - Date.now();
@@ -28,7 +29,13 @@ async function run(rate: number, seconds: number, customers: number): Promise<vo
     const id = `msg-${i}`;
     const from = `+1415${String(5_000_000 + (i % customers)).padStart(7, '0')}`;
     sentAt.set(id, Date.now());
-    posts.push(system.webhook('/twilio/messaging/inbound', inboundSms(from, id)));
+    // A webhook that times out (Twilio waits 15 s) counts as a failure; Twilio would retry it.
+    posts.push(
+      system.webhook('/twilio/messaging/inbound', inboundSms(from, id)).then(
+        (r) => r.status !== 200 && failedPosts.push(`${id}: HTTP ${r.status}`),
+        (error: unknown) => failedPosts.push(`${id}: ${(error as Error).message}`),
+      ),
+    );
   }
   await Promise.all(posts);
   const deadline = Date.now() + 120_000;
@@ -39,7 +46,7 @@ async function run(rate: number, seconds: number, customers: number): Promise<vo
   process.stdout.write(
     [
       `offered: ${rate} msg/s for ${seconds} s (${total} messages, ${customers} customers)`,
-      `replied: ${repliedAt.size}/${total}`,
+      `replied: ${repliedAt.size}/${total} (webhooks not acknowledged within 15 s: ${failedPosts.length})`,
       `webhook -> reply sent: p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
       `within 5 s: ${(within5s * 100).toFixed(1)}%`,
       `sustained: ${(repliedAt.size / ((finished - started) / 1000)).toFixed(1)} replies/s`,
