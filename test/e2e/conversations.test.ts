@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
-import { customerWorkflowId } from '../../src/gateway/messaging-routes';
+import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
 import { conversationEventWorkflowId } from '../../workflows/conversation-event';
 import { pendingQuery } from '../../workflows/customer';
 import { rulesResponder } from '../emulators/anthropic';

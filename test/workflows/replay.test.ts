@@ -8,7 +8,7 @@ import { testStack } from '../harness/stack';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { eventually, inboundSms, startTestSystem, workflowBundle, type TestSystem } from '../harness/system';
 import { IdentityStore } from '../../src/customers/identity-store';
-import { customerWorkflowId } from '../../src/gateway/messaging-routes';
+import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 
