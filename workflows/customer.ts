@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ParentClosePolicy,
-  startChild,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -12,15 +11,16 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ToolActivityInput } from '../activities/tools';
 import type { ChatTurn, ToolCall } from '../src/agent/chat-model';
-import { followUpWorkflow } from './follow-up';
 import type { InboundMessage } from '../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../src/temporal/search-attributes';
+import { followUpWorkflow } from './follow-up';
 
 /** Signals, queries and the input live beside the workflow (Temporal samples' convention). */
 export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
