@@ -15,7 +15,7 @@ const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 /**
  * Workflow code must stay replayable against histories that real runs produced: a change that
  * breaks determinism fails here before it breaks running workflows. The committed fixtures were
- * recorded from real runs (BELUGA_RECORD_HISTORIES=1 records them again); a history produced by
+ * recorded from real runs (BELUGA_RECORD_HISTORIES=1 BELUGA_HISTORY_NAME=<what changed> records one more); a history produced by
  * this run is replayed too.
  */
 describe('workflow replay', () => {
@@ -48,7 +48,9 @@ describe('workflow replay', () => {
       if (!cli) throw new Error('temporal CLI not provisioned: run npm run provision');
       const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testStack().temporalAddress], { encoding: 'utf8' });
       fs.mkdirSync(FIXTURES, { recursive: true });
-      fs.writeFileSync(path.join(FIXTURES, 'customer-workflow-two-messages.json'), json);
+      // Name it after what changed; older fixtures stay, so every past workflow shape keeps replaying.
+      const name = process.env.BELUGA_HISTORY_NAME ?? 'latest';
+      fs.writeFileSync(path.join(FIXTURES, `customer-workflow-${name}.json`), json);
     }
     const committed = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
     expect(committed.length).toBeGreaterThan(0);
