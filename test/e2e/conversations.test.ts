@@ -223,7 +223,11 @@ describe('Twilio Conversations', () => {
     await eventually('conversation.closed event', async () => (await eventsOf('conversation.closed', { conversationSid })).length === 1);
     await eventually('conversation.updated event', async () => (await eventsOf('conversation.updated', { conversationSid })).length === 1);
 
-    const record = await system.api('GET', `/conversations/${conversationSid}`);
+    // The activity writes the event log before the conversation record: wait for the record too.
+    const record = await eventually('both facts in the record', async () => {
+      const fetched = await system.api('GET', `/conversations/${conversationSid}`);
+      return ((fetched.json.events as Array<unknown> | undefined) ?? []).length >= 2 && fetched;
+    });
     // Neither the state nor the name of the stale report overwrote the newer ones.
     expect(record.json).toMatchObject({ sid: conversationSid, state: 'closed', friendlyName: 'Billing question', removed: false });
     expect((record.json.events as Array<{ type: string }>).map((e) => e.type).sort()).toEqual(['conversation.closed', 'conversation.updated']);
