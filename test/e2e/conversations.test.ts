@@ -155,7 +155,8 @@ describe('Twilio Conversations', () => {
     expect(statuses.map((s) => s.status)).toEqual([200, 200, 200]);
     await eventually('participant.added events', async () => (await eventsOf('participant.added', { conversationSid })).length === 2);
     expect((await added(chatSid, chatAdded)).status).toBe(200);
-    await system.temporal.workflow.getHandle(conversationEventWorkflowId({ id: `participant.added:${chatSid}` })).result();
+    // Both event workflows finished: the record has both facts (it is written after the event log).
+    for (const sid of [chatSid, smsSid]) await system.temporal.workflow.getHandle(conversationEventWorkflowId({ id: `participant.added:${sid}` })).result();
     expect(await eventsOf('participant.added', { participantSid: chatSid })).toHaveLength(1);
     expect((await eventsOf('participant.added', { participantSid: smsSid }))[0]!.data).toMatchObject({ address, proxyAddress: AGENT_NUMBER, channel: 'sms' });
     // One workflow run however often Twilio delivered it (REJECT_DUPLICATE on an id from Twilio's sid).
@@ -254,7 +255,10 @@ describe('Twilio Conversations', () => {
     expect(delivered!.data).not.toHaveProperty('errorCode');
 
     // The conversation record keeps what needs attention; every receipt is in the event log.
-    const record = await system.api('GET', `/conversations/${conversationSid}`);
+    const record = await eventually('the failure in the record', async () => {
+      const fetched = await system.api('GET', `/conversations/${conversationSid}`);
+      return ((fetched.json.events as Array<unknown> | undefined) ?? []).length > 0 && fetched;
+    });
     expect((record.json.events as Array<{ type: string; data: Record<string, unknown> }>).map((e) => [e.type, e.data.errorCode])).toEqual([['message.failed', 30008]]);
   });
 
