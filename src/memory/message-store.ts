@@ -50,19 +50,11 @@ interface MessageDoc {
   updatedAt: Date;
 }
 
-export interface NewMessage {
-  id: string;
-  customerId: string;
-  accountSid: string;
-  direction: Direction;
-  channel: Channel;
-  from: string;
-  to: string;
-  body: string;
+/** What a caller records; the store fills in `seq`, digests and the Twilio sid later. */
+export type NewMessage = Pick<HistoryMessage, 'id' | 'customerId' | 'accountSid' | 'direction' | 'channel' | 'from' | 'to' | 'body' | 'status'> & {
   media?: MediaRef[];
-  status: string;
   createdAt?: Date;
-}
+};
 
 /** Every inbound and outbound message per customer; large bodies zstd-compressed. */
 export class MessageStore {

@@ -7,6 +7,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { closeNow } from './shared/listen';
 
 export interface BasicCredentials {
   username: string;
@@ -82,8 +83,7 @@ export class MediaServer {
     if (server === undefined) return;
     this.server = undefined;
     this.base = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   /** Forgets files, redirects and recorded requests. */

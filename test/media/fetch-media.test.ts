@@ -2,6 +2,7 @@
 import { fetchMedia, MediaFetchError, MediaTooLargeError, MediaTypeMismatchError, probeMedia } from '../../src/media/fetch-media';
 import { MediaServer, type MediaServerRequest } from '../emulators/media-server';
 import { png1x1 } from './fixtures';
+import { rejection } from '../harness/rejection';
 
 const auth = { username: 'AC00000000000000000000000000000001', password: 'twilio-auth-token-secret' };
 const MB = 1024 * 1024;
@@ -14,14 +15,6 @@ async function settled(requests: MediaServerRequest[]): Promise<MediaServerReque
   return requests;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 beforeAll(async () => {
   await Promise.all([twilio.start(), cdn.start()]);

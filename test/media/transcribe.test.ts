@@ -3,6 +3,7 @@ import { AssemblyAiTranscriber, TranscriptionError } from '../../src/media/trans
 import { AssemblyAiEmulator } from '../emulators/assemblyai';
 import { MediaServer } from '../emulators/media-server';
 import { wavSine } from './fixtures';
+import { rejection } from '../harness/rejection';
 
 const API_KEY = 'aai-emulator-test-key';
 const emulator = new AssemblyAiEmulator({ apiKey: API_KEY });
@@ -13,14 +14,6 @@ function transcriber(options: { apiKey?: string; timeoutMs?: number } = {}): Ass
   return new AssemblyAiTranscriber({ apiKey: options.apiKey ?? API_KEY, baseUrl, pollingIntervalMs: 5, timeoutMs: options.timeoutMs ?? 5000 });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
 
 beforeAll(async () => {
   baseUrl = await emulator.start();

@@ -20,7 +20,7 @@ import type {
   Responder,
 } from './types';
 import { buildMessage, buildStreamSteps, errorBody, IdGenerator, resolveReply } from './wire-format';
-import { listenOnLoopback } from '../shared/listen';
+import { closeNow, listenOnLoopback } from '../shared/listen';
 
 const DEFAULT_TIMING: EmulatorTiming = { ttftMs: 0, tokensPerSecond: Infinity };
 const VERSION_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
@@ -67,8 +67,7 @@ export class AnthropicEmulator {
     this.server = undefined;
     this.url = undefined;
     for (const controller of this.inFlight) controller.abort();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   /** Forgets requests, queued replies, faults, custom responder and timing changes; keeps listening. */

@@ -7,7 +7,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { defaultScript, spreadWords } from './audio';
-import { listenOnLoopback } from '../shared/listen';
+import { closeNow, listenOnLoopback } from '../shared/listen';
 import type {
   AssemblyAiEmulatorOptions,
   EmulatedTranscriptView,
@@ -71,8 +71,7 @@ export class AssemblyAiEmulator {
     if (server === undefined) return;
     this.server = undefined;
     this.url = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
   }
 
   /** Forgets requests, uploads, transcripts, queued outcomes, faults and script/progression changes. */

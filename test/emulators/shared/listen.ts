@@ -9,3 +9,9 @@ export async function listenOnLoopback(server: http.Server, port = 0): Promise<s
   });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
+
+/** Closes the listener and every connection at once (idle keep-alive sockets would hold close() open). */
+export async function closeNow(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

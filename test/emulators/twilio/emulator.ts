@@ -12,6 +12,7 @@ import { conversationMessageRoutes } from './resources/conversation-messages';
 import { conversationRoutes } from './resources/conversations';
 import { messageRoutes } from './resources/messages';
 import { participantRoutes } from './resources/participants';
+import { closeNow } from '../shared/listen';
 import {
   EmulatorStore,
   TERMINAL_CALL_STATUSES,
@@ -135,8 +136,7 @@ export class TwilioEmulator {
     if (!server) return;
     this.server = undefined;
     this.stopping.abort();
-    server.closeAllConnections(); // keep-alive sockets would otherwise hold close() open
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeNow(server);
     await this.hooksSettled();
   }
 
