@@ -1,3 +1,4 @@
+import { ignoringDuplicate } from '../storage/duplicate-key';
 import type { Collection, Db } from 'mongodb';
 import { belongsInConversationRecord, eventData, type ConversationEvent, type ConversationParticipant, type ConversationState } from './events';
 
@@ -54,14 +55,6 @@ export interface ConversationRecord {
   firstSeenAt: Date;
 }
 
-/** Inserting what is already there is the expected outcome of a redelivery, not an error. */
-async function ignoringDuplicate(insert: Promise<unknown>): Promise<void> {
-  try {
-    await insert;
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 11000) throw error;
-  }
-}
 
 /** Newest first by Twilio's time; a tie keeps insertion order stable by fact id. */
 function newestFirst(a: FactDoc, b: FactDoc): number {

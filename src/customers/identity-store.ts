@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../storage/duplicate-key';
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { identityKey } from '../messaging/addresses';
@@ -13,9 +14,6 @@ function defaultCustomerId(key: string): string {
   return `cus_${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
-}
 
 /** Maps channel addresses to one customer id (one person across SMS, WhatsApp, calls). */
 export class IdentityStore {

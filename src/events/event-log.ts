@@ -1,9 +1,13 @@
+import { isDuplicateKey } from '../storage/duplicate-key';
 import type { Collection, Db } from 'mongodb';
 
 /** A telephony or platform event as stored; `id` derives from the provider's ids, so redelivery dedupes. */
 export interface PlatformEvent<T = Record<string, unknown>> {
   id: string;
   type: string;
+  /** Event schema version (see catalog.ts); absent on records written before versioning. */
+  version?: number;
+  source?: 'twilio' | 'beluga';
   occurredAt: Date;
   accountSid?: string;
   customerId?: string;
@@ -31,8 +35,14 @@ export class EventLog {
   /** Returns false when an event with this id was already recorded. */
   async append(event: PlatformEvent): Promise<boolean> {
     const { id, ...rest } = event;
-    const result = await this.events.updateOne({ _id: id }, { $setOnInsert: { ...rest, recordedAt: new Date() } }, { upsert: true });
-    return result.upsertedCount === 1;
+    try {
+      const result = await this.events.updateOne({ _id: id }, { $setOnInsert: { ...rest, recordedAt: new Date() } }, { upsert: true });
+      return result.upsertedCount === 1;
+    } catch (error) {
+      // A concurrent duplicate delivery inserted it first.
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   async exists(id: string): Promise<boolean> {

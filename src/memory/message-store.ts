@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import type { Channel } from '../messaging/addresses';
 import type { MediaDigest } from '../media/digest';
 import type { MediaRef } from '../messaging/inbound';
+import { isDuplicateKey } from '../storage/duplicate-key';
 import { packText, unpackText, type StoredText } from './compression';
 
 export type Direction = 'inbound' | 'outbound';
@@ -72,7 +73,7 @@ export class MessageStore {
   /** Records a message once; a second call with the same id changes nothing. Returns whether it was new. */
   async recordOnce(message: NewMessage): Promise<boolean> {
     const now = new Date();
-    const result = await this.messages.updateOne(
+    const write = this.messages.updateOne(
       { _id: message.id },
       {
         $setOnInsert: {
@@ -92,7 +93,12 @@ export class MessageStore {
       },
       { upsert: true },
     );
-    return result.upsertedCount === 1;
+    try {
+      return (await write).upsertedCount === 1;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   async get(id: string): Promise<HistoryMessage | undefined> {
@@ -113,6 +119,21 @@ export class MessageStore {
     const filter = after ? { customerId, seq: { $gt: after } } : { customerId };
     const docs = await this.messages.find(filter).sort({ seq: -1, _id: -1 }).limit(limit).toArray();
     return Promise.all(docs.reverse().map(toHistory));
+  }
+
+  /**
+   * Case-insensitive text search, newest first. Small bodies are matched by the database; the
+   * rare compressed ones (> 1 KiB) are unpacked and matched here.
+   */
+  async search(query: string, options: { customerId?: string; limit: number }): Promise<HistoryMessage[]> {
+    const pattern = query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const scope = options.customerId ? { customerId: options.customerId } : {};
+    const plain = await this.messages.find({ ...scope, 'body.text': { $regex: pattern, $options: 'i' } }).sort({ seq: -1 }).limit(options.limit).toArray();
+    const packed = await this.messages.find({ ...scope, 'body.zstd': { $exists: true } }).sort({ seq: -1 }).limit(1000).toArray();
+    const needle = query.toLowerCase();
+    const unpacked = (await Promise.all(packed.map(toHistory))).filter((m) => m.body.toLowerCase().includes(needle));
+    const all = [...(await Promise.all(plain.map(toHistory))), ...unpacked];
+    return all.sort((a, b) => b.seq.getTime() - a.seq.getTime()).slice(0, options.limit);
   }
 
   async countAfter(customerId: string, after?: Date): Promise<number> {

@@ -1,3 +1,4 @@
+import { isDuplicateKey } from '../storage/duplicate-key';
 import type { Collection, Db } from 'mongodb';
 
 /**
@@ -44,9 +45,6 @@ interface CallbackDoc {
   at: Date;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: number }).code === 11000;
-}
 
 /**
  * Delivery status per Twilio message sid, kept as one insert-only record per (sid, status) and
