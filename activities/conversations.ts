@@ -11,7 +11,7 @@ import type {
   ParticipantSummary,
   RemoveParticipantInput,
 } from '../src/conversations/operations';
-import type { EventLog } from '../src/events/event-log';
+import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { twilioErrorCode } from '../src/telephony/twilio/errors';
 import { twilioActivityFailure } from './twilio-failures';
@@ -19,7 +19,7 @@ import { twilioActivityFailure } from './twilio-failures';
 export interface ConversationDeps {
   config: () => Config;
   twilio: TwilioAccounts;
-  events: EventLog;
+  dispatcher: EventDispatcher;
   conversations: ConversationStore;
 }
 
@@ -82,7 +82,7 @@ export function createConversationActivities(deps: ConversationDeps) {
      * a retry after a crash between the two steps finishes the job.
      */
     async recordConversationEvent(event: ConversationEvent): Promise<{ recorded: boolean }> {
-      const recorded = await deps.events.append({ id: event.id, type: event.type, occurredAt: new Date(event.occurredAt), accountSid: event.accountSid, data: eventData(event) });
+      const { recorded } = await deps.dispatcher.publish(makeEvent(event.type, { id: event.id, occurredAt: event.occurredAt, accountSid: event.accountSid, data: eventData(event) }));
       await deps.conversations.applyEvent(event);
       return { recorded };
     },

@@ -1,15 +1,17 @@
 import { createConversationActivities, type ConversationDeps } from './conversations';
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
-import { createEventActivities } from './events';
+import { createEventActivities, type EventDeps } from './events';
 import { createMediaActivities, type MediaDeps } from './media';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 import { createToolActivities } from './tools';
+import { createWebhookActivities, type WebhookDeps } from './webhooks';
+import { createPlatformActivities, type PlatformDeps } from './platform';
+import { createCustomActivities } from './custom';
 import type { ToolDeps } from '../src/agent/tools/types';
 
-export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps & ToolDeps & ConversationDeps;
+export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps & ToolDeps & ConversationDeps & EventDeps & WebhookDeps & PlatformDeps;
 
-/** All activities, built from their dependencies so tests hand in real or emulated clients. */
-export function createActivities(deps: ActivityDeps) {
+function builtInActivities(deps: ActivityDeps) {
   return {
     ...createMessagingActivities(deps),
     ...createDeliveryActivities(deps),
@@ -17,7 +19,19 @@ export function createActivities(deps: ActivityDeps) {
     ...createEventActivities(deps),
     ...createToolActivities(deps),
     ...createConversationActivities(deps),
+    ...createWebhookActivities(deps),
+    ...createPlatformActivities(deps),
   };
+}
+
+/** All activities, built from their dependencies so tests hand in real or emulated clients. */
+export function createActivities(deps: ActivityDeps) {
+  const builtIn = builtInActivities(deps);
+  const custom = createCustomActivities(deps);
+  const clash = Object.keys(custom).find((name) => name in builtIn);
+  // A user's activity must never silently replace a built-in one.
+  if (clash) throw new Error(`activities/custom defines "${clash}", which is a built-in activity name: rename it`);
+  return { ...builtIn, ...custom };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import type { ChatModel, ChatTurn, ToolCall, TurnContent } from '../src/agent/chat-model';
 import { ALL_TOOL_SPECS } from '../src/agent/tools';
 import { toAlternatingTurns } from '../src/agent/chat-model';
@@ -141,7 +142,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
         body,
         status: 'sending',
       });
-      const statusCallback = `${deps.config().publicUrl.replace(/\/+$/, '')}/twilio/messaging/status`;
+      const statusCallback = callbackUrls(deps.config(), input.accountSid).messageStatus;
       try {
         if (input.conversationSid) {
           // Inside a Conversation the reply is a conversation message by the agent, not an SMS.

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { createOrchestratorWorker } from '../src/orchestrator/worker';
@@ -8,12 +9,16 @@ async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
   const { temporal, mongodb } = config.get();
   const connection = await retryUntilConnected('Temporal', log, () => NativeConnection.connect({ address: temporal.address }));
+  // Activities start workflows too (event routing), through an ordinary client.
+  const clientConnection = await retryUntilConnected('Temporal', log, () => Connection.connect({ address: temporal.address }));
+  const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri);
-  const worker = await createOrchestratorWorker({ config, connection, db: mongo.db(mongodb.database) });
+  const worker = await createOrchestratorWorker({ config, connection, client, log, db: mongo.db(mongodb.database) });
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
   // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await mongo.close();
   config.close();
 }

@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     setPath(raw, keys, value);
     fromEnv.set(keys.join('.'), name);
   }
-  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'conversations', 'agent']) raw[section] ??= {};
+  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'conversations', 'events', 'webhooks', 'agent']) raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
   if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);
@@ -120,6 +120,14 @@ export function loadConfig(env: Env = process.env): Config {
   const sids = parsed.data.twilio.accounts.map((a) => a.accountSid);
   const duplicate = sids.find((sid, i) => sids.indexOf(sid) !== i);
   if (duplicate) throw new ConfigError([`twilio.accounts: account ${duplicate} is listed twice`]);
+  const names = (list: Array<{ name: string }>, where: string) => {
+    const seen = list.map((b) => b.name);
+    const twice = seen.find((n, i) => seen.indexOf(n) !== i);
+    if (twice) problems.push(`${where}: name "${twice}" is used twice`);
+  };
+  names(parsed.data.events.bindings, 'events.bindings');
+  names(parsed.data.webhooks.subscribers, 'webhooks.subscribers');
+  if (problems.length > 0) throw new ConfigError(problems);
   return parsed.data;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_TYPES, isEventType } from '../events/catalog';
 
 const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters');
 const url = z.url({ protocol: /^(https?|wss?)$/ });
@@ -15,6 +16,62 @@ export const TwilioAccountSchema = z.object({
   messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
   /** Message sends per second this process makes for the account (Twilio queues or rejects beyond the sender's limit). */
   sendRatePerSecond: z.coerce.number().positive().max(1000).default(10),
+  /**
+   * The URLs this platform hands Twilio for each kind of callback, per account (default: the
+   * gateway's own route under PUBLIC_URL), and which call progress events Twilio should send.
+   */
+  callbacks: z
+    .object({
+      messageStatusUrl: url.optional(),
+      callStatusUrl: url.optional(),
+      callStatusEvents: z.array(z.enum(['initiated', 'ringing', 'answered', 'completed'])).min(1).default(['initiated', 'ringing', 'answered', 'completed']),
+      recordingStatusUrl: url.optional(),
+      /** Per-conversation scoped webhook target and the Conversations events it subscribes to. */
+      conversationsWebhookUrl: url.optional(),
+      conversationsWebhookFilters: z.array(z.string().regex(/^on[A-Z]\w+$/, 'must be a Twilio Conversations event name like onMessageAdded')).min(1).default(['onMessageAdded', 'onParticipantAdded', 'onParticipantRemoved', 'onConversationStateUpdated', 'onDeliveryUpdated']),
+    })
+    .prefault({}),
+});
+
+const eventPattern = z
+  .string()
+  .refine((p) => p === '*' || (p.endsWith('.*') ? /^[a-z_]+\.\*$/.test(p) : isEventType(p)), { message: `must be an event type (${EVENT_TYPES.join(', ')}), a prefix like "call.*", or "*"` });
+
+/** Equality filters on the event: `account` (account name), `accountSid`, `customerId`, or a `data.<field>` path; a list means any of. */
+const FILTER_KEY = /^(account|accountSid|customerId|data(\.[A-Za-z0-9_]+)+)$/;
+const eventFilter = z
+  .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+  .superRefine((filter, ctx) => {
+    for (const key of Object.keys(filter)) {
+      if (!FILTER_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `filter keys are account, accountSid, customerId or data.<field> (got "${key}")` });
+    }
+  })
+  .default({});
+
+/** Starts the named workflow (exported from workflows/custom) for each matching event. */
+export const EventBindingSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it becomes part of workflow ids)'),
+  events: z.array(eventPattern).min(1),
+  workflow: z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be the exported name of a workflow function'),
+  filter: eventFilter,
+  /** Defaults to the orchestrator's task queue. */
+  taskQueue: z.string().min(1).optional(),
+});
+
+/** An outgoing webhook: matching events are POSTed as signed JSON, retried durably until the deadline. */
+export const WebhookSubscriberSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it becomes part of workflow ids)'),
+  url: z.url({ protocol: /^https?$/ }),
+  /** HMAC-SHA256 key the receiver verifies `Beluga-Signature` with. */
+  secret: z.string().min(16, 'must be at least 16 characters'),
+  events: z.array(eventPattern).min(1),
+  filter: eventFilter,
+  /** Give up after this long (then the delivery log records the final failure). */
+  deadlineSeconds: z.coerce.number().int().min(1).default(24 * 3600),
+  initialBackoffMs: z.coerce.number().int().min(1).default(1000),
+  maxBackoffMs: z.coerce.number().int().min(1).default(10 * 60 * 1000),
+  /** One attempt's limit: a slow receiver counts as a failed attempt. */
+  timeoutMs: z.coerce.number().int().min(100).default(10_000),
 });
 
 export const ConfigSchema = z.object({
@@ -69,6 +126,16 @@ export const ConfigSchema = z.object({
     /** Author of the agent's replies in Twilio Conversations; its own messages are never answered. */
     agentIdentity: z.string().trim().min(1).max(256).default('beluga-agent'),
   }),
+  /** Event type → user workflow bindings (reloadable). */
+  events: z.object({
+    bindings: z.array(EventBindingSchema).default([]),
+  }),
+  /** Outgoing webhooks to the user's own systems (reloadable). */
+  webhooks: z.object({
+    subscribers: z.array(WebhookSubscriberSchema).default([]),
+  }),
+  /** Free-form settings for users' own workflows and activities (e.g. `crmUrl`). */
+  custom: z.record(z.string(), z.unknown()).default({}),
   agent: z.object({
     systemPrompt: z.string().min(1).default('You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.'),
     /** Reply sent when the model cannot answer after its retries. */
@@ -84,3 +151,5 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type TwilioAccount = z.infer<typeof TwilioAccountSchema>;
+export type EventBinding = z.infer<typeof EventBindingSchema>;
+export type WebhookSubscriber = z.infer<typeof WebhookSubscriberSchema>;

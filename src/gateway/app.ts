@@ -15,6 +15,10 @@ import { checkHealth } from './health';
 import { operatorApi } from './operator-api';
 import { messagingRoutes } from './messaging-routes';
 import { requireTwilioSignature } from './twilio-webhook';
+import { voiceRoutes } from './voice-routes';
+import { EventDispatcher } from '../events/dispatcher';
+import { EventLog } from '../events/event-log';
+import { registeredWorkflowTypes } from '../orchestrator/workflow-types';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -33,11 +37,15 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Twilio's trusted proxies/tunnels terminate TLS in front of us; signatures use PUBLIC_URL anyway.
   app.set('trust proxy', true);
 
+  const dispatcher = new EventDispatcher({ temporal: deps.temporal, events: new EventLog(deps.db), config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes() });
+  const routeDeps = { ...deps, dispatcher };
+
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
-  twilioRoutes.use('/messaging', messagingRoutes(deps));
-  twilioRoutes.use('/conversations', conversationWebhookRoutes(deps));
+  twilioRoutes.use('/messaging', messagingRoutes(routeDeps));
+  twilioRoutes.use('/conversations', conversationWebhookRoutes(routeDeps));
+  twilioRoutes.use('/voice', voiceRoutes(routeDeps));
   app.use('/twilio', twilioRoutes);
 
   app.use(

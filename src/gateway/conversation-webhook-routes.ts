@@ -7,6 +7,8 @@ import { parseConversationWebhook, type ConversationMessageAdded, type Conversat
 import type { IdentityStore } from '../customers/identity-store';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
+import type { EventDispatcher } from '../events/dispatcher';
+import { messageReceivedEvent } from '../events/message-received';
 import type { Client } from '@temporalio/client';
 import { conversationEventWorkflow, conversationEventWorkflowId } from '../../workflows/conversation-event';
 import { answerBadWebhook, answerUnavailable, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
@@ -15,6 +17,7 @@ export interface ConversationWebhookDeps {
   config: ConfigStore;
   temporal: Client;
   identities: IdentityStore;
+  dispatcher: EventDispatcher;
   log: Logger;
 }
 
@@ -47,6 +50,7 @@ async function handOverMessage(deps: ConversationWebhookDeps, message: Conversat
   try {
     const customerId = await deps.identities.resolve(inbound.from);
     await signalCustomerWorkflow(deps.temporal, config, customerId, inbound);
+    await deps.dispatcher.publish(messageReceivedEvent(inbound, customerId));
     deps.log.info({ messageSid: inbound.messageSid, conversationSid: inbound.conversationSid, customerId }, 'Conversations message queued');
     res.status(200).end();
   } catch (error) {

@@ -6,6 +6,8 @@ import type { IdentityStore } from '../customers/identity-store';
 import { parseInboundMessage, type FormParams } from '../messaging/inbound';
 import { parseStatusCallback } from '../messaging/status-callback';
 import type { Logger } from '../observability/logger';
+import type { EventDispatcher } from '../events/dispatcher';
+import { messageReceivedEvent } from '../events/message-received';
 import { messageStatusWorkflow, messageStatusWorkflowId } from '../../workflows/message-status';
 import { answerBadWebhook, answerUnavailable, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
 
@@ -14,6 +16,7 @@ export interface MessagingRouteDeps {
   config: ConfigStore;
   temporal: Client;
   identities: IdentityStore;
+  dispatcher: EventDispatcher;
   log: Logger;
 }
 
@@ -33,6 +36,8 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
     try {
       const customerId = await deps.identities.resolve(message.from);
       await signalCustomerWorkflow(deps.temporal, deps.config.get(), customerId, message);
+      // After the signal: a failure here is answered 503, and Twilio's retry is deduped by both.
+      await deps.dispatcher.publish(messageReceivedEvent(message, customerId));
       deps.log.info({ messageSid: message.messageSid, customerId, channel: message.channel }, 'inbound message queued');
       res.type('text/xml').send(EMPTY_TWIML);
     } catch (error) {

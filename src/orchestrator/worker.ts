@@ -1,10 +1,15 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import type { ConfigStore } from '../config/store';
 import { ConversationStore } from '../conversations/conversation-store';
 import { IdentityStore } from '../customers/identity-store';
+import { EventDispatcher } from '../events/dispatcher';
 import { EventLog } from '../events/event-log';
+import type { Logger } from '../observability/logger';
+import { WebhookDeliveryLog } from '../webhooks/delivery-log';
+import { registeredWorkflowTypes } from './workflow-types';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
 import { DeliveryStatusStore } from '../messaging/delivery-status';
@@ -14,6 +19,9 @@ import { TwilioAccounts } from '../telephony/twilio/accounts';
 export interface OrchestratorDeps {
   config: ConfigStore;
   connection: NativeConnection;
+  /** For starting workflows from activities (event routing). */
+  client: Client;
+  log: Logger;
   db: Db;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -24,11 +32,16 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
   const messages = new MessageStore(deps.db);
   const events = new EventLog(deps.db);
   const deliveryStatus = new DeliveryStatusStore(deps.db);
-  await Promise.all([messages.ensureIndexes(), events.ensureIndexes(), deliveryStatus.ensureIndexes()]);
+  const webhookLog = new WebhookDeliveryLog(deps.db);
+  await Promise.all([messages.ensureIndexes(), events.ensureIndexes(), deliveryStatus.ensureIndexes(), webhookLog.ensureIndexes()]);
+  const dispatcher = new EventDispatcher({ temporal: deps.client, events, config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes() });
   const activities = createActivities({
     deliveryStatus,
     identities: new IdentityStore(deps.db),
     events,
+    dispatcher,
+    webhookLog,
+    log: deps.log,
     config: () => deps.config.get(),
     messages,
     memory: new CustomerMemoryStore(deps.db),

@@ -100,7 +100,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       return { status: response.status, body: response.body };
     },
     async startWorker() {
-      worker = await createOrchestratorWorker({ config, connection: nativeConnection, db, workflowBundle: await workflowBundle() });
+      worker = await createOrchestratorWorker({ config, connection: nativeConnection, client: temporal, log, db, workflowBundle: await workflowBundle() });
       running = worker.run();
     },
     async stopWorker() {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { makeEvent } from '../../events/dispatcher';
 import { defineTool } from './types';
 
 /** The on-call page goes out by SMS: from our number on this channel, else the account's first SMS number. */
@@ -47,7 +48,7 @@ export const escalateToHumanTool = defineTool({
     } else {
       throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
     }
-    await deps.events.append({ id: eventId, type: 'escalation.requested', occurredAt: new Date(), accountSid: context.accountSid, customerId: context.customerId, data: { reason: input.reason, urgency: input.urgency, via } });
+    await deps.dispatcher.publish(makeEvent('escalation.requested', { id: eventId, source: 'beluga', accountSid: context.accountSid, customerId: context.customerId, data: { reason: input.reason, urgency: input.urgency, via } }));
     return { escalated: true, via };
   },
 });

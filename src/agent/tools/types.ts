@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from '../../config/schema';
 import type { IdentityStore } from '../../customers/identity-store';
+import type { EventDispatcher } from '../../events/dispatcher';
 import type { EventLog } from '../../events/event-log';
 import type { CustomerMemoryStore } from '../../memory/customer-memory';
 import type { MessageStore } from '../../memory/message-store';
@@ -27,6 +28,7 @@ export interface ToolDeps {
   memory: CustomerMemoryStore;
   twilio: TwilioAccounts;
   events: EventLog;
+  dispatcher: EventDispatcher;
 }
 
 /** A tool that runs as its own Temporal activity (`tool_<name>`): durable, retried, visible in the UI. */

@@ -1,0 +1,133 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ChatModel } from '../src/agent/chat-model';
+import { escalateToHumanTool } from '../src/agent/tools/escalate-to-human';
+import type { ToolDeps } from '../src/agent/tools/types';
+import { parseTwilioAddress } from '../src/messaging/addresses';
+import { callbackUrls } from '../src/telephony/twilio/callback-urls';
+import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
+import { connectStreamTwiml, transferTwiml } from '../src/voice/twiml';
+
+export interface PlatformDeps extends ToolDeps {
+  chatModel: () => ChatModel | undefined;
+}
+
+/** Twilio 429/5xx/network errors are retried by the activity's policy; a refusal is final. */
+function twilioFailure(error: unknown, what: string): Error {
+  if (isRetryableTwilioError(error)) return error as Error;
+  return ApplicationFailure.nonRetryable(`Twilio refused to ${what}: ${(error as Error).message}`, `Twilio${twilioErrorCode(error) ?? 'Error'}`);
+}
+
+function accountFor(deps: PlatformDeps, accountSid: string | undefined): string {
+  const account = accountSid ? deps.twilio.get(accountSid) : deps.twilio.list()[0];
+  if (!account) throw ApplicationFailure.nonRetryable(accountSid ? `Twilio account ${accountSid} is not configured` : 'no Twilio account is configured', 'UnknownAccount');
+  return account.accountSid;
+}
+
+/** Our number on the recipient's channel: the given one, else the account's first number on that channel. */
+function senderFor(deps: PlatformDeps, accountSid: string, to: string, from: string | undefined): string {
+  if (from) return from;
+  const whatsapp = parseTwilioAddress(to).channel === 'whatsapp';
+  const numbers = deps.twilio.get(accountSid)?.phoneNumbers ?? [];
+  const sender = numbers.find((n) => n.startsWith('whatsapp:') === whatsapp);
+  if (!sender) throw ApplicationFailure.nonRetryable(`no ${whatsapp ? 'WhatsApp sender' : 'phone number'} configured to send from: list one in the account's phoneNumbers or pass "from"`, 'NoSender');
+  return sender;
+}
+
+/**
+ * The built-in activities user workflows may call (through `platform` in workflows/platform.ts).
+ * Each is an ordinary Temporal activity: retried durably, visible in the Web UI.
+ */
+export function createPlatformActivities(deps: PlatformDeps) {
+  return {
+    /** SMS, or WhatsApp when `to` is `whatsapp:+E164`. */
+    async sendText(input: { to: string; body: string; from?: string; accountSid?: string }): Promise<{ messageSid: string }> {
+      if (!input.body.trim()) throw ApplicationFailure.nonRetryable('sendText needs a non-empty body', 'BadInput');
+      const accountSid = accountFor(deps, input.accountSid);
+      const from = senderFor(deps, accountSid, input.to, input.from);
+      try {
+        const sent = await deps.twilio.client(accountSid).messages.create({ to: input.to, from, body: input.body, statusCallback: callbackUrls(deps.config(), accountSid).messageStatus });
+        return { messageSid: sent.sid };
+      } catch (error) {
+        throw twilioFailure(error, 'send the message');
+      }
+    },
+
+    /** An outbound call that runs the same voice agent loop as an incoming one. */
+    async placeCall(input: { to: string; from?: string; accountSid?: string; record?: boolean }): Promise<{ callSid: string }> {
+      const accountSid = accountFor(deps, input.accountSid);
+      const from = senderFor(deps, accountSid, input.to, input.from);
+      const urls = callbackUrls(deps.config(), accountSid);
+      try {
+        const call = await deps.twilio.client(accountSid).calls.create({
+          to: input.to,
+          from,
+          twiml: connectStreamTwiml({ publicUrl: deps.config().publicUrl, parameters: { direction: 'outbound-api', from, to: input.to } }),
+          statusCallback: urls.callStatus,
+          statusCallbackEvent: urls.callStatusEvents,
+          ...(input.record ? { record: true, recordingStatusCallback: urls.recordingStatus } : {}),
+        });
+        return { callSid: call.sid };
+      } catch (error) {
+        throw twilioFailure(error, 'place the call');
+      }
+    },
+
+    /** Replaces a live call's TwiML with a `<Dial>` to `to` (a person or a queue's number). */
+    async transferCall(input: { callSid: string; to: string; accountSid?: string; announce?: string }): Promise<{ transferred: true }> {
+      const accountSid = accountFor(deps, input.accountSid);
+      try {
+        await deps.twilio.client(accountSid).calls(input.callSid).update({ twiml: transferTwiml(input.to, input.announce ? { announce: input.announce } : {}) });
+        return { transferred: true };
+      } catch (error) {
+        throw twilioFailure(error, 'transfer the call');
+      }
+    },
+
+    /** One question to the model, answered in plain text (classification, summaries, drafting). */
+    async askAgent(input: { prompt: string; system?: string; maxTokens?: number }): Promise<{ text: string }> {
+      const model = deps.chatModel();
+      if (!model) throw ApplicationFailure.nonRetryable('askAgent needs ANTHROPIC_API_KEY', 'NotConfigured');
+      const reply = await model.complete({
+        system: input.system ?? 'You are a precise assistant inside an automation. Answer exactly what is asked, briefly, with no preamble.',
+        messages: [{ role: 'user', content: input.prompt }],
+        maxTokens: input.maxTokens ?? 256,
+      });
+      return { text: reply.text.trim() };
+    },
+
+    /** Brings a person in (on-call SMS, or a participant in a Conversation), once per `key`. */
+    async escalate(input: { reason: string; urgency?: 'normal' | 'urgent'; customerAddress: string; agentAddress: string; accountSid?: string; conversationSid?: string; key?: string }): Promise<{ escalated: true; via: string }> {
+      const accountSid = accountFor(deps, input.accountSid);
+      const customerId = await deps.identities.resolve(input.customerAddress);
+      const context = {
+        customerId,
+        accountSid,
+        customerAddress: input.customerAddress,
+        agentAddress: input.agentAddress,
+        callId: input.key ?? Context.current().info.workflowExecution?.workflowId ?? 'escalation',
+        ...(input.conversationSid ? { conversationSid: input.conversationSid } : {}),
+      };
+      const parsed = escalateToHumanTool.input.parse({ reason: input.reason, urgency: input.urgency ?? 'normal' });
+      return (await escalateToHumanTool.run(parsed, context, deps)) as { escalated: true; via: string };
+    },
+
+    /** What the agent remembers about a person: summary and recent messages (by customer id or any of their addresses). */
+    async fetchMemory(input: { customerId?: string; address?: string; recentMessages?: number }): Promise<{ customerId?: string; summary?: string; recent: Array<{ direction: string; channel: string; body: string; at: string }> }> {
+      const customerId = input.customerId ?? (input.address ? await deps.identities.find(input.address) : undefined);
+      if (!customerId) return { recent: [] };
+      const [memory, recent] = await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, input.recentMessages ?? 20)]);
+      return {
+        customerId,
+        ...(memory?.summary ? { summary: memory.summary } : {}),
+        recent: recent.map((m) => ({ direction: m.direction, channel: m.channel, body: m.body, at: m.createdAt.toISOString() })),
+      };
+    },
+
+    /** Case-insensitive search of stored conversation text (messages and call transcripts). */
+    async searchTranscripts(input: { query: string; customerId?: string; limit?: number }): Promise<{ hits: Array<{ customerId: string; channel: string; direction: string; body: string; at: string }> }> {
+      if (!input.query.trim()) throw ApplicationFailure.nonRetryable('searchTranscripts needs a query', 'BadInput');
+      const hits = await deps.messages.search(input.query, { ...(input.customerId ? { customerId: input.customerId } : {}), limit: input.limit ?? 20 });
+      return { hits: hits.map((m) => ({ customerId: m.customerId, channel: m.channel, direction: m.direction, body: m.body, at: m.createdAt.toISOString() })) };
+    },
+  };
+}

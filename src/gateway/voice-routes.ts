@@ -1,0 +1,92 @@
+import { Router } from 'express';
+import type { ConfigStore } from '../config/store';
+import type { IdentityStore } from '../customers/identity-store';
+import type { EventDispatcher } from '../events/dispatcher';
+import type { FormParams } from '../messaging/inbound';
+import type { Logger } from '../observability/logger';
+import { streamToken } from '../voice/stream-token';
+import { connectStreamTwiml } from '../voice/twiml';
+import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
+import { answerBadWebhook, answerUnavailable } from './workflow-handoff';
+
+export interface VoiceRouteDeps {
+  config: ConfigStore;
+  identities: IdentityStore;
+  dispatcher: EventDispatcher;
+  log: Logger;
+}
+
+/** A stream token outlives any reasonable gap between the TwiML answer and Twilio's WebSocket connect. */
+const STREAM_TOKEN_TTL_SECONDS = 300;
+
+/** Voice webhooks: the incoming call's TwiML, call progress and recording callbacks. */
+export function voiceRoutes(deps: VoiceRouteDeps): Router {
+  const router = Router();
+
+  router.post('/incoming', async (req, res) => {
+    let call;
+    try {
+      call = parseCallWebhook(req.body as FormParams);
+    } catch (error) {
+      answerBadWebhook(res, error);
+      return;
+    }
+    const config = deps.config.get();
+    const account = config.twilio.accounts.find((a) => a.accountSid === call.accountSid);
+    // The signature middleware already required a configured account; this keeps types honest.
+    if (!account) {
+      answerBadWebhook(res, new Error(`account ${call.accountSid} is not configured`));
+      return;
+    }
+    try {
+      const customerId = call.from ? await deps.identities.resolve(call.from) : '';
+      const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
+      const twiml = connectStreamTwiml({
+        publicUrl: config.publicUrl,
+        parameters: { customerId, from: call.from, to: call.to, direction: call.direction ?? 'inbound', token: streamToken(account.authToken, call.callSid, expires) },
+      });
+      deps.log.info({ callSid: call.callSid, customerId }, 'incoming call answered with a media stream');
+      res.type('text/xml').send(twiml);
+    } catch (error) {
+      deps.log.error({ err: error, callSid: call.callSid }, 'could not answer the incoming call');
+      answerUnavailable(res);
+    }
+  });
+
+  router.post('/status', async (req, res) => {
+    let call;
+    try {
+      call = parseCallWebhook(req.body as FormParams);
+    } catch (error) {
+      answerBadWebhook(res, error);
+      return;
+    }
+    try {
+      const remote = call.direction && call.direction !== 'inbound' ? call.to : call.from;
+      const customerId = remote ? await deps.identities.find(remote) : undefined;
+      await deps.dispatcher.publish(callStatusEvent(call, customerId));
+      res.status(204).end();
+    } catch (error) {
+      deps.log.error({ err: error, callSid: call.callSid }, 'could not record the call status');
+      answerUnavailable(res);
+    }
+  });
+
+  router.post('/recording', async (req, res) => {
+    let event;
+    try {
+      event = parseRecordingEvent(req.body as FormParams);
+    } catch (error) {
+      answerBadWebhook(res, error);
+      return;
+    }
+    try {
+      await deps.dispatcher.publish(event);
+      res.status(204).end();
+    } catch (error) {
+      deps.log.error({ err: error, eventId: event.id }, 'could not record the recording callback');
+      answerUnavailable(res);
+    }
+  });
+  return router;
+}

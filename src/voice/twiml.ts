@@ -1,0 +1,34 @@
+import twilio from 'twilio';
+
+/** `wss://<public host>/twilio/media-stream`: one public URL reaches both the webhooks and the stream. */
+export function mediaStreamUrl(publicUrl: string): string {
+  const url = new URL('/twilio/media-stream', publicUrl);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  return url.toString();
+}
+
+/**
+ * Two-way audio: `<Connect><Stream>` (`<Start><Stream>` would be listen-only). Twilio forbids a
+ * query string on the stream URL, so everything the loop needs travels as `<Parameter>`s.
+ */
+export function connectStreamTwiml(options: { publicUrl: string; parameters: Record<string, string> }): string {
+  const response = new twilio.twiml.VoiceResponse();
+  const stream = response.connect().stream({ url: mediaStreamUrl(options.publicUrl) });
+  for (const [name, value] of Object.entries(options.parameters)) stream.parameter({ name, value });
+  return response.toString();
+}
+
+/** Hands the caller to a person: the live call's TwiML is replaced by a `<Dial>`. */
+export function transferTwiml(to: string, options: { callerId?: string; announce?: string } = {}): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (options.announce) response.say(options.announce);
+  response.dial(options.callerId ? { callerId: options.callerId } : {}, to);
+  return response.toString();
+}
+
+export function sayAndHangUpTwiml(text: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(text);
+  response.hangup();
+  return response.toString();
+}

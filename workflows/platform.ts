@@ -1,0 +1,35 @@
+/**
+ * What a user workflow may use: the event types and the platform's built-in activities.
+ * Deterministic-safe (workflow code imports only this, `@temporalio/workflow` and types).
+ *
+ *   import { platform, type BelugaEvent } from '../platform';
+ *   export async function myWorkflow(event: BelugaEvent<'message.received'>) { ... }
+ */
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { createPlatformActivities } from '../activities/platform';
+import type { createCustomActivities } from '../activities/custom';
+
+export type { BelugaEvent, EventDataMap, EventType } from '../src/events/catalog';
+
+type PlatformActivities = ReturnType<typeof createPlatformActivities>;
+type CustomActivities = ReturnType<typeof createCustomActivities>;
+
+const DEFAULTS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+};
+
+/**
+ * Built-in activities: `sendText` (SMS/WhatsApp), `placeCall`, `transferCall`, `askAgent`,
+ * `escalate`, `fetchMemory`, `searchTranscripts`. Pass options to change timeouts or retries.
+ */
+export function platformActivities(options: ActivityOptions = DEFAULTS) {
+  return proxyActivities<PlatformActivities>(options);
+}
+
+/** Your own activities from activities/custom/index.ts, typed. */
+export function customActivities(options: ActivityOptions = DEFAULTS) {
+  return proxyActivities<CustomActivities>(options);
+}
+
+export const platform = platformActivities();
