@@ -4,7 +4,6 @@ export { messageStatusWorkflow } from './message-status';
 export { followUpWorkflow } from './follow-up';
 export { conversationEventWorkflow } from './conversation-event';
 export { addConversationParticipantWorkflow, closeConversationWorkflow, createConversationWorkflow, removeConversationParticipantWorkflow } from './conversation-operations';
-export { routeEventWorkflow } from './route-event';
 export { deliverWebhookWorkflow } from './deliver-webhook';
 // Users' workflows, bound to events in configuration.
 export * from './custom';

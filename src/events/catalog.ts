@@ -146,6 +146,9 @@ export const EVENT_TYPES = [
   'workflow.failed',
 ] as const satisfies readonly EventType[];
 
+/** Memo keys on every workflow started for a binding (the failure reporter reads them). */
+export const BINDING_MEMO = { binding: 'beluga.binding', eventId: 'beluga.eventId', eventType: 'beluga.eventType', accountSid: 'beluga.accountSid' } as const;
+
 /** What a bound workflow receives as its only argument. */
 export interface BelugaEvent<T extends EventType = EventType> {
   id: string;

@@ -1,14 +1,20 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { AccountSidKey, CustomerIdKey, EventTypeKey } from '../temporal/search-attributes';
-import { routeEventWorkflow, type RouteEventInput } from '../../workflows/route-event';
+import { deliverWebhookWorkflow, type DeliverWebhookInput } from '../../workflows/deliver-webhook';
 import { matchingBindings, matchingSubscribers } from './bindings';
-import { EVENT_VERSION, type BelugaEvent, type EventDataMap, type EventType } from './catalog';
+import { BINDING_MEMO, EVENT_VERSION, type BelugaEvent, type EventDataMap, type EventType } from './catalog';
 import type { EventLog } from './event-log';
 
-export function eventWorkflowId(eventId: string): string {
-  return `event-${eventId}`;
+/** `<binding>-<event id>`: one run per binding and event, ever. */
+export function boundWorkflowId(binding: string, eventId: string): string {
+  return `${binding}-${eventId}`;
+}
+
+export function webhookWorkflowId(subscriber: string, eventId: string): string {
+  return `webhook-${subscriber}-${eventId}`;
 }
 
 /** Builds an event with the current version; `id` must derive from the provider's ids. */
@@ -34,8 +40,8 @@ export interface DispatchResult {
 }
 
 /**
- * Records an event and routes it: the bindings and webhook subscribers that match it *now* (the
- * live configuration, so edits apply without restart) are started by one `event-<id>` workflow.
+ * Records an event and routes it: every binding and webhook subscriber that matches it *now* (the
+ * live configuration, so edits apply without restart) gets its own workflow, started directly.
  * Both steps are idempotent by the event id, so a caller may simply retry the whole call.
  */
 export class EventDispatcher {
@@ -63,33 +69,49 @@ export class EventDispatcher {
     });
     const config = this.deps.config.get();
     const bindings = matchingBindings(config, event);
-    const runnable = bindings.filter((b) => this.deps.knownWorkflows.has(b.workflow));
     for (const broken of bindings.filter((b) => !this.deps.knownWorkflows.has(b.workflow))) await this.reportUnknownWorkflow(event, broken.name, broken.workflow);
+    const runnable = bindings.filter((b) => this.deps.knownWorkflows.has(b.workflow));
     const subscribers = matchingSubscribers(config, event);
-    if (runnable.length === 0 && subscribers.length === 0) return { recorded, routedTo: [] };
+    const searchAttributes = [
+      { key: EventTypeKey, value: event.type },
+      ...(event.accountSid ? [{ key: AccountSidKey, value: event.accountSid }] : []),
+      ...(event.customerId ? [{ key: CustomerIdKey, value: event.customerId }] : []),
+    ];
+    // Each binding and each subscriber is its own execution, started at once: none waits for or
+    // disturbs another, and the ids (`<binding>-<event id>`) make a redelivery start nothing.
+    await Promise.all([
+      ...runnable.map((binding) =>
+        this.startOnce(binding.workflow, {
+          workflowId: boundWorkflowId(binding.name, event.id),
+          taskQueue: binding.taskQueue ?? config.temporal.taskQueue,
+          args: [event],
+          memo: {
+            [BINDING_MEMO.binding]: binding.name,
+            [BINDING_MEMO.eventId]: event.id,
+            [BINDING_MEMO.eventType]: event.type,
+            ...(event.accountSid ? { [BINDING_MEMO.accountSid]: event.accountSid } : {}),
+          },
+          typedSearchAttributes: searchAttributes,
+        }),
+      ),
+      ...subscribers.map((subscriber) => {
+        const input: DeliverWebhookInput = {
+          event,
+          subscriber: { name: subscriber.name, deadlineSeconds: subscriber.deadlineSeconds, initialBackoffMs: subscriber.initialBackoffMs, maxBackoffMs: subscriber.maxBackoffMs, timeoutMs: subscriber.timeoutMs },
+        };
+        return this.startOnce(deliverWebhookWorkflow, { workflowId: webhookWorkflowId(subscriber.name, event.id), taskQueue: config.temporal.taskQueue, args: [input], typedSearchAttributes: searchAttributes });
+      }),
+    ]);
+    return { recorded, routedTo: [...runnable.map((b) => b.name), ...subscribers.map((s) => `webhook:${s.name}`)] };
+  }
 
-    const input: RouteEventInput = {
-      event,
-      bindings: runnable.map((b) => ({ name: b.name, workflow: b.workflow, taskQueue: b.taskQueue ?? config.temporal.taskQueue })),
-      subscribers: subscribers.map((s) => ({ name: s.name, deadlineSeconds: s.deadlineSeconds, initialBackoffMs: s.initialBackoffMs, maxBackoffMs: s.maxBackoffMs, timeoutMs: s.timeoutMs })),
-    };
+  private async startOnce(workflow: string | Workflow, options: WorkflowStartOptions): Promise<void> {
     try {
-      await this.deps.temporal.workflow.start(routeEventWorkflow, {
-        workflowId: eventWorkflowId(event.id),
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        taskQueue: config.temporal.taskQueue,
-        args: [input],
-        typedSearchAttributes: [
-          { key: EventTypeKey, value: event.type },
-          ...(event.accountSid ? [{ key: AccountSidKey, value: event.accountSid }] : []),
-          ...(event.customerId ? [{ key: CustomerIdKey, value: event.customerId }] : []),
-        ],
-      });
+      await this.deps.temporal.workflow.start(workflow, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
     } catch (error) {
       // The same event was routed before (a Twilio retry): no second effect.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
-    return { recorded, routedTo: [...input.bindings.map((b) => b.name), ...input.subscribers.map((s) => `webhook:${s.name}`)] };
   }
 
   /** A binding that names no registered workflow is a configuration error: said once per event, as `workflow.failed`. */
@@ -102,7 +124,7 @@ export class EventDispatcher {
         id: `workflow.failed:${binding}-${event.id}`,
         source: 'beluga',
         ...(event.accountSid ? { accountSid: event.accountSid } : {}),
-        data: { workflowType, workflowId: `${binding}-${event.id}`, binding, eventId: event.id, eventType: event.type, error },
+        data: { workflowType, workflowId: boundWorkflowId(binding, event.id), binding, eventId: event.id, eventType: event.type, error },
       }),
     );
   }

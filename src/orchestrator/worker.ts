@@ -27,6 +27,9 @@ export interface OrchestratorDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
+/** Workflow interceptors every orchestrator runs (bundlers must include them too). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/interceptors')];
+
 /** The worker that runs every workflow and activity of the platform. */
 export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<Worker> {
   const messages = new MessageStore(deps.db);
@@ -56,5 +59,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     taskQueue,
     activities,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../../workflows') }),
+    // A prebuilt bundle must have been built with the same module (see workflowInterceptorModules).
+    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
   });
 }

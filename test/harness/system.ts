@@ -7,7 +7,7 @@ import { ConfigStore } from '../../src/config/store';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { createGatewayApp } from '../../src/gateway/app';
 import { createLogger } from '../../src/observability/logger';
-import { createOrchestratorWorker } from '../../src/orchestrator/worker';
+import { createOrchestratorWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/orchestrator/worker';
 import { AnthropicEmulator } from '../emulators/anthropic';
 import { TwilioEmulator, sendTwilioWebhook } from '../emulators/twilio';
 import type { WebhookParams } from '../emulators/twilio/webhook-sender';
@@ -23,7 +23,7 @@ export const OPERATOR_KEY = 'test-operator-key-0123456789';
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Workflow code is bundled once per test file (bundling takes seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   return bundle;
 }
 

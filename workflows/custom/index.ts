@@ -2,3 +2,4 @@
 // `events.bindings[].workflow` refers to in the configuration file.
 export { routeAnsweredCallWorkflow } from './route-answered-call';
 export { escalateNegativeMessageWorkflow } from './escalate-negative-message';
+export { logEventWorkflow } from './log-event';
