@@ -8,6 +8,7 @@ import { startFerretDb } from '../../src/devstack/ferretdb';
 import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/register-search-attributes';
 import type { ManagedProcess } from '../../src/devstack/child';
+import { trustTestCertificateInChildProcesses } from '../emulators/tls';
 
 declare global {
   var __belugaStack: { processes: ManagedProcess[]; tmpDir: string } | undefined;
@@ -19,6 +20,9 @@ declare global {
  * BELUGA_TEST_TEMPORAL_ADDRESS and BELUGA_TEST_MONGODB_URI (see test/harness/stack.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  // wss emulators use a cached self-signed certificate; Node reads NODE_EXTRA_CA_CERTS only at start,
+  // so this reaches the jest workers forked after this (and their children), not this process.
+  await trustTestCertificateInChildProcesses();
   if (process.env.BELUGA_TEST_STACK === 'none') return;
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-test-'));
   const processes: ManagedProcess[] = [];
