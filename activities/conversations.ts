@@ -13,6 +13,7 @@ import type {
 } from '../src/conversations/operations';
 import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
+import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { twilioErrorCode } from '../src/telephony/twilio/errors';
 import { twilioActivityFailure } from './twilio-failures';
 
@@ -74,6 +75,28 @@ async function existingParticipant(client: twilio.Twilio, input: AddParticipantI
   });
 }
 
+interface ScopedWebhook {
+  url: string;
+  filters: string[];
+}
+
+/** Only an explicitly configured URL gets a per-conversation webhook; otherwise the service-level webhook serves. */
+function scopedWebhookFor(config: Config, accountSid: string): ScopedWebhook | undefined {
+  const url = config.twilio.accounts.find((a) => a.accountSid === accountSid)?.callbacks.conversationsWebhookUrl;
+  return url ? { url, filters: callbackUrls(config, accountSid).conversationsWebhookFilters } : undefined;
+}
+
+/** Adds the scoped webhook unless an earlier attempt already did (Twilio would happily add a second). */
+async function ensureScopedWebhook(client: twilio.Twilio, conversationSid: string, webhook: ScopedWebhook): Promise<void> {
+  const webhooks = client.conversations.v1.conversations(conversationSid).webhooks;
+  const existing = await webhooks.list();
+  // The SDK types `configuration` as any: read only the url, defensively.
+  const urlOf = (configuration: unknown) => (typeof configuration === 'object' && configuration !== null ? (configuration as { url?: unknown }).url : undefined);
+  if (existing.some((w) => w.target === 'webhook' && urlOf(w.configuration) === webhook.url)) return;
+  // The SDK's method enum is lower-case; Twilio takes either.
+  await webhooks.create({ target: 'webhook', 'configuration.url': webhook.url, 'configuration.method': 'post', 'configuration.filters': webhook.filters });
+}
+
 export function createConversationActivities(deps: ConversationDeps) {
   return {
     /**
@@ -102,6 +125,18 @@ export function createConversationActivities(deps: ConversationDeps) {
           .catch((e: unknown) => {
             throw twilioActivityFailure(e, 'fetch the conversation');
           });
+      }
+      const webhook = scopedWebhookFor(deps.config(), input.accountSid);
+      if (webhook) {
+        try {
+          await ensureScopedWebhook(client, created.sid, webhook);
+        } catch (error) {
+          const failure = twilioActivityFailure(error, 'add the conversation webhook');
+          // A retry finds the conversation again only by its unique name; otherwise (or when no retry
+          // follows) remove it, best effort, so a failed create leaves no conversation behind.
+          if (!input.uniqueName || failure.nonRetryable) await client.conversations.v1.conversations(created.sid).remove(WITH_WEBHOOKS).catch(() => undefined);
+          throw failure;
+        }
       }
       const state: ConversationState = created.state;
       const names = { ...(created.friendlyName ? { friendlyName: created.friendlyName } : {}), ...(created.uniqueName ? { uniqueName: created.uniqueName } : {}) };

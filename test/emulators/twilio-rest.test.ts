@@ -317,6 +317,79 @@ describe('Conversations', () => {
     expect(fx.emulator.state.conversationMessages.map((m) => m.webhookEnabled)).toEqual([false, true, false]);
     expect(await restError(c.messages.create({ author: 'x' }))).toMatchObject({ status: 400 });
   });
+
+  it('creates, lists, fetches and deletes conversation-scoped webhooks', async () => {
+    const conversation = await conversations().create({ friendlyName: 'w' });
+    const webhooks = conversations()(conversation.sid).webhooks;
+    const created = await webhooks.create({
+      target: 'webhook',
+      'configuration.url': 'https://hooks.example/conv',
+      'configuration.method': 'post',
+      'configuration.filters': ['onMessageAdded', 'onParticipantAdded'],
+    });
+    expect(isSid(created.sid, 'WH')).toBe(true);
+    expect(created).toMatchObject({
+      accountSid: ACCOUNT_SID,
+      conversationSid: conversation.sid,
+      target: 'webhook',
+      configuration: { url: 'https://hooks.example/conv', method: 'POST', filters: ['onMessageAdded', 'onParticipantAdded'] },
+      url: `https://conversations.twilio.com/v1/Conversations/${conversation.sid}/Webhooks/${created.sid}`,
+    });
+    expect(created.dateCreated).toBeInstanceOf(Date);
+    // Filters go over the wire as repeated Configuration.Filters keys.
+    expect(fx.emulator.requests.at(-1)?.params).toEqual({
+      Target: 'webhook',
+      'Configuration.Url': 'https://hooks.example/conv',
+      'Configuration.Method': 'post',
+      'Configuration.Filters': ['onMessageAdded', 'onParticipantAdded'],
+    });
+    const studio = await webhooks.create({ target: 'studio', 'configuration.flowSid': `FW${'d'.repeat(32)}`, 'configuration.replayAfter': 3 });
+    expect(studio.configuration).toMatchObject({ flow_sid: `FW${'d'.repeat(32)}`, replay_after: 3 });
+
+    expect((await webhooks.list()).map((w) => w.sid)).toEqual([created.sid, studio.sid]);
+    expect((await webhooks(created.sid).fetch()).configuration).toEqual(created.configuration);
+    expect(fx.emulator.state.conversationWebhooks.map((w) => [w.sid, w.url, w.filters])).toEqual([
+      [created.sid, 'https://hooks.example/conv', ['onMessageAdded', 'onParticipantAdded']],
+      [studio.sid, null, []],
+    ]);
+
+    expect(await webhooks(studio.sid).remove()).toBe(true);
+    expect((await webhooks.list()).map((w) => w.sid)).toEqual([created.sid]);
+    expect(await restError(webhooks(studio.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+    expect(await restError(conversations()(`CH${'0'.repeat(32)}`).webhooks.list())).toMatchObject({ status: 404, code: 20404 });
+
+    // Deleting the conversation takes its webhooks with it.
+    await conversations()(conversation.sid).remove();
+    expect(fx.emulator.state.conversationWebhooks).toEqual([]);
+  });
+
+  it('validates conversation-scoped webhooks like Twilio and creates nothing on error', async () => {
+    const conversation = await conversations().create({ friendlyName: 'v' });
+    const path = `/conversations/v1/Conversations/${conversation.sid}/Webhooks`;
+    const invalid: Array<[Record<string, string>, RegExp]> = [
+      [{ 'Configuration.Url': 'https://hooks.example/x' }, /Target/],
+      [{ Target: 'email', 'Configuration.Url': 'https://hooks.example/x' }, /Target/],
+      [{ Target: 'webhook' }, /Configuration\.Url/],
+      [{ Target: 'webhook', 'Configuration.Url': 'not a url' }, /Configuration\.Url/],
+      [{ Target: 'webhook', 'Configuration.Url': 'https://hooks.example/x', 'Configuration.Filters': 'onMessageAdd' }, /onMessageAdd/],
+      [{ Target: 'webhook', 'Configuration.Url': 'https://hooks.example/x', 'Configuration.Method': 'PUT' }, /Method/],
+      [{ Target: 'trigger', 'Configuration.Url': 'https://hooks.example/x' }, /Triggers/],
+      [{ Target: 'studio' }, /FlowSid/],
+    ];
+    for (const [form, message] of invalid) {
+      const response = await rawPost(path, form);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ status: 400, code: 20001 });
+      expect((response.body as { message: string }).message).toMatch(message);
+    }
+    expect(fx.emulator.state.conversationWebhooks).toEqual([]);
+
+    // At most five per conversation.
+    const webhooks = conversations()(conversation.sid).webhooks;
+    for (let i = 0; i < 5; i += 1) await webhooks.create({ target: 'webhook', 'configuration.url': `https://hooks.example/${i}` });
+    expect(await restError(webhooks.create({ target: 'webhook', 'configuration.url': 'https://hooks.example/6' }))).toMatchObject({ status: 400 });
+    expect(fx.emulator.state.conversationWebhooks).toHaveLength(5);
+  });
 });
 
 describe('routing and auth', () => {

@@ -9,6 +9,7 @@ import { BodyTooLargeError, basicCredentials, readBody, sendJson } from './http-
 import { Router, type EmulatorEvent, type RouteContext } from './router';
 import { callRoutes } from './resources/calls';
 import { conversationMessageRoutes } from './resources/conversation-messages';
+import { conversationWebhookRoutes } from './resources/conversation-webhooks';
 import { conversationRoutes } from './resources/conversations';
 import { messageRoutes } from './resources/messages';
 import { participantRoutes } from './resources/participants';
@@ -21,6 +22,7 @@ import {
   type EmulatedCall,
   type EmulatedConversation,
   type EmulatedConversationMessage,
+  type EmulatedConversationWebhook,
   type EmulatedMessage,
   type EmulatedParticipant,
   type MessageStatus,
@@ -74,6 +76,7 @@ export interface EmulatorStateView {
   conversations: EmulatedConversation[];
   participants: EmulatedParticipant[];
   conversationMessages: EmulatedConversationMessage[];
+  conversationWebhooks: EmulatedConversationWebhook[];
 }
 
 const FAULT_RESPONSES: Record<Exclude<FaultKind, 'drop-connection'>, [number, number, string]> = {
@@ -96,6 +99,7 @@ export class TwilioEmulator {
     ...conversationRoutes,
     ...participantRoutes,
     ...conversationMessageRoutes,
+    ...conversationWebhookRoutes,
   ]);
   private readonly accounts: Map<string, string>;
   private readonly now: () => Date;
@@ -165,6 +169,7 @@ export class TwilioEmulator {
       conversations: [...this.store.conversations.values()],
       participants: [...this.store.participants.values()],
       conversationMessages: [...this.store.conversationMessages.values()],
+      conversationWebhooks: [...this.store.conversationWebhooks.values()],
     };
   }
 

@@ -114,12 +114,31 @@ export interface EmulatedConversationMessage {
   webhookEnabled: boolean;
 }
 
+export type ConversationWebhookTarget = 'webhook' | 'trigger' | 'studio';
+
+/** A conversation-scoped webhook (`/Conversations/{sid}/Webhooks`). */
+export interface EmulatedConversationWebhook {
+  sid: string;
+  accountSid: string;
+  conversationSid: string;
+  target: ConversationWebhookTarget;
+  url: string | null;
+  method: 'GET' | 'POST';
+  filters: string[];
+  triggers: string[];
+  flowSid: string | null;
+  replayAfter: number | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
 export class EmulatorStore {
   readonly messages = new Map<string, EmulatedMessage>();
   readonly calls = new Map<string, EmulatedCall>();
   readonly conversations = new Map<string, EmulatedConversation>();
   readonly participants = new Map<string, EmulatedParticipant>();
   readonly conversationMessages = new Map<string, EmulatedConversationMessage>();
+  readonly conversationWebhooks = new Map<string, EmulatedConversationWebhook>();
 
   reset(): void {
     this.messages.clear();
@@ -127,6 +146,7 @@ export class EmulatorStore {
     this.conversations.clear();
     this.participants.clear();
     this.conversationMessages.clear();
+    this.conversationWebhooks.clear();
   }
 
   /** Conversations can be addressed by sid or by unique name, as on Twilio. */
@@ -142,5 +162,6 @@ export class EmulatorStore {
     this.conversations.delete(sid);
     for (const [key, participant] of this.participants) if (participant.conversationSid === sid) this.participants.delete(key);
     for (const [key, message] of this.conversationMessages) if (message.conversationSid === sid) this.conversationMessages.delete(key);
+    for (const [key, webhook] of this.conversationWebhooks) if (webhook.conversationSid === sid) this.conversationWebhooks.delete(key);
   }
 }
