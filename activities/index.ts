@@ -7,9 +7,10 @@ import { createToolActivities } from './tools';
 import { createWebhookActivities, type WebhookDeps } from './webhooks';
 import { createPlatformActivities, type PlatformDeps } from './platform';
 import { createCustomActivities } from './custom';
+import { createCallActivities, type CallDeps } from './calls';
 import type { ToolDeps } from '../src/agent/tools/types';
 
-export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps & ToolDeps & ConversationDeps & EventDeps & WebhookDeps & PlatformDeps;
+export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps & ToolDeps & ConversationDeps & EventDeps & WebhookDeps & PlatformDeps & CallDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -21,6 +22,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createConversationActivities(deps),
     ...createWebhookActivities(deps),
     ...createPlatformActivities(deps),
+    ...createCallActivities(deps),
   };
 }
 

@@ -5,7 +5,7 @@ import type { ToolDeps } from '../src/agent/tools/types';
 import { parseTwilioAddress } from '../src/messaging/addresses';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
-import { connectStreamTwiml, transferTwiml } from '../src/voice/twiml';
+import { transferTwiml } from '../src/voice/twiml';
 
 export interface PlatformDeps extends ToolDeps {
   chatModel: () => ChatModel | undefined;
@@ -52,19 +52,25 @@ export function createPlatformActivities(deps: PlatformDeps) {
       }
     },
 
-    /** An outbound call that runs the same voice agent loop as an incoming one. */
+    /**
+     * An outbound call that runs the same voice agent loop as an incoming one: when the callee
+     * answers, Twilio fetches the same TwiML from `/twilio/voice/incoming` (with the call's sid,
+     * so the media stream's token can be bound to it).
+     */
     async placeCall(input: { to: string; from?: string; accountSid?: string; record?: boolean }): Promise<{ callSid: string }> {
       const accountSid = accountFor(deps, input.accountSid);
       const from = senderFor(deps, accountSid, input.to, input.from);
-      const urls = callbackUrls(deps.config(), accountSid);
+      const config = deps.config();
+      const urls = callbackUrls(config, accountSid);
+      const record = input.record ?? config.voice.record;
       try {
         const call = await deps.twilio.client(accountSid).calls.create({
           to: input.to,
           from,
-          twiml: connectStreamTwiml({ publicUrl: deps.config().publicUrl, parameters: { direction: 'outbound-api', from, to: input.to } }),
+          url: `${config.publicUrl.replace(/\/+$/, '')}/twilio/voice/incoming`,
           statusCallback: urls.callStatus,
           statusCallbackEvent: urls.callStatusEvents,
-          ...(input.record ? { record: true, recordingStatusCallback: urls.recordingStatus } : {}),
+          ...(record ? { record: true, recordingStatusCallback: urls.recordingStatus, recordingStatusCallbackEvent: ['completed', 'absent'] } : {}),
         });
         return { callSid: call.sid };
       } catch (error) {

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { IdentityStore } from '../src/customers/identity-store';
 import { createGatewayApp } from '../src/gateway/app';
+import { attachMediaStreamProxy } from '../src/gateway/media-stream-proxy';
 import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     const missing = missingCredentials(config.get());
     if (missing.length) log.warn({ missing }, 'running without some provider credentials; /health reports degraded');
   });
+  attachMediaStreamProxy(server, config, log);
   const stop = () => {
     server.close(() => {
       void Promise.allSettled([connection.close(), mongo.close()]).then(() => process.exit(0));

@@ -1,26 +1,30 @@
-import http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { MongoClient } from 'mongodb';
+import { createMetrics } from '../src/observability/metrics';
+import { voiceProvidersFromConfig } from '../src/realtime/providers';
+import { createRealtimeServer } from '../src/realtime/server';
 import { loadConfigOrExit } from '../src/runtime/startup';
 
 /**
- * The realtime worker owns live calls (Twilio Media Streams over WebSocket). The media-stream
- * loop is not built yet (voice issue); this entry point already runs in the dev stack and compose
- * so the process layout is final, answers /health, and refuses stream upgrades explicitly.
+ * The realtime worker owns live calls: Twilio Media Streams over WebSocket, each driving STT,
+ * the LLM and TTS, reporting to the call's workflow. Scale out by running more of these.
  */
 function main(): void {
   const { config, log } = loadConfigOrExit('realtime');
-  const port = config.get().realtimePort;
-  const server = http.createServer((req, res) => {
-    if (req.url === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'healthy', checks: { mediaStreams: { status: 'ok', detail: 'voice loop not implemented yet' } } }));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  server.on('upgrade', (_req, socket) => {
-    socket.end('HTTP/1.1 501 Not Implemented\r\nConnection: close\r\n\r\n');
-  });
-  server.listen(port, () => log.info({ port }, 'realtime worker listening'));
-  const stop = () => server.close(() => process.exit(0));
+  const { temporal, mongodb, realtimePort } = config.get();
+  // Lazy: calls can be answered (and /health served) while Temporal reconnects; reports retry.
+  const connection = Connection.lazy({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
+  const metrics = createMetrics('realtime');
+  const realtime = createRealtimeServer({ config, temporal: client, db: mongo.db(mongodb.database), providers: voiceProvidersFromConfig(config, log), metrics, log });
+  realtime.server.listen(realtimePort, () => log.info({ port: realtimePort }, 'realtime worker listening'));
+  const stop = () => {
+    void realtime
+      .close()
+      .then(() => Promise.allSettled([connection.close(), mongo.close(), metrics.shutdown()]))
+      .then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -7,3 +7,5 @@ export { addConversationParticipantWorkflow, closeConversationWorkflow, createCo
 export { deliverWebhookWorkflow } from './deliver-webhook';
 // Users' workflows, bound to events in configuration.
 export * from './custom';
+export { callWorkflow } from './call';
+export { placeOutboundCallWorkflow } from './outbound-call';

@@ -15,6 +15,7 @@ type Env = Record<string, string | undefined>;
 const ENV_SETTINGS: Array<[string, string[]]> = [
   ['PORT', ['port']],
   ['REALTIME_PORT', ['realtimePort']],
+  ['REALTIME_INTERNAL_URL', ['realtimeInternalUrl']],
   ['PUBLIC_URL', ['publicUrl']],
   ['LOG_LEVEL', ['logLevel']],
   ['OPERATOR_API_KEY', ['operatorApiKey']],
@@ -31,6 +32,16 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['ASSEMBLYAI_STREAMING_URL', ['assemblyai', 'streamingUrl']],
   ['ASSEMBLYAI_BASE_URL', ['assemblyai', 'baseUrl']],
   ['ASSEMBLYAI_POLLING_INTERVAL_MS', ['assemblyai', 'pollingIntervalMs']],
+  ['ASSEMBLYAI_SPEECH_MODEL', ['assemblyai', 'speechModel']],
+  ['TTS_PROVIDER', ['tts', 'provider']],
+  ['TTS_API_KEY', ['tts', 'apiKey']],
+  ['ELEVENLABS_API_KEY', ['tts', 'apiKey']],
+  ['TTS_BASE_URL', ['tts', 'baseUrl']],
+  ['TTS_VOICE_ID', ['tts', 'voiceId']],
+  ['TTS_MODEL_ID', ['tts', 'modelId']],
+  ['VOICE_GREETING', ['voice', 'greeting']],
+  ['VOICE_TRANSFER_NUMBER', ['voice', 'transferNumber']],
+  ['VOICE_RECORD', ['voice', 'record']],
   ['ESCALATION_ON_CALL_NUMBER', ['escalation', 'onCallNumber']],
   ['ESCALATION_HUMAN_IDENTITY', ['escalation', 'humanIdentity']],
   ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
@@ -111,7 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     setPath(raw, keys, value);
     fromEnv.set(keys.join('.'), name);
   }
-  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'conversations', 'events', 'webhooks', 'agent']) raw[section] ??= {};
+  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'conversations', 'events', 'webhooks', 'agent', 'tts', 'voice']) raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
   if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);
@@ -138,5 +149,6 @@ export function missingCredentials(config: Config): string[] {
   if (config.twilio.accounts.length === 0 || sandbox.has('twilio')) missing.push(`TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (${sandbox.has('twilio') ? 'emulated locally by the dev stack' : 'no Twilio account configured'})`);
   if (!config.anthropic.apiKey || sandbox.has('anthropic')) missing.push(`ANTHROPIC_API_KEY${sandbox.has('anthropic') ? ' (emulated locally by the dev stack: replies are echoes)' : ''}`);
   if (!config.assemblyai.apiKey) missing.push('ASSEMBLYAI_API_KEY');
+  if (!config.tts.apiKey) missing.push('TTS_API_KEY (or ELEVENLABS_API_KEY)');
   return missing;
 }

@@ -77,6 +77,8 @@ export const WebhookSubscriberSchema = z.object({
 export const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
   realtimePort: z.coerce.number().int().min(0).max(65535).default(3001),
+  /** Where the gateway reaches the realtime worker to pass media streams through (one public URL). */
+  realtimeInternalUrl: z.url({ protocol: /^(http|ws)$/ }).optional(),
   /** Public base URL Twilio calls (signatures are computed over it). */
   publicUrl: url.default('http://localhost:3000'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -105,6 +107,12 @@ export const ConfigSchema = z.object({
     apiKey: z.string().min(1).optional(),
     streamingUrl: url.optional(),
     baseUrl: url.optional(),
+    /** Streaming model for calls (v3 requires one). */
+    speechModel: z.string().min(1).default('universal-streaming-english'),
+    /** Silence that ends a caller's turn when the model is confident it ended (lower = snappier). */
+    minTurnSilenceMs: z.coerce.number().int().min(100).max(5000).default(200),
+    /** Silence that ends a turn regardless of confidence. */
+    maxTurnSilenceMs: z.coerce.number().int().min(200).max(10000).default(1280),
     /** How often an async transcription (voice notes) is polled. */
     pollingIntervalMs: z.coerce.number().int().min(10).default(3000),
   }),
@@ -125,6 +133,37 @@ export const ConfigSchema = z.object({
   conversations: z.object({
     /** Author of the agent's replies in Twilio Conversations; its own messages are never answered. */
     agentIdentity: z.string().trim().min(1).max(256).default('beluga-agent'),
+  }),
+  /** Streaming text-to-speech with telephone-ready (mu-law 8 kHz) output. */
+  tts: z.object({
+    provider: z.enum(['elevenlabs']).default('elevenlabs'),
+    apiKey: z.string().min(1).optional(),
+    baseUrl: url.optional(),
+    voiceId: z.string().min(1).default('21m00Tcm4TlvDq8ikWAM'),
+    modelId: z.string().min(1).default('eleven_flash_v2_5'),
+  }),
+  voice: z.object({
+    /** Spoken as soon as the media stream starts (no model round trip before the first words). */
+    greeting: z.string().min(1).default('Hi, thanks for calling. How can I help you today?'),
+    systemPrompt: z
+      .string()
+      .min(1)
+      .default(
+        'You are a friendly, efficient customer support agent on a phone call. Your words are spoken aloud: answer in one to three short sentences, plain words, no lists, no markdown, no emoji. If the previous call with this customer was cut off, pick up where you left off.',
+      ),
+    /** Said when the model or speech synthesis fails, instead of silence. */
+    fallbackLine: z.string().min(1).default("Sorry, I'm having trouble on my end. Could you say that again?"),
+    /** Said when a tool takes longer than `fillerAfterMs`. */
+    filler: z.string().min(1).default('One moment while I take care of that.'),
+    fillerAfterMs: z.coerce.number().int().min(0).default(400),
+    /** Where the transfer tool sends the caller (a person or a queue's number). */
+    transferNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
+    /** Record calls (Twilio recording, with recording status callbacks). */
+    record: z.union([z.boolean(), z.stringbool()]).default(false),
+    /** Voiced caller audio (ms within the last 400 ms) that interrupts the agent: a cough is shorter. */
+    bargeInMinVoicedMs: z.coerce.number().int().min(20).max(2000).default(200),
+    /** Linear RMS above which a 20 ms frame counts as voiced. */
+    voicedRms: z.coerce.number().min(1).default(500),
   }),
   /** Event type → user workflow bindings (reloadable). */
   events: z.object({

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Clien
 import type { Workflow } from '@temporalio/common';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
+import type { EventMetrics } from '../observability/metrics';
 import { AccountSidKey, CustomerIdKey, EventTypeKey } from '../temporal/search-attributes';
 import { deliverWebhookWorkflow, type DeliverWebhookInput } from '../../workflows/deliver-webhook';
 import { matchingBindings, matchingSubscribers } from './bindings';
@@ -53,6 +54,7 @@ export class EventDispatcher {
       log: Logger;
       /** Workflow types the orchestrator registers; a binding naming anything else fails loudly instead of hanging. */
       knownWorkflows: ReadonlySet<string>;
+      metrics?: EventMetrics;
     },
   ) {}
 
@@ -67,6 +69,7 @@ export class EventDispatcher {
       ...(event.customerId ? { customerId: event.customerId } : {}),
       data: event.data as unknown as Record<string, unknown>,
     });
+    if (recorded) this.deps.metrics?.eventPublished(event.type);
     const config = this.deps.config.get();
     const bindings = matchingBindings(config, event);
     for (const broken of bindings.filter((b) => !this.deps.knownWorkflows.has(b.workflow))) await this.reportUnknownWorkflow(event, broken.name, broken.workflow);

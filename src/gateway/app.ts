@@ -4,6 +4,7 @@ import type { Db, MongoClient } from 'mongodb';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
 import type { Logger } from '../observability/logger';
+import { createMetrics, PROMETHEUS_CONTENT_TYPE, type Metrics } from '../observability/metrics';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
 import { DeliveryStatusStore } from '../messaging/delivery-status';
@@ -16,6 +17,8 @@ import { operatorApi } from './operator-api';
 import { messagingRoutes } from './messaging-routes';
 import { requireTwilioSignature } from './twilio-webhook';
 import { voiceRoutes } from './voice-routes';
+import { callRoutes } from './call-routes';
+import { CallStore } from '../voice/call-store';
 import { EventDispatcher } from '../events/dispatcher';
 import { EventLog } from '../events/event-log';
 import { registeredWorkflowTypes } from '../orchestrator/workflow-types';
@@ -28,6 +31,8 @@ export interface GatewayDeps {
   db: Db;
   identities: IdentityStore;
   log: Logger;
+  /** Served at GET /metrics; the gateway makes its own when not given. */
+  metrics?: Metrics;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -37,7 +42,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Twilio's trusted proxies/tunnels terminate TLS in front of us; signatures use PUBLIC_URL anyway.
   app.set('trust proxy', true);
 
-  const dispatcher = new EventDispatcher({ temporal: deps.temporal, events: new EventLog(deps.db), config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes() });
+  const metrics = deps.metrics ?? createMetrics('gateway');
+  const dispatcher = new EventDispatcher({ temporal: deps.temporal, events: new EventLog(deps.db), config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes(), metrics: metrics.events });
   const routeDeps = { ...deps, dispatcher };
 
   const twilioRoutes = express.Router();
@@ -53,12 +59,18 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     operatorApi(deps.config, [
       customerRoutes({ identities: deps.identities, messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db), deliveryStatus: new DeliveryStatusStore(deps.db), log: deps.log }),
       conversationApiRoutes({ config: deps.config, temporal: deps.temporal, conversations: new ConversationStore(deps.db), log: deps.log }),
+      callRoutes({ config: deps.config, temporal: deps.temporal, calls: new CallStore(deps.db), log: deps.log }),
     ]),
   );
 
   app.get('/health', async (_req, res) => {
     const report = await checkHealth({ config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo });
     res.status(report.status === 'unhealthy' ? 503 : 200).json(report);
+  });
+
+  // Prometheus scrapes this; unauthenticated like /health, so keep labels free of customer data.
+  app.get('/metrics', async (_req, res) => {
+    res.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
 
   app.use((_req, res) => {

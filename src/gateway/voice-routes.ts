@@ -8,11 +8,15 @@ import { streamToken } from '../voice/stream-token';
 import { connectStreamTwiml } from '../voice/twiml';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
 import { answerBadWebhook, answerUnavailable } from './workflow-handoff';
+import { signalCallWorkflow } from '../voice/call-signals';
+import { callStatusSignal } from '../../workflows/call';
+import type { Client } from '@temporalio/client';
 
 export interface VoiceRouteDeps {
   config: ConfigStore;
   identities: IdentityStore;
   dispatcher: EventDispatcher;
+  temporal: Client;
   log: Logger;
 }
 
@@ -64,6 +68,17 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
     try {
       const remote = call.direction && call.direction !== 'inbound' ? call.to : call.from;
       const customerId = remote ? await deps.identities.find(remote) : undefined;
+      await signalCallWorkflow(deps.temporal, deps.config.get().temporal.taskQueue, call, callStatusSignal, [
+        {
+          status: call.status,
+          at: call.occurredAt,
+          ...(call.sequenceNumber !== undefined ? { sequenceNumber: call.sequenceNumber } : {}),
+          ...(call.durationSeconds !== undefined ? { durationSeconds: call.durationSeconds } : {}),
+          from: call.from,
+          to: call.to,
+          ...(call.direction ? { direction: call.direction } : {}),
+        },
+      ]);
       await deps.dispatcher.publish(callStatusEvent(call, customerId));
       res.status(204).end();
     } catch (error) {

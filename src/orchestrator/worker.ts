@@ -9,6 +9,7 @@ import { EventDispatcher } from '../events/dispatcher';
 import { EventLog } from '../events/event-log';
 import type { Logger } from '../observability/logger';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
+import { CallStore } from '../voice/call-store';
 import { registeredWorkflowTypes } from './workflow-types';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
@@ -36,7 +37,8 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
   const events = new EventLog(deps.db);
   const deliveryStatus = new DeliveryStatusStore(deps.db);
   const webhookLog = new WebhookDeliveryLog(deps.db);
-  await Promise.all([messages.ensureIndexes(), events.ensureIndexes(), deliveryStatus.ensureIndexes(), webhookLog.ensureIndexes()]);
+  const calls = new CallStore(deps.db);
+  await Promise.all([messages.ensureIndexes(), events.ensureIndexes(), deliveryStatus.ensureIndexes(), webhookLog.ensureIndexes(), calls.ensureIndexes()]);
   const dispatcher = new EventDispatcher({ temporal: deps.client, events, config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes() });
   const activities = createActivities({
     deliveryStatus,
@@ -44,6 +46,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     events,
     dispatcher,
     webhookLog,
+    calls,
     log: deps.log,
     config: () => deps.config.get(),
     messages,
@@ -58,8 +61,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     namespace,
     taskQueue,
     activities,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../../workflows') }),
-    // A prebuilt bundle must have been built with the same module (see workflowInterceptorModules).
-    interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+    // A prebuilt bundle carries its interceptors (bundleWorkflowCode's workflowInterceptorModules).
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../../workflows'), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
   });
 }

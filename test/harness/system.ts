@@ -8,6 +8,13 @@ import { IdentityStore } from '../../src/customers/identity-store';
 import { createGatewayApp } from '../../src/gateway/app';
 import { createLogger } from '../../src/observability/logger';
 import { createOrchestratorWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/orchestrator/worker';
+import { attachMediaStreamProxy } from '../../src/gateway/media-stream-proxy';
+import { freePort } from '../../src/devstack/free-port';
+import { createMetrics } from '../../src/observability/metrics';
+import { voiceProvidersFromConfig } from '../../src/realtime/providers';
+import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
+import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY } from '../emulators/assemblyai-streaming';
+import { TtsEmulator } from '../emulators/tts';
 import { AnthropicEmulator } from '../emulators/anthropic';
 import { TwilioEmulator, sendTwilioWebhook } from '../emulators/twilio';
 import type { WebhookParams } from '../emulators/twilio/webhook-sender';
@@ -30,6 +37,11 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** The running system under test: gateway, orchestrator worker, emulators, on the shared stack. */
 export interface TestSystem {
   gatewayUrl: string;
+  /** `ws://…/twilio/media-stream` through the gateway (as Twilio reaches it), when started with voice. */
+  mediaStreamUrl: string;
+  /** Voice emulators (AssemblyAI streaming, TTS), when started with `{ voice: true }`. */
+  stt: AssemblyAiStreamingEmulator;
+  tts: TtsEmulator;
   twilio: TwilioEmulator;
   anthropic: AnthropicEmulator;
   config: ConfigStore;
@@ -46,11 +58,24 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
+export interface TestSystemOptions {
+  /** Also run the realtime worker with the AssemblyAI streaming and TTS emulators. */
+  voice?: boolean;
+}
+
+export const TEST_TTS_KEY = 'test-tts-key-0123456789';
+
+export async function startTestSystem(env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<TestSystem> {
   const stack = testStack();
   const twilio = new TwilioEmulator({ accounts: { [TEST_ACCOUNT_SID]: TEST_AUTH_TOKEN } });
   const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
+  const stt = new AssemblyAiStreamingEmulator();
+  const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
   const [twilioUrl, anthropicUrl] = await Promise.all([twilio.start(), anthropic.start()]);
+  const realtimePort = options.voice ? await freePort() : 0;
+  const voiceEnv = options.voice
+    ? { ASSEMBLYAI_API_KEY: DEFAULT_STREAMING_API_KEY, ASSEMBLYAI_STREAMING_URL: await stt.start(), TTS_API_KEY: TEST_TTS_KEY, TTS_BASE_URL: await tts.start(), REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}` }
+    : {};
   const config = ConfigStore.load({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
@@ -64,6 +89,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     ANTHROPIC_API_KEY: 'test-anthropic-key',
     ANTHROPIC_BASE_URL: anthropicUrl,
     OPERATOR_API_KEY: OPERATOR_KEY,
+    ...voiceEnv,
     ...env,
   });
   const mongo = await MongoClient.connect(stack.mongoUri);
@@ -77,11 +103,21 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   let running: Promise<void> | undefined;
   let server: http.Server | undefined;
   let gatewayUrl = '';
+  let realtime: RealtimeServer | undefined;
+  if (options.voice) {
+    realtime = createRealtimeServer({ config, temporal, db, providers: voiceProvidersFromConfig(config, log), metrics: createMetrics('test-realtime'), log });
+    await new Promise<void>((resolve) => realtime!.server.listen(realtimePort, '127.0.0.1', resolve));
+  }
 
   const system: TestSystem = {
     get gatewayUrl() {
       return gatewayUrl;
     },
+    get mediaStreamUrl() {
+      return `${gatewayUrl.replace(/^http/, 'ws')}/twilio/media-stream`;
+    },
+    stt,
+    tts,
     twilio,
     anthropic,
     config,
@@ -111,6 +147,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     async startGateway() {
       const app = createGatewayApp({ config, temporal, temporalConnection: connection, mongo, db, identities: new IdentityStore(db), log });
       server = http.createServer(app);
+      attachMediaStreamProxy(server, config, log);
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
@@ -121,8 +158,9 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     },
     async stop() {
       await system.stopGateway();
+      await realtime?.close();
       await system.stopWorker();
-      await Promise.all([twilio.stop(), anthropic.stop()]);
+      await Promise.all([twilio.stop(), anthropic.stop(), options.voice ? stt.stop() : undefined, options.voice ? tts.stop() : undefined]);
       await db.dropDatabase().catch(() => undefined);
       await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
       config.close();

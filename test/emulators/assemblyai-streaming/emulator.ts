@@ -31,6 +31,7 @@ export const STREAMING_PATH = '/v3/ws';
 const DEFAULT_SETTINGS: StreamingEmulatorSettings = {
   voicedRms: 500,
   speechStartMs: 60,
+  minUtteranceMs: 150,
   minTurnSilenceMs: 400,
   finalizationMs: 0,
   partialIntervalMs: 200,

@@ -186,6 +186,13 @@ export class EmulatedStreamingSession implements WindowSink {
     turn.record.endedBy = endedBy;
     turn.record.speechEndAudioMs = turn.lastVoicedEndMs;
     turn.record.endOfTurnDetectedAt = now;
+    if (endedBy !== 'terminate' && turn.lastVoicedEndMs - turn.record.speechStartAudioMs < this.host.settings.minUtteranceMs) {
+      // Noise, not words: the scripted line stays for the next real utterance.
+      this.host.transcripts.giveBack(turn.reserved);
+      turn.record.transcript = '';
+      turn.words = [];
+      turn.reserved = { ...turn.reserved, text: '' };
+    }
     const delay = this.host.settings.finalizationMs;
     if (delay <= 0 || endedBy === 'terminate') {
       this.sendFinal(turn);

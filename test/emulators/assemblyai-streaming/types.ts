@@ -9,6 +9,8 @@ export interface StreamingEmulatorOptions {
   voicedRms?: number;
   /** Continuous voiced audio before speech counts as started (SpeechStarted). Default 60 ms. */
   speechStartMs?: number;
+  /** A turn with less voiced audio than this is noise (a cough): its final Turn has no words. Default 150 ms. */
+  minUtteranceMs?: number;
   /** Silence that ends a turn unless the connection sets `min_turn_silence`. Default 400 ms. */
   minTurnSilenceMs?: number;
   /** Wall-clock time between detecting the end of a turn and sending its final Turn. Default 0. */

@@ -1,0 +1,115 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Config } from '../src/config/schema';
+import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
+import type { MessageStore } from '../src/memory/message-store';
+import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
+import { isRetryableTwilioError } from '../src/telephony/twilio/errors';
+import type { CallStore } from '../src/voice/call-store';
+import type { CallOutcome, CallStatusUpdate, CallTurn, StreamEnded, StreamStarted, ToolOutcome, ToolRequest } from '../src/voice/call-types';
+import { transferTwiml } from '../src/voice/twiml';
+
+export interface CallDeps {
+  config: () => Config;
+  calls: CallStore;
+  messages: MessageStore;
+  twilio: TwilioAccounts;
+  dispatcher: EventDispatcher;
+}
+
+export interface FinalizeCallInput {
+  callSid: string;
+  accountSid: string;
+  stream?: StreamStarted;
+  status?: CallStatusUpdate;
+  ended?: StreamEnded;
+  outcome: CallOutcome;
+  turns: number;
+  dtmf: string[];
+  startedAt: string;
+}
+
+export function createCallActivities(deps: CallDeps) {
+  /** A tool's Twilio call: retryable errors are retried by the activity; a refusal is told to the model. */
+  async function twilioTool(what: string, action: () => Promise<unknown>, success: string, endsConversation = false): Promise<ToolOutcome> {
+    try {
+      await action();
+      return { ok: true, result: success, ...(endsConversation ? { endsConversation } : {}) };
+    } catch (error) {
+      if (isRetryableTwilioError(error)) throw error;
+      return { ok: false, result: `Could not ${what}: ${(error as Error).message}` };
+    }
+  }
+
+  return {
+    async recordCallStart(input: { callSid: string; stream: StreamStarted }): Promise<void> {
+      await deps.calls.start(input.stream);
+    },
+
+    /**
+     * One turn, durable as soon as it is said: in the call's transcript and in the customer's
+     * history (channel `voice`), so their next SMS or call knows what was said.
+     */
+    async recordCallTurn(input: { callSid: string; accountSid: string; customerId?: string; remote: string; local: string; turn: CallTurn }): Promise<void> {
+      const { turn } = input;
+      await deps.calls.addTurn(input.callSid, input.customerId, turn);
+      if (!input.customerId || !turn.text.trim()) return;
+      const caller = turn.role === 'caller';
+      await deps.messages.recordOnce({
+        id: `call:${input.callSid}:${turn.turnId}:${turn.role}`,
+        customerId: input.customerId,
+        accountSid: input.accountSid,
+        direction: caller ? 'inbound' : 'outbound',
+        channel: 'voice',
+        from: caller ? input.remote : input.local,
+        to: caller ? input.local : input.remote,
+        body: turn.interrupted ? `${turn.text} [interrupted by the caller]` : turn.text,
+        status: caller ? 'received' : 'spoken',
+        createdAt: new Date(turn.at),
+      });
+    },
+
+    async runVoiceTool(input: { callSid: string; accountSid: string; remote: string; local: string; request: ToolRequest }): Promise<ToolOutcome> {
+      const { request } = input;
+      const client = deps.twilio.client(input.accountSid);
+      switch (request.name) {
+        case 'transfer_to_human': {
+          const to = deps.config().voice.transferNumber;
+          if (!to) return { ok: false, result: 'No transfer number is configured; offer to take a message or have someone call back.' };
+          return twilioTool('transfer the call', () => client.calls(input.callSid).update({ twiml: transferTwiml(to, { callerId: input.local || undefined }) }), `Transferring the caller to ${to}.`, true);
+        }
+        case 'end_call':
+          return twilioTool('hang up', () => client.calls(input.callSid).update({ status: 'completed' }), 'The call has ended.', true);
+        case 'send_sms': {
+          const message = typeof request.input.message === 'string' ? request.input.message.trim() : '';
+          if (!message) return { ok: false, result: 'send_sms needs a non-empty message.' };
+          if (!input.remote.startsWith('+') || !input.local.startsWith('+')) return { ok: false, result: 'The caller has no textable number.' };
+          return twilioTool('send the text', () => client.messages.create({ to: input.remote, from: input.local, body: message }), `Text sent to ${input.remote}.`);
+        }
+        default:
+          throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');
+      }
+    },
+
+    /** The call record, then `call.ended` with the outcome (routed to bindings and webhooks like any event). */
+    async finalizeCall(input: FinalizeCallInput): Promise<void> {
+      await deps.calls.finish(input);
+      const endedAt = new Date(input.ended?.at ?? input.status?.at ?? Date.now());
+      await deps.dispatcher.publish(
+        makeEvent('call.ended', {
+          id: `call.ended:${input.callSid}`,
+          source: 'beluga',
+          occurredAt: endedAt,
+          accountSid: input.accountSid,
+          ...(input.stream ? { customerId: input.stream.customerId } : {}),
+          data: {
+            callSid: input.callSid,
+            ...(input.stream ? { customerId: input.stream.customerId } : {}),
+            outcome: input.outcome,
+            turns: input.turns,
+            ...(input.stream ? { durationMs: endedAt.getTime() - new Date(input.stream.at).getTime() } : {}),
+          },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ConfigStore } from '../config/store';
+import type { Logger } from '../observability/logger';
+import type { CallStore } from '../voice/call-store';
+import { placeOutboundCallWorkflow } from '../../workflows/outbound-call';
+import { ApiError, handle } from './operator-api';
+
+export interface CallRouteDeps {
+  config: ConfigStore;
+  temporal: Client;
+  calls: CallStore;
+  log: Logger;
+}
+
+const PlaceCallBody = z.object({
+  to: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100'),
+  from: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters').optional(),
+  record: z.boolean().optional(),
+});
+
+/** Operator API for calls: place an outbound call (same agent loop as inbound), read a call's record and transcript. */
+export function callRoutes(deps: CallRouteDeps): Router {
+  const router = Router();
+  router.post(
+    '/calls',
+    handle(deps.log, async (req, res) => {
+      const body = PlaceCallBody.parse(req.body);
+      if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid)) throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
+      try {
+        const { callSid } = await deps.temporal.workflow.execute(placeOutboundCallWorkflow, {
+          workflowId: `outbound-${randomUUID()}`,
+          taskQueue: deps.config.get().temporal.taskQueue,
+          args: [body],
+          workflowExecutionTimeout: '2 minutes',
+        });
+        res.status(201).json({ callSid });
+      } catch (error) {
+        if (error instanceof WorkflowFailedError) throw new ApiError(502, `Twilio did not place the call: ${error.cause?.message ?? error.message}`);
+        throw error;
+      }
+    }),
+  );
+  router.get(
+    '/calls/:callSid',
+    handle(deps.log, async (req, res) => {
+      const callSid = String(req.params.callSid);
+      if (!/^CA[0-9a-fA-F]{32}$/.test(callSid)) throw new ApiError(400, 'callSid: must be a Twilio call sid');
+      const record = await deps.calls.get(callSid);
+      if (!record) throw new ApiError(404, `no call ${callSid}`);
+      res.json(record);
+    }),
+  );
+  return router;
+}

@@ -1,0 +1,43 @@
+import net from 'node:net';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ConfigStore } from '../config/store';
+import type { Logger } from '../observability/logger';
+
+const MEDIA_STREAM_PATH = '/twilio/media-stream';
+
+/**
+ * One public URL is enough (one tunnel in development): the gateway passes media-stream
+ * WebSocket upgrades through to the realtime worker byte for byte. The realtime worker
+ * authenticates the stream itself (signed token), so nothing here needs to understand it.
+ */
+export function attachMediaStreamProxy(server: http.Server, config: ConfigStore, log: Logger): void {
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== MEDIA_STREAM_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const { realtimeInternalUrl, realtimePort } = config.get();
+    const target = new URL(realtimeInternalUrl ?? `http://127.0.0.1:${realtimePort}`);
+    const upstream = net.connect({ host: target.hostname, port: Number(target.port) || 80 }, () => {
+      const headers = Object.entries(req.headers)
+        .flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : value === undefined ? [] : [`${name}: ${value}`]))
+        .join('\r\n');
+      upstream.write(`${req.method ?? 'GET'} ${req.url ?? MEDIA_STREAM_PATH} HTTP/1.1\r\n${headers}\r\n\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.setNoDelay(true);
+    const fail = (error: Error) => {
+      log.warn({ err: error }, 'media stream proxy: connection to the realtime worker failed');
+      socket.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', fail);
+    socket.on('error', () => upstream.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+  });
+}

@@ -1,0 +1,179 @@
+import http from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ConfigStore } from '../config/store';
+import { CustomerMemoryStore } from '../memory/customer-memory';
+import { MessageStore } from '../memory/message-store';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { verifyStreamToken } from '../voice/stream-token';
+import { loadCallContext, type CallContext } from './call-context';
+import { CallReporter } from './call-reporter';
+import { parseStreamMessage, type StartMessage } from './protocol';
+import type { VoiceProviders } from './providers';
+import { VoiceSession } from './voice-session';
+
+export const MEDIA_STREAM_PATH = '/twilio/media-stream';
+/** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
+const START_TIMEOUT_MS = 10_000;
+
+export interface RealtimeDeps {
+  config: ConfigStore;
+  temporal: Client;
+  db: Db;
+  providers: VoiceProviders;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export interface RealtimeServer {
+  server: http.Server;
+  activeCalls(): number;
+  /** Ends every live session (as a dropped stream) and stops accepting connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * The realtime worker's HTTP + WebSocket server: `/twilio/media-stream` (one VoiceSession per
+ * Twilio Media Stream), `/health` and `/metrics`.
+ */
+export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
+  const stores = { messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db) };
+  const sessions = new Set<VoiceSession>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+
+  const server = http.createServer((req, res) => {
+    if (req.url === '/health') {
+      const missing = ['stt', 'llm', 'tts'].filter((p) => !deps.providers[p as keyof VoiceProviders]());
+      const status = missing.length ? 'degraded' : 'healthy';
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status, checks: { activeCalls: sessions.size, providers: missing.length ? { status: 'degraded', missing } : { status: 'ok' } } }));
+      return;
+    }
+    if (req.url === '/metrics') {
+      deps.metrics.render().then(
+        (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
+    res.writeHead(404).end();
+  });
+
+  server.on('upgrade', (req, socket, head) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path !== MEDIA_STREAM_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+  });
+
+  function accept(ws: WebSocket): void {
+    let session: VoiceSession | undefined;
+    let stopped = false;
+    const startTimer = setTimeout(() => ws.close(1008, 'no start message'), START_TIMEOUT_MS);
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return;
+      const message = parseStreamMessage(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
+      if ('invalid' in message) {
+        deps.log.warn({ reason: message.invalid }, 'ignored a media stream message');
+        return;
+      }
+      switch (message.event) {
+        case 'start':
+          clearTimeout(startTimer);
+          if (session) return;
+          session = open(ws, message);
+          if (session) sessions.add(session);
+          return;
+        case 'media':
+          session?.onAudio(Buffer.from(message.media.payload, 'base64'));
+          return;
+        case 'mark':
+          session?.onMark(message.mark.name);
+          return;
+        case 'dtmf':
+          session?.onDtmf(message.dtmf.digit);
+          return;
+        case 'stop':
+          stopped = true;
+          void finish('stop');
+          return;
+        default:
+          return;
+      }
+    });
+    ws.on('close', () => {
+      clearTimeout(startTimer);
+      void finish(stopped ? 'stop' : 'socket_closed');
+    });
+    ws.on('error', (error) => deps.log.warn({ err: error }, 'media stream socket error'));
+
+    async function finish(reason: 'stop' | 'socket_closed'): Promise<void> {
+      const ending = session;
+      session = undefined;
+      if (!ending) return;
+      try {
+        await ending.end(reason);
+      } finally {
+        sessions.delete(ending);
+      }
+    }
+  }
+
+  /** Authenticates the stream by its signed token, then starts the call's session. */
+  function open(ws: WebSocket, start: StartMessage): VoiceSession | undefined {
+    const config = deps.config.get();
+    const { callSid, accountSid, customParameters: params } = start.start;
+    const account = config.twilio.accounts.find((a) => a.accountSid === accountSid);
+    if (!account || !verifyStreamToken(account.authToken, callSid, params.token)) {
+      deps.log.warn({ callSid, accountSid }, 'refused a media stream: missing or invalid stream token');
+      ws.close(1008, 'unauthorized');
+      return undefined;
+    }
+    const log = deps.log.child({ callSid });
+    const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
+    const customerId = params.customerId ?? '';
+    const remote = params.from ?? '';
+    reporter.streamStarted({ callSid, accountSid, streamSid: start.streamSid, customerId, remote, local: params.to ?? '', direction: params.direction ?? 'inbound', at: new Date().toISOString() });
+    const context: Promise<CallContext> = loadCallContext(stores, config, customerId, remote).catch((error: unknown) => {
+      log.error({ err: error }, 'could not load the customer context; answering without memory');
+      return { system: config.voice.systemPrompt, history: [] };
+    });
+    const stt = deps.providers.stt();
+    if (!stt) {
+      log.error('no speech-to-text configured (ASSEMBLYAI_API_KEY); cannot hold a call');
+      ws.close(1011, 'speech recognition not configured');
+      return undefined;
+    }
+    const session = new VoiceSession({
+      config: () => deps.config.get(),
+      stt,
+      llm: deps.providers.llm,
+      tts: deps.providers.tts,
+      reporter,
+      context,
+      metrics: deps.metrics.voice,
+      log,
+      streamSid: start.streamSid,
+      callSid,
+      send: (frame) => {
+        if (ws.readyState === ws.OPEN) ws.send(frame);
+      },
+    });
+    session.start();
+    log.info({ customerId, direction: params.direction }, 'media stream started');
+    return session;
+  }
+
+  return {
+    server,
+    activeCalls: () => sessions.size,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await Promise.all([...sessions].map((s) => s.end('socket_closed')));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

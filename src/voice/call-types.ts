@@ -1,0 +1,104 @@
+/**
+ * What the realtime worker and the gateway tell a call's workflow (`call-<CallSid>`), as plain
+ * JSON (signal and update payloads). Deterministic-safe: types and constants only.
+ */
+import type { CallStatus } from '../events/catalog';
+
+/** Where one reply's time went, in milliseconds (measured in the realtime worker). */
+export interface TurnLatency {
+  /** The caller's last voiced audio frame → the first frame of the reply sent to Twilio. */
+  endOfSpeechToFirstAudioMs: number;
+  /** Last voiced frame → final transcript received (endpointing silence + finalization). */
+  sttMs: number;
+  /** Request sent → first token. */
+  llmFirstTokenMs: number;
+  /** Request sent → first speakable chunk complete. */
+  llmFirstChunkMs: number;
+  /** First chunk sent to TTS → first audio byte back. */
+  ttsFirstByteMs: number;
+  /** What the pipeline itself added: the total minus the providers' parts. */
+  overheadMs: number;
+}
+
+export interface CallTurn {
+  /** Increments per reply cycle; the caller's turn n is answered by the agent's turn n. */
+  turnId: number;
+  role: 'caller' | 'agent';
+  /** For the agent: only what the caller actually heard (barge-in trims the rest). */
+  text: string;
+  at: string;
+  /** The agent was cut off by the caller. */
+  interrupted?: boolean;
+  /** Keypad input rather than speech. */
+  source?: 'speech' | 'dtmf';
+  latency?: TurnLatency;
+}
+
+export interface StreamStarted {
+  callSid: string;
+  accountSid: string;
+  streamSid: string;
+  customerId: string;
+  /** The caller (inbound) or the person we called (outbound). */
+  remote: string;
+  /** Our number. */
+  local: string;
+  direction: string;
+  at: string;
+}
+
+export interface StreamEnded {
+  /** `stop`: Twilio ended the stream (hang-up or transfer); `socket_closed`: the connection died. */
+  reason: 'stop' | 'socket_closed' | 'error';
+  at: string;
+}
+
+export interface CallStatusUpdate {
+  status: CallStatus;
+  /** Twilio's SequenceNumber: callbacks can arrive out of order. */
+  sequenceNumber?: number;
+  at: string;
+  durationSeconds?: number;
+  from?: string;
+  to?: string;
+  direction?: string;
+}
+
+export const VOICE_TOOL_NAMES = ['transfer_to_human', 'end_call', 'send_sms'] as const;
+export type VoiceToolName = (typeof VOICE_TOOL_NAMES)[number];
+
+export interface ToolRequest {
+  /** The model's tool_use id: the idempotency key (a retried update runs the tool once). */
+  callId: string;
+  name: VoiceToolName;
+  input: Record<string, unknown>;
+}
+
+export interface ToolOutcome {
+  ok: boolean;
+  /** Given back to the model as the tool result. */
+  result: string;
+  /** The call is leaving the agent (transferred or ending): speak no more. */
+  endsConversation?: boolean;
+}
+
+export type CallOutcome = 'completed' | 'transferred' | 'agent_ended' | 'dropped' | 'no_answer' | 'busy' | 'failed' | 'canceled';
+
+export const TERMINAL_CALL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
+
+/** Progress order of call statuses: a late-arriving earlier status never moves a call back. */
+export const CALL_STATUS_RANK: Record<CallStatus, number> = {
+  queued: 0,
+  initiated: 1,
+  ringing: 2,
+  'in-progress': 3,
+  completed: 4,
+  busy: 4,
+  failed: 4,
+  'no-answer': 4,
+  canceled: 4,
+};
+
+export function callWorkflowId(callSid: string): string {
+  return `call-${callSid}`;
+}

@@ -1,0 +1,266 @@
+import { EventLog } from '../../src/events/event-log';
+import { CallStore } from '../../src/voice/call-store';
+import { callWorkflowId } from '../../src/voice/call-types';
+import type { callWorkflow } from '../../workflows/call';
+import { conversationText, lastUserText, textReply, toolUseReply } from '../emulators/anthropic';
+import type { RecordedRequest } from '../emulators/anthropic/types';
+import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import { agentTurn, callStatus, connectCall } from '../harness/voice';
+
+const phonePrefix = `+1628${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
+let phoneCounter = 0;
+function uniquePhone(): string {
+  phoneCounter++;
+  return `${phonePrefix}${String(phoneCounter).padStart(4, '0')}`;
+}
+
+const GREETING = 'Hi, thanks for calling Beluga. How can I help?';
+const TRANSFER_TO = '+15005550123';
+const FALLBACK = "Sorry, I'm having trouble on my end. Could you say that again?";
+
+/** The model: answers by rules on what the caller last said, looking at the whole call for memory questions. */
+function scriptModel(system: TestSystem, rules: Array<[RegExp, (request: RecordedRequest) => string]>): void {
+  system.anthropic.setResponder((request) => {
+    const said = lastUserText(request);
+    for (const [pattern, answer] of rules) if (pattern.test(said)) return textReply(answer(request));
+    return textReply('Okay.');
+  });
+}
+
+describe('voice calls', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await startTestSystem({ VOICE_GREETING: GREETING, VOICE_TRANSFER_NUMBER: TRANSFER_TO }, { voice: true });
+    // Shorter synthetic speech keeps the suite quick; playback is still real time.
+    system.tts.setTiming({ msPerChar: 25 });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('greets, holds three turns with memory of the first, records the call, and a later SMS remembers it', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['My order number is 4521.', 'Can you check the shipping status?', 'What was my order number again?']);
+    scriptModel(system, [
+      [/order number is/i, () => 'Thanks, I have your order. What would you like to know?'],
+      [/shipping/i, () => 'It ships tomorrow morning.'],
+      [/order number again/i, (r) => (conversationText(r).includes('4521') ? 'Your order number is 4521.' : 'I do not know your order number.')],
+      [/what did I order|my order/i, (r) => (conversationText(r).includes('4521') ? 'You called about order 4521; it ships tomorrow.' : 'I have no order on file.')],
+    ]);
+    const { caller, callSid } = await connectCall(system, { remote });
+    expect((await agentTurn(system, callSid, 0)).text).toBe(GREETING);
+    for (const [turnId, ms] of [[1, 1400], [2, 1200], [3, 1300]] as const) {
+      await caller.say({ durationMs: ms, seed: turnId });
+      await agentTurn(system, callSid, turnId);
+    }
+    await caller.hangup();
+    await callStatus(system, callSid, 'completed', { CallDuration: '12', SequenceNumber: '3' });
+
+    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+    expect(result).toEqual({ outcome: 'completed', turns: 7 });
+    const record = (await new CallStore(system.db).get(callSid))!;
+    expect(record).toMatchObject({ outcome: 'completed', finalStatus: 'completed', durationSeconds: 12, remote, local: AGENT_NUMBER, endReason: 'stop' });
+    expect(record.turns.map((t) => [t.turnId, t.role, t.text])).toEqual([
+      [0, 'agent', GREETING],
+      [1, 'caller', 'My order number is 4521.'],
+      [1, 'agent', 'Thanks, I have your order. What would you like to know?'],
+      [2, 'caller', 'Can you check the shipping status?'],
+      [2, 'agent', 'It ships tomorrow morning.'],
+      [3, 'caller', 'What was my order number again?'],
+      [3, 'agent', 'Your order number is 4521.'],
+    ]);
+    for (const turn of record.turns.filter((t) => t.role === 'agent' && t.turnId > 0)) {
+      expect(turn.latency).toBeDefined();
+      expect(turn.latency!.endOfSpeechToFirstAudioMs).toBeGreaterThan(0);
+    }
+    // The caller heard exactly those words: the audio that reached them came from those TTS requests.
+    expect(caller.playbackGaps().length).toBe(0);
+    const ended = (await new EventLog(system.db).list({ type: 'call.ended' }, 500)).find((e) => e.data.callSid === callSid);
+    expect(ended?.data).toMatchObject({ outcome: 'completed', turns: 7 });
+
+    // Days later, by SMS: the agent remembers the call.
+    await system.webhook('/twilio/messaging/inbound', inboundSms(remote, 'Hi again, what about my order?'));
+    const reply = await eventually('the SMS reply', () => system.twilio.sentMessages({ to: remote })[0]);
+    expect(reply.body).toBe('You called about order 4521; it ships tomorrow.');
+  });
+
+  it('barge-in: clears Twilio, sends nothing more of the interrupted turn, and keeps only what was heard', async () => {
+    const remote = uniquePhone();
+    const LONG = 'We have three plans. The basic plan costs ten dollars a month and includes all your calls. The standard plan costs twenty dollars a month and adds unlimited messaging. The premium plan costs thirty dollars and adds everything else we offer. Let me know which one you like.';
+    system.stt.script(['Tell me about your plans.', 'Stop, just the cheapest one please.']);
+    scriptModel(system, [
+      [/plans/i, () => LONG],
+      [/cheapest/i, () => 'The basic plan is ten dollars a month.'],
+    ]);
+    system.tts.setTiming({ msPerChar: 40 });
+    try {
+      const { caller, callSid } = await connectCall(system, { remote });
+      await agentTurn(system, callSid, 0);
+      const requestsBefore = system.tts.requests.length;
+      await caller.say({ durationMs: 1200, seed: 7 });
+      // Let the first sentence play in full, then talk over the second.
+      await caller.waitUntil(() => caller.marks.some((m) => m.name === 't1c0' && m.reason === 'played'), 20_000);
+      await caller.say({ durationMs: 900, seed: 8 });
+      const interrupted = await agentTurn(system, callSid, 1);
+      await agentTurn(system, callSid, 2);
+
+      expect(caller.clears).toHaveLength(1);
+      const clearedAt = caller.clears[0]!;
+      const turnOneRequests = system.tts.requests.filter((r) => r.index >= requestsBefore && LONG.includes(r.text)).map((r) => r.index);
+      expect(turnOneRequests.length).toBeGreaterThan(1);
+      // No byte of the interrupted reply reached "Twilio" after the clear.
+      const lateTurnOneAudio = caller.media.filter((m) => m.at > clearedAt).flatMap((m) => system.tts.identify(m.bytes)).filter((k) => turnOneRequests.includes(k));
+      expect(lateTurnOneAudio).toEqual([]);
+      // Only what was heard is kept: the first sentence (and maybe the start of the second), never the rest.
+      expect(interrupted.interrupted).toBe(true);
+      expect(interrupted.text.startsWith('We have three plans.')).toBe(true);
+      expect(interrupted.text).not.toContain('premium');
+      expect(interrupted.text).not.toContain('Let me know');
+      const next = system.anthropic.requests.find((r) => lastUserText(r).includes('cheapest'))!;
+      const context = conversationText(next);
+      expect(context).toContain('We have three plans.');
+      expect(context).not.toContain('premium');
+      expect(context).not.toContain('twenty dollars');
+      await caller.hangup();
+    } finally {
+      system.tts.setTiming({ msPerChar: 25 });
+    }
+  });
+
+  it('a cough while the agent speaks is not a barge-in', async () => {
+    const remote = uniquePhone();
+    const { caller, callSid } = await connectCall(system, { remote });
+    await caller.waitUntil(() => caller.played.length > 0, 10_000);
+    const { cough } = await import('../emulators/audio');
+    await caller.say(cough(3));
+    const greeting = await agentTurn(system, callSid, 0);
+    expect(greeting).toMatchObject({ text: GREETING });
+    expect(greeting.interrupted).toBeUndefined();
+    expect(caller.clears).toHaveLength(0);
+    await caller.hangup();
+  });
+
+  it('passes keypad input to the agent and records it', async () => {
+    const remote = uniquePhone();
+    scriptModel(system, [[/keypad: 4 2 #/, () => 'You entered 42.']]);
+    const { caller, callSid } = await connectCall(system, { remote });
+    await agentTurn(system, callSid, 0);
+    for (const digit of ['4', '2', '#']) caller.dtmf(digit);
+    const reply = await agentTurn(system, callSid, 1);
+    expect(reply.text).toBe('You entered 42.');
+    await caller.hangup();
+    await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
+    await system.temporal.workflow.getHandle(callWorkflowId(callSid)).result();
+    const record = (await new CallStore(system.db).get(callSid))!;
+    expect(record.dtmf).toEqual(['42#']);
+    expect(record.turns.find((t) => t.role === 'caller')).toMatchObject({ source: 'dtmf', text: '(The caller pressed the keypad: 4 2 #)' });
+  });
+
+  it('transfers to a person through the call workflow, updating the live call at Twilio', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['I want to speak to a person.']);
+    system.anthropic.setResponder((request) =>
+      /speak to a person/.test(lastUserText(request)) ? toolUseReply('transfer_to_human', { reason: 'caller asked for a person' }, { text: 'Sure, let me transfer you now.' }) : textReply('Okay.'),
+    );
+    const { caller, callSid } = await connectCall(system, { remote });
+    await agentTurn(system, callSid, 0);
+    await caller.say({ durationMs: 1100, seed: 21 });
+    await eventually('the transfer at Twilio', () => system.twilio.callModifications(callSid).find((m) => m.twiml?.includes('<Dial')));
+    const [transfer] = system.twilio.callModifications(callSid);
+    expect(transfer!.twiml).toContain(`${TRANSFER_TO}</Dial>`);
+    // Twilio leaves <Connect><Stream> for the <Dial>: the stream stops, the call completes later.
+    await caller.hangup();
+    await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
+    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+    expect(result.outcome).toBe('transferred');
+    expect((await agentTurn(system, callSid, 1)).text).toBe('Sure, let me transfer you now.');
+  });
+
+  it('places an outbound call through the operator API and runs the same loop', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['Yes, this is a good time.']);
+    scriptModel(system, [[/good time/i, () => 'Great, I am calling about your renewal.']]);
+    const placed = await system.api('POST', '/calls', { to: remote });
+    expect(placed.status).toBe(201);
+    const callSid = String(placed.json.callSid);
+    const [created] = system.twilio.createdCalls({ to: remote });
+    expect(created).toMatchObject({ sid: callSid, from: AGENT_NUMBER, url: 'https://beluga-test.example.com/twilio/voice/incoming', statusCallback: 'https://beluga-test.example.com/twilio/voice/status' });
+    // When the callee answers, Twilio fetches the TwiML and opens the stream.
+    const { caller } = await connectCall(system, { remote, direction: 'outbound-api', callSid });
+    expect((await agentTurn(system, callSid, 0)).text).toBe(GREETING);
+    await caller.say({ durationMs: 1000, seed: 31 });
+    expect((await agentTurn(system, callSid, 1)).text).toBe('Great, I am calling about your renewal.');
+    await caller.hangup();
+    expect((await system.api('POST', '/calls', { to: '555-0100' })).status).toBe(400);
+  });
+
+  it('keeps the turn when the speech-recognition socket drops mid-utterance', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['I need help with my bill please.']);
+    scriptModel(system, [[/bill/i, () => 'Of course, let us look at your bill.']]);
+    const { caller, callSid } = await connectCall(system, { remote });
+    await agentTurn(system, callSid, 0);
+    const sessionsBefore = system.stt.sessions.length;
+    const speaking = caller.say({ durationMs: 1600, seed: 41 });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(system.stt.dropActiveSessions()).toBeGreaterThan(0);
+    await speaking;
+    const reply = await agentTurn(system, callSid, 1);
+    expect(reply.text).toBe('Of course, let us look at your bill.');
+    const record = (await new CallStore(system.db).get(callSid))!;
+    expect(record.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toEqual(['I need help with my bill please.']);
+    expect(system.stt.sessions.length).toBeGreaterThan(sessionsBefore);
+    await caller.hangup();
+  });
+
+  it('speaks a fallback line instead of going silent when the model fails', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['Hello, are you there?']);
+    system.anthropic.failNext({ kind: 'overloaded' }, 4);
+    const { caller, callSid } = await connectCall(system, { remote });
+    await agentTurn(system, callSid, 0);
+    await caller.say({ durationMs: 1000, seed: 51 });
+    const reply = await agentTurn(system, callSid, 1);
+    expect(reply.text).toBe(FALLBACK);
+    expect(system.tts.requests.some((r) => r.text === FALLBACK)).toBe(true);
+    await caller.hangup();
+  });
+
+  it('a dropped call leaves a partial record, and the agent picks up where it left off when they call back', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['Please change my address to 12 Oak Street.', 'And the apartment number is', 'Hi, I got cut off earlier.']);
+    scriptModel(system, [
+      [/address/i, () => 'Sure, what is the apartment number?'],
+      [/cut off/i, (r) => (conversationText(r).includes('12 Oak Street') ? 'Welcome back. We were updating your address to 12 Oak Street; what is the apartment number?' : 'How can I help?')],
+    ]);
+    const first = await connectCall(system, { remote });
+    await agentTurn(system, first.callSid, 0);
+    await first.caller.say({ durationMs: 1200, seed: 61 });
+    await agentTurn(system, first.callSid, 1);
+    await first.caller.say({ durationMs: 900, seed: 62 });
+    await first.caller.drop();
+    await callStatus(system, first.callSid, 'completed', { SequenceNumber: '3' });
+    const dropped = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(first.callSid)).result();
+    expect(dropped.outcome).toBe('dropped');
+    const partial = (await new CallStore(system.db).get(first.callSid))!;
+    expect(partial).toMatchObject({ outcome: 'dropped', endReason: 'socket_closed' });
+    expect(partial.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toContain('Please change my address to 12 Oak Street.');
+
+    const second = await connectCall(system, { remote });
+    await agentTurn(system, second.callSid, 0);
+    await second.caller.say({ durationMs: 1000, seed: 63 });
+    const resumed = await agentTurn(system, second.callSid, 1);
+    expect(resumed.text).toBe('Welcome back. We were updating your address to 12 Oak Street; what is the apartment number?');
+    await second.caller.hangup();
+  });
+
+  it('refuses a media stream without a valid token', async () => {
+    const { MediaStreamsCaller } = await import('../emulators/media-streams');
+    const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, { accountSid: TEST_ACCOUNT_SID, callSid: 'CA' + 'ab'.repeat(16), customParameters: { token: '9999999999.' + '0'.repeat(64) } });
+    const closed = await caller.closed;
+    expect(closed.code).toBe(1008);
+    expect(caller.media).toHaveLength(0);
+  });
+});

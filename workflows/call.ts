@@ -1,0 +1,179 @@
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { CallSidKey, CustomerIdKey } from '../src/temporal/search-attributes';
+import {
+  CALL_STATUS_RANK,
+  TERMINAL_CALL_STATUSES,
+  VOICE_TOOL_NAMES,
+  type CallOutcome,
+  type CallStatusUpdate,
+  type CallTurn,
+  type StreamEnded,
+  type StreamStarted,
+  type ToolOutcome,
+  type ToolRequest,
+} from '../src/voice/call-types';
+
+/** Signals, updates and queries live beside the workflow. */
+export const callStatusSignal = defineSignal<[CallStatusUpdate]>('callStatus');
+export const streamStartedSignal = defineSignal<[StreamStarted]>('streamStarted');
+export const turnSignal = defineSignal<[CallTurn]>('turn');
+export const dtmfSignal = defineSignal<[{ digits: string; at: string }]>('dtmf');
+export const streamEndedSignal = defineSignal<[StreamEnded]>('streamEnded');
+/** Tools with side effects: an update, so the result flows back into the conversation. */
+export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequest]>('runTool');
+export const callStateQuery = defineQuery<CallState>('callState');
+
+export interface CallWorkflowInput {
+  callSid: string;
+  accountSid: string;
+}
+
+export interface CallState {
+  status?: CallStatusUpdate;
+  stream?: StreamStarted;
+  ended?: StreamEnded;
+  turns: number;
+  dtmf: string[];
+  outcome?: CallOutcome;
+}
+
+const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+/** A caller is waiting on the line: tools get a few quick attempts, not minutes of retries. */
+const { runVoiceTool } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/** After the stream ends, how long the final status callback may take before the call is closed without it. */
+const STATUS_GRACE = '30 seconds';
+/** A call that is never answered and never reports a final status is closed after this. */
+const ABANDONED_AFTER = '2 hours';
+
+/**
+ * `call-<CallSid>`: one phone call's durable side. Status callbacks (in any order) and the
+ * realtime worker's reports (stream start, turns, DTMF, hang-up) arrive as signals; each turn is
+ * recorded as it happens, so a dropped call leaves its partial transcript. Tools with side
+ * effects run here as updates. At the end: the call record, the customer's memory, `call.ended`.
+ */
+export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome: CallOutcome; turns: number }> {
+  let status: CallStatusUpdate | undefined;
+  let stream: StreamStarted | undefined;
+  let ended: StreamEnded | undefined;
+  let outcomeHint: CallOutcome | undefined;
+  const pending: CallTurn[] = [];
+  const dtmf: string[] = [];
+  let turns = 0;
+  const tools = new Map<string, Promise<ToolOutcome>>();
+
+  setHandler(callStatusSignal, (update) => {
+    // Forward only: Twilio does not guarantee arrival order (SequenceNumber says the real one).
+    if (status && CALL_STATUS_RANK[update.status] < CALL_STATUS_RANK[status.status]) return;
+    if (status && TERMINAL_CALL_STATUSES.includes(status.status)) return;
+    const previous = status;
+    status = { ...update };
+    for (const key of ['from', 'to', 'direction'] as const) if (status[key] === undefined && previous?.[key] !== undefined) status[key] = previous[key];
+  });
+  setHandler(streamStartedSignal, (started) => {
+    stream ??= started;
+  });
+  setHandler(turnSignal, (turn) => {
+    pending.push(turn);
+  });
+  setHandler(dtmfSignal, ({ digits }) => {
+    dtmf.push(digits);
+  });
+  setHandler(streamEndedSignal, (end) => {
+    ended ??= end;
+  });
+  setHandler(callStateQuery, () => ({ status, stream, ended, turns, dtmf, outcome: outcomeHint }));
+  setHandler(
+    runToolUpdate,
+    (request) => {
+      // The same tool call (a retried update) runs once and gets the same answer.
+      let run = tools.get(request.callId);
+      if (!run) {
+        run = runVoiceTool({ callSid: input.callSid, accountSid: input.accountSid, remote: stream?.remote ?? status?.from ?? '', local: stream?.local ?? status?.to ?? '', request });
+        tools.set(request.callId, run);
+      }
+      return run.then((outcome) => {
+        if (outcome.ok && request.name === 'transfer_to_human') outcomeHint = 'transferred';
+        if (outcome.ok && request.name === 'end_call') outcomeHint ??= 'agent_ended';
+        return outcome;
+      });
+    },
+    {
+      validator: (request: ToolRequest) => {
+        if (!VOICE_TOOL_NAMES.includes(request.name)) throw new Error(`unknown tool ${String(request.name)}`);
+      },
+    },
+  );
+
+  const isTerminal = () => status !== undefined && TERMINAL_CALL_STATUSES.includes(status.status);
+  let recordedStart = false;
+  const drain = async () => {
+    if (stream && !recordedStart) {
+      recordedStart = true;
+      upsertSearchAttributes([{ key: CustomerIdKey, value: stream.customerId }]);
+      await recordCallStart({ callSid: input.callSid, stream });
+    }
+    while (pending.length > 0) {
+      const turn = pending.shift()!;
+      await recordCallTurn({ callSid: input.callSid, accountSid: input.accountSid, customerId: stream?.customerId, remote: stream?.remote ?? '', local: stream?.local ?? '', turn });
+      turns++;
+    }
+  };
+
+  upsertSearchAttributes([{ key: CallSidKey, value: input.callSid }]);
+  const abandoned = condition(() => false, ABANDONED_AFTER).then(() => true);
+  let timedOut = false;
+  void abandoned.then(() => (timedOut = true));
+  for (;;) {
+    await condition(() => pending.length > 0 || (stream !== undefined && !recordedStart) || isTerminal() || ended !== undefined || timedOut);
+    await drain();
+    if (isTerminal() || timedOut) break;
+    if (ended) {
+      // The stream is over; the final status callback normally follows within seconds.
+      await condition(() => isTerminal() || pending.length > 0, STATUS_GRACE);
+      await drain();
+      if (!pending.length) break;
+    }
+  }
+  await condition(allHandlersFinished);
+  await drain();
+
+  const outcome: CallOutcome = outcomeHint ?? outcomeOf(status, stream, ended);
+  await finalizeCall({
+    callSid: input.callSid,
+    accountSid: input.accountSid,
+    ...(stream ? { stream } : {}),
+    ...(status ? { status } : {}),
+    ...(ended ? { ended } : {}),
+    outcome,
+    turns,
+    dtmf,
+    startedAt: workflowInfo().startTime.toISOString(),
+  });
+  // The turns are in the customer's history already; fold older history into their summary if it grew too long.
+  if (stream?.customerId) await summarizeHistoryIfNeeded({ customerId: stream.customerId });
+  return { outcome, turns };
+}
+
+function outcomeOf(status: CallStatusUpdate | undefined, stream: StreamStarted | undefined, ended: StreamEnded | undefined): CallOutcome {
+  if (ended?.reason === 'socket_closed' || ended?.reason === 'error') return 'dropped';
+  switch (status?.status) {
+    case 'busy':
+      return 'busy';
+    case 'no-answer':
+      return 'no_answer';
+    case 'failed':
+      return 'failed';
+    case 'canceled':
+      return 'canceled';
+    default:
+      return stream || status ? 'completed' : 'failed';
+  }
+}
