@@ -142,6 +142,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
       if (!pending.length) break;
     }
   }
+  // Twilio's final status can overtake the realtime worker's last report (the agent's last turn, the hang-up).
+  if (stream && !ended) await condition(() => ended !== undefined, STATUS_GRACE);
   await condition(allHandlersFinished);
   await drain();
 

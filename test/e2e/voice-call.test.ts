@@ -80,6 +80,12 @@ describe('voice calls', () => {
     const ended = (await new EventLog(system.db).list({ type: 'call.ended' }, 500)).find((e) => e.data.callSid === callSid);
     expect(ended?.data).toMatchObject({ outcome: 'completed', turns: 7 });
 
+    // The latency of each reply is exported as metrics by the realtime worker.
+    const metrics = await (await fetch(`${system.realtimeUrl}/metrics`)).text();
+    const count = Number(/beluga_voice_turn_latency_ms_count\{[^}]*part="total"[^}]*\} (\d+)/.exec(metrics)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(3);
+    expect(metrics).toMatch(/beluga_voice_turn_latency_ms_bucket\{[^}]*part="overhead"/);
+
     // Days later, by SMS: the agent remembers the call.
     await system.webhook('/twilio/messaging/inbound', inboundSms(remote, 'Hi again, what about my order?'));
     const reply = await eventually('the SMS reply', () => system.twilio.sentMessages({ to: remote })[0]);

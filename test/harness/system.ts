@@ -39,6 +39,8 @@ export interface TestSystem {
   gatewayUrl: string;
   /** `ws://…/twilio/media-stream` through the gateway (as Twilio reaches it), when started with voice. */
   mediaStreamUrl: string;
+  /** The realtime worker's own HTTP address (/health, /metrics), when started with voice. */
+  realtimeUrl: string;
   /** Voice emulators (AssemblyAI streaming, TTS), when started with `{ voice: true }`. */
   stt: AssemblyAiStreamingEmulator;
   tts: TtsEmulator;
@@ -113,6 +115,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     get gatewayUrl() {
       return gatewayUrl;
     },
+    realtimeUrl: `http://127.0.0.1:${realtimePort}`,
     get mediaStreamUrl() {
       return `${gatewayUrl.replace(/^http/, 'ws')}/twilio/media-stream`;
     },
