@@ -59,7 +59,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     operatorApi(deps.config, [
       customerRoutes({ identities: deps.identities, messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db), deliveryStatus: new DeliveryStatusStore(deps.db), log: deps.log }),
       conversationApiRoutes({ config: deps.config, temporal: deps.temporal, conversations: new ConversationStore(deps.db), log: deps.log }),
-      callRoutes({ config: deps.config, temporal: deps.temporal, calls: new CallStore(deps.db), log: deps.log }),
+      callRoutes({ config: deps.config, temporal: deps.temporal, calls: new CallStore(deps.db), messages: new MessageStore(deps.db), log: deps.log }),
     ]),
   );
 

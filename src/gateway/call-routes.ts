@@ -4,6 +4,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
+import type { MessageStore } from '../memory/message-store';
 import type { CallStore } from '../voice/call-store';
 import { placeOutboundCallWorkflow } from '../../workflows/outbound-call';
 import { ApiError, handle } from './operator-api';
@@ -12,8 +13,15 @@ export interface CallRouteDeps {
   config: ConfigStore;
   temporal: Client;
   calls: CallStore;
+  messages: MessageStore;
   log: Logger;
 }
+
+const SearchQuery = z.object({
+  q: z.string().trim().min(2, 'at least 2 characters').max(200),
+  customerId: z.string().regex(/^cus_[0-9a-f]+$/, 'must be a customer id (cus_…)').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 
 const PlaceCallBody = z.object({
   to: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100'),
@@ -52,6 +60,17 @@ export function callRoutes(deps: CallRouteDeps): Router {
       const record = await deps.calls.get(callSid);
       if (!record) throw new ApiError(404, `no call ${callSid}`);
       res.json(record);
+    }),
+  );
+  /** Call transcripts and messages alike (every turn of a call is in the customer's history). */
+  router.get(
+    '/transcripts/search',
+    handle(deps.log, async (req, res) => {
+      const query = SearchQuery.parse(req.query);
+      const hits = await deps.messages.search(query.q, { limit: query.limit, ...(query.customerId ? { customerId: query.customerId } : {}) });
+      res.json({
+        hits: hits.map((m) => ({ customerId: m.customerId, channel: m.channel, direction: m.direction, body: m.body, at: m.createdAt.toISOString(), ...(m.id.startsWith('call:') ? { callSid: m.id.split(':')[1] } : { messageId: m.id }) })),
+      });
     }),
   );
   return router;

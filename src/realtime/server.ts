@@ -133,6 +133,12 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       return undefined;
     }
     const log = deps.log.child({ callSid });
+    const stt = deps.providers.stt();
+    if (!stt) {
+      log.error('no speech-to-text configured (ASSEMBLYAI_API_KEY); cannot hold a call');
+      ws.close(1011, 'speech recognition not configured');
+      return undefined;
+    }
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
     const customerId = params.customerId ?? '';
     const remote = params.from ?? '';
@@ -141,12 +147,6 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       log.error({ err: error }, 'could not load the customer context; answering without memory');
       return { system: config.voice.systemPrompt, history: [] };
     });
-    const stt = deps.providers.stt();
-    if (!stt) {
-      log.error('no speech-to-text configured (ASSEMBLYAI_API_KEY); cannot hold a call');
-      ws.close(1011, 'speech recognition not configured');
-      return undefined;
-    }
     const session = new VoiceSession({
       config: () => deps.config.get(),
       stt,

@@ -86,6 +86,16 @@ describe('voice calls', () => {
     expect(count).toBeGreaterThanOrEqual(3);
     expect(metrics).toMatch(/beluga_voice_turn_latency_ms_bucket\{[^}]*part="overhead"/);
 
+    // The transcript is searchable (operator API), and points back at the call.
+    const search = await system.api('GET', `/transcripts/search?q=${encodeURIComponent('order number is 4521')}&customerId=${encodeURIComponent(record.customerId!)}`);
+    expect(search.status).toBe(200);
+    // Newest first: the agent's answer in turn 3, then the caller's words in turn 1.
+    expect(search.json.hits).toEqual([
+      expect.objectContaining({ channel: 'voice', direction: 'outbound', body: 'Your order number is 4521.', callSid }),
+      expect.objectContaining({ channel: 'voice', direction: 'inbound', body: 'My order number is 4521.', callSid }),
+    ]);
+    expect((await system.api('GET', '/transcripts/search?q=x')).status).toBe(400);
+
     // Days later, by SMS: the agent remembers the call.
     await system.webhook('/twilio/messaging/inbound', inboundSms(remote, 'Hi again, what about my order?'));
     const reply = await eventually('the SMS reply', () => system.twilio.sentMessages({ to: remote })[0]);
