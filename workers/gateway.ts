@@ -19,12 +19,13 @@ async function main(): Promise<void> {
     const missing = missingCredentials(config.get());
     if (missing.length) log.warn({ missing }, 'running without some provider credentials; /health reports degraded');
   });
-  attachMediaStreamProxy(server, config, log);
+  const mediaStreams = attachMediaStreamProxy(server, config, log);
   const stop = () => {
     server.close(() => {
       void Promise.allSettled([connection.close(), mongo.close()]).then(() => process.exit(0));
     });
     server.closeAllConnections();
+    mediaStreams.closeAll();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

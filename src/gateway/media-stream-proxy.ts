@@ -11,8 +11,12 @@ const MEDIA_STREAM_PATH = '/twilio/media-stream';
  * WebSocket upgrades through to the realtime worker byte for byte. The realtime worker
  * authenticates the stream itself (signed token), so nothing here needs to understand it.
  */
-export function attachMediaStreamProxy(server: http.Server, config: ConfigStore, log: Logger): void {
+export function attachMediaStreamProxy(server: http.Server, config: ConfigStore, log: Logger): { closeAll(): void } {
+  // Upgraded sockets are not HTTP connections any more: server.close() would wait for them forever.
+  const live = new Set<Duplex>();
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    live.add(socket);
+    socket.on('close', () => live.delete(socket));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== MEDIA_STREAM_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -40,4 +44,10 @@ export function attachMediaStreamProxy(server: http.Server, config: ConfigStore,
     socket.on('close', () => upstream.destroy());
     upstream.on('close', () => socket.destroy());
   });
+  return {
+    /** Shutdown: the streams passing through end (the realtime worker records those calls as dropped). */
+    closeAll() {
+      for (const socket of live) socket.destroy();
+    },
+  };
 }

@@ -35,10 +35,21 @@ export class Playout {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  startChunk(turnId: number, index: number, text: string): PlayoutChunk {
+  private readonly nextIndex = new Map<number, number>();
+
+  /** Chunks of one turn are numbered in the order they are queued, whoever queues them. */
+  startChunk(turnId: number, text: string): PlayoutChunk {
+    const index = this.nextIndex.get(turnId) ?? 0;
+    this.nextIndex.set(turnId, index + 1);
     const chunk: PlayoutChunk = { turnId, index, text, mark: `t${turnId}c${index}`, bytes: 0, ended: false };
     this.chunks.push(chunk);
     return chunk;
+  }
+
+  /** A chunk that will never be sent (its synthesis failed before any audio): it was not said at all. */
+  discard(chunk: PlayoutChunk): void {
+    this.chunks = this.chunks.filter((c) => c !== chunk);
+    this.notify();
   }
 
   sendAudio(chunk: PlayoutChunk, audio: Buffer): void {
@@ -131,6 +142,7 @@ export class Playout {
   /** Forget a turn once its transcript was taken. */
   forget(turnId: number): void {
     this.chunks = this.chunks.filter((c) => c.turnId !== turnId);
+    this.nextIndex.delete(turnId);
   }
 
   private notify(): void {

@@ -54,7 +54,6 @@ const LOOKAHEAD = 2;
  */
 export class ReplySpeaker {
   private readonly queue: Array<{ chunk: PlayoutChunk; audio?: PrefetchedAudio }> = [];
-  private nextIndex = 0;
   private pumping: Promise<void> = Promise.resolve();
   readonly timings: SpeakerTimings = {};
   spokenText = '';
@@ -70,7 +69,7 @@ export class ReplySpeaker {
   /** Queues a chunk to be spoken after the ones before it. */
   say(text: string): void {
     if (this.signal.aborted || !text.trim()) return;
-    const chunk = this.playout.startChunk(this.turnId, this.nextIndex++, text);
+    const chunk = this.playout.startChunk(this.turnId, text);
     this.queue.push({ chunk });
     this.prefetch();
     this.pumping = this.pumping.then(() => this.play());
@@ -105,8 +104,13 @@ export class ReplySpeaker {
           this.playout.sendAudio(item.chunk, audio);
         }
       } catch (error) {
-        // What did go out is marked, so the transcript can still tell whether it was heard.
-        if (!this.signal.aborted) this.playout.endChunk(item.chunk);
+        if (!this.signal.aborted) {
+          // What did go out is marked, so the transcript can still tell whether it was heard;
+          // a chunk with no audio, and everything queued after it, was never said.
+          if (item.chunk.bytes > 0) this.playout.endChunk(item.chunk);
+          else this.playout.discard(item.chunk);
+          for (const later of this.queue.slice(1)) this.playout.discard(later.chunk);
+        }
         throw error;
       }
       if (this.signal.aborted) return;

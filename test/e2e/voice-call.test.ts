@@ -234,13 +234,28 @@ describe('voice calls', () => {
   it('speaks a fallback line instead of going silent when the model fails', async () => {
     const remote = uniquePhone();
     system.stt.script(['Hello, are you there?']);
-    system.anthropic.failNext({ kind: 'overloaded' }, 4);
+    // The voice model allows one retry: both attempts fail.
+    system.anthropic.failNext({ kind: 'overloaded' }, 2);
     const { caller, callSid } = await connectCall(system, { remote });
     await agentTurn(system, callSid, 0);
     await caller.say({ durationMs: 1000, seed: 51 });
     const reply = await agentTurn(system, callSid, 1);
     expect(reply.text).toBe(FALLBACK);
     expect(system.tts.requests.some((r) => r.text === FALLBACK)).toBe(true);
+    await caller.hangup();
+  });
+
+  it('speaks the fallback line when speech synthesis fails, and does not count the failed words as said', async () => {
+    const remote = uniquePhone();
+    system.stt.script(['What are your opening hours?']);
+    scriptModel(system, [[/opening hours/i, () => 'We are open from nine to five.']]);
+    const { caller, callSid } = await connectCall(system, { remote });
+    await agentTurn(system, callSid, 0);
+    system.tts.failNext(503);
+    await caller.say({ durationMs: 1000, seed: 55 });
+    const reply = await agentTurn(system, callSid, 1);
+    expect(reply.text).toBe(FALLBACK);
+    expect(system.tts.requests.filter((r) => r.text === 'We are open from nine to five.').map((r) => r.status)).toEqual([503]);
     await caller.hangup();
   });
 

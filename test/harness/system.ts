@@ -106,6 +106,7 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   let server: http.Server | undefined;
   let gatewayUrl = '';
   let realtime: RealtimeServer | undefined;
+  let mediaStreams: { closeAll(): void } | undefined;
   if (options.voice) {
     realtime = createRealtimeServer({ config, temporal, db, providers: voiceProvidersFromConfig(config, log), metrics: createMetrics('test-realtime'), log });
     await new Promise<void>((resolve) => realtime!.server.listen(realtimePort, '127.0.0.1', resolve));
@@ -150,12 +151,13 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
     async startGateway() {
       const app = createGatewayApp({ config, temporal, temporalConnection: connection, mongo, db, identities: new IdentityStore(db), log });
       server = http.createServer(app);
-      attachMediaStreamProxy(server, config, log);
+      mediaStreams = attachMediaStreamProxy(server, config, log);
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
     async stopGateway() {
       server?.closeAllConnections();
+      mediaStreams?.closeAll();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server = undefined;
     },
