@@ -1,6 +1,7 @@
 // `npm run dev`: the whole system on one machine — Temporal dev server (UI on 8233), FerretDB,
 // the gateway, the orchestrator worker and the realtime worker. Without provider credentials it
-// emulates Twilio and Anthropic locally (a sandbox) so the system can be tried at once.
+// emulates Twilio, Anthropic, AssemblyAI and TTS locally (a sandbox) so the system can be tried at
+// once: `npm run text` texts it, `npm run call` places a simulated phone call.
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config/load';
 import { startProcess, type ManagedProcess } from '../src/devstack/child';

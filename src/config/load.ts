@@ -148,7 +148,7 @@ export function missingCredentials(config: Config): string[] {
   const sandbox = new Set(config.sandbox);
   if (config.twilio.accounts.length === 0 || sandbox.has('twilio')) missing.push(`TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (${sandbox.has('twilio') ? 'emulated locally by the dev stack' : 'no Twilio account configured'})`);
   if (!config.anthropic.apiKey || sandbox.has('anthropic')) missing.push(`ANTHROPIC_API_KEY${sandbox.has('anthropic') ? ' (emulated locally by the dev stack: replies are echoes)' : ''}`);
-  if (!config.assemblyai.apiKey) missing.push('ASSEMBLYAI_API_KEY');
-  if (!config.tts.apiKey) missing.push('TTS_API_KEY (or ELEVENLABS_API_KEY)');
+  if (!config.assemblyai.apiKey || sandbox.has('assemblyai')) missing.push(`ASSEMBLYAI_API_KEY${sandbox.has('assemblyai') ? ' (emulated locally by the dev stack: transcripts are scripted)' : ''}`);
+  if (!config.tts.apiKey || sandbox.has('tts')) missing.push(`TTS_API_KEY (or ELEVENLABS_API_KEY${sandbox.has('tts') ? '; emulated locally by the dev stack: synthetic audio' : ''})`);
   return missing;
 }

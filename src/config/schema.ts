@@ -84,7 +84,7 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   operatorApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Providers the dev stack emulates locally because no credentials were given (BELUGA_SANDBOX). */
-  sandbox: z.array(z.enum(['twilio', 'anthropic'])).default([]),
+  sandbox: z.array(z.enum(['twilio', 'anthropic', 'assemblyai', 'tts'])).default([]),
   temporal: z.object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
