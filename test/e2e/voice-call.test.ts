@@ -194,6 +194,45 @@ describe('voice calls', () => {
     expect((await agentTurn(system, callSid, 1)).text).toBe('Sure, let me transfer you now.');
   });
 
+  it('texts the caller through the call workflow (a filler covers the slow send) and hangs up after saying goodbye', async () => {
+    const remote = uniquePhone();
+    const FILLER = 'One moment while I take care of that.';
+    system.stt.script(['Can you text me the address?', 'No, that is all, thanks.']);
+    system.anthropic.setResponder((request) => {
+      const said = lastUserText(request);
+      if (/text me the address/.test(said)) return toolUseReply('send_sms', { message: 'Beluga HQ: 1 Harbour Way, San Francisco' }, { text: 'Sure.' });
+      if (/Text sent to/.test(said)) return textReply('Done, I sent it to your phone.');
+      if (/that is all/.test(said)) return toolUseReply('end_call', {}, { text: 'Thanks for calling, goodbye!' });
+      return textReply('Okay.');
+    });
+    const slowSends = system.twilio.faults.latency(1200, { method: 'POST', path: /Messages\.json$/ });
+    try {
+      const { caller, callSid } = await connectCall(system, { remote });
+      await agentTurn(system, callSid, 0);
+      await caller.say({ durationMs: 1100, seed: 71 });
+      const texted = await agentTurn(system, callSid, 1);
+      expect(texted.text).toBe(`Sure. ${FILLER} Done, I sent it to your phone.`);
+      expect(system.twilio.sentMessages({ to: remote }).map((m) => [m.from, m.body])).toEqual([[AGENT_NUMBER, 'Beluga HQ: 1 Harbour Way, San Francisco']]);
+
+      await caller.say({ durationMs: 1100, seed: 72 });
+      await eventually('the hang-up at Twilio', () => system.twilio.callModifications(callSid).find((m) => m.status === 'completed'));
+      // The goodbye was heard in full before the call was ended.
+      const goodbye = await agentTurn(system, callSid, 2);
+      expect(goodbye).toMatchObject({ text: 'Thanks for calling, goodbye!' });
+      expect(goodbye.interrupted).toBeUndefined();
+      const hangUpAt = system.twilio.callModifications(callSid).find((m) => m.status === 'completed')!.at.getTime();
+      const goodbyeMark = caller.marks.find((m) => m.name === 't2c0')!;
+      expect(goodbyeMark.reason).toBe('played');
+      expect(hangUpAt).toBeGreaterThanOrEqual(Math.floor(performance.timeOrigin + goodbyeMark.at) - 50);
+      await caller.hangup();
+      await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
+      const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+      expect(result.outcome).toBe('agent_ended');
+    } finally {
+      slowSends.remove();
+    }
+  });
+
   it('places an outbound call through the operator API and runs the same loop', async () => {
     const remote = uniquePhone();
     system.stt.script(['Yes, this is a good time.']);
