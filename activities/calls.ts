@@ -3,7 +3,8 @@ import type { Config } from '../src/config/schema';
 import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
 import type { MessageStore } from '../src/memory/message-store';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
-import { isRetryableTwilioError } from '../src/telephony/twilio/errors';
+import { callbackUrls } from '../src/telephony/twilio/callback-urls';
+import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
 import type { CallOutcome, CallStatusUpdate, CallTurn, StreamEnded, StreamStarted, ToolOutcome, ToolRequest } from '../src/voice/call-types';
 import { transferTwiml } from '../src/voice/twiml';
@@ -27,6 +28,16 @@ export interface FinalizeCallInput {
   dtmf: string[];
   startedAt: string;
 }
+
+export type StartRecordingResult =
+  | { status: 'started' | 'already-recording'; recordingSid: string }
+  /** `voice.record` is off. */
+  | { status: 'off' }
+  /** Twilio said no (the call already ended, ...): the call goes on unrecorded. */
+  | { status: 'refused'; reason: string };
+
+/** What Twilio reports about a recording (in-progress, completed or absent) goes to `/twilio/voice/recording`. */
+const RECORDING_EVENTS = ['in-progress', 'completed', 'absent'];
 
 export function createCallActivities(deps: CallDeps) {
   /** A tool's Twilio call: retryable errors are retried by the activity; a refusal is told to the model. */
@@ -66,6 +77,32 @@ export function createCallActivities(deps: CallDeps) {
         status: caller ? 'received' : 'spoken',
         createdAt: new Date(turn.at),
       });
+    },
+
+    /**
+     * Records a live inbound call through the Recordings API (outbound calls are recorded by their
+     * create request). Reads the live configuration, so `voice.record` can be switched without a
+     * restart. A retried attempt whose earlier create went through (response lost, timed out)
+     * finds that recording in the call's list and starts no second one.
+     */
+    async startCallRecording(input: { callSid: string; accountSid: string }): Promise<StartRecordingResult> {
+      const config = deps.config();
+      if (!config.voice.record) return { status: 'off' };
+      const recordings = deps.twilio.client(input.accountSid).calls(input.callSid).recordings;
+      try {
+        const [existing] = await recordings.list({ limit: 1 });
+        if (existing) return { status: 'already-recording', recordingSid: existing.sid };
+        const created = await recordings.create({
+          recordingStatusCallback: callbackUrls(config, input.accountSid).recordingStatus,
+          recordingStatusCallbackEvent: RECORDING_EVENTS,
+          // Caller and agent on separate channels: each side can be transcribed or reviewed on its own.
+          recordingChannels: 'dual',
+        });
+        return { status: 'started', recordingSid: created.sid };
+      } catch (error) {
+        if (isRetryableTwilioError(error)) throw error;
+        return { status: 'refused', reason: `Twilio ${twilioErrorCode(error) ?? 'error'}: ${(error as Error).message}` };
+      }
     },
 
     async runVoiceTool(input: { callSid: string; accountSid: string; remote: string; local: string; request: ToolRequest }): Promise<ToolOutcome> {

@@ -1,11 +1,13 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CallSidKey, CustomerIdKey } from '../src/temporal/search-attributes';
 import {
   CALL_STATUS_RANK,
+  RECORDING_STATUS_RANK,
   TERMINAL_CALL_STATUSES,
   VOICE_TOOL_NAMES,
   type CallOutcome,
+  type CallRecordingUpdate,
   type CallStatusUpdate,
   type CallTurn,
   type StreamEnded,
@@ -20,6 +22,8 @@ export const streamStartedSignal = defineSignal<[StreamStarted]>('streamStarted'
 export const turnSignal = defineSignal<[CallTurn]>('turn');
 export const dtmfSignal = defineSignal<[{ digits: string; at: string }]>('dtmf');
 export const streamEndedSignal = defineSignal<[StreamEnded]>('streamEnded');
+/** A recording status callback (the gateway has stored it already: it must survive this workflow's end). */
+export const recordingSignal = defineSignal<[CallRecordingUpdate]>('recording');
 /** Tools with side effects: an update, so the result flows back into the conversation. */
 export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequest]>('runTool');
 export const callStateQuery = defineQuery<CallState>('callState');
@@ -36,6 +40,7 @@ export interface CallState {
   turns: number;
   dtmf: string[];
   outcome?: CallOutcome;
+  recordings: CallRecordingUpdate[];
 }
 
 const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded } = proxyActivities<Activities>({
@@ -46,6 +51,17 @@ const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded 
 const { runVoiceTool } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * Starting a recording races the caller's conversation, so it runs beside it; bounded, so a Twilio
+ * outage cannot hold the call's end for long. Longer than two Twilio requests (15 s each), so a
+ * timed-out attempt has given up before the next one lists the call's recordings.
+ */
+const { startCallRecording } = proxyActivities<Activities>({
+  startToCloseTimeout: '40 seconds',
+  scheduleToCloseTimeout: '3 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' },
 });
 
 /** After the stream ends, how long the final status callback may take before the call is closed without it. */
@@ -68,6 +84,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
   const dtmf: string[] = [];
   let turns = 0;
   const tools = new Map<string, Promise<ToolOutcome>>();
+  const recordings = new Map<string, CallRecordingUpdate>();
+  let recordingStarted: Promise<void> | undefined;
 
   setHandler(callStatusSignal, (update) => {
     // Forward only: Twilio does not guarantee arrival order (SequenceNumber says the real one).
@@ -89,7 +107,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
   setHandler(streamEndedSignal, (end) => {
     ended ??= end;
   });
-  setHandler(callStateQuery, () => ({ status, stream, ended, turns, dtmf, outcome: outcomeHint }));
+  setHandler(recordingSignal, (update) => {
+    const known = recordings.get(update.recordingSid);
+    if (known && RECORDING_STATUS_RANK[update.status] <= RECORDING_STATUS_RANK[known.status]) return;
+    recordings.set(update.recordingSid, { ...known, ...update });
+  });
+  setHandler(callStateQuery, () => ({ status, stream, ended, turns, dtmf, outcome: outcomeHint, recordings: [...recordings.values()] }));
   setHandler(
     runToolUpdate,
     (request) => {
@@ -118,6 +141,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
     if (stream && !recordedStart) {
       recordedStart = true;
       upsertSearchAttributes([{ key: CustomerIdKey, value: stream.customerId }]);
+      // Outbound calls are recorded by their create request; an inbound one only once it is answered and streaming.
+      if (stream.direction === 'inbound') {
+        recordingStarted = startCallRecording({ callSid: input.callSid, accountSid: input.accountSid }).then(
+          (result) => {
+            if (result.status === 'refused') log.warn('call not recorded', { callSid: input.callSid, reason: result.reason });
+          },
+          (error: unknown) => log.warn('call not recorded', { callSid: input.callSid, error: String(error) }),
+        );
+      }
       await recordCallStart({ callSid: input.callSid, stream });
     }
     while (pending.length > 0) {
@@ -146,6 +178,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
   if (stream && !ended) await condition(() => ended !== undefined, STATUS_GRACE);
   await condition(allHandlersFinished);
   await drain();
+  // Settled (started, refused or given up) before the workflow ends, never abandoned mid-attempt.
+  await recordingStarted;
 
   const outcome: CallOutcome = outcomeHint ?? outcomeOf(status, stream, ended);
   await finalizeCall({

@@ -38,9 +38,11 @@ export interface RecordingEventData {
   callSid: string;
   recordingSid: string;
   status: 'in-progress' | 'completed' | 'absent' | 'failed';
+  /** The media URL (append `.mp3`/`.wav` to download; it needs the account's credentials). */
   url?: string;
   durationSeconds?: number;
   channels?: number;
+  /** How it was started: `StartCallRecordingAPI`, `OutboundAPI`, ... */
   source?: string;
 }
 

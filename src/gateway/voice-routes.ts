@@ -1,6 +1,8 @@
 import { Router } from 'express';
+import type { Db } from 'mongodb';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
+import type { BelugaEvent } from '../events/catalog';
 import type { EventDispatcher } from '../events/dispatcher';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
@@ -9,15 +11,25 @@ import { connectStreamTwiml } from '../voice/twiml';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
 import { answerBadWebhook, answerUnavailable } from './workflow-handoff';
 import { signalCallWorkflow } from '../voice/call-signals';
-import { callStatusSignal } from '../../workflows/call';
-import type { Client } from '@temporalio/client';
+import { CallStore } from '../voice/call-store';
+import type { CallRecordingUpdate } from '../voice/call-types';
+import { callStatusSignal, recordingSignal } from '../../workflows/call';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { callWorkflowId } from '../voice/call-types';
 
 export interface VoiceRouteDeps {
   config: ConfigStore;
   identities: IdentityStore;
   dispatcher: EventDispatcher;
   temporal: Client;
+  db: Db;
   log: Logger;
+}
+
+type RecordingEvent = BelugaEvent<'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed'>;
+
+function isRecordingEvent(event: BelugaEvent): event is RecordingEvent {
+  return event.type.startsWith('recording.');
 }
 
 /** A stream token outlives any reasonable gap between the TwiML answer and Twilio's WebSocket connect. */
@@ -26,6 +38,7 @@ const STREAM_TOKEN_TTL_SECONDS = 300;
 /** Voice webhooks: the incoming call's TwiML, call progress and recording callbacks. */
 export function voiceRoutes(deps: VoiceRouteDeps): Router {
   const router = Router();
+  const calls = new CallStore(deps.db);
 
   router.post('/incoming', async (req, res) => {
     let call;
@@ -95,7 +108,26 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       answerBadWebhook(res, error);
       return;
     }
+    if (!isRecordingEvent(event) || !event.accountSid) {
+      answerBadWebhook(res, new Error(`not a recording callback: ${event.type}`));
+      return;
+    }
+    const { callSid, ...recording } = event.data;
+    const call = { callSid, accountSid: event.accountSid };
+    const update: CallRecordingUpdate = { ...recording, at: event.occurredAt };
     try {
+      // The gateway stores the recording itself (an insert-only fact, so a redelivery adds nothing):
+      // the completed callback usually comes after the call's workflow has finished, and a signal
+      // accepted just as that workflow completes could otherwise go unrecorded.
+      await calls.addRecording(call, update);
+      // The live call's workflow learns of it too. A plain signal, not signal-with-start: news of a
+      // recording must never start a workflow for a call that is long over.
+      await deps.temporal.workflow
+        .getHandle(callWorkflowId(call.callSid))
+        .signal(recordingSignal, update)
+        .catch((error: unknown) => {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        });
       await deps.dispatcher.publish(event);
       res.status(204).end();
     } catch (error) {

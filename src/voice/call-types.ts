@@ -2,7 +2,7 @@
  * What the realtime worker and the gateway tell a call's workflow (`call-<CallSid>`), as plain
  * JSON (signal and update payloads). Deterministic-safe: types and constants only.
  */
-import type { CallStatus } from '../events/catalog';
+import type { CallStatus, RecordingEventData } from '../events/catalog';
 
 /** Where one reply's time went, in milliseconds (measured in the realtime worker). */
 export interface TurnLatency {
@@ -63,6 +63,17 @@ export interface CallStatusUpdate {
   to?: string;
   direction?: string;
 }
+
+/** A Twilio recording status callback's news, as the gateway passes it on (`in-progress`, then one final status). */
+export type CallRecordingUpdate = Omit<RecordingEventData, 'callSid'> & { at: string };
+
+/** Recording callbacks can arrive out of order and twice: a final status is never replaced by `in-progress`. */
+export const RECORDING_STATUS_RANK: Record<CallRecordingUpdate['status'], number> = {
+  'in-progress': 0,
+  completed: 1,
+  absent: 1,
+  failed: 1,
+};
 
 export const VOICE_TOOL_NAMES = ['transfer_to_human', 'end_call', 'send_sms'] as const;
 export type VoiceToolName = (typeof VOICE_TOOL_NAMES)[number];

@@ -13,6 +13,7 @@ import { conversationWebhookRoutes } from './resources/conversation-webhooks';
 import { conversationRoutes } from './resources/conversations';
 import { messageRoutes } from './resources/messages';
 import { participantRoutes } from './resources/participants';
+import { recordingRoutes } from './resources/recordings';
 import { closeNow } from '../shared/listen';
 import {
   EmulatorStore,
@@ -25,6 +26,7 @@ import {
   type EmulatedConversationWebhook,
   type EmulatedMessage,
   type EmulatedParticipant,
+  type EmulatedRecording,
   type MessageStatus,
 } from './store';
 
@@ -35,6 +37,7 @@ export interface TwilioEmulatorHooks {
   onMessageCreated?: Hook<[EmulatedMessage]>;
   onCallCreated?: Hook<[EmulatedCall]>;
   onCallUpdated?: Hook<[EmulatedCall, CallModification]>;
+  onRecordingCreated?: Hook<[EmulatedRecording]>;
 }
 
 export interface TwilioEmulatorOptions {
@@ -73,6 +76,7 @@ export interface RecordedRequest {
 export interface EmulatorStateView {
   messages: EmulatedMessage[];
   calls: EmulatedCall[];
+  recordings: EmulatedRecording[];
   conversations: EmulatedConversation[];
   participants: EmulatedParticipant[];
   conversationMessages: EmulatedConversationMessage[];
@@ -96,6 +100,7 @@ export class TwilioEmulator {
   private readonly router = new Router([
     ...messageRoutes,
     ...callRoutes,
+    ...recordingRoutes,
     ...conversationRoutes,
     ...participantRoutes,
     ...conversationMessageRoutes,
@@ -166,6 +171,7 @@ export class TwilioEmulator {
     return {
       messages: [...this.store.messages.values()],
       calls: [...this.store.calls.values()],
+      recordings: [...this.store.recordings.values()],
       conversations: [...this.store.conversations.values()],
       participants: [...this.store.participants.values()],
       conversationMessages: [...this.store.conversationMessages.values()],
@@ -184,6 +190,11 @@ export class TwilioEmulator {
 
   callModifications(callSid: string): CallModification[] {
     return this.store.calls.get(callSid)?.modifications ?? [];
+  }
+
+  /** Recordings started through the Recordings API (failed requests started none), oldest first. */
+  recordings(filter: { callSid?: string } = {}): EmulatedRecording[] {
+    return this.state.recordings.filter((r) => !filter.callSid || r.callSid === filter.callSid);
   }
 
   /** Recorded requests by method and/or path (RegExp, or substring of the path). */
@@ -221,6 +232,16 @@ export class TwilioEmulator {
     if (TERMINAL_CALL_STATUSES.includes(status)) call.endTime ??= now;
     if (extra.answeredBy !== undefined) call.answeredBy = extra.answeredBy;
     return call;
+  }
+
+  /** What Twilio does once the call ends and the file is processed (the test sends the callback). */
+  completeRecording(sid: string, durationSeconds: number): EmulatedRecording {
+    const recording = this.store.recordings.get(sid);
+    if (!recording) throw new Error(`unknown recording ${sid}`);
+    recording.status = 'completed';
+    recording.durationSeconds = durationSeconds;
+    recording.dateUpdated = this.now();
+    return recording;
   }
 
   // ---- request pipeline ----------------------------------------------------------------------
@@ -338,6 +359,8 @@ export class TwilioEmulator {
           return this.hooks.onCallCreated?.(event.call, this);
         case 'call-updated':
           return this.hooks.onCallUpdated?.(event.call, event.modification, this);
+        case 'recording-created':
+          return this.hooks.onRecordingCreated?.(event.recording, this);
       }
     };
     const pending: Promise<void> = run()

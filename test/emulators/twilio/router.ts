@@ -1,12 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FormParams } from './form-params';
-import type { CallModification, EmulatedCall, EmulatedMessage, EmulatorStore } from './store';
+import type { CallModification, EmulatedCall, EmulatedMessage, EmulatedRecording, EmulatorStore } from './store';
 
 /** Things that happened, dispatched to the emulator's hooks after the response is written. */
 export type EmulatorEvent =
   | { type: 'message-created'; message: EmulatedMessage }
   | { type: 'call-created'; call: EmulatedCall }
-  | { type: 'call-updated'; call: EmulatedCall; modification: CallModification };
+  | { type: 'call-updated'; call: EmulatedCall; modification: CallModification }
+  | { type: 'recording-created'; recording: EmulatedRecording };
 
 export interface RouteContext {
   /** Path as received, including the subdomain segment (`/api/2010-04-01/...`). */

@@ -62,6 +62,29 @@ export interface EmulatedCall {
   params: Record<string, string | string[]>;
 }
 
+/** Twilio's recording statuses (`processing` between the call's end and `completed`). */
+export type RecordingStatus = 'in-progress' | 'paused' | 'stopped' | 'processing' | 'completed' | 'absent';
+
+/** A call recording started through `POST /Calls/{CallSid}/Recordings.json`. */
+export interface EmulatedRecording {
+  sid: string;
+  accountSid: string;
+  callSid: string;
+  status: RecordingStatus;
+  channels: 'mono' | 'dual';
+  track: 'inbound' | 'outbound' | 'both';
+  trim: 'trim-silence' | 'do-not-trim';
+  recordingStatusCallback: string | null;
+  recordingStatusCallbackMethod: 'GET' | 'POST';
+  recordingStatusCallbackEvents: string[];
+  startTime: Date;
+  /** Known once the recording is completed. */
+  durationSeconds: number | null;
+  dateCreated: Date;
+  dateUpdated: Date;
+  params: Record<string, string | string[]>;
+}
+
 export type ConversationState = 'initializing' | 'inactive' | 'active' | 'closed';
 
 export interface EmulatedConversation {
@@ -135,6 +158,7 @@ export interface EmulatedConversationWebhook {
 export class EmulatorStore {
   readonly messages = new Map<string, EmulatedMessage>();
   readonly calls = new Map<string, EmulatedCall>();
+  readonly recordings = new Map<string, EmulatedRecording>();
   readonly conversations = new Map<string, EmulatedConversation>();
   readonly participants = new Map<string, EmulatedParticipant>();
   readonly conversationMessages = new Map<string, EmulatedConversationMessage>();
@@ -143,6 +167,7 @@ export class EmulatorStore {
   reset(): void {
     this.messages.clear();
     this.calls.clear();
+    this.recordings.clear();
     this.conversations.clear();
     this.participants.clear();
     this.conversationMessages.clear();
