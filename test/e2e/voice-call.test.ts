@@ -5,6 +5,7 @@ import type { callWorkflow } from '../../workflows/call';
 import { conversationText, lastUserText, textReply, toolUseReply } from '../emulators/anthropic';
 import type { RecordedRequest } from '../emulators/anthropic/types';
 import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import { maybeRecordHistory } from '../harness/history-fixtures';
 import { agentTurn, callStatus, connectCall } from '../harness/voice';
 
 const phonePrefix = `+1628${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
@@ -60,6 +61,7 @@ describe('voice calls', () => {
 
     const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
     expect(result).toEqual({ outcome: 'completed', turns: 7 });
+    maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     const record = (await new CallStore(system.db).get(callSid))!;
     expect(record).toMatchObject({ outcome: 'completed', finalStatus: 'completed', durationSeconds: 12, remote, local: AGENT_NUMBER, endReason: 'stop' });
     expect(record.turns.map((t) => [t.turnId, t.role, t.text])).toEqual([

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { execFileSync } from 'node:child_process';
 import type { temporal } from '@temporalio/proto';
-import { findExistingTool, TEMPORAL_CLI } from '../../src/devstack/go-tools';
-import { testStack } from '../harness/stack';
+import { HISTORY_FIXTURES, maybeRecordHistory } from '../harness/history-fixtures';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { eventually, inboundSms, startTestSystem, workflowBundle, type TestSystem } from '../harness/system';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
 
-const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
+const FIXTURES = HISTORY_FIXTURES;
 
 /**
  * Workflow code must stay replayable against histories that real runs produced: a change that
@@ -42,16 +40,7 @@ describe('workflow replay', () => {
 
   it('replays committed histories of real runs and a fresh one without nondeterminism', async () => {
     const { workflowId, history: fresh } = await recordCustomerConversation();
-    if (process.env.BELUGA_RECORD_HISTORIES === '1') {
-      // The CLI's JSON export is the documented interchange format for histories.
-      const cli = findExistingTool(TEMPORAL_CLI);
-      if (!cli) throw new Error('temporal CLI not provisioned: run npm run provision');
-      const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testStack().temporalAddress], { encoding: 'utf8' });
-      fs.mkdirSync(FIXTURES, { recursive: true });
-      // Name it after what changed; older fixtures stay, so every past workflow shape keeps replaying.
-      const name = process.env.BELUGA_HISTORY_NAME ?? 'latest';
-      fs.writeFileSync(path.join(FIXTURES, `customer-workflow-${name}.json`), json);
-    }
+    maybeRecordHistory(workflowId, 'customer-workflow');
     const committed = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
     expect(committed.length).toBeGreaterThan(0);
     const histories = [
