@@ -240,6 +240,8 @@ interface Options {
   turnTimeoutMs: number;
   quietMs: number;
   seed: number;
+  /** Media streams straight to the realtime worker instead of through the gateway's pass-through. */
+  direct: boolean;
 }
 
 interface LevelResult {
@@ -275,11 +277,14 @@ interface LevelResult {
 
 let nextNumber = 0;
 
+/** Set once from the command line: where the simulated Twilio opens media streams. */
+let directStreams = false;
+
 function callerTarget(system: TestSystem): CallerTarget {
   const account = system.config.get().twilio.accounts[0]!;
   return {
     gatewayUrl: system.gatewayUrl,
-    mediaStreamUrl: system.mediaStreamUrl,
+    mediaStreamUrl: directStreams ? `${system.realtimeUrl.replace(/^http/, 'ws')}/twilio/media-stream` : system.mediaStreamUrl,
     publicUrl: PUBLIC_URL,
     accountSid: account.accountSid,
     authToken: account.authToken,
@@ -577,6 +582,7 @@ function parseOptions(): Options {
       'quiet-ms': { type: 'string', default: '300' },
       'turn-timeout-ms': { type: 'string', default: '30000' },
       seed: { type: 'string', default: '1' },
+      direct: { type: 'boolean', default: false },
     },
   });
   const levels = values.levels.split(',').map((l) => Number(l.trim()));
@@ -590,7 +596,9 @@ function parseOptions(): Options {
     if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: a non-negative number (got ${value})`);
     return n;
   };
+  directStreams = values.direct;
   return {
+    direct: values.direct,
     levels,
     turns,
     modes,

@@ -40,6 +40,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['TTS_VOICE_ID', ['tts', 'voiceId']],
   ['TTS_MODEL_ID', ['tts', 'modelId']],
   ['VOICE_GREETING', ['voice', 'greeting']],
+  ['MEDIA_STREAM_URL', ['voice', 'mediaStreamUrl']],
   ['VOICE_TRANSFER_NUMBER', ['voice', 'transferNumber']],
   ['VOICE_RECORD', ['voice', 'record']],
   ['ESCALATION_ON_CALL_NUMBER', ['escalation', 'onCallNumber']],

@@ -143,6 +143,13 @@ export const ConfigSchema = z.object({
     modelId: z.string().min(1).default('eleven_flash_v2_5'),
   }),
   voice: z.object({
+    /**
+     * Where Twilio opens media streams (`wss://…/twilio/media-stream`). Default: through the
+     * gateway under PUBLIC_URL (one tunnel is enough); pointing it at the realtime workers directly
+     * (a load balancer in front of them) saves the pass-through hop, about half the per-call CPU
+     * of a silent call in docs/benchmarks.md.
+     */
+    mediaStreamUrl: z.url({ protocol: /^wss?$/ }).optional(),
     /** Spoken as soon as the media stream starts (no model round trip before the first words). */
     greeting: z.string().min(1).default('Hi, thanks for calling. How can I help you today?'),
     systemPrompt: z

@@ -60,6 +60,7 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
       const twiml = connectStreamTwiml({
         publicUrl: config.publicUrl,
+        ...(config.voice.mediaStreamUrl ? { streamUrl: config.voice.mediaStreamUrl } : {}),
         parameters: { customerId, from: call.from, to: call.to, direction: call.direction ?? 'inbound', token: streamToken(account.authToken, call.callSid, expires) },
       });
       deps.log.info({ callSid: call.callSid, customerId }, 'incoming call answered with a media stream');

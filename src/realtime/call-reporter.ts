@@ -4,8 +4,8 @@ import { signalCallWorkflow } from '../voice/call-signals';
 import { callWorkflowId, type CallTurn, type StreamEnded, type StreamStarted, type ToolOutcome, type ToolRequest } from '../voice/call-types';
 import { dtmfSignal, runToolUpdate, streamEndedSignal, streamStartedSignal, turnSignal } from '../../workflows/call';
 
-/** Signals are retried this many times (with backoff) before the loss is logged; audio never waits for them. */
-const SIGNAL_ATTEMPTS = 6;
+/** Signals are retried this long (with backoff, about a minute) before the loss is logged; audio never waits for them. */
+const SIGNAL_ATTEMPTS = 16;
 
 /**
  * The realtime loop's line to the call's workflow. Signals go out in order on a background
