@@ -288,7 +288,7 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
         expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
         expect(env.MONGODB_URI).toBe('mongodb://mongo:27017/beluga');
         expect(env).toHaveProperty('TEMPORAL_NAMESPACE');
-        for (const key of ['PUBLIC_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY']) expect(env).toHaveProperty(key);
+        for (const key of ['PUBLIC_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'TTS_API_KEY']) expect(env).toHaveProperty(key);
       }
     });
 
@@ -373,7 +373,7 @@ describe('docker-compose.yml secrets', () => {
 
   test('the credentials the services cannot run without are required, with a message', () => {
     expect(requiredVariables).toEqual(
-      expect.arrayContaining(['ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'PUBLIC_URL', 'TEMPORAL_DB_PASSWORD', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']),
+      expect.arrayContaining(['ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'TTS_API_KEY', 'PUBLIC_URL', 'TEMPORAL_DB_PASSWORD', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']),
     );
   });
 });
@@ -450,7 +450,7 @@ describe('docker compose config', () => {
     expect(result.status).toBe(0);
     const model = toModel(JSON.parse(result.stdout) as unknown);
     for (const name of PROJECT_SERVICES) {
-      for (const key of ['PUBLIC_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY']) {
+      for (const key of ['PUBLIC_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'TTS_API_KEY']) {
         expect([name, key, model.services[name]!.environment[key]]).toEqual([name, key, standIns[key]]);
       }
     }
