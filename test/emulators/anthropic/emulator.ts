@@ -2,7 +2,7 @@
  * Anthropic Messages API emulator: `POST /v1/messages` (JSON and SSE streaming) on 127.0.0.1, with scripted replies,
  * realistic timing, injectable failures and a record of every request. Point the SDK at `await emulator.start()`.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultPlan } from './faults';
 import { BodyTooLargeError, parseMessagesRequest, presentedApiKey, readBody, redactHeaders } from './request-parsing';
 import { echoResponder, textReply } from './responders';
@@ -20,7 +20,7 @@ import type {
   Responder,
 } from './types';
 import { buildMessage, buildStreamSteps, errorBody, IdGenerator, resolveReply } from './wire-format';
-import { closeNow, listenOnLoopback } from '../shared/listen';
+import { LoopbackHttpServer } from '../shared/listen';
 
 const DEFAULT_TIMING: EmulatorTiming = { ttftMs: 0, tokensPerSecond: Infinity };
 const VERSION_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
@@ -33,8 +33,7 @@ interface ErrorReply {
 }
 
 export class AnthropicEmulator {
-  private server: http.Server | undefined;
-  private url: string | undefined;
+  private readonly http: LoopbackHttpServer;
   private recorded: RecordedRequest[] = [];
   private queue: EmulatedReply[] = [];
   private responder: Responder;
@@ -45,29 +44,21 @@ export class AnthropicEmulator {
   private readonly arrivalListeners = new Set<() => void>();
 
   constructor(private readonly options: AnthropicEmulatorOptions = {}) {
+    this.http = new LoopbackHttpServer('AnthropicEmulator', (req, res) => this.handle(req, res), options.port);
     this.responder = options.responder ?? echoResponder;
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
   }
 
   /** Starts listening (idempotent) and resolves to the base URL for the SDK (`http://127.0.0.1:<port>`, no `/v1`). */
   async start(): Promise<string> {
-    if (this.url !== undefined) return this.url;
-    const server = http.createServer((req, res) => {
-      void this.handle(req, res);
-    });
-    this.url = await listenOnLoopback(server, this.options.port);
-    this.server = server;
-    return this.url;
+    return this.http.start();
   }
 
   /** Aborts in-flight responses, closes every connection (including idle keep-alive ones) and the listener. */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    this.url = undefined;
+    if (this.http.url === undefined) return;
     for (const controller of this.inFlight) controller.abort();
-    await closeNow(server);
+    await this.http.stop();
   }
 
   /** Forgets requests, queued replies, faults, custom responder and timing changes; keeps listening. */
@@ -81,8 +72,7 @@ export class AnthropicEmulator {
   }
 
   get baseURL(): string {
-    if (this.url === undefined) throw new Error('AnthropicEmulator is not started');
-    return this.url;
+    return this.http.requireUrl();
   }
 
   /** Replies served first-in first-out before the responder is consulted; a string is a plain text reply. */

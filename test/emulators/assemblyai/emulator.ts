@@ -4,10 +4,10 @@
  * queued -> processing -> completed|error as they are polled, injectable HTTP errors and a record of
  * every request.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { defaultScript, spreadWords } from './audio';
-import { closeNow, listenOnLoopback } from '../shared/listen';
+import { LoopbackHttpServer } from '../shared/listen';
 import type {
   AssemblyAiEmulatorOptions,
   EmulatedTranscriptView,
@@ -40,8 +40,7 @@ class HttpError extends Error {
 }
 
 export class AssemblyAiEmulator {
-  private server: http.Server | undefined;
-  private url: string | undefined;
+  private readonly http: LoopbackHttpServer;
   private recorded: RecordedRequest[] = [];
   private readonly uploadsById = new Map<string, EmulatedUpload>();
   private readonly transcriptsById = new Map<string, TranscriptState>();
@@ -51,27 +50,18 @@ export class AssemblyAiEmulator {
   private progression: Progression;
 
   constructor(private readonly options: AssemblyAiEmulatorOptions) {
+    this.http = new LoopbackHttpServer('AssemblyAiEmulator', (req, res) => this.handle(req, res), options.port);
     this.script = options.script ?? defaultScript;
     this.progression = { ...DEFAULT_PROGRESSION, ...options.progression };
   }
 
   /** Starts listening (idempotent); resolves to the SDK's `baseUrl` (`http://127.0.0.1:<port>`). */
   async start(): Promise<string> {
-    if (this.url !== undefined) return this.url;
-    const server = http.createServer((req, res) => {
-      void this.handle(req, res);
-    });
-    this.url = await listenOnLoopback(server, this.options.port);
-    this.server = server;
-    return this.url;
+    return this.http.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    this.url = undefined;
-    await closeNow(server);
+    await this.http.stop();
   }
 
   /** Forgets requests, uploads, transcripts, queued outcomes, faults and script/progression changes. */
@@ -86,8 +76,7 @@ export class AssemblyAiEmulator {
   }
 
   get baseUrl(): string {
-    if (this.url === undefined) throw new Error('AssemblyAiEmulator is not started');
-    return this.url;
+    return this.http.requireUrl();
   }
 
   /** Outcomes used first-in first-out for the next transcripts, before the script; a string is a transcript text. */
@@ -212,7 +201,7 @@ export class AssemblyAiEmulator {
   /** An upload of ours, or a loopback URL (a test media server); anything else is unreachable offline. */
   private async loadAudio(audioUrl: string): Promise<Buffer | undefined> {
     const uploadId = /\/upload\/([0-9a-f-]+)$/.exec(audioUrl)?.[1];
-    if (audioUrl.startsWith(`${this.url ?? '\0'}/upload/`) && uploadId) return this.uploadsById.get(uploadId)?.bytes;
+    if (audioUrl.startsWith(`${this.http.url ?? '\0'}/upload/`) && uploadId) return this.uploadsById.get(uploadId)?.bytes;
     let url: URL;
     try {
       url = new URL(audioUrl);

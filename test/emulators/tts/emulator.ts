@@ -3,8 +3,8 @@
  * on loopback HTTP: configurable time to first byte and streaming rate, injectable faults, a record
  * of every request, and audio that says which request produced it (see ./audio).
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeNow, listenOnLoopback } from '../shared/listen';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from '../shared/listen';
 import { findSignatures, plannedAudioBytes, SIGNATURE_CAPACITY, signatureAudio } from './audio';
 import type { TtsEmulatorOptions, TtsFault, TtsRequestRecord, TtsTiming } from './types';
 
@@ -22,39 +22,28 @@ class HttpError extends Error {
 }
 
 export class TtsEmulator {
-  private server: http.Server | undefined;
-  private url: string | undefined;
+  private readonly http: LoopbackHttpServer;
   private recorded: TtsRequestRecord[] = [];
   private faults: TtsFault[] = [];
   private timing: TtsTiming;
   private waiters = new Map<number, Array<(record: TtsRequestRecord) => void>>();
 
   constructor(private readonly options: TtsEmulatorOptions) {
+    this.http = new LoopbackHttpServer('TtsEmulator', (req, res) => this.handle(req, res), options.port);
     this.timing = timingFrom(options);
   }
 
   /** Starts listening (idempotent); resolves to the provider's `baseUrl`. */
   async start(): Promise<string> {
-    if (this.url !== undefined) return this.url;
-    const server = http.createServer((req, res) => {
-      void this.handle(req, res);
-    });
-    this.url = await listenOnLoopback(server, this.options.port);
-    this.server = server;
-    return this.url;
+    return this.http.start();
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    this.server = undefined;
-    this.url = undefined;
-    await closeNow(server);
+    await this.http.stop();
   }
 
   get baseUrl(): string {
-    if (this.url === undefined) throw new Error('TtsEmulator is not started');
-    return this.url;
+    return this.http.requireUrl();
   }
 
   /** Forgets requests (indices restart at 0), faults and timing changes. */
