@@ -11,7 +11,7 @@ import type { EventDispatcher } from '../events/dispatcher';
 import { messageReceivedEvent } from '../events/message-received';
 import type { Client } from '@temporalio/client';
 import { conversationEventWorkflow, conversationEventWorkflowId } from '../../workflows/conversation-event';
-import { answerBadWebhook, answerUnavailable, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
+import { answerUnavailable, parsedOr400, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
 
 export interface ConversationWebhookDeps {
   config: ConfigStore;
@@ -80,13 +80,8 @@ async function recordEvent(deps: ConversationWebhookDeps, event: ConversationEve
 export function conversationWebhookRoutes(deps: ConversationWebhookDeps): Router {
   const router = Router();
   router.post('/events', async (req, res) => {
-    let webhook;
-    try {
-      webhook = parseConversationWebhook(req.body as FormParams);
-    } catch (error) {
-      answerBadWebhook(res, error);
-      return;
-    }
+    const webhook = parsedOr400(res, () => parseConversationWebhook(req.body as FormParams));
+    if (!webhook) return;
     switch (webhook.kind) {
       case 'pre-event':
         return answerPreEvent(res, webhook.preEvent, deps.log);

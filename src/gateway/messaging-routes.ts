@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger';
 import type { EventDispatcher } from '../events/dispatcher';
 import { messageReceivedEvent } from '../events/message-received';
 import { messageStatusWorkflow, messageStatusWorkflowId } from '../../workflows/message-status';
-import { answerBadWebhook, answerUnavailable, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
+import { answerUnavailable, parsedOr400, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
 
 
 export interface MessagingRouteDeps {
@@ -26,13 +26,8 @@ const EMPTY_TWIML = new twilio.twiml.MessagingResponse().toString();
 export function messagingRoutes(deps: MessagingRouteDeps): Router {
   const router = Router();
   router.post('/inbound', async (req, res) => {
-    let message;
-    try {
-      message = parseInboundMessage(req.body as FormParams);
-    } catch (error) {
-      answerBadWebhook(res, error);
-      return;
-    }
+    const message = parsedOr400(res, () => parseInboundMessage(req.body as FormParams));
+    if (!message) return;
     try {
       const customerId = await deps.identities.resolve(message.from);
       await signalCustomerWorkflow(deps.temporal, deps.config.get(), customerId, message);
@@ -47,13 +42,8 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
   });
 
   router.post('/status', async (req, res) => {
-    let callback;
-    try {
-      callback = parseStatusCallback(req.body as FormParams);
-    } catch (error) {
-      answerBadWebhook(res, error);
-      return;
-    }
+    const callback = parsedOr400(res, () => parseStatusCallback(req.body as FormParams));
+    if (!callback) return;
     try {
       await startOncePerEvent(deps.temporal, messageStatusWorkflow, {
         workflowId: messageStatusWorkflowId(callback),

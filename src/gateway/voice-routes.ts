@@ -2,14 +2,13 @@ import { Router } from 'express';
 import type { Db } from 'mongodb';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
-import type { BelugaEvent } from '../events/catalog';
 import type { EventDispatcher } from '../events/dispatcher';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
 import { streamToken } from '../voice/stream-token';
 import { connectStreamTwiml } from '../voice/twiml';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
-import { answerBadWebhook, answerUnavailable } from './workflow-handoff';
+import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
 import { signalCallWorkflow } from '../voice/call-signals';
 import { CallStore } from '../voice/call-store';
 import type { CallRecordingUpdate } from '../voice/call-types';
@@ -26,12 +25,6 @@ export interface VoiceRouteDeps {
   log: Logger;
 }
 
-type RecordingEvent = BelugaEvent<'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed'>;
-
-function isRecordingEvent(event: BelugaEvent): event is RecordingEvent {
-  return event.type.startsWith('recording.');
-}
-
 /** A stream token outlives any reasonable gap between the TwiML answer and Twilio's WebSocket connect. */
 const STREAM_TOKEN_TTL_SECONDS = 300;
 
@@ -41,13 +34,8 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
   const calls = new CallStore(deps.db);
 
   router.post('/incoming', async (req, res) => {
-    let call;
-    try {
-      call = parseCallWebhook(req.body as FormParams);
-    } catch (error) {
-      answerBadWebhook(res, error);
-      return;
-    }
+    const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
+    if (!call) return;
     const config = deps.config.get();
     const account = config.twilio.accounts.find((a) => a.accountSid === call.accountSid);
     // The signature middleware already required a configured account; this keeps types honest.
@@ -72,13 +60,8 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
   });
 
   router.post('/status', async (req, res) => {
-    let call;
-    try {
-      call = parseCallWebhook(req.body as FormParams);
-    } catch (error) {
-      answerBadWebhook(res, error);
-      return;
-    }
+    const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
+    if (!call) return;
     try {
       const remote = call.direction && call.direction !== 'inbound' ? call.to : call.from;
       const customerId = remote ? await deps.identities.find(remote) : undefined;
@@ -102,17 +85,8 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
   });
 
   router.post('/recording', async (req, res) => {
-    let event;
-    try {
-      event = parseRecordingEvent(req.body as FormParams);
-    } catch (error) {
-      answerBadWebhook(res, error);
-      return;
-    }
-    if (!isRecordingEvent(event) || !event.accountSid) {
-      answerBadWebhook(res, new Error(`not a recording callback: ${event.type}`));
-      return;
-    }
+    const event = parsedOr400(res, () => parseRecordingEvent(req.body as FormParams));
+    if (!event) return;
     const { callSid, ...recording } = event.data;
     const call = { callSid, accountSid: event.accountSid };
     const update: CallRecordingUpdate = { ...recording, at: event.occurredAt };

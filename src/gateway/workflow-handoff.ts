@@ -55,6 +55,16 @@ export async function startOncePerEvent<W extends Workflow>(
   }
 }
 
+/** The parsed webhook, or undefined after answering 400 naming the bad fields. */
+export function parsedOr400<T>(res: Response, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    answerBadWebhook(res, error);
+    return undefined;
+  }
+}
+
 /** 400 naming the bad fields (Twilio does not retry a 4xx: garbage stays garbage). */
 export function answerBadWebhook(res: Response, error: unknown): void {
   const detail = error instanceof ZodError ? error.issues.map((i) => `${i.path.join('.') || '(form)'}: ${i.message}`).join('; ') : String(error);

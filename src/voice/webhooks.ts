@@ -88,11 +88,13 @@ const RecordingForm = z.object({
   RecordingSource: z.string().optional(),
 });
 
+export type RecordingEvent = BelugaEvent<'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed'> & { accountSid: string };
+
 /** Recording status callback → `recording.<status>:<RecordingSid>`. */
-export function parseRecordingEvent(params: FormParams, now: Date = new Date()): BelugaEvent {
+export function parseRecordingEvent(params: FormParams, now: Date = new Date()): RecordingEvent {
   const form = RecordingForm.parse(flattenForm(params));
   const type = `recording.${form.RecordingStatus.replace('-', '_')}` as 'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed';
-  return makeEvent(type, {
+  const event = makeEvent(type, {
     id: `${type}:${form.RecordingSid}`,
     occurredAt: now,
     accountSid: form.AccountSid,
@@ -106,4 +108,5 @@ export function parseRecordingEvent(params: FormParams, now: Date = new Date()):
       ...(form.RecordingSource ? { source: form.RecordingSource } : {}),
     },
   });
+  return { ...event, accountSid: form.AccountSid };
 }
