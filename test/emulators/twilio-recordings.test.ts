@@ -1,6 +1,5 @@
-import twilio from 'twilio';
 import { isSid } from './twilio/sids';
-import { ACCOUNT_SID, AUTH_TOKEN, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
+import { ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, rawPost, restError, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 
 const FROM = '+14155550100';
@@ -21,25 +20,6 @@ async function liveCall(): Promise<string> {
   const call = await fx.client.calls.create({ to: TO, from: FROM, url: 'https://gw.example/twilio/voice' });
   fx.emulator.setCallStatus(call.sid, 'in-progress');
   return call.sid;
-}
-
-/** For input the SDK itself would not send (a space-separated list, as in Twilio's curl examples). */
-async function rawPost(path: string, form: Record<string, string>): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${fx.baseUrl}${path}`, {
-    method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-async function restError(promise: Promise<unknown>): Promise<twilio.RestException> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(twilio.RestException);
-  return error as twilio.RestException;
 }
 
 describe('call Recordings', () => {
@@ -81,7 +61,7 @@ describe('call Recordings', () => {
 
   it('accepts a space-separated RecordingStatusCallbackEvent', async () => {
     const callSid = await liveCall();
-    const answer = await rawPost(`/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Recordings.json`, { RecordingStatusCallback: CALLBACK, RecordingStatusCallbackEvent: 'in-progress completed absent' });
+    const answer = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Recordings.json`, { RecordingStatusCallback: CALLBACK, RecordingStatusCallbackEvent: 'in-progress completed absent' });
     expect(answer.status).toBe(201);
     expect(fx.emulator.recordings({ callSid })[0]?.recordingStatusCallbackEvents).toEqual(['in-progress', 'completed', 'absent']);
   });

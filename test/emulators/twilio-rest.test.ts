@@ -1,6 +1,5 @@
-import twilio from 'twilio';
 import { isSid } from './twilio/sids';
-import { ACCOUNT_SID, AUTH_TOKEN, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
+import { ACCOUNT_SID, AUTH_TOKEN, rawPost, restError, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
 
 const FROM = '+14155550100';
 const TO = '+14155550101';
@@ -14,28 +13,6 @@ beforeEach(() => {
   fx.emulator.reset();
   fx.emulator.hooks = {};
 });
-
-/** For input the SDK itself refuses to send (it checks required params client-side). */
-async function rawPost(path: string, form: Record<string, string>): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${fx.baseUrl}${path}`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
-      'Content-Type': 'application/x-www-form-urlencoded',
-    },
-    body: new URLSearchParams(form).toString(),
-  });
-  return { status: response.status, body: await response.json() };
-}
-
-async function restError(promise: Promise<unknown>): Promise<twilio.RestException> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(twilio.RestException);
-  return error as twilio.RestException;
-}
 
 describe('Messages', () => {
   it('creates an MMS with repeated MediaUrl and reads it back', async () => {
@@ -94,7 +71,7 @@ describe('Messages', () => {
   });
 
   it('rejects invalid input with Twilio error codes and creates nothing', async () => {
-    const missingTo = await rawPost(`/api/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, { From: FROM, Body: 'x' });
+    const missingTo = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, { From: FROM, Body: 'x' });
     expect(missingTo).toEqual({
       status: 400,
       body: {
@@ -202,7 +179,7 @@ describe('Calls', () => {
 
   it('validates create and 404s unknown calls', async () => {
     expect(await restError(fx.client.calls.create({ to: TO, from: FROM }))).toMatchObject({ code: 21205 });
-    const missingTo = await rawPost(`/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, { From: FROM, Url: 'https://x.example' });
+    const missingTo = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, { From: FROM, Url: 'https://x.example' });
     expect(missingTo).toMatchObject({ status: 400, body: { code: 21201, status: 400 } });
     expect(await restError(fx.client.calls(`CA${'0'.repeat(32)}`).update({ status: 'completed' }))).toMatchObject({
       status: 404,
@@ -377,7 +354,7 @@ describe('Conversations', () => {
       [{ Target: 'studio' }, /FlowSid/],
     ];
     for (const [form, message] of invalid) {
-      const response = await rawPost(path, form);
+      const response = await rawPost(fx.baseUrl, path, form);
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ status: 400, code: 20001 });
       expect((response.body as { message: string }).message).toMatch(message);

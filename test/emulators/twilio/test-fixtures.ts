@@ -1,4 +1,5 @@
 import type twilio from 'twilio';
+import TwilioSdk from 'twilio';
 import { createTwilioClient } from '../../../src/telephony/twilio/client';
 import { TwilioEmulator, type TwilioEmulatorOptions } from './emulator';
 
@@ -22,4 +23,24 @@ export async function startEmulatorWithClient(options: Partial<TwilioEmulatorOpt
   const baseUrl = await emulator.start();
   const client = createTwilioClient({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: baseUrl, timeoutMs: 5000 });
   return { emulator, baseUrl, client };
+}
+
+/** A form POST as the first account, for input the SDK itself would refuse or never send. */
+export async function rawPost(baseUrl: string, path: string, form: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { Authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** The RestException a call must have failed with (fails the test otherwise). */
+export async function restError(promise: Promise<unknown>): Promise<twilio.RestException> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TwilioSdk.RestException);
+  return error as twilio.RestException;
 }
