@@ -5,9 +5,11 @@ import { createGatewayApp } from '../src/gateway/app';
 import { attachMediaStreamProxy } from '../src/gateway/media-stream-proxy';
 import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
+import { startTracing } from '../src/observability/tracing';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
+  const tracing = startTracing('beluga-gateway');
   const { temporal, mongodb, port } = config.get();
   // Lazy: the gateway serves /health (reporting what is down) even before Temporal is reachable.
   const connection = Connection.lazy({ address: temporal.address });
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
   const mediaStreams = attachMediaStreamProxy(server, config, log);
   const stop = () => {
     server.close(() => {
-      void Promise.allSettled([connection.close(), mongo.close()]).then(() => process.exit(0));
+      void Promise.allSettled([connection.close(), mongo.close(), tracing.shutdown()]).then(() => process.exit(0));
     });
     server.closeAllConnections();
     mediaStreams.closeAll();

@@ -3,10 +3,12 @@ import { NativeConnection } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { createOrchestratorWorker } from '../src/orchestrator/worker';
 import { loadConfigOrExit } from '../src/runtime/startup';
+import { startTracing } from '../src/observability/tracing';
 import { retryUntilConnected } from '../src/runtime/retry';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
+  const tracing = startTracing('beluga-orchestrator');
   const { temporal, mongodb } = config.get();
   const connection = await retryUntilConnected('Temporal', log, () => NativeConnection.connect({ address: temporal.address }));
   // Activities start workflows too (event routing), through an ordinary client.
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
   await worker.run();
   await connection.close();
   await clientConnection.close();
+  await tracing.shutdown();
   await mongo.close();
   config.close();
 }

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
 import { createMetrics } from '../src/observability/metrics';
+import { startTracing } from '../src/observability/tracing';
 import { voiceProvidersFromConfig } from '../src/realtime/providers';
 import { createRealtimeServer } from '../src/realtime/server';
 import { loadConfigOrExit } from '../src/runtime/startup';
@@ -11,6 +12,7 @@ import { loadConfigOrExit } from '../src/runtime/startup';
  */
 function main(): void {
   const { config, log } = loadConfigOrExit('realtime');
+  const tracing = startTracing('beluga-realtime');
   const { temporal, mongodb, realtimePort } = config.get();
   // Lazy: calls can be answered (and /health served) while Temporal reconnects; reports retry.
   const connection = Connection.lazy({ address: temporal.address });
@@ -22,7 +24,7 @@ function main(): void {
   const stop = () => {
     void realtime
       .close()
-      .then(() => Promise.allSettled([connection.close(), mongo.close(), metrics.shutdown()]))
+      .then(() => Promise.allSettled([connection.close(), mongo.close(), metrics.shutdown(), tracing.shutdown()]))
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);

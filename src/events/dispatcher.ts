@@ -3,6 +3,7 @@ import type { Workflow } from '@temporalio/common';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import type { EventMetrics } from '../observability/metrics';
+import { inSpan } from '../observability/tracing';
 import { AccountSidKey, CustomerIdKey, EventTypeKey } from '../temporal/search-attributes';
 import { deliverWebhookWorkflow, type DeliverWebhookInput } from '../../workflows/deliver-webhook';
 import { matchingBindings, matchingSubscribers } from './bindings';
@@ -59,6 +60,14 @@ export class EventDispatcher {
   ) {}
 
   async publish(event: BelugaEvent): Promise<DispatchResult> {
+    return inSpan('event.publish', { 'event.type': event.type, 'event.id': event.id }, async (span) => {
+      const result = await this.record(event);
+      span.setAttribute('event.routed_to', result.routedTo.length);
+      return result;
+    });
+  }
+
+  private async record(event: BelugaEvent): Promise<DispatchResult> {
     const recorded = await this.deps.events.append({
       id: event.id,
       type: event.type,

@@ -16,6 +16,7 @@ import { checkHealth } from './health';
 import { operatorApi } from './operator-api';
 import { messagingRoutes } from './messaging-routes';
 import { requireTwilioSignature } from './twilio-webhook';
+import { traceTwilioWebhooks } from './trace-requests';
 import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
 import { CallStore } from '../voice/call-store';
@@ -48,6 +49,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  twilioRoutes.use(traceTwilioWebhooks());
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(routeDeps));
   twilioRoutes.use('/conversations', conversationWebhookRoutes(routeDeps));

@@ -5,6 +5,7 @@ import { mulawRms, MULAW_FRAME_BYTES } from '../audio/mulaw';
 import type { Config } from '../config/schema';
 import type { VoiceMetrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
+import { recordTurnSpans, type TurnTimeline } from '../observability/tracing';
 import { SpeechChunker } from '../speech/chunker';
 import type { SpeechToText, SttSession, SttTurn } from '../speech/stt';
 import type { TextToSpeech } from '../speech/tts';
@@ -342,7 +343,11 @@ export class VoiceSession {
     this.playout.forget(turn.id);
     turn.slot.content = [...turn.toolNotes, heard.text].filter(Boolean).join(' ');
     const latency = this.latencyOf(turn);
-    if (latency) this.deps.metrics.recordTurn(latency);
+    if (latency) {
+      this.deps.metrics.recordTurn(latency);
+      // latencyOf returned a value, so these readings exist.
+      recordTurnSpans({ callSid: this.deps.callSid, turnId: turn.id, interrupted: heard.interrupted }, turn as ActiveTurn & TurnTimeline, latency);
+    }
     this.deps.reporter.turn({ turnId: turn.id, role: 'agent', text: heard.text, at: new Date().toISOString(), ...(heard.interrupted ? { interrupted: true } : {}), ...(latency ? { latency } : {}) });
   }
 
