@@ -1,20 +1,12 @@
 import { isSid } from './twilio/sids';
-import { ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, rawPost, restError, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
+import { ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, rawPost, restError, sharedEmulator } from './twilio/test-fixtures';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 
 const FROM = '+14155550100';
 const TO = '+14155550101';
 const CALLBACK = 'https://gw.example/twilio/voice/recording';
 
-let fx: EmulatorFixture;
-beforeAll(async () => {
-  fx = await startEmulatorWithClient();
-});
-afterAll(() => fx.emulator.stop());
-beforeEach(() => {
-  fx.emulator.reset();
-  fx.emulator.hooks = {};
-});
+const fx = sharedEmulator();
 
 async function liveCall(): Promise<string> {
   const call = await fx.client.calls.create({ to: TO, from: FROM, url: 'https://gw.example/twilio/voice' });

@@ -1,18 +1,10 @@
 import { isSid } from './twilio/sids';
-import { ACCOUNT_SID, AUTH_TOKEN, rawPost, restError, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
+import { ACCOUNT_SID, AUTH_TOKEN, rawPost, restError, sharedEmulator } from './twilio/test-fixtures';
 
 const FROM = '+14155550100';
 const TO = '+14155550101';
 
-let fx: EmulatorFixture;
-beforeAll(async () => {
-  fx = await startEmulatorWithClient();
-});
-afterAll(() => fx.emulator.stop());
-beforeEach(() => {
-  fx.emulator.reset();
-  fx.emulator.hooks = {};
-});
+const fx = sharedEmulator();
 
 describe('Messages', () => {
   it('creates an MMS with repeated MediaUrl and reads it back', async () => {

@@ -44,3 +44,17 @@ export async function restError(promise: Promise<unknown>): Promise<twilio.RestE
   expect(error).toBeInstanceOf(TwilioSdk.RestException);
   return error as twilio.RestException;
 }
+
+/** One emulator for a test file, reset (state and hooks) before each test. */
+export function sharedEmulator(options: Partial<TwilioEmulatorOptions> = {}): EmulatorFixture {
+  const fx = {} as EmulatorFixture;
+  beforeAll(async () => {
+    Object.assign(fx, await startEmulatorWithClient(options));
+  });
+  afterAll(() => fx.emulator.stop());
+  beforeEach(() => {
+    fx.emulator.reset();
+    fx.emulator.hooks = {};
+  });
+  return fx;
+}
