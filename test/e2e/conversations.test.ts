@@ -74,8 +74,12 @@ describe('Twilio Conversations', () => {
     // The chat identity is a customer of its own, with the exchange in its history on this channel.
     const customerId = await new IdentityStore(system.db).find(`identity:${author}`);
     expect(customerId).toBeDefined();
-    const history = await system.api('GET', `/customers/${customerId}/messages`);
-    const messages = history.json.messages as Array<{ direction: string; channel: string; body: string; twilioSid?: string }>;
+    type Listed = Array<{ direction: string; channel: string; body: string; twilioSid?: string }>;
+    // The reply is marked with Twilio's sid just after Twilio accepted it: wait for that write.
+    const messages = await eventually('the reply marked as sent', async () => {
+      const listed = (await system.api('GET', `/customers/${customerId}/messages`)).json.messages as Listed;
+      return listed[1]?.twilioSid ? listed : undefined;
+    });
     expect(messages.map((m) => [m.direction, m.channel, m.body])).toEqual([
       ['inbound', 'conversations', 'What are your opening hours?'],
       ['outbound', 'conversations', 'We are open 9 to 5, Alice.'],
