@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'coverage/**', 'data/**', '.data/**', 'dist/**'] },
@@ -23,11 +24,16 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // Formatting is prettier's (checked by `npm run lint`); no eslint rule argues with it.
+  prettier,
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node APIs, no clocks, no randomness.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'crypto', 'mongodb', 'twilio', '@anthropic-ai/sdk', 'ws', 'express'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', 'fs', 'crypto', 'mongodb', 'twilio', '@anthropic-ai/sdk', 'ws', 'express'] },
+      ],
     },
   },
 );
