@@ -6,7 +6,15 @@ import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
-import type { CallOutcome, CallStatusUpdate, CallTurn, StreamEnded, StreamStarted, ToolOutcome, ToolRequest } from '../src/voice/call-types';
+import type {
+  CallOutcome,
+  CallStatusUpdate,
+  CallTurn,
+  StreamEnded,
+  StreamStarted,
+  ToolOutcome,
+  ToolRequest,
+} from '../src/voice/call-types';
 import { transferTwiml } from '../src/voice/twiml';
 
 export interface CallDeps {
@@ -41,7 +49,12 @@ const RECORDING_EVENTS = ['in-progress', 'completed', 'absent'];
 
 export function createCallActivities(deps: CallDeps) {
   /** A tool's Twilio call: retryable errors are retried by the activity; a refusal is told to the model. */
-  async function twilioTool(what: string, action: () => Promise<unknown>, success: string, endsConversation = false): Promise<ToolOutcome> {
+  async function twilioTool(
+    what: string,
+    action: () => Promise<unknown>,
+    success: string,
+    endsConversation = false,
+  ): Promise<ToolOutcome> {
     try {
       await action();
       return { ok: true, result: success, ...(endsConversation ? { endsConversation } : {}) };
@@ -60,7 +73,14 @@ export function createCallActivities(deps: CallDeps) {
      * One turn, durable as soon as it is said: in the call's transcript and in the customer's
      * history (channel `voice`), so their next SMS or call knows what was said.
      */
-    async recordCallTurn(input: { callSid: string; accountSid: string; customerId?: string; remote: string; local: string; turn: CallTurn }): Promise<void> {
+    async recordCallTurn(input: {
+      callSid: string;
+      accountSid: string;
+      customerId?: string;
+      remote: string;
+      local: string;
+      turn: CallTurn;
+    }): Promise<void> {
       const { turn } = input;
       await deps.calls.addTurn(input.callSid, input.customerId, turn);
       if (!input.customerId || !turn.text.trim()) return;
@@ -101,26 +121,55 @@ export function createCallActivities(deps: CallDeps) {
         return { status: 'started', recordingSid: created.sid };
       } catch (error) {
         if (isRetryableTwilioError(error)) throw error;
-        return { status: 'refused', reason: `Twilio ${twilioErrorCode(error) ?? 'error'}: ${(error as Error).message}` };
+        return {
+          status: 'refused',
+          reason: `Twilio ${twilioErrorCode(error) ?? 'error'}: ${(error as Error).message}`,
+        };
       }
     },
 
-    async runVoiceTool(input: { callSid: string; accountSid: string; remote: string; local: string; request: ToolRequest }): Promise<ToolOutcome> {
+    async runVoiceTool(input: {
+      callSid: string;
+      accountSid: string;
+      remote: string;
+      local: string;
+      request: ToolRequest;
+    }): Promise<ToolOutcome> {
       const { request } = input;
       const client = deps.twilio.client(input.accountSid);
       switch (request.name) {
         case 'transfer_to_human': {
           const to = deps.config().voice.transferNumber;
-          if (!to) return { ok: false, result: 'No transfer number is configured; offer to take a message or have someone call back.' };
-          return twilioTool('transfer the call', () => client.calls(input.callSid).update({ twiml: transferTwiml(to, { callerId: input.local || undefined }) }), `Transferring the caller to ${to}.`, true);
+          if (!to)
+            return {
+              ok: false,
+              result: 'No transfer number is configured; offer to take a message or have someone call back.',
+            };
+          return twilioTool(
+            'transfer the call',
+            () =>
+              client.calls(input.callSid).update({ twiml: transferTwiml(to, { callerId: input.local || undefined }) }),
+            `Transferring the caller to ${to}.`,
+            true,
+          );
         }
         case 'end_call':
-          return twilioTool('hang up', () => client.calls(input.callSid).update({ status: 'completed' }), 'The call has ended.', true);
+          return twilioTool(
+            'hang up',
+            () => client.calls(input.callSid).update({ status: 'completed' }),
+            'The call has ended.',
+            true,
+          );
         case 'send_sms': {
           const message = typeof request.input.message === 'string' ? request.input.message.trim() : '';
           if (!message) return { ok: false, result: 'send_sms needs a non-empty message.' };
-          if (!input.remote.startsWith('+') || !input.local.startsWith('+')) return { ok: false, result: 'The caller has no textable number.' };
-          return twilioTool('send the text', () => client.messages.create({ to: input.remote, from: input.local, body: message }), `Text sent to ${input.remote}.`);
+          if (!input.remote.startsWith('+') || !input.local.startsWith('+'))
+            return { ok: false, result: 'The caller has no textable number.' };
+          return twilioTool(
+            'send the text',
+            () => client.messages.create({ to: input.remote, from: input.local, body: message }),
+            `Text sent to ${input.remote}.`,
+          );
         }
         default:
           throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');

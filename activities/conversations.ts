@@ -2,7 +2,13 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type twilio from 'twilio';
 import type { Config } from '../src/config/schema';
 import type { ConversationStore } from '../src/conversations/conversation-store';
-import { eventData, type ConversationEvent, type ConversationParticipant, type ConversationState, type ParticipantChannel } from '../src/conversations/events';
+import {
+  eventData,
+  type ConversationEvent,
+  type ConversationParticipant,
+  type ConversationState,
+  type ParticipantChannel,
+} from '../src/conversations/events';
 import type {
   AddParticipantInput,
   CloseConversationInput,
@@ -41,7 +47,8 @@ function isRetryAttempt(): boolean {
 }
 
 function clientFor(deps: ConversationDeps, accountSid: string): twilio.Twilio {
-  if (!deps.twilio.get(accountSid)) throw ApplicationFailure.nonRetryable(`Twilio account ${accountSid} is not configured`, 'UnknownAccount');
+  if (!deps.twilio.get(accountSid))
+    throw ApplicationFailure.nonRetryable(`Twilio account ${accountSid} is not configured`, 'UnknownAccount');
   return deps.twilio.client(accountSid);
 }
 
@@ -54,7 +61,11 @@ interface TwilioParticipant {
 
 function toParticipant(p: TwilioParticipant): ConversationParticipant {
   const binding = p.messagingBinding;
-  const channel: ParticipantChannel | undefined = p.identity ? 'chat' : binding?.type === 'whatsapp' || binding?.type === 'sms' ? binding.type : undefined;
+  const channel: ParticipantChannel | undefined = p.identity
+    ? 'chat'
+    : binding?.type === 'whatsapp' || binding?.type === 'sms'
+      ? binding.type
+      : undefined;
   return {
     sid: p.sid,
     ...(p.identity ? { identity: p.identity } : {}),
@@ -64,7 +75,10 @@ function toParticipant(p: TwilioParticipant): ConversationParticipant {
   };
 }
 
-async function existingParticipant(client: twilio.Twilio, input: AddParticipantInput): Promise<TwilioParticipant | undefined> {
+async function existingParticipant(
+  client: twilio.Twilio,
+  input: AddParticipantInput,
+): Promise<TwilioParticipant | undefined> {
   const participants = client.conversations.v1.conversations(input.conversationSid).participants;
   // Twilio fetches a participant by sid or by identity.
   if ('identity' in input) return participants(input.identity).fetch();
@@ -87,14 +101,24 @@ function scopedWebhookFor(config: Config, accountSid: string): ScopedWebhook | u
 }
 
 /** Adds the scoped webhook unless an earlier attempt already did (Twilio would happily add a second). */
-async function ensureScopedWebhook(client: twilio.Twilio, conversationSid: string, webhook: ScopedWebhook): Promise<void> {
+async function ensureScopedWebhook(
+  client: twilio.Twilio,
+  conversationSid: string,
+  webhook: ScopedWebhook,
+): Promise<void> {
   const webhooks = client.conversations.v1.conversations(conversationSid).webhooks;
   const existing = await webhooks.list();
   // The SDK types `configuration` as any: read only the url, defensively.
-  const urlOf = (configuration: unknown) => (typeof configuration === 'object' && configuration !== null ? (configuration as { url?: unknown }).url : undefined);
+  const urlOf = (configuration: unknown) =>
+    typeof configuration === 'object' && configuration !== null ? (configuration as { url?: unknown }).url : undefined;
   if (existing.some((w) => w.target === 'webhook' && urlOf(w.configuration) === webhook.url)) return;
   // The SDK's method enum is lower-case; Twilio takes either.
-  await webhooks.create({ target: 'webhook', 'configuration.url': webhook.url, 'configuration.method': 'post', 'configuration.filters': webhook.filters });
+  await webhooks.create({
+    target: 'webhook',
+    'configuration.url': webhook.url,
+    'configuration.method': 'post',
+    'configuration.filters': webhook.filters,
+  });
 }
 
 export function createConversationActivities(deps: ConversationDeps) {
@@ -105,7 +129,14 @@ export function createConversationActivities(deps: ConversationDeps) {
      * a retry after a crash between the two steps finishes the job.
      */
     async recordConversationEvent(event: ConversationEvent): Promise<{ recorded: boolean }> {
-      const { recorded } = await deps.dispatcher.publish(makeEvent(event.type, { id: event.id, occurredAt: event.occurredAt, accountSid: event.accountSid, data: eventData(event) }));
+      const { recorded } = await deps.dispatcher.publish(
+        makeEvent(event.type, {
+          id: event.id,
+          occurredAt: event.occurredAt,
+          accountSid: event.accountSid,
+          data: eventData(event),
+        }),
+      );
       await deps.conversations.applyEvent(event);
       return { recorded };
     },
@@ -114,11 +145,16 @@ export function createConversationActivities(deps: ConversationDeps) {
       const client = clientFor(deps, input.accountSid);
       let created;
       try {
-        created = await client.conversations.v1.conversations.create({ friendlyName: input.friendlyName, ...(input.uniqueName ? { uniqueName: input.uniqueName } : {}), ...WITH_WEBHOOKS });
+        created = await client.conversations.v1.conversations.create({
+          friendlyName: input.friendlyName,
+          ...(input.uniqueName ? { uniqueName: input.uniqueName } : {}),
+          ...WITH_WEBHOOKS,
+        });
       } catch (error) {
         // Twilio created it but the answer was lost: the retry finds the unique name taken by it.
         // (Without a unique name such a retry can create a second conversation.)
-        if (!(input.uniqueName && isRetryAttempt() && twilioErrorCode(error) === UNIQUE_NAME_TAKEN)) throw twilioActivityFailure(error, 'create the conversation');
+        if (!(input.uniqueName && isRetryAttempt() && twilioErrorCode(error) === UNIQUE_NAME_TAKEN))
+          throw twilioActivityFailure(error, 'create the conversation');
         created = await client.conversations.v1
           .conversations(input.uniqueName)
           .fetch()
@@ -134,47 +170,86 @@ export function createConversationActivities(deps: ConversationDeps) {
           const failure = twilioActivityFailure(error, 'add the conversation webhook');
           // A retry finds the conversation again only by its unique name; otherwise (or when no retry
           // follows) remove it, best effort, so a failed create leaves no conversation behind.
-          if (!input.uniqueName || failure.nonRetryable) await client.conversations.v1.conversations(created.sid).remove(WITH_WEBHOOKS).catch(() => undefined);
+          if (!input.uniqueName || failure.nonRetryable)
+            await client.conversations.v1
+              .conversations(created.sid)
+              .remove(WITH_WEBHOOKS)
+              .catch(() => undefined);
           throw failure;
         }
       }
       const state: ConversationState = created.state;
-      const names = { ...(created.friendlyName ? { friendlyName: created.friendlyName } : {}), ...(created.uniqueName ? { uniqueName: created.uniqueName } : {}) };
-      await deps.conversations.noteCreated(created.sid, input.accountSid, { ...names, state }, created.dateUpdated ?? new Date());
-      return { sid: created.sid, accountSid: input.accountSid, friendlyName: created.friendlyName ?? null, uniqueName: created.uniqueName ?? null, state };
+      const names = {
+        ...(created.friendlyName ? { friendlyName: created.friendlyName } : {}),
+        ...(created.uniqueName ? { uniqueName: created.uniqueName } : {}),
+      };
+      await deps.conversations.noteCreated(
+        created.sid,
+        input.accountSid,
+        { ...names, state },
+        created.dateUpdated ?? new Date(),
+      );
+      return {
+        sid: created.sid,
+        accountSid: input.accountSid,
+        friendlyName: created.friendlyName ?? null,
+        uniqueName: created.uniqueName ?? null,
+        state,
+      };
     },
 
     async addConversationParticipant(input: AddParticipantInput): Promise<ParticipantSummary> {
       const client = clientFor(deps, input.accountSid);
-      const target = 'identity' in input ? { identity: input.identity } : { 'messagingBinding.address': input.address, 'messagingBinding.proxyAddress': input.proxyAddress };
+      const target =
+        'identity' in input
+          ? { identity: input.identity }
+          : { 'messagingBinding.address': input.address, 'messagingBinding.proxyAddress': input.proxyAddress };
       let added: TwilioParticipant | undefined;
       let addedAt = new Date();
       try {
-        const created = await client.conversations.v1.conversations(input.conversationSid).participants.create({ ...target, ...WITH_WEBHOOKS });
+        const created = await client.conversations.v1
+          .conversations(input.conversationSid)
+          .participants.create({ ...target, ...WITH_WEBHOOKS });
         added = created;
         addedAt = created.dateCreated ?? addedAt;
       } catch (error) {
         // "Already a participant" on a retry: the earlier attempt added them.
-        if (!(isRetryAttempt() && PARTICIPANT_EXISTS.has(twilioErrorCode(error) ?? 0))) throw twilioActivityFailure(error, 'add the participant');
+        if (!(isRetryAttempt() && PARTICIPANT_EXISTS.has(twilioErrorCode(error) ?? 0)))
+          throw twilioActivityFailure(error, 'add the participant');
         added = await existingParticipant(client, input).catch((e: unknown) => {
           throw twilioActivityFailure(e, 'fetch the participant');
         });
-        if (!added) throw ApplicationFailure.retryable('Twilio says the participant exists but it was not found', 'ParticipantNotFound');
+        if (!added)
+          throw ApplicationFailure.retryable(
+            'Twilio says the participant exists but it was not found',
+            'ParticipantNotFound',
+          );
       }
       const participant = toParticipant(added);
       await deps.conversations.noteParticipantAdded(input.conversationSid, input.accountSid, participant, addedAt);
       return { ...participant, conversationSid: input.conversationSid };
     },
 
-    async removeConversationParticipant(input: RemoveParticipantInput): Promise<{ conversationSid: string; participantSid: string; removed: true }> {
+    async removeConversationParticipant(
+      input: RemoveParticipantInput,
+    ): Promise<{ conversationSid: string; participantSid: string; removed: true }> {
       const client = clientFor(deps, input.accountSid);
       try {
-        await client.conversations.v1.conversations(input.conversationSid).participants(input.participantSid).remove(WITH_WEBHOOKS);
+        await client.conversations.v1
+          .conversations(input.conversationSid)
+          .participants(input.participantSid)
+          .remove(WITH_WEBHOOKS);
       } catch (error) {
         // 404 on a retry: the earlier attempt removed them. On a first attempt it is a wrong sid.
-        if (!(isRetryAttempt() && (error as { status?: unknown }).status === 404)) throw twilioActivityFailure(error, 'remove the participant');
+        if (!(isRetryAttempt() && (error as { status?: unknown }).status === 404))
+          throw twilioActivityFailure(error, 'remove the participant');
       }
-      await deps.conversations.noteParticipantRemoved(input.conversationSid, input.accountSid, input.participantSid, new Date());
+      await deps.conversations.noteParticipantRemoved(
+        input.conversationSid,
+        input.accountSid,
+        input.participantSid,
+        new Date(),
+      );
       return { conversationSid: input.conversationSid, participantSid: input.participantSid, removed: true };
     },
 
@@ -191,7 +266,13 @@ export function createConversationActivities(deps: ConversationDeps) {
         closed = current;
       }
       await deps.conversations.noteClosed(closed.sid, input.accountSid, closed.dateUpdated ?? new Date());
-      return { sid: closed.sid, accountSid: input.accountSid, friendlyName: closed.friendlyName ?? null, uniqueName: closed.uniqueName ?? null, state: 'closed' };
+      return {
+        sid: closed.sid,
+        accountSid: input.accountSid,
+        friendlyName: closed.friendlyName ?? null,
+        uniqueName: closed.uniqueName ?? null,
+        state: 'closed',
+      };
     },
   };
 }

@@ -13,13 +13,26 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
     /** Records a status callback (forward-only) and emits `message.<status>`; failures carry their error code. */
     async recordDeliveryStatus(callback: MessageStatusCallback): Promise<{ applied: boolean }> {
       const at = new Date(callback.receivedAt);
-      const outcome = await deps.deliveryStatus.apply({ twilioSid: callback.messageSid, status: callback.status, errorCode: callback.errorCode, accountSid: callback.accountSid, at });
-            await deps.dispatcher.publish(
+      const outcome = await deps.deliveryStatus.apply({
+        twilioSid: callback.messageSid,
+        status: callback.status,
+        errorCode: callback.errorCode,
+        accountSid: callback.accountSid,
+        at,
+      });
+      await deps.dispatcher.publish(
         makeEvent(messageStatusEventType(callback.status), {
           id: `message.${callback.status}:${callback.messageSid}`,
           occurredAt: at,
           accountSid: callback.accountSid,
-          data: { messageSid: callback.messageSid, status: callback.status, ...(callback.errorCode ? { errorCode: callback.errorCode } : {}), to: callback.to, from: callback.from, stale: outcome === 'stale' },
+          data: {
+            messageSid: callback.messageSid,
+            status: callback.status,
+            ...(callback.errorCode ? { errorCode: callback.errorCode } : {}),
+            to: callback.to,
+            from: callback.from,
+            stale: outcome === 'stale',
+          },
         }),
       );
       return { applied: outcome === 'applied' };

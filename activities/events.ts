@@ -10,8 +10,14 @@ export interface EventDeps {
 export function createEventActivities(deps: EventDeps) {
   return {
     /** Older name kept for histories that scheduled it: records and routes an internal event. */
-    async appendEvent(event: Omit<PlatformEvent, 'occurredAt'> & { occurredAt: string }): Promise<{ recorded: boolean }> {
-      const { recorded } = await deps.dispatcher.publish({ ...event, version: 1, source: event.source ?? 'beluga' } as BelugaEvent);
+    async appendEvent(
+      event: Omit<PlatformEvent, 'occurredAt'> & { occurredAt: string },
+    ): Promise<{ recorded: boolean }> {
+      const { recorded } = await deps.dispatcher.publish({
+        ...event,
+        version: 1,
+        source: event.source ?? 'beluga',
+      } as BelugaEvent);
       return { recorded };
     },
 

@@ -10,7 +10,15 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import type { ToolDeps } from '../src/agent/tools/types';
 
-export type ActivityDeps = MessagingDeps & DeliveryDeps & MediaDeps & ToolDeps & ConversationDeps & EventDeps & WebhookDeps & PlatformDeps & CallDeps;
+export type ActivityDeps = MessagingDeps &
+  DeliveryDeps &
+  MediaDeps &
+  ToolDeps &
+  ConversationDeps &
+  EventDeps &
+  WebhookDeps &
+  PlatformDeps &
+  CallDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {

@@ -20,7 +20,8 @@ export function createMediaActivities(deps: MediaDeps) {
      */
     async digestInboundMedia(input: { messageSid: string }): Promise<{ customerNote?: string; usable: boolean }> {
       const message = await deps.messages.get(input.messageSid);
-      if (!message) throw ApplicationFailure.retryable(`message ${input.messageSid} is not recorded yet`, 'MessageNotRecorded');
+      if (!message)
+        throw ApplicationFailure.retryable(`message ${input.messageSid} is not recorded yet`, 'MessageNotRecorded');
       const digests = message.mediaDigests ?? (await digest(deps, message.accountSid, message.media));
       if (!message.mediaDigests) await deps.messages.saveMediaDigests(input.messageSid, digests);
       const { customerNote } = mediaDigestsToPrompt(digests);

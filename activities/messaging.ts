@@ -50,7 +50,9 @@ function toTurns(history: HistoryMessage[]): ChatTurn[] {
     if (!m.mediaDigests?.length) return { role: 'user', content: m.body };
     const { content, customerNote } = mediaDigestsToPrompt(m.mediaDigests);
     const keepImages = content.some((b) => b.type === 'image') && imageMessages++ < IMAGE_MESSAGES_IN_CONTEXT;
-    const blocks: Exclude<TurnContent, string> = content.map((b) => (b.type === 'image' && !keepImages ? { type: 'text', text: '[an image the customer sent earlier]' } : b));
+    const blocks: Exclude<TurnContent, string> = content.map((b) =>
+      b.type === 'image' && !keepImages ? { type: 'text', text: '[an image the customer sent earlier]' } : b,
+    );
     if (m.body.trim()) blocks.unshift({ type: 'text', text: m.body });
     if (customerNote) blocks.push({ type: 'text', text: `[Tell the customer politely: ${customerNote}]` });
     return { role: 'user', content: blocks };
@@ -59,7 +61,12 @@ function toTurns(history: HistoryMessage[]): ChatTurn[] {
 }
 
 function transcriptOf(messages: HistoryMessage[]): string {
-  return messages.map((m) => `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`).join('\n');
+  return messages
+    .map(
+      (m) =>
+        `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`,
+    )
+    .join('\n');
 }
 
 export function createMessagingActivities(deps: MessagingDeps) {
@@ -87,16 +94,33 @@ export function createMessagingActivities(deps: MessagingDeps) {
      * `scratch`: this answer's tool calls and results so far. Returns either the reply text or
      * the tools the model wants run first (the workflow runs them durably and asks again).
      */
-    async generateReply(input: { customerId: string; scratch?: ChatTurn[] }): Promise<{ text: string; toolCalls: ToolCall[]; historyFull: boolean }> {
+    async generateReply(input: {
+      customerId: string;
+      scratch?: ChatTurn[];
+    }): Promise<{ text: string; toolCalls: ToolCall[]; historyFull: boolean }> {
       const model = deps.chatModel();
-      if (!model) throw ApplicationFailure.nonRetryable('No language model configured (set ANTHROPIC_API_KEY)', 'LlmNotConfigured');
+      if (!model)
+        throw ApplicationFailure.nonRetryable(
+          'No language model configured (set ANTHROPIC_API_KEY)',
+          'LlmNotConfigured',
+        );
       const memory = await deps.memory.get(input.customerId);
-      const history = await deps.messages.recent(input.customerId, deps.config().messaging.historyBudget, memory?.summarizedThrough);
+      const history = await deps.messages.recent(
+        input.customerId,
+        deps.config().messaging.historyBudget,
+        memory?.summarizedThrough,
+      );
       const turns = toAlternatingTurns([...toTurns(history), ...(input.scratch ?? [])]);
-      if (turns.length === 0) throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
-      const reply = await model.complete({ system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary), messages: turns, tools: ALL_TOOL_SPECS });
+      if (turns.length === 0)
+        throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
+      const reply = await model.complete({
+        system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary),
+        messages: turns,
+        tools: ALL_TOOL_SPECS,
+      });
       const text = reply.text.trim();
-      if (!text && reply.toolCalls.length === 0) throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
+      if (!text && reply.toolCalls.length === 0)
+        throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
       // A full window means older messages may be waiting to be summarized; otherwise no check is needed.
       return { text, toolCalls: reply.toolCalls, historyFull: history.length >= deps.config().messaging.historyBudget };
     },
@@ -117,7 +141,12 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (fold.length === 0) return { summarized: 0 };
       const reply = await model.complete({
         system: deps.config().agent.summaryPrompt,
-        messages: [{ role: 'user', content: `Existing summary:\n${memory?.summary ?? '(none)'}\n\nConversation excerpt to fold in:\n${transcriptOf(fold)}` }],
+        messages: [
+          {
+            role: 'user',
+            content: `Existing summary:\n${memory?.summary ?? '(none)'}\n\nConversation excerpt to fold in:\n${transcriptOf(fold)}`,
+          },
+        ],
       });
       const summary = reply.text.trim();
       if (!summary) throw ApplicationFailure.retryable('The model returned an empty summary', 'EmptySummary');
@@ -147,18 +176,28 @@ export function createMessagingActivities(deps: MessagingDeps) {
         if (input.conversationSid) {
           // Inside a Conversation the reply is a conversation message by the agent, not an SMS.
           const author = deps.config().conversations.agentIdentity;
-          const posted = await postConversationReply(deps.twilio.client(input.accountSid), { conversationSid: input.conversationSid, author, body, idempotencyKey: input.idempotencyKey });
+          const posted = await postConversationReply(deps.twilio.client(input.accountSid), {
+            conversationSid: input.conversationSid,
+            author,
+            body,
+            idempotencyKey: input.idempotencyKey,
+          });
           // Twilio accepted it into the conversation; per-participant delivery arrives as onDeliveryUpdated.
           await deps.messages.markSent(input.idempotencyKey, posted.sid, 'accepted');
           return { twilioSid: posted.sid };
         }
-        const sent = await deps.twilio.client(input.accountSid).messages.create({ to: input.to, from: input.from, body, statusCallback });
+        const sent = await deps.twilio
+          .client(input.accountSid)
+          .messages.create({ to: input.to, from: input.from, body, statusCallback });
         await deps.messages.markSent(input.idempotencyKey, sent.sid, sent.status);
         return { twilioSid: sent.sid };
       } catch (error) {
         if (isRetryableTwilioError(error)) throw error;
         // 4xx other than 429: retrying cannot help (invalid number, unsubscribed...).
-        throw ApplicationFailure.nonRetryable(`Twilio refused the message: ${(error as Error).message}`, `Twilio${twilioErrorCode(error) ?? 'Error'}`);
+        throw ApplicationFailure.nonRetryable(
+          `Twilio refused the message: ${(error as Error).message}`,
+          `Twilio${twilioErrorCode(error) ?? 'Error'}`,
+        );
       }
     },
   };

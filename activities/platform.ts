@@ -14,12 +14,19 @@ export interface PlatformDeps extends ToolDeps {
 /** Twilio 429/5xx/network errors are retried by the activity's policy; a refusal is final. */
 function twilioFailure(error: unknown, what: string): Error {
   if (isRetryableTwilioError(error)) return error as Error;
-  return ApplicationFailure.nonRetryable(`Twilio refused to ${what}: ${(error as Error).message}`, `Twilio${twilioErrorCode(error) ?? 'Error'}`);
+  return ApplicationFailure.nonRetryable(
+    `Twilio refused to ${what}: ${(error as Error).message}`,
+    `Twilio${twilioErrorCode(error) ?? 'Error'}`,
+  );
 }
 
 function accountFor(deps: PlatformDeps, accountSid: string | undefined): string {
   const account = accountSid ? deps.twilio.get(accountSid) : deps.twilio.list()[0];
-  if (!account) throw ApplicationFailure.nonRetryable(accountSid ? `Twilio account ${accountSid} is not configured` : 'no Twilio account is configured', 'UnknownAccount');
+  if (!account)
+    throw ApplicationFailure.nonRetryable(
+      accountSid ? `Twilio account ${accountSid} is not configured` : 'no Twilio account is configured',
+      'UnknownAccount',
+    );
   return account.accountSid;
 }
 
@@ -29,7 +36,11 @@ function senderFor(deps: PlatformDeps, accountSid: string, to: string, from: str
   const whatsapp = parseTwilioAddress(to).channel === 'whatsapp';
   const numbers = deps.twilio.get(accountSid)?.phoneNumbers ?? [];
   const sender = numbers.find((n) => n.startsWith('whatsapp:') === whatsapp);
-  if (!sender) throw ApplicationFailure.nonRetryable(`no ${whatsapp ? 'WhatsApp sender' : 'phone number'} configured to send from: list one in the account's phoneNumbers or pass "from"`, 'NoSender');
+  if (!sender)
+    throw ApplicationFailure.nonRetryable(
+      `no ${whatsapp ? 'WhatsApp sender' : 'phone number'} configured to send from: list one in the account's phoneNumbers or pass "from"`,
+      'NoSender',
+    );
   return sender;
 }
 
@@ -40,12 +51,22 @@ function senderFor(deps: PlatformDeps, accountSid: string, to: string, from: str
 export function createPlatformActivities(deps: PlatformDeps) {
   return {
     /** SMS, or WhatsApp when `to` is `whatsapp:+E164`. */
-    async sendText(input: { to: string; body: string; from?: string; accountSid?: string }): Promise<{ messageSid: string }> {
+    async sendText(input: {
+      to: string;
+      body: string;
+      from?: string;
+      accountSid?: string;
+    }): Promise<{ messageSid: string }> {
       if (!input.body.trim()) throw ApplicationFailure.nonRetryable('sendText needs a non-empty body', 'BadInput');
       const accountSid = accountFor(deps, input.accountSid);
       const from = senderFor(deps, accountSid, input.to, input.from);
       try {
-        const sent = await deps.twilio.client(accountSid).messages.create({ to: input.to, from, body: input.body, statusCallback: callbackUrls(deps.config(), accountSid).messageStatus });
+        const sent = await deps.twilio.client(accountSid).messages.create({
+          to: input.to,
+          from,
+          body: input.body,
+          statusCallback: callbackUrls(deps.config(), accountSid).messageStatus,
+        });
         return { messageSid: sent.sid };
       } catch (error) {
         throw twilioFailure(error, 'send the message');
@@ -57,7 +78,12 @@ export function createPlatformActivities(deps: PlatformDeps) {
      * answers, Twilio fetches the same TwiML from `/twilio/voice/incoming` (with the call's sid,
      * so the media stream's token can be bound to it).
      */
-    async placeCall(input: { to: string; from?: string; accountSid?: string; record?: boolean }): Promise<{ callSid: string }> {
+    async placeCall(input: {
+      to: string;
+      from?: string;
+      accountSid?: string;
+      record?: boolean;
+    }): Promise<{ callSid: string }> {
       const accountSid = accountFor(deps, input.accountSid);
       const from = senderFor(deps, accountSid, input.to, input.from);
       const config = deps.config();
@@ -70,7 +96,13 @@ export function createPlatformActivities(deps: PlatformDeps) {
           url: `${config.publicUrl.replace(/\/+$/, '')}/twilio/voice/incoming`,
           statusCallback: urls.callStatus,
           statusCallbackEvent: urls.callStatusEvents,
-          ...(record ? { record: true, recordingStatusCallback: urls.recordingStatus, recordingStatusCallbackEvent: ['completed', 'absent'] } : {}),
+          ...(record
+            ? {
+                record: true,
+                recordingStatusCallback: urls.recordingStatus,
+                recordingStatusCallbackEvent: ['completed', 'absent'],
+              }
+            : {}),
         });
         return { callSid: call.sid };
       } catch (error) {
@@ -79,10 +111,18 @@ export function createPlatformActivities(deps: PlatformDeps) {
     },
 
     /** Replaces a live call's TwiML with a `<Dial>` to `to` (a person or a queue's number). */
-    async transferCall(input: { callSid: string; to: string; accountSid?: string; announce?: string }): Promise<{ transferred: true }> {
+    async transferCall(input: {
+      callSid: string;
+      to: string;
+      accountSid?: string;
+      announce?: string;
+    }): Promise<{ transferred: true }> {
       const accountSid = accountFor(deps, input.accountSid);
       try {
-        await deps.twilio.client(accountSid).calls(input.callSid).update({ twiml: transferTwiml(input.to, input.announce ? { announce: input.announce } : {}) });
+        await deps.twilio
+          .client(accountSid)
+          .calls(input.callSid)
+          .update({ twiml: transferTwiml(input.to, input.announce ? { announce: input.announce } : {}) });
         return { transferred: true };
       } catch (error) {
         throw twilioFailure(error, 'transfer the call');
@@ -94,7 +134,9 @@ export function createPlatformActivities(deps: PlatformDeps) {
       const model = deps.chatModel();
       if (!model) throw ApplicationFailure.nonRetryable('askAgent needs ANTHROPIC_API_KEY', 'NotConfigured');
       const reply = await model.complete({
-        system: input.system ?? 'You are a precise assistant inside an automation. Answer exactly what is asked, briefly, with no preamble.',
+        system:
+          input.system ??
+          'You are a precise assistant inside an automation. Answer exactly what is asked, briefly, with no preamble.',
         messages: [{ role: 'user', content: input.prompt }],
         maxTokens: input.maxTokens ?? 256,
       });
@@ -102,7 +144,15 @@ export function createPlatformActivities(deps: PlatformDeps) {
     },
 
     /** Brings a person in (on-call SMS, or a participant in a Conversation), once per `key`. */
-    async escalate(input: { reason: string; urgency?: 'normal' | 'urgent'; customerAddress: string; agentAddress: string; accountSid?: string; conversationSid?: string; key?: string }): Promise<{ escalated: true; via: string }> {
+    async escalate(input: {
+      reason: string;
+      urgency?: 'normal' | 'urgent';
+      customerAddress: string;
+      agentAddress: string;
+      accountSid?: string;
+      conversationSid?: string;
+      key?: string;
+    }): Promise<{ escalated: true; via: string }> {
       const accountSid = accountFor(deps, input.accountSid);
       const customerId = await deps.identities.resolve(input.customerAddress);
       const context = {
@@ -118,22 +168,49 @@ export function createPlatformActivities(deps: PlatformDeps) {
     },
 
     /** What the agent remembers about a person: summary and recent messages (by customer id or any of their addresses). */
-    async fetchMemory(input: { customerId?: string; address?: string; recentMessages?: number }): Promise<{ customerId?: string; summary?: string; recent: Array<{ direction: string; channel: string; body: string; at: string }> }> {
+    async fetchMemory(input: { customerId?: string; address?: string; recentMessages?: number }): Promise<{
+      customerId?: string;
+      summary?: string;
+      recent: Array<{ direction: string; channel: string; body: string; at: string }>;
+    }> {
       const customerId = input.customerId ?? (input.address ? await deps.identities.find(input.address) : undefined);
       if (!customerId) return { recent: [] };
-      const [memory, recent] = await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, input.recentMessages ?? 20)]);
+      const [memory, recent] = await Promise.all([
+        deps.memory.get(customerId),
+        deps.messages.recent(customerId, input.recentMessages ?? 20),
+      ]);
       return {
         customerId,
         ...(memory?.summary ? { summary: memory.summary } : {}),
-        recent: recent.map((m) => ({ direction: m.direction, channel: m.channel, body: m.body, at: m.createdAt.toISOString() })),
+        recent: recent.map((m) => ({
+          direction: m.direction,
+          channel: m.channel,
+          body: m.body,
+          at: m.createdAt.toISOString(),
+        })),
       };
     },
 
     /** Case-insensitive search of stored conversation text (messages and call transcripts). */
-    async searchTranscripts(input: { query: string; customerId?: string; limit?: number }): Promise<{ hits: Array<{ customerId: string; channel: string; direction: string; body: string; at: string }> }> {
+    async searchTranscripts(input: {
+      query: string;
+      customerId?: string;
+      limit?: number;
+    }): Promise<{ hits: Array<{ customerId: string; channel: string; direction: string; body: string; at: string }> }> {
       if (!input.query.trim()) throw ApplicationFailure.nonRetryable('searchTranscripts needs a query', 'BadInput');
-      const hits = await deps.messages.search(input.query, { ...(input.customerId ? { customerId: input.customerId } : {}), limit: input.limit ?? 20 });
-      return { hits: hits.map((m) => ({ customerId: m.customerId, channel: m.channel, direction: m.direction, body: m.body, at: m.createdAt.toISOString() })) };
+      const hits = await deps.messages.search(input.query, {
+        ...(input.customerId ? { customerId: input.customerId } : {}),
+        limit: input.limit ?? 20,
+      });
+      return {
+        hits: hits.map((m) => ({
+          customerId: m.customerId,
+          channel: m.channel,
+          direction: m.direction,
+          body: m.body,
+          at: m.createdAt.toISOString(),
+        })),
+      };
     },
   };
 }

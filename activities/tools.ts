@@ -14,7 +14,11 @@ export function createToolActivities(deps: ToolDeps): Record<string, (args: Tool
     activities[toolActivityName(tool.spec.name)] = async ({ input, context }) => {
       const parsed = tool.input.safeParse(input);
       // The model sent bad arguments: retrying cannot help; the error goes back to the model.
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid input for ${tool.spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 'InvalidToolInput');
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `invalid input for ${tool.spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          'InvalidToolInput',
+        );
       return tool.run(parsed.data, context, deps);
     };
   }

@@ -19,8 +19,13 @@ function httpStatus(error: unknown): number | undefined {
 export function twilioActivityFailure(error: unknown, what: string): ApplicationFailure {
   const status = httpStatus(error);
   const code = twilioErrorCode(error);
-  const details: TwilioFailureDetails = { ...(status !== undefined ? { status } : {}), ...(code !== undefined ? { code } : {}) };
+  const details: TwilioFailureDetails = {
+    ...(status !== undefined ? { status } : {}),
+    ...(code !== undefined ? { code } : {}),
+  };
   const message = `Twilio could not ${what}: ${error instanceof Error ? error.message : String(error)}`;
   const type = `Twilio${code ?? 'Error'}`;
-  return isRetryableTwilioError(error) ? ApplicationFailure.retryable(message, type, details) : ApplicationFailure.nonRetryable(message, type, details);
+  return isRetryableTwilioError(error)
+    ? ApplicationFailure.retryable(message, type, details)
+    : ApplicationFailure.nonRetryable(message, type, details);
 }

@@ -12,7 +12,12 @@ export interface WebhookDeps {
 }
 
 /** Exponential backoff with "equal jitter": half fixed, half random, so retries of many deliveries spread out. */
-export function jitteredBackoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function jitteredBackoffMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -25,11 +30,22 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const { subscriber: options, event } = input;
       const subscriber = deps.config().webhooks.subscribers.find((s) => s.name === options.name);
       const deliveryId = webhookDeliveryId(options.name, event.id);
-      if (!subscriber) throw ApplicationFailure.nonRetryable(`webhook subscriber "${options.name}" is no longer configured`, 'SubscriberRemoved');
+      if (!subscriber)
+        throw ApplicationFailure.nonRetryable(
+          `webhook subscriber "${options.name}" is no longer configured`,
+          'SubscriberRemoved',
+        );
 
       const body = JSON.stringify(event);
       const started = Date.now();
-      const base = { deliveryId, subscriber: subscriber.name, eventId: event.id, eventType: event.type, attempt, url: subscriber.url };
+      const base = {
+        deliveryId,
+        subscriber: subscriber.name,
+        eventId: event.id,
+        eventType: event.type,
+        attempt,
+        url: subscriber.url,
+      };
       let status: number | undefined;
       let error: string | undefined;
       try {
@@ -52,17 +68,39 @@ export function createWebhookActivities(deps: WebhookDeps) {
         await response.body?.cancel();
         if (status < 200 || status >= 300) error = `receiver answered HTTP ${status}`;
       } catch (e) {
-        error = e instanceof Error && e.name === 'TimeoutError' ? `no answer within ${subscriber.timeoutMs} ms` : `could not reach the receiver: ${(e as Error).message}`;
+        error =
+          e instanceof Error && e.name === 'TimeoutError'
+            ? `no answer within ${subscriber.timeoutMs} ms`
+            : `could not reach the receiver: ${(e as Error).message}`;
       }
       const durationMs = Date.now() - started;
-      await deps.webhookLog.record({ ...base, at: new Date(), outcome: error ? 'failed' : 'delivered', ...(status !== undefined ? { httpStatus: status } : {}), ...(error ? { error } : {}), durationMs });
+      await deps.webhookLog.record({
+        ...base,
+        at: new Date(),
+        outcome: error ? 'failed' : 'delivered',
+        ...(status !== undefined ? { httpStatus: status } : {}),
+        ...(error ? { error } : {}),
+        durationMs,
+      });
       if (!error) return { delivered: true, attempts: attempt, status: status! };
-      deps.log.warn({ subscriber: subscriber.name, eventId: event.id, attempt, status, error }, 'webhook delivery attempt failed');
-      throw ApplicationFailure.create({ message: error, type: 'WebhookAttemptFailed', nextRetryDelay: jitteredBackoffMs(attempt, options.initialBackoffMs, options.maxBackoffMs) });
+      deps.log.warn(
+        { subscriber: subscriber.name, eventId: event.id, attempt, status, error },
+        'webhook delivery attempt failed',
+      );
+      throw ApplicationFailure.create({
+        message: error,
+        type: 'WebhookAttemptFailed',
+        nextRetryDelay: jitteredBackoffMs(attempt, options.initialBackoffMs, options.maxBackoffMs),
+      });
     },
 
     /** The deadline passed: the delivery log and the logs say so, once. */
-    async recordWebhookFinalFailure(input: { subscriber: string; eventId: string; eventType: string; reason: string }): Promise<void> {
+    async recordWebhookFinalFailure(input: {
+      subscriber: string;
+      eventId: string;
+      eventType: string;
+      reason: string;
+    }): Promise<void> {
       const deliveryId = webhookDeliveryId(input.subscriber, input.eventId);
       const attempts = await deps.webhookLog.list({ deliveryId });
       const last = attempts.filter((a) => a.outcome === 'failed').at(-1);
@@ -78,7 +116,10 @@ export function createWebhookActivities(deps: WebhookDeps) {
         outcome: 'gave_up',
         error: `gave up after ${attempts.length} attempt(s): ${error}`,
       });
-      deps.log.error({ subscriber: input.subscriber, eventId: input.eventId, attempts: attempts.length, error }, 'webhook delivery failed for good');
+      deps.log.error(
+        { subscriber: input.subscriber, eventId: input.eventId, attempts: attempts.length, error },
+        'webhook delivery failed for good',
+      );
     },
   };
 }

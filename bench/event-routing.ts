@@ -33,7 +33,14 @@ async function level(system: TestSystem, rate: number, seconds: number): Promise
     sentAt.set(sid, Date.now());
     posts.push(
       system
-        .webhook('/twilio/voice/status', { CallSid: sid, AccountSid: TEST_ACCOUNT_SID, CallStatus: 'ringing', From: '+14155550100', To: AGENT_NUMBER, Direction: 'inbound' })
+        .webhook('/twilio/voice/status', {
+          CallSid: sid,
+          AccountSid: TEST_ACCOUNT_SID,
+          CallStatus: 'ringing',
+          From: '+14155550100',
+          To: AGENT_NUMBER,
+          Direction: 'inbound',
+        })
         .then(
           (r) => r.status !== 204 && failures.push(`HTTP ${r.status}`),
           (e: unknown) => failures.push((e as Error).message),
@@ -68,16 +75,22 @@ async function level(system: TestSystem, rate: number, seconds: number): Promise
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rates: { type: 'string', default: '20,50,100' }, seconds: { type: 'string', default: '10' } } });
+  const { values } = parseArgs({
+    options: { rates: { type: 'string', default: '20,50,100' }, seconds: { type: 'string', default: '10' } },
+  });
   await globalSetup();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-bench-'));
   const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ events: { bindings: [{ name: 'log', events: ['call.ringing'], workflow: 'logEventWorkflow' }] } }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({ events: { bindings: [{ name: 'log', events: ['call.ringing'], workflow: 'logEventWorkflow' }] } }),
+  );
   const system = await startTestSystem({ LOG_LEVEL: 'silent', BELUGA_CONFIG_FILE: configFile });
   try {
     // Warm-up: the first workflow tasks pay for worker and connection start.
     await level(system, 5, 2);
-    for (const rate of values.rates.split(',').map(Number)) process.stdout.write(`${await level(system, rate, Number(values.seconds))}\n`);
+    for (const rate of values.rates.split(',').map(Number))
+      process.stdout.write(`${await level(system, rate, Number(values.seconds))}\n`);
   } finally {
     await system.stop();
     await globalTeardown();

@@ -57,7 +57,13 @@ async function run(rate: number, seconds: number, customers: number): Promise<vo
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rate: { type: 'string', default: '20' }, seconds: { type: 'string', default: '30' }, customers: { type: 'string', default: '200' } } });
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string', default: '20' },
+      seconds: { type: 'string', default: '30' },
+      customers: { type: 'string', default: '200' },
+    },
+  });
   await globalSetup();
   try {
     await run(Number(values.rate), Number(values.seconds), Number(values.customers));

@@ -28,14 +28,21 @@ function errorText(error: unknown): string {
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      work,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** Utterances of 1–1.5 s of speech-like audio, synthesized once before any call starts. */
-const UTTERANCES = [1000, 1100, 1200, 1300, 1400, 1500].flatMap((durationMs) => [1, 2].map((seed) => ({ durationMs, audio: speech(durationMs, seed) })));
+const UTTERANCES = [1000, 1100, 1200, 1300, 1400, 1500].flatMap((durationMs) =>
+  [1, 2].map((seed) => ({ durationMs, audio: speech(durationMs, seed) })),
+);
 
 /**
  * Resolves true once the agent's reply to speech that ended at `after` has been heard to its end:
@@ -46,7 +53,12 @@ const UTTERANCES = [1000, 1100, 1200, 1300, 1400, 1500].flatMap((durationMs) => 
  * SQLite scans a collection for each such query). A reply that stalls for longer than `quietMs`
  * would be a playback gap, and talking over it a barge-in: both are counted.
  */
-async function replyHeard(caller: MediaStreamsCaller, after: number, timeoutMs: number, quietMs: number): Promise<boolean> {
+async function replyHeard(
+  caller: MediaStreamsCaller,
+  after: number,
+  timeoutMs: number,
+  quietMs: number,
+): Promise<boolean> {
   // Called as soon as the speech ended: what arrives from here on is the reply.
   const receivedFrom = caller.received.length;
   const mediaFrom = caller.media.length;
@@ -68,14 +80,35 @@ async function replyHeard(caller: MediaStreamsCaller, after: number, timeoutMs: 
   return caller.isOpen;
 }
 
-async function webhook(target: CallerTarget, path: string, params: WebhookParams): Promise<{ status: number; body: string }> {
-  const response = await sendTwilioWebhook({ url: `${target.gatewayUrl}${path}`, publicUrl: `${target.publicUrl}${path}`, authToken: target.authToken, params });
+async function webhook(
+  target: CallerTarget,
+  path: string,
+  params: WebhookParams,
+): Promise<{ status: number; body: string }> {
+  const response = await sendTwilioWebhook({
+    url: `${target.gatewayUrl}${path}`,
+    publicUrl: `${target.publicUrl}${path}`,
+    authToken: target.authToken,
+    params,
+  });
   return { status: response.status, body: response.body };
 }
 
-async function callStatus(target: CallerTarget, callSid: string, status: string, extra: Record<string, string>): Promise<void> {
-  const response = await webhook(target, '/twilio/voice/status', { CallSid: callSid, AccountSid: target.accountSid, CallStatus: status, CallbackSource: 'call-progress-events', ...extra });
-  if (response.status !== 204) throw new Error(`status callback ${status} answered ${response.status}: ${response.body}`);
+async function callStatus(
+  target: CallerTarget,
+  callSid: string,
+  status: string,
+  extra: Record<string, string>,
+): Promise<void> {
+  const response = await webhook(target, '/twilio/voice/status', {
+    CallSid: callSid,
+    AccountSid: target.accountSid,
+    CallStatus: status,
+    CallbackSource: 'call-progress-events',
+    ...extra,
+  });
+  if (response.status !== 204)
+    throw new Error(`status callback ${status} answered ${response.status}: ${response.body}`);
 }
 
 interface LiveCall {
@@ -90,7 +123,12 @@ let goSignal: (() => void) | undefined;
 async function run(request: RunRequest): Promise<void> {
   const { target, level } = request;
   const random = seededRandom(request.seed);
-  const account = createTwilioClient({ accountSid: target.accountSid, authToken: target.authToken, apiBaseUrl: target.twilioApiBaseUrl, timeoutMs: request.connectTimeoutMs });
+  const account = createTwilioClient({
+    accountSid: target.accountSid,
+    authToken: target.authToken,
+    apiBaseUrl: target.twilioApiBaseUrl,
+    timeoutMs: request.connectTimeoutMs,
+  });
   const calls: LiveCall[] = [];
   let open = 0;
   let peakOpen = 0;
@@ -98,22 +136,71 @@ async function run(request: RunRequest): Promise<void> {
 
   const place = async (index: number): Promise<LiveCall> => {
     const remote = `${request.numberPrefix}${String(request.firstNumber + index).padStart(4, '0')}`;
-    const call: LiveCall = { state: { index, remote, greeted: false, turns: [], gaps: 0, maxGapMs: 0, clears: 0, protocolErrors: 0, closedByApp: false, completed: false }, connectedAt: 0, hangingUp: false };
+    const call: LiveCall = {
+      state: {
+        index,
+        remote,
+        greeted: false,
+        turns: [],
+        gaps: 0,
+        maxGapMs: 0,
+        clears: 0,
+        protocolErrors: 0,
+        closedByApp: false,
+        completed: false,
+      },
+      connectedAt: 0,
+      hangingUp: false,
+    };
     calls.push(call);
     await sleep(started + index * request.staggerMs - performance.now());
     let stage = 'create the call at the Twilio emulator';
     try {
-      const callSid = (await account.calls.create({ to: target.agentNumber, from: remote, twiml: '<Response><Pause length="600"/></Response>' })).sid;
+      const callSid = (
+        await account.calls.create({
+          to: target.agentNumber,
+          from: remote,
+          twiml: '<Response><Pause length="600"/></Response>',
+        })
+      ).sid;
       call.state.callSid = callSid;
-      const form = { CallSid: callSid, AccountSid: target.accountSid, From: remote, To: target.agentNumber, Direction: 'inbound', CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+      const form = {
+        CallSid: callSid,
+        AccountSid: target.accountSid,
+        From: remote,
+        To: target.agentNumber,
+        Direction: 'inbound',
+        CallStatus: 'ringing',
+        ApiVersion: '2010-04-01',
+      };
       stage = 'voice webhook';
-      const answer = await withTimeout(webhook(target, '/twilio/voice/incoming', form), request.connectTimeoutMs, stage);
+      const answer = await withTimeout(
+        webhook(target, '/twilio/voice/incoming', form),
+        request.connectTimeoutMs,
+        stage,
+      );
       if (answer.status !== 200) throw new Error(`answered ${answer.status}: ${answer.body.slice(0, 200)}`);
       const { parameters } = streamParameters(answer.body);
       stage = 'in-progress status callback';
-      await withTimeout(callStatus(target, callSid, 'in-progress', { From: remote, To: target.agentNumber, Direction: 'inbound', SequenceNumber: '2' }), request.connectTimeoutMs, stage);
+      await withTimeout(
+        callStatus(target, callSid, 'in-progress', {
+          From: remote,
+          To: target.agentNumber,
+          Direction: 'inbound',
+          SequenceNumber: '2',
+        }),
+        request.connectTimeoutMs,
+        stage,
+      );
       stage = 'media stream';
-      const caller = await MediaStreamsCaller.connect(target.mediaStreamUrl, { accountSid: target.accountSid, callSid, customParameters: parameters, from: remote, to: target.agentNumber, openTimeoutMs: request.connectTimeoutMs });
+      const caller = await MediaStreamsCaller.connect(target.mediaStreamUrl, {
+        accountSid: target.accountSid,
+        callSid,
+        customParameters: parameters,
+        from: remote,
+        to: target.agentNumber,
+        openTimeoutMs: request.connectTimeoutMs,
+      });
       call.caller = caller;
       call.connectedAt = performance.now();
       open++;
@@ -126,7 +213,8 @@ async function run(request: RunRequest): Promise<void> {
         }
       });
       stage = 'greeting';
-      if (!(await replyHeard(caller, caller.startedAt, request.turnTimeoutMs, request.quietMs))) throw new Error(`not heard to its end within ${request.turnTimeoutMs} ms`);
+      if (!(await replyHeard(caller, caller.startedAt, request.turnTimeoutMs, request.quietMs)))
+        throw new Error(`not heard to its end within ${request.turnTimeoutMs} ms`);
       call.state.greeted = true;
     } catch (error) {
       call.state.error ??= `${stage}: ${errorText(error)}`;
@@ -143,7 +231,13 @@ async function run(request: RunRequest): Promise<void> {
       const concurrent = open;
       const answered = await replyHeard(caller, endOfSpeech, request.turnTimeoutMs, request.quietMs);
       const firstAudio = caller.firstAudioAfter(endOfSpeech);
-      call.state.turns.push({ turnId, speechMs: utterance.durationMs, answered, concurrent, ...(firstAudio !== undefined ? { firstAudioMs: Math.round((firstAudio - endOfSpeech) * 10) / 10 } : {}) });
+      call.state.turns.push({
+        turnId,
+        speechMs: utterance.durationMs,
+        answered,
+        concurrent,
+        ...(firstAudio !== undefined ? { firstAudioMs: Math.round((firstAudio - endOfSpeech) * 10) / 10 } : {}),
+      });
       // Talking again before the reply was heard would be a barge-in: this call stops here.
       if (!answered) return;
       // The caller takes a moment before answering (on top of the quiet time above).
@@ -153,7 +247,12 @@ async function run(request: RunRequest): Promise<void> {
 
   const greetedCalls = await Promise.all(Array.from({ length: level }, (_, i) => place(i)));
   const ready = greetedCalls.filter((c) => c.state.greeted && c.caller?.isOpen);
-  send({ type: 'greeted', greeted: ready.length, failed: level - ready.length, elapsedMs: Math.round(performance.now() - started) });
+  send({
+    type: 'greeted',
+    greeted: ready.length,
+    failed: level - ready.length,
+    elapsedMs: Math.round(performance.now() - started),
+  });
   await new Promise<void>((resolve) => (goSignal = resolve));
   goSignal = undefined;
 
@@ -194,7 +293,13 @@ async function run(request: RunRequest): Promise<void> {
       const seconds = caller ? Math.max(1, Math.round((performance.now() - call.connectedAt) / 1000)) : 0;
       try {
         await caller?.hangup();
-        await callStatus(target, state.callSid, 'completed', { From: state.remote, To: target.agentNumber, Direction: 'inbound', CallDuration: String(seconds), SequenceNumber: '3' });
+        await callStatus(target, state.callSid, 'completed', {
+          From: state.remote,
+          To: target.agentNumber,
+          Direction: 'inbound',
+          CallDuration: String(seconds),
+          SequenceNumber: '3',
+        });
         state.completed = true;
       } catch (error) {
         state.error ??= `hang-up: ${errorText(error)}`;
@@ -210,9 +315,13 @@ process.on('message', (raw: unknown) => {
     goSignal?.();
     return;
   }
-  run(message).catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  run(message).catch((error: unknown) =>
+    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
 });
-process.on('warning', (warning) => send({ type: 'warning', message: `callers process: ${warning.name}: ${warning.message}` }));
+process.on('warning', (warning) =>
+  send({ type: 'warning', message: `callers process: ${warning.name}: ${warning.message}` }),
+);
 // The benchmark went away (finished, crashed or was interrupted): so do its callers and their sockets.
 process.on('disconnect', () => process.exit(0));
 send({ type: 'ready' });

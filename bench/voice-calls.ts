@@ -32,7 +32,19 @@ import { AGENT_NUMBER, PUBLIC_URL, startTestSystem, type TestSystem } from '../t
 import { CallStore } from '../src/voice/call-store';
 import { callWorkflowId, type TurnLatency } from '../src/voice/call-types';
 import type { callWorkflow } from '../workflows/call';
-import type { CallResult, CallerTarget, CpuTime, FromCallers, FromProviders, LoopDelay, ProviderKeys, ProviderTiming, RunRequest, ToCallers, ToProviders } from './voice-calls-protocol';
+import type {
+  CallResult,
+  CallerTarget,
+  CpuTime,
+  FromCallers,
+  FromProviders,
+  LoopDelay,
+  ProviderKeys,
+  ProviderTiming,
+  RunRequest,
+  ToCallers,
+  ToProviders,
+} from './voice-calls-protocol';
 
 // ---- modes ------------------------------------------------------------------------------------
 
@@ -45,12 +57,24 @@ interface Mode {
 }
 
 const MODES: Record<ModeName, Mode> = {
-  zero: { name: 'zero', title: 'zero-latency emulators', timing: { sttFinalizationMs: 0, llmFirstTokenMs: 0, llmTokensPerSecond: 0, ttsFirstByteMs: 0 } },
-  realistic: { name: 'realistic', title: 'realistic emulator latencies', timing: { sttFinalizationMs: 150, llmFirstTokenMs: 350, llmTokensPerSecond: 80, ttsFirstByteMs: 150 } },
+  zero: {
+    name: 'zero',
+    title: 'zero-latency emulators',
+    timing: { sttFinalizationMs: 0, llmFirstTokenMs: 0, llmTokensPerSecond: 0, ttsFirstByteMs: 0 },
+  },
+  realistic: {
+    name: 'realistic',
+    title: 'realistic emulator latencies',
+    timing: { sttFinalizationMs: 150, llmFirstTokenMs: 350, llmTokensPerSecond: 80, ttsFirstByteMs: 150 },
+  },
 };
 
 /** Keys the system presents to the providers process's emulators. */
-const PROVIDER_KEYS: ProviderKeys = { assemblyai: 'bench-assemblyai-key-0123456789', anthropic: 'bench-anthropic-key-0123456789', tts: 'bench-tts-key-0123456789' };
+const PROVIDER_KEYS: ProviderKeys = {
+  assemblyai: 'bench-assemblyai-key-0123456789',
+  anthropic: 'bench-anthropic-key-0123456789',
+  tts: 'bench-tts-key-0123456789',
+};
 
 function describeMode(mode: Mode, minTurnSilenceMs: number): string {
   const { timing } = mode;
@@ -92,8 +116,16 @@ class Helper<In, Out extends { type: string }> {
     );
   }
 
-  static async start<In, Out extends { type: string }>(name: string, script: string, warnings: string[]): Promise<Helper<In, Out>> {
-    const child = fork(path.join(__dirname, script), [], { cwd: path.resolve(__dirname, '..'), execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async start<In, Out extends { type: string }>(
+    name: string,
+    script: string,
+    warnings: string[],
+  ): Promise<Helper<In, Out>> {
+    const child = fork(path.join(__dirname, script), [], {
+      cwd: path.resolve(__dirname, '..'),
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const helper = new Helper<In, Out>(name, child, warnings);
     await helper.next('ready', 60_000);
     return helper;
@@ -107,13 +139,17 @@ class Helper<In, Out extends { type: string }> {
     this.child.send(message as object);
   }
 
-  async next<T extends Out['type'] | 'ready'>(type: T, timeoutMs: number): Promise<Extract<Out | Control, { type: T }>> {
+  async next<T extends Out['type'] | 'ready'>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<Out | Control, { type: T }>> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const index = this.inbox.findIndex((m) => m.type === type || m.type === 'error');
       if (index >= 0) {
         const message = this.inbox.splice(index, 1)[0]!;
-        if (message.type === 'error') throw new Error(`${this.name} process: ${(message as Control & { message: string }).message}`);
+        if (message.type === 'error')
+          throw new Error(`${this.name} process: ${(message as Control & { message: string }).message}`);
         return message as Extract<Out | Control, { type: T }>;
       }
       if (this.exitError) throw this.exitError;
@@ -185,7 +221,10 @@ function processCpuSeconds(pid: number | undefined): number | undefined {
  */
 function cpuPressureMicros(): number | undefined {
   try {
-    const some = fs.readFileSync('/proc/pressure/cpu', 'utf8').split('\n').find((l) => l.startsWith('some '));
+    const some = fs
+      .readFileSync('/proc/pressure/cpu', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('some '));
     const total = /total=(\d+)/.exec(some ?? '')?.[1];
     return total === undefined ? undefined : Number(total);
   } catch {
@@ -195,7 +234,10 @@ function cpuPressureMicros(): number | undefined {
 
 function openFileLimit(): number | undefined {
   try {
-    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
     const soft = line?.split(/\s{2,}/)[1];
     return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
   } catch {
@@ -267,7 +309,14 @@ interface LevelResult {
   unrecorded: number;
   clears: number;
   /** Cores (1 = one core busy) during the turns; for this process also with the calls connected and silent, and with no call. */
-  cpu: { main: number; mainIdle: number; mainNoCalls: number; callers: number; others: Array<{ name: string; cores: number }>; pressure: number | undefined };
+  cpu: {
+    main: number;
+    mainIdle: number;
+    mainNoCalls: number;
+    callers: number;
+    others: Array<{ name: string; cores: number }>;
+    pressure: number | undefined;
+  };
   memory: { heapPerCallKb: number; rssPerCallKb: number; peakRssMb: number };
   loop: { main: LoopDelay; callers: LoopDelay };
   greetSeconds: number;
@@ -284,7 +333,9 @@ function callerTarget(system: TestSystem): CallerTarget {
   const account = system.config.get().twilio.accounts[0]!;
   return {
     gatewayUrl: system.gatewayUrl,
-    mediaStreamUrl: directStreams ? `${system.realtimeUrl.replace(/^http/, 'ws')}/twilio/media-stream` : system.mediaStreamUrl,
+    mediaStreamUrl: directStreams
+      ? `${system.realtimeUrl.replace(/^http/, 'ws')}/twilio/media-stream`
+      : system.mediaStreamUrl,
     publicUrl: PUBLIC_URL,
     accountSid: account.accountSid,
     authToken: account.authToken,
@@ -301,7 +352,14 @@ interface Helpers {
 }
 
 /** One level on a system of its own (fresh database, connections), its providers already configured for the mode. */
-async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level: number, options: Options, gc: (() => void) | undefined): Promise<LevelResult> {
+async function runLevel(
+  system: TestSystem,
+  helpers: Helpers,
+  mode: Mode,
+  level: number,
+  options: Options,
+  gc: (() => void) | undefined,
+): Promise<LevelResult> {
   const { callers } = helpers;
   const tag = `[${mode.name} ${level}]`;
   const progress = (line: string) => process.stderr.write(`${tag} ${line}\n`);
@@ -330,8 +388,13 @@ async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level:
   nextNumber += level;
   progress(`placing ${level} call(s), one every ${options.staggerMs} ms`);
   callers.send(request);
-  const greeted = await callers.next('greeted', level * options.staggerMs + 2 * request.connectTimeoutMs + options.turnTimeoutMs + 60_000);
-  progress(`${greeted.greeted} connected and greeted, ${greeted.failed} failed, in ${(greeted.elapsedMs / 1000).toFixed(1)} s`);
+  const greeted = await callers.next(
+    'greeted',
+    level * options.staggerMs + 2 * request.connectTimeoutMs + options.turnTimeoutMs + 60_000,
+  );
+  progress(
+    `${greeted.greeted} connected and greeted, ${greeted.failed} failed, in ${(greeted.elapsedMs / 1000).toFixed(1)} s`,
+  );
 
   // All calls are up and quiet (greetings played): live memory per connected call, then idle CPU.
   gc?.();
@@ -352,7 +415,10 @@ async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level:
   callers.send({ type: 'go' });
   let done: Extract<FromCallers, { type: 'turns-done' }>;
   try {
-    done = await callers.next('turns-done', options.spreadMs + options.turns * (options.turnTimeoutMs + 10_000) + 60_000);
+    done = await callers.next(
+      'turns-done',
+      options.spreadMs + options.turns * (options.turnTimeoutMs + 10_000) + 60_000,
+    );
   } finally {
     clearInterval(sampler);
     loop.disable();
@@ -360,10 +426,15 @@ async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level:
   const turnsWall = performance.now() - turnsStart;
   const mainCpu = cpuSince(cpuStart);
   const pressureAfter = cpuPressureMicros();
-  const pressure = pressureBefore !== undefined && pressureAfter !== undefined ? (pressureAfter - pressureBefore) / 1000 / turnsWall : undefined;
+  const pressure =
+    pressureBefore !== undefined && pressureAfter !== undefined
+      ? (pressureAfter - pressureBefore) / 1000 / turnsWall
+      : undefined;
   const otherCpu = others.flatMap((p) => {
     const after = processCpuSeconds(p.pid);
-    return p.before === undefined || after === undefined ? [] : [{ name: p.name, cores: ((after - p.before) * 1000) / turnsWall }];
+    return p.before === undefined || after === undefined
+      ? []
+      : [{ name: p.name, cores: ((after - p.before) * 1000) / turnsWall }];
   });
   progress(`turns done in ${(turnsWall / 1000).toFixed(1)} s; hanging up`);
   const result = await callers.next('result', 120_000);
@@ -386,7 +457,15 @@ async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level:
       const handle = system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(call.callSid));
       let timer: NodeJS.Timeout | undefined;
       try {
-        outcome = (await Promise.race([handle.result(), new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('workflow did not finish within 60 s')), 60_000)))])).outcome;
+        outcome = (
+          await Promise.race([
+            handle.result(),
+            new Promise<never>(
+              (_, reject) =>
+                (timer = setTimeout(() => reject(new Error('workflow did not finish within 60 s')), 60_000)),
+            ),
+          ])
+        ).outcome;
       } catch (error) {
         outcome = `error: ${error instanceof Error ? error.message : String(error)}`;
       } finally {
@@ -408,7 +487,8 @@ async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level:
       if (said.answered && !agent?.latency) unrecorded++;
       if (agent?.latency) worker.push(agent.latency);
       if (said.firstAudioMs !== undefined) callerFirstAudioMs.push(said.firstAudioMs);
-      if (agent?.latency && said.firstAudioMs !== undefined) transportMs.push(said.firstAudioMs - agent.latency.endOfSpeechToFirstAudioMs);
+      if (agent?.latency && said.firstAudioMs !== undefined)
+        transportMs.push(said.firstAudioMs - agent.latency.endOfSpeechToFirstAudioMs);
     }
   });
   const saidTurns = result.calls.flatMap((c) => c.turns);
@@ -433,7 +513,14 @@ async function runLevel(system: TestSystem, helpers: Helpers, mode: Mode, level:
     extraTurns,
     unrecorded,
     clears: result.calls.reduce((n, c) => n + c.clears + c.protocolErrors, 0),
-    cpu: { main: cores(mainCpu, turnsWall), mainIdle, mainNoCalls, callers: cores(done.cpu, done.wallMs), others: otherCpu, pressure },
+    cpu: {
+      main: cores(mainCpu, turnsWall),
+      mainIdle,
+      mainNoCalls,
+      callers: cores(done.cpu, done.wallMs),
+      others: otherCpu,
+      pressure,
+    },
     memory: {
       heapPerCallKb: (connected.heapUsed - baseline.heapUsed) / 1024 / calls,
       rssPerCallKb: (peakRss - baseline.rss) / 1024 / calls,
@@ -494,7 +581,9 @@ function levelRow(r: LevelResult): string {
   ];
   const p50p95 = (pick: (l: TurnLatency) => number) => pcts(r.worker.map(pick), [50, 95]);
   const others = r.cpu.others.map((o) => `${o.name} ${pct(o.cores)}`).join(', ');
-  const concurrency = r.concurrent.length ? `${percentile(r.concurrent, 50)} (min ${Math.min(...r.concurrent)}, peak connected ${r.peakOpen})` : '–';
+  const concurrency = r.concurrent.length
+    ? `${percentile(r.concurrent, 50)} (min ${Math.min(...r.concurrent)}, peak connected ${r.peakOpen})`
+    : '–';
   lines.push(
     `        worker p50/p95: stt ${p50p95((l) => l.sttMs)} ms, llm first token ${p50p95((l) => l.llmFirstTokenMs)} ms, first chunk ${p50p95((l) => l.llmFirstChunkMs)} ms, tts first byte ${p50p95((l) => l.ttsFirstByteMs)} ms; ` +
       `caller − worker eos→audio p50/p95 ${pcts(r.transportMs, [50, 95])} ms; calls connected during turns ${concurrency}`,
@@ -506,7 +595,9 @@ function levelRow(r: LevelResult): string {
   const cpus = os.availableParallelism();
   lines[2] += `; all benchmark processes together ${ours.toFixed(2)} of ${cpus} cores${r.cpu.pressure === undefined ? '' : `; CPU pressure ${pct(r.cpu.pressure)} (time some task, anyone's, waited for a CPU)`}`;
   const anomalies = [
-    r.cpu.pressure !== undefined && r.cpu.pressure > 0.25 ? `CPU contention: some task waited for a CPU ${pct(r.cpu.pressure)} of the time (other load, or the machine is too small for this level): latencies include that queueing` : '',
+    r.cpu.pressure !== undefined && r.cpu.pressure > 0.25
+      ? `CPU contention: some task waited for a CPU ${pct(r.cpu.pressure)} of the time (other load, or the machine is too small for this level): latencies include that queueing`
+      : '',
     r.turnsUnanswered ? `${r.turnsUnanswered} turn(s) never answered` : '',
     r.maxGapMs ? `longest gap ${r.maxGapMs} ms` : '',
     r.interrupted ? `${r.interrupted} agent turn(s) interrupted` : '',
@@ -519,7 +610,8 @@ function levelRow(r: LevelResult): string {
   if (r.failures.length) {
     const counts = new Map<string, number>();
     for (const f of r.failures) counts.set(f, (counts.get(f) ?? 0) + 1);
-    for (const [failure, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5)) lines.push(`        !! ${count} call(s): ${failure}`);
+    for (const [failure, count] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5))
+      lines.push(`        !! ${count} call(s): ${failure}`);
   }
   return lines.join('\n');
 }
@@ -532,7 +624,9 @@ function aims(results: LevelResult[], options: Options): string {
       zero100.worker.map((l) => l.overheadMs),
       95,
     );
-    lines.push(`pipeline overhead p95 at 100 calls (zero-latency emulators): ${ms(p95)} ms — aim ≤ 20 ms (one audio frame): ${p95 <= 20 ? 'met' : 'NOT met'}`);
+    lines.push(
+      `pipeline overhead p95 at 100 calls (zero-latency emulators): ${ms(p95)} ms — aim ≤ 20 ms (one audio frame): ${p95 <= 20 ? 'met' : 'NOT met'}`,
+    );
   } else {
     lines.push('pipeline overhead p95 at 100 calls: not measured (needs --mode zero|both and 100 in --levels)');
   }
@@ -548,13 +642,21 @@ function aims(results: LevelResult[], options: Options): string {
         `(of which STT + LLM first chunk + TTS first byte alone: p50 ${ms(percentile(providers, 50))} ms, p95 ${ms(percentile(providers, 95))} ms)`,
     );
   }
-  if (!options.modes.some((m) => m.name === 'realistic')) lines.push('end of speech → first audio with realistic latencies: not measured (needs --mode realistic|both)');
+  if (!options.modes.some((m) => m.name === 'realistic'))
+    lines.push('end of speech → first audio with realistic latencies: not measured (needs --mode realistic|both)');
   const gaps = results.reduce((n, r) => n + r.gaps, 0);
-  lines.push(`playback gaps in the agent's audio (> 20 ms, all levels): ${gaps} — aim 0: ${gaps === 0 ? 'met' : 'NOT met'}`);
+  lines.push(
+    `playback gaps in the agent's audio (> 20 ms, all levels): ${gaps} — aim 0: ${gaps === 0 ? 'met' : 'NOT met'}`,
+  );
   const failed = results.reduce((n, r) => n + r.failures.length, 0);
   const unanswered = results.reduce((n, r) => n + r.turnsUnanswered, 0);
-  const notReached = results.reduce((n, r) => n + Math.max(0, r.turnsExpected - r.turnsAnswered - r.turnsUnanswered), 0);
-  lines.push(`failed calls: ${failed}; turns never answered: ${unanswered}; turns not reached (call broken off earlier): ${notReached}`);
+  const notReached = results.reduce(
+    (n, r) => n + Math.max(0, r.turnsExpected - r.turnsAnswered - r.turnsUnanswered),
+    0,
+  );
+  lines.push(
+    `failed calls: ${failed}; turns never answered: ${unanswered}; turns not reached (call broken off earlier): ${notReached}`,
+  );
   return lines.join('\n');
 }
 
@@ -586,10 +688,16 @@ function parseOptions(): Options {
     },
   });
   const levels = values.levels.split(',').map((l) => Number(l.trim()));
-  if (levels.some((l) => !Number.isInteger(l) || l < 1 || l > 9999)) throw new Error(`--levels: positive integers, comma separated (got ${values.levels})`);
+  if (levels.some((l) => !Number.isInteger(l) || l < 1 || l > 9999))
+    throw new Error(`--levels: positive integers, comma separated (got ${values.levels})`);
   const turns = Number(values.turns);
   if (!Number.isInteger(turns) || turns < 1) throw new Error(`--turns: a positive integer (got ${values.turns})`);
-  const modes = values.mode === 'both' ? [MODES.zero, MODES.realistic] : values.mode === 'zero' || values.mode === 'realistic' ? [MODES[values.mode]] : undefined;
+  const modes =
+    values.mode === 'both'
+      ? [MODES.zero, MODES.realistic]
+      : values.mode === 'zero' || values.mode === 'realistic'
+        ? [MODES[values.mode]]
+        : undefined;
   if (!modes) throw new Error(`--mode: zero, realistic or both (got ${values.mode})`);
   const number = (name: string, value: string) => {
     const n = Number(value);
@@ -617,7 +725,10 @@ async function main(): Promise<void> {
   const maxLevel = Math.max(...options.levels);
   const fdLimit = openFileLimit();
   // Per call in the system process: gateway (2 sockets), realtime (1), STT client (1), TTS (up to 3), LLM (1), plus slack.
-  if (fdLimit !== undefined && fdLimit < maxLevel * 12 + 1000) process.stderr.write(`warning: open file limit ${fdLimit} may be too low for ${maxLevel} calls (about ${maxLevel * 12 + 1000} wanted: ulimit -n)\n`);
+  if (fdLimit !== undefined && fdLimit < maxLevel * 12 + 1000)
+    process.stderr.write(
+      `warning: open file limit ${fdLimit} may be too low for ${maxLevel} calls (about ${maxLevel * 12 + 1000} wanted: ulimit -n)\n`,
+    );
   const warnings: string[] = [];
   process.on('warning', (warning) => warnings.push(`system process: ${warning.name}: ${warning.message}`));
 
@@ -654,7 +765,10 @@ async function main(): Promise<void> {
       TTS_API_KEY: PROVIDER_KEYS.tts,
       TTS_BASE_URL: urls.ttsUrl,
     };
-    const watched = [{ name: 'providers', pid: providers.pid }, ...(globalThis.__belugaStack?.processes ?? []).map((p) => ({ name: p.name, pid: p.child.pid }))];
+    const watched = [
+      { name: 'providers', pid: providers.pid },
+      ...(globalThis.__belugaStack?.processes ?? []).map((p) => ({ name: p.name, pid: p.child.pid })),
+    ];
     const helpers: Helpers = { callers, providers, watched };
     const onFreshSystem = async (mode: Mode, level: number, levelOptions: Options): Promise<LevelResult> => {
       helpers.providers.send({ type: 'configure', timing: mode.timing });
@@ -687,7 +801,8 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${aims(results, options)}\n`);
   } finally {
-    if (warnings.length) process.stdout.write(`\nwarnings:\n${[...new Set(warnings)].map((w) => `  ${w}`).join('\n')}\n`);
+    if (warnings.length)
+      process.stdout.write(`\nwarnings:\n${[...new Set(warnings)].map((w) => `  ${w}`).join('\n')}\n`);
     await cleanup();
   }
 }

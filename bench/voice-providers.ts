@@ -49,7 +49,9 @@ function configure(timing: ProviderTiming): void {
   anthropic.reset();
   tts.reset();
   stt.configure({ finalizationMs: timing.sttFinalizationMs });
-  stt.respondWith(({ sessionIndex, turnOrder }) => `I have a question about order ${4000 + sessionIndex}, part ${turnOrder + 1}.`);
+  stt.respondWith(
+    ({ sessionIndex, turnOrder }) => `I have a question about order ${4000 + sessionIndex}, part ${turnOrder + 1}.`,
+  );
   anthropic.setResponder((request) => textReply(REPLIES[hash(lastUserText(request)) % REPLIES.length]!));
   anthropic.setTiming({ ttftMs: timing.llmFirstTokenMs, tokensPerSecond: timing.llmTokensPerSecond });
   tts.setTiming({ ttfbMs: timing.ttsFirstByteMs });
@@ -58,7 +60,8 @@ function configure(timing: ProviderTiming): void {
 
 process.on('message', (raw: unknown) => {
   const message = raw as ToProviders;
-  const fail = (error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  const fail = (error: unknown) =>
+    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   try {
     if (message.type === 'start') start(message.keys).catch(fail);
     else configure(message.timing);
@@ -66,11 +69,15 @@ process.on('message', (raw: unknown) => {
     fail(error);
   }
 });
-process.on('warning', (warning) => send({ type: 'warning', message: `providers process: ${warning.name}: ${warning.message}` }));
+process.on('warning', (warning) =>
+  send({ type: 'warning', message: `providers process: ${warning.name}: ${warning.message}` }),
+);
 process.on('disconnect', () => {
   const running = emulators;
   emulators = undefined;
-  void Promise.all([running?.stt.stop(), running?.anthropic.stop(), running?.tts.stop()]).finally(() => process.exit(0));
+  void Promise.all([running?.stt.stop(), running?.anthropic.stop(), running?.tts.stop()]).finally(() =>
+    process.exit(0),
+  );
   setTimeout(() => process.exit(0), 3000).unref();
 });
 send({ type: 'ready' });

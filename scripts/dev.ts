@@ -32,7 +32,10 @@ async function shutdown(code: number): Promise<never> {
 }
 
 async function needFreePort(port: number, what: string, envHint: string): Promise<void> {
-  if (await isPortOpen(port)) throw new Error(`port ${port} (${what}) is already in use; stop what uses it, or set ${envHint} to use a server you already run`);
+  if (await isPortOpen(port))
+    throw new Error(
+      `port ${port} (${what}) is already in use; stop what uses it, or set ${envHint} to use a server you already run`,
+    );
 }
 
 async function main(): Promise<void> {
@@ -52,7 +55,13 @@ async function main(): Promise<void> {
     (async () => {
       if (env.TEMPORAL_ADDRESS) return env.TEMPORAL_ADDRESS;
       const binary = await ensureGoTool(TEMPORAL_CLI, log);
-      const server = await startTemporalDevServer({ binary, port: 7233, uiPort: 8233, dbFile: path.join(dataDir, 'temporal', 'temporal.db'), sink: prefixed });
+      const server = await startTemporalDevServer({
+        binary,
+        port: 7233,
+        uiPort: 8233,
+        dbFile: path.join(dataDir, 'temporal', 'temporal.db'),
+        sink: prefixed,
+      });
       processes.push(server.process);
       return server.address;
     })(),
@@ -73,7 +82,13 @@ async function main(): Promise<void> {
 
   for (const name of ['orchestrator', 'gateway', 'realtime']) {
     // One process per program (no tsx CLI wrapper in between), so signals reach it directly.
-    const proc = startProcess(name, process.execPath, ['--import', 'tsx', path.join(projectRoot, 'workers', `${name}.ts`)], { env, cwd: projectRoot }, prefixed);
+    const proc = startProcess(
+      name,
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, 'workers', `${name}.ts`)],
+      { env, cwd: projectRoot },
+      prefixed,
+    );
     processes.push(proc);
     void proc.exited.then((code) => {
       if (!stopping) {
@@ -95,6 +110,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  process.stderr.write(`[dev] ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `[dev] ${error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)}\n`,
+  );
   await shutdown(1);
 });

@@ -11,12 +11,19 @@ import { randomBytes } from 'node:crypto';
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { from: { type: 'string', default: '+14155550123' }, whatsapp: { type: 'boolean', default: false }, gateway: { type: 'string' } },
+    options: {
+      from: { type: 'string', default: '+14155550123' },
+      whatsapp: { type: 'boolean', default: false },
+      gateway: { type: 'string' },
+    },
   });
   const body = positionals.join(' ');
   if (!body) throw new Error('usage: npm run text -- "your message" [--from +E164] [--whatsapp]');
   const file = sandboxFile(devDataDir());
-  if (!fs.existsSync(file)) throw new Error(`no sandbox found at ${file}: start the system with \`npm run dev\` (without TWILIO_ACCOUNT_SID) first`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `no sandbox found at ${file}: start the system with \`npm run dev\` (without TWILIO_ACCOUNT_SID) first`,
+    );
   const sandbox = JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxInfo;
   const gateway = values.gateway ?? `http://localhost:${process.env.PORT ?? 3000}`;
   const publicUrl = (process.env.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
@@ -24,18 +31,38 @@ async function main(): Promise<void> {
   const from = `${prefix}${values.from}`;
   const to = `${prefix}${sandbox.agentNumber}`;
   const sid = `SM${randomBytes(16).toString('hex')}`;
-  const params = { MessageSid: sid, SmsMessageSid: sid, AccountSid: sandbox.accountSid, From: from, To: to, Body: body, NumMedia: '0', SmsStatus: 'received' };
+  const params = {
+    MessageSid: sid,
+    SmsMessageSid: sid,
+    AccountSid: sandbox.accountSid,
+    From: from,
+    To: to,
+    Body: body,
+    NumMedia: '0',
+    SmsStatus: 'received',
+  };
   const sentAt = Date.now();
-  const response = await sendTwilioWebhook({ url: `${gateway}/twilio/messaging/inbound`, publicUrl: `${publicUrl}/twilio/messaging/inbound`, authToken: sandbox.authToken, params });
+  const response = await sendTwilioWebhook({
+    url: `${gateway}/twilio/messaging/inbound`,
+    publicUrl: `${publicUrl}/twilio/messaging/inbound`,
+    authToken: sandbox.authToken,
+    params,
+  });
   if (response.status !== 200) throw new Error(`gateway answered ${response.status}: ${response.body}`);
   process.stdout.write(`you (${from}): ${body}\n`);
-  const twilio = createTwilioClient({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, apiBaseUrl: sandbox.twilioApiBaseUrl });
+  const twilio = createTwilioClient({
+    accountSid: sandbox.accountSid,
+    authToken: sandbox.authToken,
+    apiBaseUrl: sandbox.twilioApiBaseUrl,
+  });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const replies = await twilio.messages.list({ to: from, limit: 20 });
     const reply = replies.find((m) => m.dateCreated.getTime() >= sentAt - 1000);
     if (reply) {
-      process.stdout.write(`agent (${reply.from}): ${reply.body}   [${Date.now() - sentAt} ms; see it in the Temporal UI: http://localhost:8233]\n`);
+      process.stdout.write(
+        `agent (${reply.from}): ${reply.body}   [${Date.now() - sentAt} ms; see it in the Temporal UI: http://localhost:8233]\n`,
+      );
       return;
     }
     await new Promise((r) => setTimeout(r, 200));

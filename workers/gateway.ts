@@ -15,7 +15,15 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
-  const app = createGatewayApp({ config, temporal: client, temporalConnection: connection, mongo, db: mongo.db(mongodb.database), identities: new IdentityStore(mongo.db(mongodb.database)), log });
+  const app = createGatewayApp({
+    config,
+    temporal: client,
+    temporalConnection: connection,
+    mongo,
+    db: mongo.db(mongodb.database),
+    identities: new IdentityStore(mongo.db(mongodb.database)),
+    log,
+  });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
     const missing = missingCredentials(config.get());

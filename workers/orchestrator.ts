@@ -10,9 +10,13 @@ async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
   const tracing = startTracing('beluga-orchestrator');
   const { temporal, mongodb } = config.get();
-  const connection = await retryUntilConnected('Temporal', log, () => NativeConnection.connect({ address: temporal.address }));
+  const connection = await retryUntilConnected('Temporal', log, () =>
+    NativeConnection.connect({ address: temporal.address }),
+  );
   // Activities start workflows too (event routing), through an ordinary client.
-  const clientConnection = await retryUntilConnected('Temporal', log, () => Connection.connect({ address: temporal.address }));
+  const clientConnection = await retryUntilConnected('Temporal', log, () =>
+    Connection.connect({ address: temporal.address }),
+  );
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri);
   const worker = await createOrchestratorWorker({ config, connection, client, log, db: mongo.db(mongodb.database) });

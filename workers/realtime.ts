@@ -19,7 +19,14 @@ function main(): void {
   const client = new Client({ connection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
   const metrics = createMetrics('realtime');
-  const realtime = createRealtimeServer({ config, temporal: client, db: mongo.db(mongodb.database), providers: voiceProvidersFromConfig(config, log), metrics, log });
+  const realtime = createRealtimeServer({
+    config,
+    temporal: client,
+    db: mongo.db(mongodb.database),
+    providers: voiceProvidersFromConfig(config, log),
+    metrics,
+    log,
+  });
   realtime.server.listen(realtimePort, () => log.info({ port: realtimePort }, 'realtime worker listening'));
   const stop = () => {
     void realtime

@@ -1,4 +1,15 @@
-import { allHandlersFinished, condition, defineQuery, defineSignal, defineUpdate, log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { CallSidKey, CustomerIdKey } from '../src/temporal/search-attributes';
 import {
@@ -93,7 +104,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
     if (status && TERMINAL_CALL_STATUSES.includes(status.status)) return;
     const previous = status;
     status = { ...update };
-    for (const key of ['from', 'to', 'direction'] as const) if (status[key] === undefined && previous?.[key] !== undefined) status[key] = previous[key];
+    for (const key of ['from', 'to', 'direction'] as const)
+      if (status[key] === undefined && previous?.[key] !== undefined) status[key] = previous[key];
   });
   setHandler(streamStartedSignal, (started) => {
     stream ??= started;
@@ -112,14 +124,28 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
     if (known && RECORDING_STATUS_RANK[update.status] <= RECORDING_STATUS_RANK[known.status]) return;
     recordings.set(update.recordingSid, { ...known, ...update });
   });
-  setHandler(callStateQuery, () => ({ status, stream, ended, turns, dtmf, outcome: outcomeHint, recordings: [...recordings.values()] }));
+  setHandler(callStateQuery, () => ({
+    status,
+    stream,
+    ended,
+    turns,
+    dtmf,
+    outcome: outcomeHint,
+    recordings: [...recordings.values()],
+  }));
   setHandler(
     runToolUpdate,
     (request) => {
       // The same tool call (a retried update) runs once and gets the same answer.
       let run = tools.get(request.callId);
       if (!run) {
-        run = runVoiceTool({ callSid: input.callSid, accountSid: input.accountSid, remote: stream?.remote ?? status?.from ?? '', local: stream?.local ?? status?.to ?? '', request });
+        run = runVoiceTool({
+          callSid: input.callSid,
+          accountSid: input.accountSid,
+          remote: stream?.remote ?? status?.from ?? '',
+          local: stream?.local ?? status?.to ?? '',
+          request,
+        });
         tools.set(request.callId, run);
       }
       return run.then((outcome) => {
@@ -145,7 +171,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
       if (stream.direction === 'inbound') {
         recordingStarted = startCallRecording({ callSid: input.callSid, accountSid: input.accountSid }).then(
           (result) => {
-            if (result.status === 'refused') log.warn('call not recorded', { callSid: input.callSid, reason: result.reason });
+            if (result.status === 'refused')
+              log.warn('call not recorded', { callSid: input.callSid, reason: result.reason });
           },
           (error: unknown) => log.warn('call not recorded', { callSid: input.callSid, error: String(error) }),
         );
@@ -154,7 +181,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
     }
     while (pending.length > 0) {
       const turn = pending.shift()!;
-      await recordCallTurn({ callSid: input.callSid, accountSid: input.accountSid, customerId: stream?.customerId, remote: stream?.remote ?? '', local: stream?.local ?? '', turn });
+      await recordCallTurn({
+        callSid: input.callSid,
+        accountSid: input.accountSid,
+        customerId: stream?.customerId,
+        remote: stream?.remote ?? '',
+        local: stream?.local ?? '',
+        turn,
+      });
       turns++;
     }
   };
@@ -164,7 +198,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
   let timedOut = false;
   void abandoned.then(() => (timedOut = true));
   for (;;) {
-    await condition(() => pending.length > 0 || (stream !== undefined && !recordedStart) || isTerminal() || ended !== undefined || timedOut);
+    await condition(
+      () =>
+        pending.length > 0 ||
+        (stream !== undefined && !recordedStart) ||
+        isTerminal() ||
+        ended !== undefined ||
+        timedOut,
+    );
     await drain();
     if (isTerminal() || timedOut) break;
     if (ended) {
@@ -198,7 +239,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
   return { outcome, turns };
 }
 
-function outcomeOf(status: CallStatusUpdate | undefined, stream: StreamStarted | undefined, ended: StreamEnded | undefined): CallOutcome {
+function outcomeOf(
+  status: CallStatusUpdate | undefined,
+  stream: StreamStarted | undefined,
+  ended: StreamEnded | undefined,
+): CallOutcome {
   if (ended?.reason === 'socket_closed' || ended?.reason === 'error') return 'dropped';
   switch (status?.status) {
     case 'busy':

@@ -28,7 +28,9 @@ export async function addConversationParticipantWorkflow(input: AddParticipantIn
   return operations.addConversationParticipant(input);
 }
 
-export async function removeConversationParticipantWorkflow(input: RemoveParticipantInput): Promise<{ conversationSid: string; participantSid: string; removed: true }> {
+export async function removeConversationParticipantWorkflow(
+  input: RemoveParticipantInput,
+): Promise<{ conversationSid: string; participantSid: string; removed: true }> {
   return operations.removeConversationParticipant(input);
 }
 

@@ -128,18 +128,40 @@ interface ToolOutcome {
 }
 
 async function runTool(call: ToolCall, message: InboundMessage, customerId: string): Promise<ToolOutcome> {
-  const context = { customerId, accountSid: message.accountSid, customerAddress: message.from, agentAddress: message.to, callId: call.id, ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}) };
+  const context = {
+    customerId,
+    accountSid: message.accountSid,
+    customerAddress: message.from,
+    agentAddress: message.to,
+    callId: call.id,
+    ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
+  };
   try {
     if (call.name === 'schedule_follow_up') {
       const delayMinutes = Number(call.input.delayMinutes);
       const body = typeof call.input.message === 'string' ? call.input.message : '';
-      if (!(delayMinutes > 0) || !body) return { id: call.id, content: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
+      if (!(delayMinutes > 0) || !body)
+        return { id: call.id, content: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
       const child = await startChild(followUpWorkflow, {
         workflowId: `followup-${customerId}-${call.id}`,
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        args: [{ customerId, accountSid: message.accountSid, from: message.to, to: message.from, body, delayMs: Math.round(delayMinutes * 60_000), ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}) }],
+        args: [
+          {
+            customerId,
+            accountSid: message.accountSid,
+            from: message.to,
+            to: message.from,
+            body,
+            delayMs: Math.round(delayMinutes * 60_000),
+            ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
+          },
+        ],
       });
-      return { id: call.id, content: JSON.stringify({ scheduled: true, followUpId: child.workflowId, inMinutes: delayMinutes }), isError: false };
+      return {
+        id: call.id,
+        content: JSON.stringify({ scheduled: true, followUpId: child.workflowId, inMinutes: delayMinutes }),
+        isError: false,
+      };
     }
     const activity = toolActivities[`tool_${call.name}`];
     if (!activity) return { id: call.id, content: `unknown tool ${call.name}`, isError: true };
@@ -152,7 +174,10 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
 }
 
 /** Asks the model, running the tools it calls, until it answers in text. */
-async function agentReply(customerId: string, message: InboundMessage): Promise<{ text: string; historyFull: boolean }> {
+async function agentReply(
+  customerId: string,
+  message: InboundMessage,
+): Promise<{ text: string; historyFull: boolean }> {
   const scratch: ChatTurn[] = [];
   let historyFull = false;
   for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
@@ -164,8 +189,22 @@ async function agentReply(customerId: string, message: InboundMessage): Promise<
     const outcomes: ToolOutcome[] = [];
     for (const call of calls) outcomes.push(await runTool(call, message, customerId));
     scratch.push(
-      { role: 'assistant', content: [...(reply.text ? [{ type: 'text' as const, text: reply.text }] : []), ...calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.input }))] },
-      { role: 'user', content: outcomes.map((o) => ({ type: 'tool_result' as const, tool_use_id: o.id, content: o.content, is_error: o.isError })) },
+      {
+        role: 'assistant',
+        content: [
+          ...(reply.text ? [{ type: 'text' as const, text: reply.text }] : []),
+          ...calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.input })),
+        ],
+      },
+      {
+        role: 'user',
+        content: outcomes.map((o) => ({
+          type: 'tool_result' as const,
+          tool_use_id: o.id,
+          content: o.content,
+          is_error: o.isError,
+        })),
+      },
     );
   }
   return { text: '', historyFull };

@@ -18,8 +18,14 @@ export function createCrmActivities(deps: CustomActivityDeps) {
   return {
     async lookupCrmRouting(input: { phone: string }): Promise<CrmRouting> {
       const base = deps.config().custom.crmUrl;
-      if (typeof base !== 'string') throw ApplicationFailure.nonRetryable('set custom.crmUrl in the configuration file to use the CRM', 'NotConfigured');
-      const response = await fetch(`${base.replace(/\/+$/, '')}/customers/${encodeURIComponent(input.phone)}`, { signal: AbortSignal.timeout(5000) });
+      if (typeof base !== 'string')
+        throw ApplicationFailure.nonRetryable(
+          'set custom.crmUrl in the configuration file to use the CRM',
+          'NotConfigured',
+        );
+      const response = await fetch(`${base.replace(/\/+$/, '')}/customers/${encodeURIComponent(input.phone)}`, {
+        signal: AbortSignal.timeout(5000),
+      });
       if (response.status === 404) return { known: false };
       // 5xx and timeouts throw and are retried by the activity's policy.
       if (!response.ok) throw new Error(`CRM answered HTTP ${response.status}`);

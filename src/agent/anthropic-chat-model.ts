@@ -41,11 +41,18 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
   async complete(request: ChatRequest): Promise<ChatReply> {
     const message = await this.client.messages.create(this.params(request));
     const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
-    const toolCalls = message.content.flatMap((block) => (block.type === 'tool_use' ? [{ id: block.id, name: block.name, input: block.input as Record<string, unknown> }] : []));
+    const toolCalls = message.content.flatMap((block) =>
+      block.type === 'tool_use'
+        ? [{ id: block.id, name: block.name, input: block.input as Record<string, unknown> }]
+        : [],
+    );
     return { text, toolCalls, stopReason: message.stop_reason };
   }
 
-  async *stream(request: ChatRequest, options: { signal: AbortSignal }): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  async *stream(
+    request: ChatRequest,
+    options: { signal: AbortSignal },
+  ): AsyncGenerator<ChatStreamEvent, void, undefined> {
     const { signal } = options;
     const retries = this.options.maxRetries ?? 1;
     for (let attempt = 0; !signal.aborted; attempt += 1) {
@@ -73,12 +80,24 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
       max_tokens: request.maxTokens ?? this.options.maxTokens,
       system: request.system,
       messages: request.messages,
-      ...(request.tools?.length ? { tools: request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema })) } : {}),
+      ...(request.tools?.length
+        ? {
+            tools: request.tools.map((t) => ({
+              name: t.name,
+              description: t.description,
+              input_schema: t.inputSchema,
+            })),
+          }
+        : {}),
     };
   }
 
   /** One streamed request: SSE events in, text deltas and whole tool calls out, `done` once the body has ended. */
-  private async *streamOnce(request: ChatRequest, signal: AbortSignal, progress: { opened: boolean }): AsyncGenerator<ChatStreamEvent, void, undefined> {
+  private async *streamOnce(
+    request: ChatRequest,
+    signal: AbortSignal,
+    progress: { opened: boolean },
+  ): AsyncGenerator<ChatStreamEvent, void, undefined> {
     // The signal reaches fetch, so aborting tears the connection down mid-body; the SDK's iterator then ends quietly.
     const events = await this.client.messages.create({ ...this.params(request), stream: true }, { signal });
     progress.opened = true;
@@ -132,9 +151,12 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
   /** A safe-to-log error: status, type, the API's message and request id; the api key is scrubbed from any text. */
   private toStreamError(error: unknown): ChatStreamError {
     if (error instanceof ChatStreamError) return error;
-    const scrub = (text: string): string => (this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text);
+    const scrub = (text: string): string =>
+      this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text;
     if (error instanceof APIConnectionError) {
-      return new ChatStreamError(scrub(`Anthropic connection failed: ${error.message}${causes(error.cause)}`), { retryable: true });
+      return new ChatStreamError(scrub(`Anthropic connection failed: ${error.message}${causes(error.cause)}`), {
+        retryable: true,
+      });
     }
     if (isApiError(error)) {
       const status = error.status;
@@ -142,14 +164,28 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
       const requestId = error.requestID ?? undefined;
       const detail = `${type ?? 'error'}: ${error.apiMessage ?? error.message}${requestId ? ` (request ${requestId})` : ''}`;
       // No status: an `error` event inside a 200 stream.
-      const message = status === undefined ? `Anthropic API error mid-stream: ${detail}` : `Anthropic API error: HTTP ${status} ${detail}`;
-      const retryable = status === undefined ? type !== undefined && RETRYABLE_ERROR_TYPES.has(type) : status === 408 || status === 409 || status === 429 || status >= 500;
-      return new ChatStreamError(scrub(message), { retryable, ...(status === undefined ? {} : { status }), ...(type ? { type } : {}), ...(requestId ? { requestId } : {}) });
+      const message =
+        status === undefined
+          ? `Anthropic API error mid-stream: ${detail}`
+          : `Anthropic API error: HTTP ${status} ${detail}`;
+      const retryable =
+        status === undefined
+          ? type !== undefined && RETRYABLE_ERROR_TYPES.has(type)
+          : status === 408 || status === 409 || status === 429 || status >= 500;
+      return new ChatStreamError(scrub(message), {
+        retryable,
+        ...(status === undefined ? {} : { status }),
+        ...(type ? { type } : {}),
+        ...(requestId ? { requestId } : {}),
+      });
     }
     // fetch reports a body cut off mid-stream as a TypeError ("terminated", cause "other side closed"); anything
     // else is a bug, not the network. Duck-typed: fetch's errors come from Node's realm, not jest's vm context.
-    if (!isErrorLike(error)) return new ChatStreamError(scrub(`Anthropic stream failed: ${String(error)}`), { retryable: false });
-    return new ChatStreamError(scrub(`Anthropic stream failed: ${error.message}${causes(error.cause)}`), { retryable: error.name === 'TypeError' });
+    if (!isErrorLike(error))
+      return new ChatStreamError(scrub(`Anthropic stream failed: ${String(error)}`), { retryable: false });
+    return new ChatStreamError(scrub(`Anthropic stream failed: ${error.message}${causes(error.cause)}`), {
+      retryable: error.name === 'TypeError',
+    });
   }
 }
 
@@ -159,7 +195,12 @@ function isApiError(error: unknown): error is APIError {
 }
 
 function isErrorLike(value: unknown): value is { name: string; message: string; cause?: unknown } {
-  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' && typeof (value as { name?: unknown }).name === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string' &&
+    typeof (value as { name?: unknown }).name === 'string'
+  );
 }
 
 /** The messages of an error's causes, e.g. ` (fetch failed: connect ECONNREFUSED 127.0.0.1:9)`: what actually went wrong. */
@@ -171,7 +212,12 @@ function causes(cause: unknown): string {
 
 /** A tool call without streamed fragments keeps the input its block started with. */
 function toolInput(tool: { name: string; startInput: unknown; json: string }): Record<string, unknown> {
-  if (tool.json === '' && typeof tool.startInput === 'object' && tool.startInput !== null && !Array.isArray(tool.startInput)) {
+  if (
+    tool.json === '' &&
+    typeof tool.startInput === 'object' &&
+    tool.startInput !== null &&
+    !Array.isArray(tool.startInput)
+  ) {
     return tool.startInput as Record<string, unknown>;
   }
   return parseToolInput(tool.name, tool.json);

@@ -1,7 +1,14 @@
 import type Anthropic from '@anthropic-ai/sdk';
 
 /** Content of a turn: plain text, or blocks (text, the customer's images, tool calls and results). */
-export type TurnContent = string | Array<Anthropic.TextBlockParam | Anthropic.ImageBlockParam | Anthropic.ToolUseBlockParam | Anthropic.ToolResultBlockParam>;
+export type TurnContent =
+  | string
+  | Array<
+      | Anthropic.TextBlockParam
+      | Anthropic.ImageBlockParam
+      | Anthropic.ToolUseBlockParam
+      | Anthropic.ToolResultBlockParam
+    >;
 
 /** A tool the model may call, described by JSON Schema. */
 export interface ToolSpec {

@@ -5,9 +5,7 @@ import type { ChatReply, ChatRequest, ToolCall } from './chat-model';
  * each tool call once its input is complete, then `done` with the whole reply. An aborted stream ends without `done`.
  */
 export type ChatStreamEvent =
-  | { type: 'text'; text: string }
-  | { type: 'tool_call'; call: ToolCall }
-  | ({ type: 'done' } & ChatReply);
+  { type: 'text'; text: string } | { type: 'tool_call'; call: ToolCall } | ({ type: 'done' } & ChatReply);
 
 /** A language model that streams its reply; the voice loop uses it to cut the time to first audio. */
 export interface StreamingChatModel {

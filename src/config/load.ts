@@ -71,7 +71,8 @@ function readFile(file: string): Json {
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('top level must be a JSON object');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('top level must be a JSON object');
     return parsed as Json;
   } catch (error) {
     throw new ConfigError([`BELUGA_CONFIG_FILE: ${file} is not valid JSON: ${(error as Error).message}`]);
@@ -90,13 +91,22 @@ function mergeEnvAccount(raw: Json, env: Env, problems: string[]): void {
     else if (!token) problems.push('TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set');
     else {
       const existing = accounts.find((a) => a.accountSid === sid);
-      const numbers = env.TWILIO_PHONE_NUMBERS?.split(',').map((n) => n.trim()).filter(Boolean);
+      const numbers = env.TWILIO_PHONE_NUMBERS?.split(',')
+        .map((n) => n.trim())
+        .filter(Boolean);
       const rate = env.TWILIO_SEND_RATE_PER_SECOND ? { sendRatePerSecond: env.TWILIO_SEND_RATE_PER_SECOND } : {};
       if (existing) {
         existing.authToken = token;
         if (numbers) existing.phoneNumbers = numbers;
         Object.assign(existing, rate);
-      } else accounts.unshift({ name: 'default', accountSid: sid, authToken: token, ...(numbers ? { phoneNumbers: numbers } : {}), ...rate });
+      } else
+        accounts.unshift({
+          name: 'default',
+          accountSid: sid,
+          authToken: token,
+          ...(numbers ? { phoneNumbers: numbers } : {}),
+          ...rate,
+        });
     }
   }
   if (env.TWILIO_API_BASE_URL) for (const account of accounts) account.apiBaseUrl ??= env.TWILIO_API_BASE_URL;
@@ -108,7 +118,8 @@ function describeIssue(issue: z.core.$ZodIssue, fromEnv: Map<string, string>): s
   const envName = fromEnv.get(dotted);
   if (envName) return `${envName}: ${issue.message}`;
   const accountField = /^twilio\.accounts\.(\d+)\.(\w+)$/.exec(dotted);
-  if (accountField) return `twilio.accounts[${accountField[1]}].${accountField[2]} (or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN): ${issue.message}`;
+  if (accountField)
+    return `twilio.accounts[${accountField[1]}].${accountField[2]} (or TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN): ${issue.message}`;
   return `${dotted || '(top level)'}: ${issue.message}`;
 }
 
@@ -123,9 +134,27 @@ export function loadConfig(env: Env = process.env): Config {
     setPath(raw, keys, value);
     fromEnv.set(keys.join('.'), name);
   }
-  for (const section of ['temporal', 'mongodb', 'twilio', 'anthropic', 'assemblyai', 'messaging', 'escalation', 'conversations', 'events', 'webhooks', 'agent', 'tts', 'voice']) raw[section] ??= {};
+  for (const section of [
+    'temporal',
+    'mongodb',
+    'twilio',
+    'anthropic',
+    'assemblyai',
+    'messaging',
+    'escalation',
+    'conversations',
+    'events',
+    'webhooks',
+    'agent',
+    'tts',
+    'voice',
+  ])
+    raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
-  if (env.BELUGA_SANDBOX) raw.sandbox = env.BELUGA_SANDBOX.split(',').map((p) => p.trim()).filter(Boolean);
+  if (env.BELUGA_SANDBOX)
+    raw.sandbox = env.BELUGA_SANDBOX.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, fromEnv)));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
@@ -147,9 +176,21 @@ export function loadConfig(env: Env = process.env): Config {
 export function missingCredentials(config: Config): string[] {
   const missing: string[] = [];
   const sandbox = new Set(config.sandbox);
-  if (config.twilio.accounts.length === 0 || sandbox.has('twilio')) missing.push(`TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (${sandbox.has('twilio') ? 'emulated locally by the dev stack' : 'no Twilio account configured'})`);
-  if (!config.anthropic.apiKey || sandbox.has('anthropic')) missing.push(`ANTHROPIC_API_KEY${sandbox.has('anthropic') ? ' (emulated locally by the dev stack: replies are echoes)' : ''}`);
-  if (!config.assemblyai.apiKey || sandbox.has('assemblyai')) missing.push(`ASSEMBLYAI_API_KEY${sandbox.has('assemblyai') ? ' (emulated locally by the dev stack: transcripts are scripted)' : ''}`);
-  if (!config.tts.apiKey || sandbox.has('tts')) missing.push(`TTS_API_KEY (or ELEVENLABS_API_KEY${sandbox.has('tts') ? '; emulated locally by the dev stack: synthetic audio' : ''})`);
+  if (config.twilio.accounts.length === 0 || sandbox.has('twilio'))
+    missing.push(
+      `TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (${sandbox.has('twilio') ? 'emulated locally by the dev stack' : 'no Twilio account configured'})`,
+    );
+  if (!config.anthropic.apiKey || sandbox.has('anthropic'))
+    missing.push(
+      `ANTHROPIC_API_KEY${sandbox.has('anthropic') ? ' (emulated locally by the dev stack: replies are echoes)' : ''}`,
+    );
+  if (!config.assemblyai.apiKey || sandbox.has('assemblyai'))
+    missing.push(
+      `ASSEMBLYAI_API_KEY${sandbox.has('assemblyai') ? ' (emulated locally by the dev stack: transcripts are scripted)' : ''}`,
+    );
+  if (!config.tts.apiKey || sandbox.has('tts'))
+    missing.push(
+      `TTS_API_KEY (or ELEVENLABS_API_KEY${sandbox.has('tts') ? '; emulated locally by the dev stack: synthetic audio' : ''})`,
+    );
   return missing;
 }

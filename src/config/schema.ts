@@ -13,7 +13,10 @@ export const TwilioAccountSchema = z.object({
   apiBaseUrl: url.optional(),
   /** Numbers / WhatsApp senders owned by this account ("+E164" or "whatsapp:+E164"). */
   phoneNumbers: z.array(z.string()).default([]),
-  messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/).optional(),
+  messagingServiceSid: z
+    .string()
+    .regex(/^MG[0-9a-fA-F]{32}$/)
+    .optional(),
   /** Message sends per second this process makes for the account (Twilio queues or rejects beyond the sender's limit). */
   sendRatePerSecond: z.coerce.number().positive().max(1000).default(10),
   /**
@@ -24,18 +27,32 @@ export const TwilioAccountSchema = z.object({
     .object({
       messageStatusUrl: url.optional(),
       callStatusUrl: url.optional(),
-      callStatusEvents: z.array(z.enum(['initiated', 'ringing', 'answered', 'completed'])).min(1).default(['initiated', 'ringing', 'answered', 'completed']),
+      callStatusEvents: z
+        .array(z.enum(['initiated', 'ringing', 'answered', 'completed']))
+        .min(1)
+        .default(['initiated', 'ringing', 'answered', 'completed']),
       recordingStatusUrl: url.optional(),
       /** Per-conversation scoped webhook target and the Conversations events it subscribes to. */
       conversationsWebhookUrl: url.optional(),
-      conversationsWebhookFilters: z.array(z.string().regex(/^on[A-Z]\w+$/, 'must be a Twilio Conversations event name like onMessageAdded')).min(1).default(['onMessageAdded', 'onParticipantAdded', 'onParticipantRemoved', 'onConversationStateUpdated', 'onDeliveryUpdated']),
+      conversationsWebhookFilters: z
+        .array(z.string().regex(/^on[A-Z]\w+$/, 'must be a Twilio Conversations event name like onMessageAdded'))
+        .min(1)
+        .default([
+          'onMessageAdded',
+          'onParticipantAdded',
+          'onParticipantRemoved',
+          'onConversationStateUpdated',
+          'onDeliveryUpdated',
+        ]),
     })
     .prefault({}),
 });
 
 const eventPattern = z
   .string()
-  .refine((p) => p === '*' || (p.endsWith('.*') ? /^[a-z_]+\.\*$/.test(p) : isEventType(p)), { message: `must be an event type (${EVENT_TYPES.join(', ')}), a prefix like "call.*", or "*"` });
+  .refine((p) => p === '*' || (p.endsWith('.*') ? /^[a-z_]+\.\*$/.test(p) : isEventType(p)), {
+    message: `must be an event type (${EVENT_TYPES.join(', ')}), a prefix like "call.*", or "*"`,
+  });
 
 /** Equality filters on the event: `account` (account name), `accountSid`, `customerId`, or a `data.<field>` path; a list means any of. */
 const FILTER_KEY = /^(account|accountSid|customerId|data(\.[A-Za-z0-9_]+)+)$/;
@@ -43,7 +60,12 @@ const eventFilter = z
   .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
   .superRefine((filter, ctx) => {
     for (const key of Object.keys(filter)) {
-      if (!FILTER_KEY.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `filter keys are account, accountSid, customerId or data.<field> (got "${key}")` });
+      if (!FILTER_KEY.test(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `filter keys are account, accountSid, customerId or data.<field> (got "${key}")`,
+        });
     }
   })
   .default({});
@@ -67,9 +89,17 @@ export const WebhookSubscriberSchema = z.object({
   events: z.array(eventPattern).min(1),
   filter: eventFilter,
   /** Give up after this long (then the delivery log records the final failure). */
-  deadlineSeconds: z.coerce.number().int().min(1).default(24 * 3600),
+  deadlineSeconds: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 3600),
   initialBackoffMs: z.coerce.number().int().min(1).default(1000),
-  maxBackoffMs: z.coerce.number().int().min(1).default(10 * 60 * 1000),
+  maxBackoffMs: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 60 * 1000),
   /** One attempt's limit: a slow receiver counts as a failed attempt. */
   timeoutMs: z.coerce.number().int().min(100).default(10_000),
 });
@@ -91,7 +121,10 @@ export const ConfigSchema = z.object({
     taskQueue: z.string().min(1).default('beluga-orchestrator'),
   }),
   mongodb: z.object({
-    uri: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').default('mongodb://127.0.0.1:27017/'),
+    uri: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+      .default('mongodb://127.0.0.1:27017/'),
     database: z.string().min(1).default('beluga'),
   }),
   twilio: z.object({
@@ -126,7 +159,10 @@ export const ConfigSchema = z.object({
   }),
   escalation: z.object({
     /** Gets an SMS when the agent escalates outside a Conversation. */
-    onCallNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
+    onCallNumber: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100')
+      .optional(),
     /** Chat identity added as a participant when the agent escalates inside a Conversation. */
     humanIdentity: z.string().min(1).optional(),
   }),
@@ -164,7 +200,10 @@ export const ConfigSchema = z.object({
     filler: z.string().min(1).default('One moment while I take care of that.'),
     fillerAfterMs: z.coerce.number().int().min(0).default(400),
     /** Where the transfer tool sends the caller (a person or a queue's number). */
-    transferNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
+    transferNumber: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100')
+      .optional(),
     /** Record calls (Twilio recording, with recording status callbacks). */
     record: z.union([z.boolean(), z.stringbool()]).default(false),
     /** Voiced caller audio (ms within the last 400 ms) that interrupts the agent: a cough is shorter. */
@@ -183,9 +222,17 @@ export const ConfigSchema = z.object({
   /** Free-form settings for users' own workflows and activities (e.g. `crmUrl`). */
   custom: z.record(z.string(), z.unknown()).default({}),
   agent: z.object({
-    systemPrompt: z.string().min(1).default('You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.'),
+    systemPrompt: z
+      .string()
+      .min(1)
+      .default(
+        'You are a helpful, concise customer support agent. Replies are sent as text messages: keep them short and plain.',
+      ),
     /** Reply sent when the model cannot answer after its retries. */
-    fallbackReply: z.string().min(1).default("Sorry, I'm having trouble answering right now. A member of our team will get back to you shortly."),
+    fallbackReply: z
+      .string()
+      .min(1)
+      .default("Sorry, I'm having trouble answering right now. A member of our team will get back to you shortly."),
     summaryPrompt: z
       .string()
       .min(1)

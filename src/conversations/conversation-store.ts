@@ -1,6 +1,12 @@
 import { ignoringDuplicate } from '../storage/duplicate-key';
 import type { Collection, Db } from 'mongodb';
-import { belongsInConversationRecord, eventData, type ConversationEvent, type ConversationParticipant, type ConversationState } from './events';
+import {
+  belongsInConversationRecord,
+  eventData,
+  type ConversationEvent,
+  type ConversationParticipant,
+  type ConversationState,
+} from './events';
 
 /**
  * What we know about each Twilio Conversation: details, state, participants, notable events.
@@ -54,7 +60,6 @@ export interface ConversationRecord {
   events: EventSummary[];
   firstSeenAt: Date;
 }
-
 
 /** Newest first by Twilio's time; a tie keeps insertion order stable by fact id. */
 function newestFirst(a: FactDoc, b: FactDoc): number {
@@ -113,11 +118,19 @@ export class ConversationStore {
   }
 
   /** Records a fact once; the same `factId` again changes nothing. */
-  private async record(conversationSid: string, accountSid: string, factId: string, at: Date, fact: Fact): Promise<void> {
+  private async record(
+    conversationSid: string,
+    accountSid: string,
+    factId: string,
+    at: Date,
+    fact: Fact,
+  ): Promise<void> {
     await this.ensureIndexes();
     const now = new Date();
     await ignoringDuplicate(this.conversations.insertOne({ _id: conversationSid, accountSid, firstSeenAt: now }));
-    await ignoringDuplicate(this.facts.insertOne({ ...fact, _id: factId, conversationSid, accountSid, at, recordedAt: now }));
+    await ignoringDuplicate(
+      this.facts.insertOne({ ...fact, _id: factId, conversationSid, accountSid, at, recordedAt: now }),
+    );
   }
 
   /** Facts from a Twilio event: ids derive from the event id, so a redelivery adds nothing. */
@@ -129,7 +142,12 @@ export class ConversationStore {
       case 'conversation.created':
       case 'conversation.updated': {
         const { friendlyName, uniqueName, state } = event.conversation;
-        if (friendlyName !== undefined || uniqueName !== undefined) await this.record(sid, accountSid, fact('details'), at, { kind: 'details', ...(friendlyName !== undefined ? { friendlyName } : {}), ...(uniqueName !== undefined ? { uniqueName } : {}) });
+        if (friendlyName !== undefined || uniqueName !== undefined)
+          await this.record(sid, accountSid, fact('details'), at, {
+            kind: 'details',
+            ...(friendlyName !== undefined ? { friendlyName } : {}),
+            ...(uniqueName !== undefined ? { uniqueName } : {}),
+          });
         if (state) await this.record(sid, accountSid, fact('state'), at, { kind: 'state', state });
         break;
       }
@@ -141,33 +159,58 @@ export class ConversationStore {
         await this.record(sid, accountSid, fact('state'), at, { kind: 'state', state: event.to });
         break;
       case 'participant.added':
-        await this.record(sid, accountSid, fact('participant'), at, { kind: 'participant-added', participant: event.participant });
+        await this.record(sid, accountSid, fact('participant'), at, {
+          kind: 'participant-added',
+          participant: event.participant,
+        });
         break;
       case 'participant.removed':
-        await this.record(sid, accountSid, fact('participant'), at, { kind: 'participant-removed', participant: event.participant });
+        await this.record(sid, accountSid, fact('participant'), at, {
+          kind: 'participant-removed',
+          participant: event.participant,
+        });
         break;
       default:
         break;
     }
     if (belongsInConversationRecord(event)) {
-      await this.record(sid, accountSid, fact('event'), at, { kind: 'event', event: { id: event.id, type: event.type, occurredAt: at, data: eventData(event) } });
+      await this.record(sid, accountSid, fact('event'), at, {
+        kind: 'event',
+        event: { id: event.id, type: event.type, occurredAt: at, data: eventData(event) },
+      });
     }
   }
 
   // Facts from our own operations (Twilio's answer to the REST call), ids prefixed `op:`.
 
-  async noteCreated(sid: string, accountSid: string, details: { friendlyName?: string; uniqueName?: string; state: ConversationState }, at: Date): Promise<void> {
+  async noteCreated(
+    sid: string,
+    accountSid: string,
+    details: { friendlyName?: string; uniqueName?: string; state: ConversationState },
+    at: Date,
+  ): Promise<void> {
     const { state, ...names } = details;
     await this.record(sid, accountSid, `op:created:${sid}#details`, at, { kind: 'details', ...names });
     await this.record(sid, accountSid, `op:created:${sid}#state`, at, { kind: 'state', state });
   }
 
-  async noteParticipantAdded(sid: string, accountSid: string, participant: ConversationParticipant, at: Date): Promise<void> {
-    await this.record(sid, accountSid, `op:participant.added:${participant.sid}`, at, { kind: 'participant-added', participant });
+  async noteParticipantAdded(
+    sid: string,
+    accountSid: string,
+    participant: ConversationParticipant,
+    at: Date,
+  ): Promise<void> {
+    await this.record(sid, accountSid, `op:participant.added:${participant.sid}`, at, {
+      kind: 'participant-added',
+      participant,
+    });
   }
 
   async noteParticipantRemoved(sid: string, accountSid: string, participantSid: string, at: Date): Promise<void> {
-    await this.record(sid, accountSid, `op:participant.removed:${participantSid}`, at, { kind: 'participant-removed', participant: { sid: participantSid } });
+    await this.record(sid, accountSid, `op:participant.removed:${participantSid}`, at, {
+      kind: 'participant-removed',
+      participant: { sid: participantSid },
+    });
   }
 
   async noteClosed(sid: string, accountSid: string, at: Date): Promise<void> {

@@ -70,7 +70,8 @@ export interface DeliveryUpdatedEvent extends EventBase {
   };
 }
 
-export type ConversationEvent = ConversationChangedEvent | ConversationStateChangedEvent | ParticipantChangedEvent | DeliveryUpdatedEvent;
+export type ConversationEvent =
+  ConversationChangedEvent | ConversationStateChangedEvent | ParticipantChangedEvent | DeliveryUpdatedEvent;
 export type ConversationEventType = ConversationEvent['type'];
 
 export function deliveryEventType(status: DeliveryStatus): DeliveryUpdatedEvent['type'] {
@@ -84,7 +85,11 @@ export function belongsInConversationRecord(event: ConversationEvent): boolean {
 
 /** The event's fields for the EventLog's `data`, flat and readable. */
 export function eventData(event: ConversationEvent): Record<string, unknown> {
-  const base = { conversationSid: event.conversationSid, twilioEventType: event.twilioEventType, ...(event.source ? { source: event.source } : {}) };
+  const base = {
+    conversationSid: event.conversationSid,
+    twilioEventType: event.twilioEventType,
+    ...(event.source ? { source: event.source } : {}),
+  };
   switch (event.type) {
     case 'conversation.created':
     case 'conversation.updated':

@@ -15,6 +15,10 @@ export interface ConversationReply {
  * The Attributes marker catches it anyway should webhooks be enabled for it some other way.
  */
 export async function postConversationReply(client: twilio.Twilio, reply: ConversationReply): Promise<{ sid: string }> {
-  const posted = await client.conversations.v1.conversations(reply.conversationSid).messages.create({ author: reply.author, body: reply.body, attributes: ownMessageAttributes(reply.idempotencyKey) });
+  const posted = await client.conversations.v1.conversations(reply.conversationSid).messages.create({
+    author: reply.author,
+    body: reply.body,
+    attributes: ownMessageAttributes(reply.idempotencyKey),
+  });
   return { sid: posted.sid };
 }

@@ -54,7 +54,8 @@ export type ConversationWebhook =
   /** A post-event we acknowledge but do not act on (onMessageUpdated, onUserAdded, ...). */
   | { kind: 'not-handled'; eventType: string };
 
-const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a Twilio ${prefix} sid`);
+const sid = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a Twilio ${prefix} sid`);
 const accountSid = sid('AC');
 const twilioDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date');
 const state = z.enum(CONVERSATION_STATES as [ConversationState, ...ConversationState[]]);
@@ -88,18 +89,26 @@ const MediaItem = z
     }
     const filename = m.Filename ?? m.filename;
     const size = m.Size ?? m.size;
-    return { sid: mediaSid, contentType: m.ContentType ?? m.content_type ?? 'application/octet-stream', ...(filename ? { filename } : {}), ...(size !== undefined ? { size } : {}) };
+    return {
+      sid: mediaSid,
+      contentType: m.ContentType ?? m.content_type ?? 'application/octet-stream',
+      ...(filename ? { filename } : {}),
+      ...(size !== undefined ? { size } : {}),
+    };
   });
 
 /** `Media` arrives as a JSON string inside the form. */
-const MediaJson = z.string().transform((text, ctx): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of media' });
-    return z.NEVER;
-  }
-}).pipe(z.array(MediaItem).max(10));
+const MediaJson = z
+  .string()
+  .transform((text, ctx): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of media' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(MediaItem).max(10));
 
 const MessageAddedForm = z.object({
   ConversationSid: sid('CH'),
@@ -180,7 +189,15 @@ function participantFrom(form: z.infer<typeof ParticipantForm>): ConversationPar
   const address = form['MessagingBinding.Address'];
   const proxyAddress = form['MessagingBinding.ProxyAddress'];
   const bindingType = form['MessagingBinding.Type'];
-  const channel: ParticipantChannel | undefined = bindingType ? BINDING_CHANNELS[bindingType] : form.Identity ? 'chat' : address?.startsWith('whatsapp:') ? 'whatsapp' : address ? 'sms' : undefined;
+  const channel: ParticipantChannel | undefined = bindingType
+    ? BINDING_CHANNELS[bindingType]
+    : form.Identity
+      ? 'chat'
+      : address?.startsWith('whatsapp:')
+        ? 'whatsapp'
+        : address
+          ? 'sms'
+          : undefined;
   return {
     sid: form.ParticipantSid,
     ...(form.Identity ? { identity: form.Identity } : {}),
@@ -190,32 +207,79 @@ function participantFrom(form: z.infer<typeof ParticipantForm>): ConversationPar
   };
 }
 
-function recordedEvent(eventType: string, base: { accountSid: string; source?: string }, flat: Record<string, string | undefined>, now: Date): ConversationEvent | undefined {
-  const common = { accountSid: base.accountSid, twilioEventType: eventType, ...(base.source ? { source: base.source } : {}) };
+function recordedEvent(
+  eventType: string,
+  base: { accountSid: string; source?: string },
+  flat: Record<string, string | undefined>,
+  now: Date,
+): ConversationEvent | undefined {
+  const common = {
+    accountSid: base.accountSid,
+    twilioEventType: eventType,
+    ...(base.source ? { source: base.source } : {}),
+  };
   switch (eventType) {
     case 'onConversationAdded':
     case 'onConversationUpdated':
     case 'onConversationRemoved': {
       const f = ConversationForm.parse(flat);
-      const type = eventType === 'onConversationAdded' ? 'conversation.created' : eventType === 'onConversationRemoved' ? 'conversation.removed' : 'conversation.updated';
+      const type =
+        eventType === 'onConversationAdded'
+          ? 'conversation.created'
+          : eventType === 'onConversationRemoved'
+            ? 'conversation.removed'
+            : 'conversation.updated';
       // A conversation is created and removed once; updates are told apart by Twilio's DateUpdated.
-      const key = type === 'conversation.updated' ? `${f.ConversationSid}:${f.DateUpdated ?? fingerprint(flat)}` : f.ConversationSid;
-      const conversation = { ...(f.FriendlyName ? { friendlyName: f.FriendlyName } : {}), ...(f.UniqueName ? { uniqueName: f.UniqueName } : {}), ...(f.State ? { state: f.State } : {}) };
-      return { ...common, type, id: `${type}:${key}`, conversationSid: f.ConversationSid, occurredAt: isoOr(now, f.DateUpdated, f.DateCreated), conversation };
+      const key =
+        type === 'conversation.updated'
+          ? `${f.ConversationSid}:${f.DateUpdated ?? fingerprint(flat)}`
+          : f.ConversationSid;
+      const conversation = {
+        ...(f.FriendlyName ? { friendlyName: f.FriendlyName } : {}),
+        ...(f.UniqueName ? { uniqueName: f.UniqueName } : {}),
+        ...(f.State ? { state: f.State } : {}),
+      };
+      return {
+        ...common,
+        type,
+        id: `${type}:${key}`,
+        conversationSid: f.ConversationSid,
+        occurredAt: isoOr(now, f.DateUpdated, f.DateCreated),
+        conversation,
+      };
     }
     case 'onConversationStateUpdated': {
       const f = StateForm.parse(flat);
       // Closed is terminal on Twilio, so one close per conversation; other transitions can repeat.
       const type = f.StateTo === 'closed' ? 'conversation.closed' : 'conversation.state_changed';
-      const key = type === 'conversation.closed' ? f.ConversationSid : `${f.ConversationSid}:${f.StateFrom}-${f.StateTo}:${f.StateUpdated ?? fingerprint(flat)}`;
-      return { ...common, type, id: `${type}:${key}`, conversationSid: f.ConversationSid, occurredAt: isoOr(now, f.StateUpdated), from: f.StateFrom, to: f.StateTo, ...(f.Reason ? { reason: f.Reason } : {}) };
+      const key =
+        type === 'conversation.closed'
+          ? f.ConversationSid
+          : `${f.ConversationSid}:${f.StateFrom}-${f.StateTo}:${f.StateUpdated ?? fingerprint(flat)}`;
+      return {
+        ...common,
+        type,
+        id: `${type}:${key}`,
+        conversationSid: f.ConversationSid,
+        occurredAt: isoOr(now, f.StateUpdated),
+        from: f.StateFrom,
+        to: f.StateTo,
+        ...(f.Reason ? { reason: f.Reason } : {}),
+      };
     }
     case 'onParticipantAdded':
     case 'onParticipantRemoved': {
       const f = ParticipantForm.parse(flat);
       const type = eventType === 'onParticipantAdded' ? 'participant.added' : 'participant.removed';
       // Participant sids are never reused: each is added once and removed once.
-      return { ...common, type, id: `${type}:${f.ParticipantSid}`, conversationSid: f.ConversationSid, occurredAt: isoOr(now, f.DateUpdated, f.DateCreated), participant: participantFrom(f) };
+      return {
+        ...common,
+        type,
+        id: `${type}:${f.ParticipantSid}`,
+        conversationSid: f.ConversationSid,
+        occurredAt: isoOr(now, f.DateUpdated, f.DateCreated),
+        participant: participantFrom(f),
+      };
     }
     case 'onDeliveryUpdated': {
       const f = DeliveryForm.parse(flat);
@@ -229,7 +293,14 @@ function recordedEvent(eventType: string, base: { accountSid: string; source?: s
         ...(f.ChannelMessageSid ? { channelMessageSid: f.ChannelMessageSid } : {}),
         ...(f.ParticipantSid ? { participantSid: f.ParticipantSid } : {}),
       };
-      return { ...common, type, id: `${type}:${f.DeliveryReceiptSid}:${f.Status}`, conversationSid: f.ConversationSid, occurredAt: isoOr(now, f.DateUpdated, f.DateCreated), delivery };
+      return {
+        ...common,
+        type,
+        id: `${type}:${f.DeliveryReceiptSid}:${f.Status}`,
+        conversationSid: f.ConversationSid,
+        occurredAt: isoOr(now, f.DateUpdated, f.DateCreated),
+        delivery,
+      };
     }
     default:
       return undefined;
@@ -244,7 +315,15 @@ export function parseConversationWebhook(params: FormParams, now: Date = new Dat
 
   if (PRE_EVENT.test(eventType)) {
     const conversationSid = flat.ConversationSid;
-    return { kind: 'pre-event', preEvent: { eventType, accountSid: base.accountSid, ...(conversationSid ? { conversationSid } : {}), fields: flat } };
+    return {
+      kind: 'pre-event',
+      preEvent: {
+        eventType,
+        accountSid: base.accountSid,
+        ...(conversationSid ? { conversationSid } : {}),
+        fields: flat,
+      },
+    };
   }
   if (eventType === 'onMessageAdded') {
     const f = MessageAddedForm.parse(flat);
@@ -267,5 +346,7 @@ export function parseConversationWebhook(params: FormParams, now: Date = new Dat
   const event = recordedEvent(eventType, base, flat, now);
   if (event) return { kind: 'recorded', event };
   if (POST_EVENT.test(eventType)) return { kind: 'not-handled', eventType };
-  throw new z.ZodError([{ code: 'custom', path: ['EventType'], message: `unknown Conversations event ${eventType}`, input: eventType }]);
+  throw new z.ZodError([
+    { code: 'custom', path: ['EventType'], message: `unknown Conversations event ${eventType}`, input: eventType },
+  ]);
 }

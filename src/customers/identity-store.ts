@@ -14,7 +14,6 @@ function defaultCustomerId(key: string): string {
   return `cus_${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
 }
 
-
 /** Maps channel addresses to one customer id (one person across SMS, WhatsApp, calls). */
 export class IdentityStore {
   private readonly identities: Collection<IdentityDoc>;

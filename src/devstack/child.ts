@@ -12,7 +12,13 @@ export interface ManagedProcess {
 export type LineSink = (name: string, line: string) => void;
 
 /** Spawns a child whose output goes line by line to `sink`, and which can be stopped reliably. */
-export function startProcess(name: string, command: string, args: string[], options: SpawnOptions, sink?: LineSink): ManagedProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions,
+  sink?: LineSink,
+): ManagedProcess {
   const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const forward = (stream: NodeJS.ReadableStream | null) => {
     if (!stream) return;
@@ -46,7 +52,12 @@ export function startProcess(name: string, command: string, args: string[], opti
 }
 
 /** Polls `probe` until it resolves true; fails early if the process dies, or after `timeoutMs`. */
-export async function waitUntilReady(proc: ManagedProcess, probe: () => Promise<boolean>, timeoutMs: number, recentOutput: () => string): Promise<void> {
+export async function waitUntilReady(
+  proc: ManagedProcess,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  recentOutput: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let died = false;
   void proc.exited.then(() => (died = true));

@@ -18,7 +18,12 @@ async function answers(uri: string): Promise<boolean> {
 }
 
 /** Starts FerretDB v1 on SQLite files in `dataDir` and waits until it answers a ping. */
-export async function startFerretDb(opts: { binary: string; port: number; dataDir: string; sink?: LineSink }): Promise<RunningFerretDb> {
+export async function startFerretDb(opts: {
+  binary: string;
+  port: number;
+  dataDir: string;
+  sink?: LineSink;
+}): Promise<RunningFerretDb> {
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const recent = tail();
   const proc = startProcess(

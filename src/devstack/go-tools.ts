@@ -119,7 +119,8 @@ async function buildTool(tool: GoTool, log: Log): Promise<string> {
       child.on('error', reject);
       child.on('exit', (c) => resolve(c ?? 1));
     });
-    if (code !== 0) throw new Error(`go build of ${tool.name} ${tool.version} failed (exit ${code}); see the output above`);
+    if (code !== 0)
+      throw new Error(`go build of ${tool.name} ${tool.version} failed (exit ${code}); see the output above`);
     fs.renameSync(tmp, target);
     log(`built ${tool.name} ${tool.version} in ${Math.round((Date.now() - started) / 1000)} s -> ${target}`);
     return target;

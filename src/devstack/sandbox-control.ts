@@ -84,10 +84,16 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 function parseScriptRequest(body: unknown): { owner: string; utterances: string[] } {
   if (typeof body !== 'object' || body === null) throw new RequestError(400, 'body must be a JSON object');
   const { owner, utterances } = body as Record<string, unknown>;
-  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 100) throw new RequestError(400, 'owner: must be a non-empty string');
-  if (!Array.isArray(utterances) || utterances.length === 0 || utterances.length > MAX_UTTERANCES) throw new RequestError(400, `utterances: must be a list of 1 to ${MAX_UTTERANCES} strings`);
+  if (typeof owner !== 'string' || owner.trim() === '' || owner.length > 100)
+    throw new RequestError(400, 'owner: must be a non-empty string');
+  if (!Array.isArray(utterances) || utterances.length === 0 || utterances.length > MAX_UTTERANCES)
+    throw new RequestError(400, `utterances: must be a list of 1 to ${MAX_UTTERANCES} strings`);
   const lines = utterances.map((u) => (typeof u === 'string' ? u.trim() : ''));
-  if (lines.some((u) => u === '' || u.length > MAX_UTTERANCE_CHARS)) throw new RequestError(400, `utterances: each must be a non-empty string of at most ${MAX_UTTERANCE_CHARS} characters`);
+  if (lines.some((u) => u === '' || u.length > MAX_UTTERANCE_CHARS))
+    throw new RequestError(
+      400,
+      `utterances: each must be a non-empty string of at most ${MAX_UTTERANCE_CHARS} characters`,
+    );
   return { owner, utterances: lines };
 }
 
@@ -109,14 +115,19 @@ export async function startSandboxControl(options: {
   const route = async (req: http.IncomingMessage): Promise<{ status: number; body?: unknown }> => {
     if (!isLoopback(req.socket.remoteAddress)) throw new RequestError(403, 'loopback only');
     const header = req.headers[SANDBOX_TOKEN_HEADER];
-    if (!sameToken(Array.isArray(header) ? header[0] : header, options.token)) throw new RequestError(401, 'missing or invalid sandbox token');
+    if (!sameToken(Array.isArray(header) ? header[0] : header, options.token))
+      throw new RequestError(401, 'missing or invalid sandbox token');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === '/status' && req.method === 'GET') return { status: 200, body: options.status() };
     if (url.pathname !== '/stt/script') throw new RequestError(404, 'not found');
     if (lease && lease.until <= now()) lease = undefined;
     if (req.method === 'PUT') {
       const { owner, utterances } = parseScriptRequest(await readJson(req));
-      if (lease && lease.owner !== owner) throw new RequestError(409, `another simulated call is in progress (its script is held for up to ${Math.ceil((lease.until - now()) / 1000)} s more)`);
+      if (lease && lease.owner !== owner)
+        throw new RequestError(
+          409,
+          `another simulated call is in progress (its script is held for up to ${Math.ceil((lease.until - now()) / 1000)} s more)`,
+        );
       lease = { owner, until: now() + leaseMs };
       options.target.replace(utterances);
       return { status: 200, body: { utterances } };
@@ -174,14 +185,20 @@ export class SandboxControlError extends Error {
 async function call(access: SandboxControlAccess, method: string, path: string, body?: unknown): Promise<unknown> {
   const response = await fetch(`${access.url}${path}`, {
     method,
-    headers: { [SANDBOX_TOKEN_HEADER]: access.token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      [SANDBOX_TOKEN_HEADER]: access.token,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     signal: AbortSignal.timeout(3000),
   });
   const text = await response.text();
   const json: unknown = text ? JSON.parse(text) : undefined;
   if (!response.ok) {
-    const error = typeof json === 'object' && json !== null && typeof (json as { error?: unknown }).error === 'string' ? (json as { error: string }).error : `HTTP ${response.status}`;
+    const error =
+      typeof json === 'object' && json !== null && typeof (json as { error?: unknown }).error === 'string'
+        ? (json as { error: string }).error
+        : `HTTP ${response.status}`;
     throw new SandboxControlError(response.status, error);
   }
   return json;
@@ -191,7 +208,11 @@ export async function fetchSandboxStatus(access: SandboxControlAccess): Promise<
   return (await call(access, 'GET', '/status')) as SandboxStatus;
 }
 
-export async function holdCallerScript(access: SandboxControlAccess, owner: string, utterances: readonly string[]): Promise<void> {
+export async function holdCallerScript(
+  access: SandboxControlAccess,
+  owner: string,
+  utterances: readonly string[],
+): Promise<void> {
   await call(access, 'PUT', '/stt/script', { owner, utterances });
 }
 

@@ -18,7 +18,12 @@ export const SANDBOX_AGENT_NUMBER = '+15005550006';
  * Provider timings in the range the real services show, so the latencies `npm run call` prints
  * mean something (with the emulators' defaults of 0 they would only measure this machine).
  */
-export const SANDBOX_TIMINGS: SimulatedTimings = { sttFinalizationMs: 150, llmFirstTokenMs: 350, llmTokensPerSecond: 80, ttsFirstByteMs: 150 };
+export const SANDBOX_TIMINGS: SimulatedTimings = {
+  sttFinalizationMs: 150,
+  llmFirstTokenMs: 350,
+  llmTokensPerSecond: 80,
+  ttsFirstByteMs: 150,
+};
 
 export interface SandboxInfo {
   accountSid: string;
@@ -77,12 +82,26 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
     if (!env.TWILIO_ACCOUNT_SID && !env.BELUGA_CONFIG_FILE) {
       const saved = readSandboxInfo(file);
       info = saved
-        ? { accountSid: saved.accountSid, authToken: saved.authToken, agentNumber: saved.agentNumber, ...(saved.operatorApiKey ? { operatorApiKey: saved.operatorApiKey } : {}) }
-        : { accountSid: `AC${randomBytes(16).toString('hex')}`, authToken: randomBytes(16).toString('hex'), agentNumber: SANDBOX_AGENT_NUMBER };
+        ? {
+            accountSid: saved.accountSid,
+            authToken: saved.authToken,
+            agentNumber: saved.agentNumber,
+            ...(saved.operatorApiKey ? { operatorApiKey: saved.operatorApiKey } : {}),
+          }
+        : {
+            accountSid: `AC${randomBytes(16).toString('hex')}`,
+            authToken: randomBytes(16).toString('hex'),
+            agentNumber: SANDBOX_AGENT_NUMBER,
+          };
       const twilio = new TwilioEmulator({ accounts: { [info.accountSid]: info.authToken } });
       info.twilioApiBaseUrl = await twilio.start();
       stops.push(() => twilio.stop());
-      Object.assign(out, { TWILIO_ACCOUNT_SID: info.accountSid, TWILIO_AUTH_TOKEN: info.authToken, TWILIO_API_BASE_URL: info.twilioApiBaseUrl, TWILIO_PHONE_NUMBERS: info.agentNumber });
+      Object.assign(out, {
+        TWILIO_ACCOUNT_SID: info.accountSid,
+        TWILIO_AUTH_TOKEN: info.authToken,
+        TWILIO_API_BASE_URL: info.twilioApiBaseUrl,
+        TWILIO_PHONE_NUMBERS: info.agentNumber,
+      });
       info.gatewayUrl = `http://localhost:${configured.port}`;
       info.publicUrl = configured.publicUrl;
       if (configured.operatorApiKey) delete info.operatorApiKey;
@@ -91,14 +110,22 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
         out.OPERATOR_API_KEY = info.operatorApiKey;
       }
       emulated.push('twilio');
-      lines.push(`sandbox      Twilio emulated at ${info.twilioApiBaseUrl} (agent number ${info.agentNumber}); text it with: npm run text -- "hello"`);
-      if (!configured.operatorApiKey) lines.push(`sandbox      operator API key generated: "operatorApiKey" in ${file} (set OPERATOR_API_KEY to choose one)`);
+      lines.push(
+        `sandbox      Twilio emulated at ${info.twilioApiBaseUrl} (agent number ${info.agentNumber}); text it with: npm run text -- "hello"`,
+      );
+      if (!configured.operatorApiKey)
+        lines.push(
+          `sandbox      operator API key generated: "operatorApiKey" in ${file} (set OPERATOR_API_KEY to choose one)`,
+        );
     } else {
       forgetControl(file);
     }
     if (!configured.anthropic.apiKey) {
       const key = randomBytes(16).toString('hex');
-      const anthropic = new AnthropicEmulator({ apiKey: key, timing: { ttftMs: SANDBOX_TIMINGS.llmFirstTokenMs, tokensPerSecond: SANDBOX_TIMINGS.llmTokensPerSecond } });
+      const anthropic = new AnthropicEmulator({
+        apiKey: key,
+        timing: { ttftMs: SANDBOX_TIMINGS.llmFirstTokenMs, tokensPerSecond: SANDBOX_TIMINGS.llmTokensPerSecond },
+      });
       const url = await anthropic.start();
       stops.push(() => anthropic.stop());
       Object.assign(out, { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: url });
@@ -109,7 +136,11 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
     if (!configured.assemblyai.apiKey) {
       const key = randomBytes(16).toString('hex');
       // Without a script (a call not placed by `npm run call`) each caller turn says the next default line.
-      const streaming = new AssemblyAiStreamingEmulator({ apiKeys: [key], finalizationMs: SANDBOX_TIMINGS.sttFinalizationMs, responder: ({ turnOrder }) => DEFAULT_CALLER_SCRIPT[turnOrder % DEFAULT_CALLER_SCRIPT.length]! });
+      const streaming = new AssemblyAiStreamingEmulator({
+        apiKeys: [key],
+        finalizationMs: SANDBOX_TIMINGS.sttFinalizationMs,
+        responder: ({ turnOrder }) => DEFAULT_CALLER_SCRIPT[turnOrder % DEFAULT_CALLER_SCRIPT.length]!,
+      });
       const streamingUrl = await streaming.start();
       stops.push(() => streaming.stop());
       stt = streaming;
@@ -120,9 +151,16 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
       // The emulator speaks TLS with a local certificate; Node reads extra CAs only at process start, so the workers get it by env.
       const trust: NodeJS.ProcessEnv = { NODE_EXTRA_CA_CERTS: env.NODE_EXTRA_CA_CERTS };
       await trustTestCertificateInChildProcesses(trust);
-      Object.assign(out, { ASSEMBLYAI_API_KEY: key, ASSEMBLYAI_STREAMING_URL: streamingUrl, ASSEMBLYAI_BASE_URL: baseUrl, NODE_EXTRA_CA_CERTS: trust.NODE_EXTRA_CA_CERTS! });
+      Object.assign(out, {
+        ASSEMBLYAI_API_KEY: key,
+        ASSEMBLYAI_STREAMING_URL: streamingUrl,
+        ASSEMBLYAI_BASE_URL: baseUrl,
+        NODE_EXTRA_CA_CERTS: trust.NODE_EXTRA_CA_CERTS!,
+      });
       emulated.push('assemblyai');
-      lines.push(`sandbox      AssemblyAI emulated at ${streamingUrl} (scripted transcripts, not the caller's words); set ASSEMBLYAI_API_KEY for real speech recognition`);
+      lines.push(
+        `sandbox      AssemblyAI emulated at ${streamingUrl} (scripted transcripts, not the caller's words); set ASSEMBLYAI_API_KEY for real speech recognition`,
+      );
     }
     if (!configured.tts.apiKey) {
       const key = randomBytes(16).toString('hex');
@@ -152,7 +190,9 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
         info.control = { url: control.url, token };
         lines.push('sandbox      place a simulated call with: npm run call');
       } else {
-        lines.push('sandbox      speech recognition is real (ASSEMBLYAI_API_KEY set): `npm run call` needs it emulated, since its caller speaks synthetic audio');
+        lines.push(
+          'sandbox      speech recognition is real (ASSEMBLYAI_API_KEY set): `npm run call` needs it emulated, since its caller speaks synthetic audio',
+        );
       }
       writeSandboxInfo(file, info);
     }

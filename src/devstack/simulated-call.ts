@@ -7,7 +7,11 @@ import { parseArgs } from 'node:util';
 import type { CallTurn, TurnLatency } from '../voice/call-types';
 
 /** What the scripted caller says by default: an order, a question about it, then a reference back to it. */
-export const DEFAULT_CALLER_SCRIPT: readonly string[] = ["Hi, I'm calling about my order, number 4521.", 'Can you tell me when it will arrive?', 'Sorry, what was my order number again?'];
+export const DEFAULT_CALLER_SCRIPT: readonly string[] = [
+  "Hi, I'm calling about my order, number 4521.",
+  'Can you tell me when it will arrive?',
+  'Sorry, what was my order number again?',
+];
 export const DEFAULT_CALLER_NUMBER = '+14155550123';
 
 export const CALL_USAGE = `usage: npm run call -- [--from +E164] [--say "first line" --say "second line" ...] [--gateway http://localhost:3000]
@@ -38,14 +42,20 @@ export function parseCallArgs(args: readonly string[]): CallOptions {
     parsed = parseArgs({
       args: [...args],
       allowPositionals: false,
-      options: { from: { type: 'string' }, say: { type: 'string', multiple: true }, gateway: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        from: { type: 'string' },
+        say: { type: 'string', multiple: true },
+        gateway: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const { values } = parsed;
   const from = (values.from ?? DEFAULT_CALLER_NUMBER).trim();
-  if (!E164.test(from)) throw new UsageError(`--from: must be an E.164 number like ${DEFAULT_CALLER_NUMBER} (got "${from}")`);
+  if (!E164.test(from))
+    throw new UsageError(`--from: must be an E.164 number like ${DEFAULT_CALLER_NUMBER} (got "${from}")`);
   const said = (values.say ?? []).map((line) => line.trim());
   if (said.some((line) => line === '')) throw new UsageError('--say: a line must not be empty');
   if (said.length > 20) throw new UsageError('--say: at most 20 lines');
@@ -58,19 +68,33 @@ export function parseCallArgs(args: readonly string[]): CallOptions {
     } catch {
       throw new UsageError(`--gateway: not a URL: "${values.gateway}"`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--gateway: must be an http(s) URL');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UsageError('--gateway: must be an http(s) URL');
     gateway = url.origin;
   }
-  return { from, utterances: said.length ? said : [...DEFAULT_CALLER_SCRIPT], help: values.help, ...(gateway ? { gateway } : {}) };
+  return {
+    from,
+    utterances: said.length ? said : [...DEFAULT_CALLER_SCRIPT],
+    help: values.help,
+    ...(gateway ? { gateway } : {}),
+  };
 }
 
 /** `<Stream url>` and the `<Parameter>`s of a `<Connect><Stream>` answer, as Twilio passes them to `start`. */
 export function streamParameters(twiml: string): { url: string; parameters: Record<string, string> } {
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescape = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const url = /<Stream url="([^"]+)"/.exec(twiml)?.[1];
-  if (!url || !twiml.includes('<Connect>')) throw new Error(`the gateway did not answer the call with <Connect><Stream>: ${twiml.slice(0, 300)}`);
+  if (!url || !twiml.includes('<Connect>'))
+    throw new Error(`the gateway did not answer the call with <Connect><Stream>: ${twiml.slice(0, 300)}`);
   const parameters: Record<string, string> = {};
-  for (const match of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g)) parameters[unescape(match[1]!)] = unescape(match[2]!);
+  for (const match of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g))
+    parameters[unescape(match[1]!)] = unescape(match[2]!);
   return { url: unescape(url), parameters };
 }
 
@@ -110,7 +134,9 @@ export function formatConversation(call: ConversationSummary): string {
   for (const turn of call.turns) {
     const who = turn.role === 'caller' ? 'caller' : 'agent ';
     const text = turn.text || (turn.role === 'agent' ? '(nothing was heard)' : '(silence)');
-    lines.push(`${who}  ${text}${turn.interrupted ? '  [interrupted]' : ''}${turn.source === 'dtmf' ? '  [keypad]' : ''}`);
+    lines.push(
+      `${who}  ${text}${turn.interrupted ? '  [interrupted]' : ''}${turn.source === 'dtmf' ? '  [keypad]' : ''}`,
+    );
     if (turn.role === 'agent' && turn.latency) {
       lines.push(`        latency: ${formatLatency(turn.latency)}`);
       answered.push(turn.latency.endOfSpeechToFirstAudioMs);
@@ -120,7 +146,9 @@ export function formatConversation(call: ConversationSummary): string {
   if (answered.length) {
     const sorted = [...answered].sort((a, b) => a - b);
     const mean = answered.reduce((sum, v) => sum + v, 0) / answered.length;
-    lines.push(`${answered.length} answer${answered.length === 1 ? '' : 's'}: end of speech → first audio mean ${ms(mean)}, best ${ms(sorted[0]!)}, worst ${ms(sorted[sorted.length - 1]!)}`);
+    lines.push(
+      `${answered.length} answer${answered.length === 1 ? '' : 's'}: end of speech → first audio mean ${ms(mean)}, best ${ms(sorted[0]!)}, worst ${ms(sorted[sorted.length - 1]!)}`,
+    );
   } else {
     lines.push('no answer carries latency figures (the agent never answered speech)');
   }

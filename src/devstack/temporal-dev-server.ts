@@ -34,12 +34,30 @@ async function answers(address: string): Promise<boolean> {
 /** Starts `temporal server start-dev` with the project's search attributes and waits until it answers. */
 export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<RunningTemporal> {
   const namespace = opts.namespace ?? 'default';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--namespace', namespace, '--log-level', 'error'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'error',
+  ];
   if (opts.uiPort) args.push('--ui-port', String(opts.uiPort));
   else args.push('--headless');
   if (opts.dbFile) {
     fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL');
+    args.push(
+      '--db-filename',
+      opts.dbFile,
+      '--sqlite-pragma',
+      'journal_mode=WAL',
+      '--sqlite-pragma',
+      'synchronous=NORMAL',
+    );
   }
   for (const name of PROJECT_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=Keyword`);
   // Hands an activity to the worker in the response that scheduled it: one round trip less per step.

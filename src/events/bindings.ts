@@ -26,11 +26,18 @@ function matchesFilter(filter: Record<string, string | string[]>, event: BelugaE
       return account !== undefined && allowed.includes(account.name);
     }
     const actual = valueAt(event, key);
-    return (typeof actual === 'string' || typeof actual === 'number' || typeof actual === 'boolean') && allowed.includes(String(actual));
+    return (
+      (typeof actual === 'string' || typeof actual === 'number' || typeof actual === 'boolean') &&
+      allowed.includes(String(actual))
+    );
   });
 }
 
-function matches(target: { events: string[]; filter: Record<string, string | string[]> }, event: BelugaEvent, config: Config): boolean {
+function matches(
+  target: { events: string[]; filter: Record<string, string | string[]> },
+  event: BelugaEvent,
+  config: Config,
+): boolean {
   return target.events.some((p) => matchesPattern(p, event.type)) && matchesFilter(target.filter, event, config);
 }
 

@@ -9,7 +9,8 @@
 /** Bumped only for incompatible changes to an event's data; additive fields keep the version. */
 export const EVENT_VERSION = 1;
 
-export type CallStatus = 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
+export type CallStatus =
+  'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
 
 export interface CallEventData {
   callSid: string;
@@ -149,7 +150,12 @@ export const EVENT_TYPES = [
 ] as const satisfies readonly EventType[];
 
 /** Memo keys on every workflow started for a binding (the failure reporter reads them). */
-export const BINDING_MEMO = { binding: 'beluga.binding', eventId: 'beluga.eventId', eventType: 'beluga.eventType', accountSid: 'beluga.accountSid' } as const;
+export const BINDING_MEMO = {
+  binding: 'beluga.binding',
+  eventId: 'beluga.eventId',
+  eventType: 'beluga.eventType',
+  accountSid: 'beluga.accountSid',
+} as const;
 
 /** What a bound workflow receives as its only argument. */
 export interface BelugaEvent<T extends EventType = EventType> {

@@ -1,4 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
@@ -20,8 +25,19 @@ export function webhookWorkflowId(subscriber: string, eventId: string): string {
 }
 
 /** Builds an event with the current version; `id` must derive from the provider's ids. */
-export function makeEvent<T extends EventType>(type: T, fields: { id: string; occurredAt?: Date | string; source?: 'twilio' | 'beluga'; accountSid?: string; customerId?: string; data: EventDataMap[T] }): BelugaEvent<T> {
-  const occurredAt = fields.occurredAt === undefined ? new Date().toISOString() : new Date(fields.occurredAt).toISOString();
+export function makeEvent<T extends EventType>(
+  type: T,
+  fields: {
+    id: string;
+    occurredAt?: Date | string;
+    source?: 'twilio' | 'beluga';
+    accountSid?: string;
+    customerId?: string;
+    data: EventDataMap[T];
+  },
+): BelugaEvent<T> {
+  const occurredAt =
+    fields.occurredAt === undefined ? new Date().toISOString() : new Date(fields.occurredAt).toISOString();
   return {
     id: fields.id,
     type,
@@ -81,7 +97,8 @@ export class EventDispatcher {
     if (recorded) this.deps.metrics?.eventPublished(event.type);
     const config = this.deps.config.get();
     const bindings = matchingBindings(config, event);
-    for (const broken of bindings.filter((b) => !this.deps.knownWorkflows.has(b.workflow))) await this.reportUnknownWorkflow(event, broken.name, broken.workflow);
+    for (const broken of bindings.filter((b) => !this.deps.knownWorkflows.has(b.workflow)))
+      await this.reportUnknownWorkflow(event, broken.name, broken.workflow);
     const runnable = bindings.filter((b) => this.deps.knownWorkflows.has(b.workflow));
     const subscribers = matchingSubscribers(config, event);
     const searchAttributes = [
@@ -109,9 +126,20 @@ export class EventDispatcher {
       ...subscribers.map((subscriber) => {
         const input: DeliverWebhookInput = {
           event,
-          subscriber: { name: subscriber.name, deadlineSeconds: subscriber.deadlineSeconds, initialBackoffMs: subscriber.initialBackoffMs, maxBackoffMs: subscriber.maxBackoffMs, timeoutMs: subscriber.timeoutMs },
+          subscriber: {
+            name: subscriber.name,
+            deadlineSeconds: subscriber.deadlineSeconds,
+            initialBackoffMs: subscriber.initialBackoffMs,
+            maxBackoffMs: subscriber.maxBackoffMs,
+            timeoutMs: subscriber.timeoutMs,
+          },
         };
-        return this.startOnce(deliverWebhookWorkflow, { workflowId: webhookWorkflowId(subscriber.name, event.id), taskQueue: config.temporal.taskQueue, args: [input], typedSearchAttributes: searchAttributes });
+        return this.startOnce(deliverWebhookWorkflow, {
+          workflowId: webhookWorkflowId(subscriber.name, event.id),
+          taskQueue: config.temporal.taskQueue,
+          args: [input],
+          typedSearchAttributes: searchAttributes,
+        });
       }),
     ]);
     return { recorded, routedTo: [...runnable.map((b) => b.name), ...subscribers.map((s) => `webhook:${s.name}`)] };
@@ -119,7 +147,10 @@ export class EventDispatcher {
 
   private async startOnce(workflow: string | Workflow, options: WorkflowStartOptions): Promise<void> {
     try {
-      await this.deps.temporal.workflow.start(workflow, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE });
+      await this.deps.temporal.workflow.start(workflow, {
+        ...options,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
     } catch (error) {
       // The same event was routed before (a Twilio retry): no second effect.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -136,7 +167,14 @@ export class EventDispatcher {
         id: `workflow.failed:${binding}-${event.id}`,
         source: 'beluga',
         ...(event.accountSid ? { accountSid: event.accountSid } : {}),
-        data: { workflowType, workflowId: boundWorkflowId(binding, event.id), binding, eventId: event.id, eventType: event.type, error },
+        data: {
+          workflowType,
+          workflowId: boundWorkflowId(binding, event.id),
+          binding,
+          eventId: event.id,
+          eventType: event.type,
+          error,
+        },
       }),
     );
   }

@@ -36,7 +36,11 @@ export class EventLog {
   async append(event: PlatformEvent): Promise<boolean> {
     const { id, ...rest } = event;
     try {
-      const result = await this.events.updateOne({ _id: id }, { $setOnInsert: { ...rest, recordedAt: new Date() } }, { upsert: true });
+      const result = await this.events.updateOne(
+        { _id: id },
+        { $setOnInsert: { ...rest, recordedAt: new Date() } },
+        { upsert: true },
+      );
       return result.upsertedCount === 1;
     } catch (error) {
       // A concurrent duplicate delivery inserted it first.

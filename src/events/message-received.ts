@@ -11,7 +11,13 @@ export function messageReceivedEvent(message: InboundMessage, customerId: string
     customerId,
     data: {
       messageSid: message.messageSid,
-      channel: message.conversationSid ? 'conversations' : message.media.length > 0 && message.channel === 'sms' ? 'mms' : message.channel === 'whatsapp' ? 'whatsapp' : 'sms',
+      channel: message.conversationSid
+        ? 'conversations'
+        : message.media.length > 0 && message.channel === 'sms'
+          ? 'mms'
+          : message.channel === 'whatsapp'
+            ? 'whatsapp'
+            : 'sms',
       from: message.from,
       to: message.to,
       body: message.body,

@@ -44,7 +44,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.set('trust proxy', true);
 
   const metrics = deps.metrics ?? createMetrics('gateway');
-  const dispatcher = new EventDispatcher({ temporal: deps.temporal, events: new EventLog(deps.db), config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes(), metrics: metrics.events });
+  const dispatcher = new EventDispatcher({
+    temporal: deps.temporal,
+    events: new EventLog(deps.db),
+    config: deps.config,
+    log: deps.log,
+    knownWorkflows: registeredWorkflowTypes(),
+    metrics: metrics.events,
+  });
   const routeDeps = { ...deps, dispatcher };
 
   const twilioRoutes = express.Router();
@@ -59,9 +66,26 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.use(
     '/api',
     operatorApi(deps.config, [
-      customerRoutes({ identities: deps.identities, messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db), deliveryStatus: new DeliveryStatusStore(deps.db), log: deps.log }),
-      conversationApiRoutes({ config: deps.config, temporal: deps.temporal, conversations: new ConversationStore(deps.db), log: deps.log }),
-      callRoutes({ config: deps.config, temporal: deps.temporal, calls: new CallStore(deps.db), messages: new MessageStore(deps.db), log: deps.log }),
+      customerRoutes({
+        identities: deps.identities,
+        messages: new MessageStore(deps.db),
+        memory: new CustomerMemoryStore(deps.db),
+        deliveryStatus: new DeliveryStatusStore(deps.db),
+        log: deps.log,
+      }),
+      conversationApiRoutes({
+        config: deps.config,
+        temporal: deps.temporal,
+        conversations: new ConversationStore(deps.db),
+        log: deps.log,
+      }),
+      callRoutes({
+        config: deps.config,
+        temporal: deps.temporal,
+        calls: new CallStore(deps.db),
+        messages: new MessageStore(deps.db),
+        log: deps.log,
+      }),
     ]),
   );
 

@@ -19,14 +19,27 @@ export interface CallRouteDeps {
 
 const SearchQuery = z.object({
   q: z.string().trim().min(2, 'at least 2 characters').max(200),
-  customerId: z.string().regex(/^cus_[0-9a-f]+$/, 'must be a customer id (cus_…)').optional(),
+  customerId: z
+    .string()
+    .regex(/^cus_[0-9a-f]+$/, 'must be a customer id (cus_…)')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
 const PlaceCallBody = z.object({
-  to: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100'),
-  from: z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100').optional(),
-  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters').optional(),
+  to: z
+    .string()
+    .trim()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100'),
+  from: z
+    .string()
+    .trim()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +14155550100')
+    .optional(),
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters')
+    .optional(),
   record: z.boolean().optional(),
 });
 
@@ -37,7 +50,8 @@ export function callRoutes(deps: CallRouteDeps): Router {
     '/calls',
     handle(deps.log, async (req, res) => {
       const body = PlaceCallBody.parse(req.body);
-      if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid)) throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
+      if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid))
+        throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
       try {
         const { callSid } = await deps.temporal.workflow.execute(placeOutboundCallWorkflow, {
           workflowId: `outbound-${randomUUID()}`,
@@ -47,7 +61,8 @@ export function callRoutes(deps: CallRouteDeps): Router {
         });
         res.status(201).json({ callSid });
       } catch (error) {
-        if (error instanceof WorkflowFailedError) throw new ApiError(502, `Twilio did not place the call: ${error.cause?.message ?? error.message}`);
+        if (error instanceof WorkflowFailedError)
+          throw new ApiError(502, `Twilio did not place the call: ${error.cause?.message ?? error.message}`);
         throw error;
       }
     }),
@@ -67,9 +82,19 @@ export function callRoutes(deps: CallRouteDeps): Router {
     '/transcripts/search',
     handle(deps.log, async (req, res) => {
       const query = SearchQuery.parse(req.query);
-      const hits = await deps.messages.search(query.q, { limit: query.limit, ...(query.customerId ? { customerId: query.customerId } : {}) });
+      const hits = await deps.messages.search(query.q, {
+        limit: query.limit,
+        ...(query.customerId ? { customerId: query.customerId } : {}),
+      });
       res.json({
-        hits: hits.map((m) => ({ customerId: m.customerId, channel: m.channel, direction: m.direction, body: m.body, at: m.createdAt.toISOString(), ...(m.id.startsWith('call:') ? { callSid: m.id.split(':')[1] } : { messageId: m.id }) })),
+        hits: hits.map((m) => ({
+          customerId: m.customerId,
+          channel: m.channel,
+          direction: m.direction,
+          body: m.body,
+          at: m.createdAt.toISOString(),
+          ...(m.id.startsWith('call:') ? { callSid: m.id.split(':')[1] } : { messageId: m.id }),
+        })),
       });
     }),
   );

@@ -27,7 +27,10 @@ export interface ConversationApiDeps {
 const CONVERSATION_SID = /^CH[0-9a-fA-F]{32}$/;
 const PARTICIPANT_SID = /^MB[0-9a-fA-F]{32}$/;
 const MESSAGING_ADDRESS = /^(whatsapp:)?\+[1-9]\d{6,14}$/;
-const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters').optional();
+const accountSid = z
+  .string()
+  .regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters')
+  .optional();
 
 const CreateBody = z.object({
   friendlyName: z.string().trim().min(1).max(256),
@@ -37,16 +40,40 @@ const CreateBody = z.object({
 
 const address = z.string().trim().regex(MESSAGING_ADDRESS, 'must be +E164 or whatsapp:+E164');
 const AddParticipantBody = z
-  .object({ identity: z.string().trim().min(1).max(256).optional(), address: address.optional(), proxyAddress: address.optional(), accountSid })
+  .object({
+    identity: z.string().trim().min(1).max(256).optional(),
+    address: address.optional(),
+    proxyAddress: address.optional(),
+    accountSid,
+  })
   .superRefine((b, ctx) => {
     if (b.identity !== undefined) {
-      if (b.address !== undefined || b.proxyAddress !== undefined) ctx.addIssue({ code: 'custom', path: ['identity'], message: 'give either identity or address + proxyAddress, not both' });
+      if (b.address !== undefined || b.proxyAddress !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['identity'],
+          message: 'give either identity or address + proxyAddress, not both',
+        });
       return;
     }
-    if (b.address === undefined) ctx.addIssue({ code: 'custom', path: ['address'], message: 'required (or give identity for a chat participant)' });
-    if (b.proxyAddress === undefined) ctx.addIssue({ code: 'custom', path: ['proxyAddress'], message: 'required with address: the number of ours the participant talks to' });
+    if (b.address === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['address'],
+        message: 'required (or give identity for a chat participant)',
+      });
+    if (b.proxyAddress === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['proxyAddress'],
+        message: 'required with address: the number of ours the participant talks to',
+      });
     if (b.address && b.proxyAddress && b.address.startsWith('whatsapp:') !== b.proxyAddress.startsWith('whatsapp:')) {
-      ctx.addIssue({ code: 'custom', path: ['proxyAddress'], message: 'must be on the same channel as address (both WhatsApp or both SMS)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['proxyAddress'],
+        message: 'must be on the same channel as address (both WhatsApp or both SMS)',
+      });
     }
   });
 
@@ -57,7 +84,8 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,100}$/;
 function operationKey(req: Request): string {
   const key = req.header('idempotency-key');
   if (key === undefined) return randomUUID();
-  if (!IDEMPOTENCY_KEY.test(key)) throw new ApiError(400, 'Idempotency-Key: 1-100 characters of letters, digits, . _ : -');
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new ApiError(400, 'Idempotency-Key: 1-100 characters of letters, digits, . _ : -');
   return key;
 }
 
@@ -76,7 +104,8 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
   async function accountFor(requested: string | undefined, conversationSid?: string): Promise<string> {
     const accounts = deps.config.get().twilio.accounts;
     if (requested) {
-      if (!accounts.some((a) => a.accountSid === requested)) throw new ApiError(400, `accountSid: account ${requested} is not configured`);
+      if (!accounts.some((a) => a.accountSid === requested))
+        throw new ApiError(400, `accountSid: account ${requested} is not configured`);
       return requested;
     }
     const known = conversationSid ? (await deps.conversations.get(conversationSid))?.accountSid : undefined;
@@ -90,8 +119,18 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
     handle(deps.log, async (req, res) => {
       const body = CreateBody.parse(req.body);
       const account = await accountFor(body.accountSid);
-      const input = { accountSid: account, friendlyName: body.friendlyName, ...(body.uniqueName ? { uniqueName: body.uniqueName } : {}) };
-      const outcome = await runOperation(runner, { workflow: createConversationWorkflow, workflowId: `conversation-create-${operationKey(req)}`, args: [input], accountSid: account, summary: `Create conversation "${body.friendlyName}"` });
+      const input = {
+        accountSid: account,
+        friendlyName: body.friendlyName,
+        ...(body.uniqueName ? { uniqueName: body.uniqueName } : {}),
+      };
+      const outcome = await runOperation(runner, {
+        workflow: createConversationWorkflow,
+        workflowId: `conversation-create-${operationKey(req)}`,
+        args: [input],
+        accountSid: account,
+        summary: `Create conversation "${body.friendlyName}"`,
+      });
       sendOutcome(res, outcome, 201);
     }),
   );
@@ -102,11 +141,20 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
       const conversationSid = conversationSidOf(req);
       const body = AddParticipantBody.parse(req.body);
       const account = await accountFor(body.accountSid, conversationSid);
-      const target: ParticipantTarget = body.identity !== undefined ? { identity: body.identity } : { address: body.address!, proxyAddress: body.proxyAddress! };
+      const target: ParticipantTarget =
+        body.identity !== undefined
+          ? { identity: body.identity }
+          : { address: body.address!, proxyAddress: body.proxyAddress! };
       const who = 'identity' in target ? target.identity : `${target.address} via ${target.proxyAddress}`;
       // Not named after the participant: the same person may be added again after a removal.
       const workflowId = `conversation-${conversationSid}-add-${operationKey(req)}`;
-      const outcome = await runOperation(runner, { workflow: addConversationParticipantWorkflow, workflowId, args: [{ accountSid: account, conversationSid, ...target }], accountSid: account, summary: `Add ${who} to ${conversationSid}` });
+      const outcome = await runOperation(runner, {
+        workflow: addConversationParticipantWorkflow,
+        workflowId,
+        args: [{ accountSid: account, conversationSid, ...target }],
+        accountSid: account,
+        summary: `Add ${who} to ${conversationSid}`,
+      });
       sendOutcome(res, outcome, 201);
     }),
   );
@@ -116,11 +164,18 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
     handle(deps.log, async (req, res) => {
       const conversationSid = conversationSidOf(req);
       const participantSid = String(req.params.participantSid);
-      if (!PARTICIPANT_SID.test(participantSid)) throw new ApiError(400, 'participant sid must be MB followed by 32 hex characters');
+      if (!PARTICIPANT_SID.test(participantSid))
+        throw new ApiError(400, 'participant sid must be MB followed by 32 hex characters');
       const account = await accountFor(AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
       // A participant sid is removed once: the natural id makes a repeated request harmless.
       const workflowId = `conversation-${conversationSid}-remove-${participantSid}`;
-      const outcome = await runOperation(runner, { workflow: removeConversationParticipantWorkflow, workflowId, args: [{ accountSid: account, conversationSid, participantSid }], accountSid: account, summary: `Remove ${participantSid} from ${conversationSid}` });
+      const outcome = await runOperation(runner, {
+        workflow: removeConversationParticipantWorkflow,
+        workflowId,
+        args: [{ accountSid: account, conversationSid, participantSid }],
+        accountSid: account,
+        summary: `Remove ${participantSid} from ${conversationSid}`,
+      });
       sendOutcome(res, outcome, 200);
     }),
   );
@@ -131,7 +186,13 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
       const conversationSid = conversationSidOf(req);
       const account = await accountFor(AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
       // Closed is terminal on Twilio: one close per conversation.
-      const outcome = await runOperation(runner, { workflow: closeConversationWorkflow, workflowId: `conversation-${conversationSid}-close`, args: [{ accountSid: account, conversationSid }], accountSid: account, summary: `Close ${conversationSid}` });
+      const outcome = await runOperation(runner, {
+        workflow: closeConversationWorkflow,
+        workflowId: `conversation-${conversationSid}-close`,
+        args: [{ accountSid: account, conversationSid }],
+        accountSid: account,
+        summary: `Close ${conversationSid}`,
+      });
       sendOutcome(res, outcome, 200);
     }),
   );

@@ -29,7 +29,10 @@ export interface OperationRequest<W extends Workflow> {
   summary: string;
 }
 
-export type OperationOutcome<R> = { done: true; result: R } | { done: false; workflowId: string } | { done: true; failure: { status: number; error: string; twilioCode?: number } };
+export type OperationOutcome<R> =
+  | { done: true; result: R }
+  | { done: false; workflowId: string }
+  | { done: true; failure: { status: number; error: string; twilioCode?: number } };
 
 export interface OperationRunner {
   temporal: Client;
@@ -48,14 +51,18 @@ function applicationFailureIn(error: unknown): ApplicationFailure | TimeoutFailu
 /** Twilio's verdict becomes ours where it is about the request (400/404/409); our own trouble is a 502. */
 function describeFailure(error: WorkflowFailedError): { status: number; error: string; twilioCode?: number } {
   const failure = applicationFailureIn(error);
-  if (failure instanceof TimeoutFailure || !failure) return { status: 504, error: `operation did not finish: ${failure?.message ?? error.message}` };
+  if (failure instanceof TimeoutFailure || !failure)
+    return { status: 504, error: `operation did not finish: ${failure?.message ?? error.message}` };
   if (failure.type === 'UnknownAccount') return { status: 400, error: failure.message };
   const details = (failure.details?.[0] ?? {}) as { status?: number; code?: number };
   const status = details.status === 400 || details.status === 404 || details.status === 409 ? details.status : 502;
   return { status, error: failure.message, ...(details.code !== undefined ? { twilioCode: details.code } : {}) };
 }
 
-export async function runOperation<W extends Workflow>(runner: OperationRunner, request: OperationRequest<W>): Promise<OperationOutcome<WorkflowResultType<W>>> {
+export async function runOperation<W extends Workflow>(
+  runner: OperationRunner,
+  request: OperationRequest<W>,
+): Promise<OperationOutcome<WorkflowResultType<W>>> {
   let handle: WorkflowHandle<W>;
   try {
     // The generic W cannot be checked against the conditional `args` type; callers' args are typed by OperationRequest.

@@ -3,7 +3,11 @@ import type { ConfigStore } from '../config/store';
 import type { ConversationEvent } from '../conversations/events';
 import { toInboundMessage } from '../conversations/inbound-message';
 import { decidePreEvent } from '../conversations/pre-events';
-import { parseConversationWebhook, type ConversationMessageAdded, type ConversationPreEvent } from '../conversations/webhook';
+import {
+  parseConversationWebhook,
+  type ConversationMessageAdded,
+  type ConversationPreEvent,
+} from '../conversations/webhook';
 import type { IdentityStore } from '../customers/identity-store';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
@@ -28,12 +32,19 @@ function answerPreEvent(res: Response, preEvent: ConversationPreEvent, log: Logg
     res.status(200).end();
     return;
   }
-  log.info({ eventType: preEvent.eventType, conversationSid: preEvent.conversationSid, reason: decision.reason }, 'vetoed Conversations change');
+  log.info(
+    { eventType: preEvent.eventType, conversationSid: preEvent.conversationSid, reason: decision.reason },
+    'vetoed Conversations change',
+  );
   res.status(decision.status).type('text/plain').send(decision.reason);
 }
 
 /** A customer wrote in a Conversation: their customer workflow answers it, like an SMS. */
-async function handOverMessage(deps: ConversationWebhookDeps, message: ConversationMessageAdded, res: Response): Promise<void> {
+async function handOverMessage(
+  deps: ConversationWebhookDeps,
+  message: ConversationMessageAdded,
+  res: Response,
+): Promise<void> {
   const config = deps.config.get();
   const decision = toInboundMessage(message, {
     agentIdentity: config.conversations.agentIdentity,
@@ -41,17 +52,27 @@ async function handOverMessage(deps: ConversationWebhookDeps, message: Conversat
     now: new Date(),
   });
   if ('ignored' in decision) {
-    deps.log.debug({ messageSid: message.messageSid, conversationSid: message.conversationSid, reason: decision.ignored }, 'Conversations message not answered');
+    deps.log.debug(
+      { messageSid: message.messageSid, conversationSid: message.conversationSid, reason: decision.ignored },
+      'Conversations message not answered',
+    );
     res.status(200).end();
     return;
   }
   const { inbound, droppedMedia } = decision;
-  if (droppedMedia > 0) deps.log.warn({ messageSid: inbound.messageSid, droppedMedia }, 'media without ChatServiceSid cannot be fetched; answering the text only');
+  if (droppedMedia > 0)
+    deps.log.warn(
+      { messageSid: inbound.messageSid, droppedMedia },
+      'media without ChatServiceSid cannot be fetched; answering the text only',
+    );
   try {
     const customerId = await deps.identities.resolve(inbound.from);
     await signalCustomerWorkflow(deps.temporal, config, customerId, inbound);
     await deps.dispatcher.publish(messageReceivedEvent(inbound, customerId));
-    deps.log.info({ messageSid: inbound.messageSid, conversationSid: inbound.conversationSid, customerId }, 'Conversations message queued');
+    deps.log.info(
+      { messageSid: inbound.messageSid, conversationSid: inbound.conversationSid, customerId },
+      'Conversations message queued',
+    );
     res.status(200).end();
   } catch (error) {
     deps.log.error({ err: error, messageSid: inbound.messageSid }, 'could not hand Conversations message to Temporal');

@@ -37,7 +37,11 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
       const addresses = await deps.identities.addresses(customerId);
       if (addresses.length === 0) throw new ApiError(404, `customer ${customerId} not found`);
       const memory = await deps.memory.get(customerId);
-      res.json({ customerId, addresses, memory: memory ? { summary: memory.summary, updatedAt: memory.updatedAt } : null });
+      res.json({
+        customerId,
+        addresses,
+        memory: memory ? { summary: memory.summary, updatedAt: memory.updatedAt } : null,
+      });
     }),
   );
 
@@ -50,7 +54,9 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
       const messages = await Promise.all(
         history.map(async ({ mediaDigests: _digests, ...m }) => {
           const delivery = m.twilioSid ? await deps.deliveryStatus.get(m.twilioSid) : undefined;
-          return delivery ? { ...m, status: delivery.status, ...(delivery.errorCode ? { errorCode: delivery.errorCode } : {}) } : m;
+          return delivery
+            ? { ...m, status: delivery.status, ...(delivery.errorCode ? { errorCode: delivery.errorCode } : {}) }
+            : m;
         }),
       );
       res.json({ messages });
@@ -62,10 +68,14 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
       const { address } = LinkBody.parse(req.body);
-      if ((await deps.identities.addresses(customerId)).length === 0) throw new ApiError(404, `customer ${customerId} not found`);
+      if ((await deps.identities.addresses(customerId)).length === 0)
+        throw new ApiError(404, `customer ${customerId} not found`);
       const outcome = await deps.identities.link(address, customerId);
-      if (typeof outcome === 'object') throw new ApiError(409, `address already belongs to customer ${outcome.conflictWith}`);
-      res.status(outcome === 'linked' ? 201 : 200).json({ customerId, addresses: await deps.identities.addresses(customerId) });
+      if (typeof outcome === 'object')
+        throw new ApiError(409, `address already belongs to customer ${outcome.conflictWith}`);
+      res
+        .status(outcome === 'linked' ? 201 : 200)
+        .json({ customerId, addresses: await deps.identities.addresses(customerId) });
     }),
   );
   return router;

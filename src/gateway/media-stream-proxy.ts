@@ -26,7 +26,9 @@ export function attachMediaStreamProxy(server: http.Server, config: ConfigStore,
     const target = new URL(realtimeInternalUrl ?? `http://127.0.0.1:${realtimePort}`);
     const upstream = net.connect({ host: target.hostname, port: Number(target.port) || 80 }, () => {
       const headers = Object.entries(req.headers)
-        .flatMap(([name, value]) => (Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : value === undefined ? [] : [`${name}: ${value}`]))
+        .flatMap(([name, value]) =>
+          Array.isArray(value) ? value.map((v) => `${name}: ${v}`) : value === undefined ? [] : [`${name}: ${value}`],
+        )
         .join('\r\n');
       upstream.write(`${req.method ?? 'GET'} ${req.url ?? MEDIA_STREAM_PATH} HTTP/1.1\r\n${headers}\r\n\r\n`);
       if (head.length) upstream.write(head);

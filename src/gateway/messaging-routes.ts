@@ -11,7 +11,6 @@ import { messageReceivedEvent } from '../events/message-received';
 import { messageStatusWorkflow, messageStatusWorkflowId } from '../../workflows/message-status';
 import { answerUnavailable, parsedOr400, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
 
-
 export interface MessagingRouteDeps {
   config: ConfigStore;
   temporal: Client;

@@ -43,7 +43,11 @@ export function handle(log: Logger, fn: (req: Request, res: Response) => Promise
   return (req: Request, res: Response): void => {
     fn(req, res).catch((error: unknown) => {
       if (error instanceof ApiError) res.status(error.status).json({ error: error.message });
-      else if (error instanceof ZodError) res.status(400).json({ error: 'invalid request', issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+      else if (error instanceof ZodError)
+        res.status(400).json({
+          error: 'invalid request',
+          issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        });
       else {
         log.error({ err: error, path: req.path }, 'operator API failure');
         res.status(500).json({ error: 'internal error' });

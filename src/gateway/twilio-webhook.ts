@@ -16,7 +16,14 @@ export function requireTwilioSignature(config: ConfigStore, log: Logger) {
     const url = `${config.get().publicUrl.replace(/\/+$/, '')}${req.originalUrl}`;
     const signature = req.header('x-twilio-signature');
     if (!account || !isValidTwilioSignature({ authToken: account.authToken, url, params, signature })) {
-      log.warn({ path: req.path, accountSid, reason: !account ? 'unknown account' : signature ? 'bad signature' : 'missing signature' }, 'rejected Twilio webhook');
+      log.warn(
+        {
+          path: req.path,
+          accountSid,
+          reason: !account ? 'unknown account' : signature ? 'bad signature' : 'missing signature',
+        },
+        'rejected Twilio webhook',
+      );
       res.status(403).type('text/plain').send('Forbidden: invalid Twilio signature');
       return;
     }

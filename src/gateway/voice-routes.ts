@@ -49,7 +49,13 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       const twiml = connectStreamTwiml({
         publicUrl: config.publicUrl,
         ...(config.voice.mediaStreamUrl ? { streamUrl: config.voice.mediaStreamUrl } : {}),
-        parameters: { customerId, from: call.from, to: call.to, direction: call.direction ?? 'inbound', token: streamToken(account.authToken, call.callSid, expires) },
+        parameters: {
+          customerId,
+          from: call.from,
+          to: call.to,
+          direction: call.direction ?? 'inbound',
+          token: streamToken(account.authToken, call.callSid, expires),
+        },
       });
       deps.log.info({ callSid: call.callSid, customerId }, 'incoming call answered with a media stream');
       res.type('text/xml').send(twiml);

@@ -1,5 +1,10 @@
 import type { Response } from 'express';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { ZodError } from 'zod';
 import type { Config } from '../config/schema';
@@ -12,7 +17,12 @@ export function customerWorkflowId(customerId: string): string {
 }
 
 /** Queues a customer's message on their workflow, starting it if needed (same for SMS, WhatsApp, Conversations). */
-export async function signalCustomerWorkflow(temporal: Client, config: Config, customerId: string, message: InboundMessage): Promise<void> {
+export async function signalCustomerWorkflow(
+  temporal: Client,
+  config: Config,
+  customerId: string,
+  message: InboundMessage,
+): Promise<void> {
   await temporal.workflow.signalWithStart(customerWorkflow, {
     workflowId: customerWorkflowId(customerId),
     taskQueue: config.temporal.taskQueue,
@@ -67,7 +77,10 @@ export function parsedOr400<T>(res: Response, parse: () => T): T | undefined {
 
 /** 400 naming the bad fields (Twilio does not retry a 4xx: garbage stays garbage). */
 export function answerBadWebhook(res: Response, error: unknown): void {
-  const detail = error instanceof ZodError ? error.issues.map((i) => `${i.path.join('.') || '(form)'}: ${i.message}`).join('; ') : String(error);
+  const detail =
+    error instanceof ZodError
+      ? error.issues.map((i) => `${i.path.join('.') || '(form)'}: ${i.message}`).join('; ')
+      : String(error);
   res.status(400).type('text/plain').send(`Bad webhook: ${detail}`);
 }
 

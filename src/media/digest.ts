@@ -48,12 +48,20 @@ const VIDEO_NOTE = 'videos cannot be viewed';
 /** One digest per media item, in order. Items are processed concurrently (at most 10 per MMS). */
 export async function digestMedia(media: readonly MediaRef[], deps: DigestMediaDeps): Promise<MediaDigest[]> {
   const limits: MediaLimits = { ...DEFAULT_MEDIA_LIMITS, ...deps.limits };
-  return Promise.all(media.map((item) => digestOne(item, deps, limits).catch((error: unknown) => failureDigest(item.contentType, error))));
+  return Promise.all(
+    media.map((item) =>
+      digestOne(item, deps, limits).catch((error: unknown) => failureDigest(item.contentType, error)),
+    ),
+  );
 }
 
 async function digestOne(item: MediaRef, deps: DigestMediaDeps, limits: MediaLimits): Promise<MediaDigest> {
   const contentType = item.contentType;
-  const request = { auth: deps.fetchAuth, declaredContentType: contentType, ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}) };
+  const request = {
+    auth: deps.fetchAuth,
+    declaredContentType: contentType,
+    ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
+  };
   switch (classifyContentType(contentType)) {
     case 'image': {
       const { bytes } = await fetchMedia(item.url, { ...request, maxBytes: limits.imageBytes });
@@ -65,23 +73,40 @@ async function digestOne(item: MediaRef, deps: DigestMediaDeps, limits: MediaLim
       if (!deps.transcriber) return { kind: 'failed', contentType, reason: 'audio transcription is not configured' };
       const { bytes } = await fetchMedia(item.url, { ...request, maxBytes: limits.audioBytes });
       const transcript = await deps.transcriber.transcribe(bytes, contentType);
-      return { kind: 'audio', contentType, transcript: transcript.text.trim(), ...pick(transcript, 'durationSeconds', 'confidence') };
+      return {
+        kind: 'audio',
+        contentType,
+        transcript: transcript.text.trim(),
+        ...pick(transcript, 'durationSeconds', 'confidence'),
+      };
     }
     case 'video': {
       const { sizeBytes } = await probeMedia(item.url, request);
       return { kind: 'video', contentType, ...(sizeBytes !== undefined ? { sizeBytes } : {}), note: VIDEO_NOTE };
     }
     case 'unsupported':
-      return { kind: 'unsupported', contentType, reason: `file type ${bareContentType(contentType) || 'unknown'} is not supported` };
+      return {
+        kind: 'unsupported',
+        contentType,
+        reason: `file type ${bareContentType(contentType) || 'unknown'} is not supported`,
+      };
   }
 }
 
 function failureDigest(contentType: string, error: unknown): MediaDigest {
-  if (error instanceof MediaTooLargeError) return { kind: 'too_large', contentType, sizeBytes: error.sizeBytes, limitBytes: error.limitBytes };
-  if (error instanceof MediaFetchError) return { kind: 'failed', contentType, reason: `download failed: ${error.message}` };
-  if (error instanceof MediaTypeMismatchError) return { kind: 'failed', contentType, reason: `unexpected content: ${error.message}` };
-  if (error instanceof TranscriptionError) return { kind: 'failed', contentType, reason: `transcription failed: ${error.message}` };
-  return { kind: 'failed', contentType, reason: `unexpected error: ${error instanceof Error ? error.name : 'unknown'}` };
+  if (error instanceof MediaTooLargeError)
+    return { kind: 'too_large', contentType, sizeBytes: error.sizeBytes, limitBytes: error.limitBytes };
+  if (error instanceof MediaFetchError)
+    return { kind: 'failed', contentType, reason: `download failed: ${error.message}` };
+  if (error instanceof MediaTypeMismatchError)
+    return { kind: 'failed', contentType, reason: `unexpected content: ${error.message}` };
+  if (error instanceof TranscriptionError)
+    return { kind: 'failed', contentType, reason: `transcription failed: ${error.message}` };
+  return {
+    kind: 'failed',
+    contentType,
+    reason: `unexpected error: ${error instanceof Error ? error.name : 'unknown'}`,
+  };
 }
 
 function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): Partial<Pick<T, K>> {
@@ -113,27 +138,48 @@ export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaProm
         content.push({ type: 'image', source: { type: 'base64', media_type: digest.mediaType, data: digest.base64 } });
         break;
       case 'audio':
-        content.push(text(digest.transcript ? `[Voice note transcript: ${digest.transcript}]` : '[The customer sent a voice note with no recognisable speech]'));
+        content.push(
+          text(
+            digest.transcript
+              ? `[Voice note transcript: ${digest.transcript}]`
+              : '[The customer sent a voice note with no recognisable speech]',
+          ),
+        );
         break;
       case 'video': {
-        const details = [bareContentType(digest.contentType), ...(digest.sizeBytes !== undefined ? [formatByteSize(digest.sizeBytes)] : [])];
+        const details = [
+          bareContentType(digest.contentType),
+          ...(digest.sizeBytes !== undefined ? [formatByteSize(digest.sizeBytes)] : []),
+        ];
         content.push(text(`[The customer sent a video (${details.join(', ')}); ${digest.note}]`));
         break;
       }
       case 'unsupported':
-        content.push(text(`[The customer sent a file that cannot be opened (${bareContentType(digest.contentType) || 'unknown type'})]`));
+        content.push(
+          text(
+            `[The customer sent a file that cannot be opened (${bareContentType(digest.contentType) || 'unknown type'})]`,
+          ),
+        );
         sentences.push(`I can't open that file type (${bareContentType(digest.contentType) || 'unknown'}).`);
         mentionSupported = true;
         break;
       case 'too_large': {
         const what = kindNoun(digest.contentType);
-        content.push(text(`[The customer sent ${withArticle(what)} too large to open (${formatByteSize(digest.sizeBytes)}; limit ${formatByteSize(digest.limitBytes)})]`));
+        content.push(
+          text(
+            `[The customer sent ${withArticle(what)} too large to open (${formatByteSize(digest.sizeBytes)}; limit ${formatByteSize(digest.limitBytes)})]`,
+          ),
+        );
         sentences.push(`That ${what} is too large for me to open (the limit is ${formatByteSize(digest.limitBytes)}).`);
         break;
       }
       case 'failed': {
         const what = kindNoun(digest.contentType);
-        content.push(text(`[The customer sent ${withArticle(what)} that could not be processed (${formatLabel(digest.contentType)})]`));
+        content.push(
+          text(
+            `[The customer sent ${withArticle(what)} that could not be processed (${formatLabel(digest.contentType)})]`,
+          ),
+        );
         sentences.push(`I couldn't open the ${what} you sent; could you try sending it again?`);
         break;
       }

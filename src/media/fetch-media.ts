@@ -30,7 +30,9 @@ export class MediaTooLargeError extends Error {
     readonly limitBytes: number,
     readonly measuredBy: 'content-length' | 'streamed',
   ) {
-    super(`media is larger than ${limitBytes} bytes (${measuredBy === 'content-length' ? 'declared' : 'received at least'} ${sizeBytes})`);
+    super(
+      `media is larger than ${limitBytes} bytes (${measuredBy === 'content-length' ? 'declared' : 'received at least'} ${sizeBytes})`,
+    );
   }
 }
 
@@ -98,7 +100,10 @@ export async function fetchMedia(url: string, options: FetchMediaOptions): Promi
 export async function probeMedia(url: string, options: MediaRequestOptions): Promise<MediaHeaders> {
   return withDeadline(options.timeoutMs, async (signal) => {
     const response = await openMedia(url, options, signal);
-    const result = { servedContentType: response.headers.get('content-type') ?? undefined, sizeBytes: contentLength(response) };
+    const result = {
+      servedContentType: response.headers.get('content-type') ?? undefined,
+      sizeBytes: contentLength(response),
+    };
     await discardBody(response);
     return result;
   });
@@ -164,7 +169,10 @@ async function readAtMost(response: Response, maxBytes: number, abort: () => voi
 }
 
 /** Runs `work` with an abort signal that fires after `timeoutMs`, mapping the abort to a MediaFetchError. */
-async function withDeadline<T>(timeoutMs: number | undefined, work: (signal: AbortSignal, abort: () => void) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  timeoutMs: number | undefined,
+  work: (signal: AbortSignal, abort: () => void) => Promise<T>,
+): Promise<T> {
   const limit = timeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS;
   const controller = new AbortController();
   let timedOut = false;
@@ -176,7 +184,12 @@ async function withDeadline<T>(timeoutMs: number | undefined, work: (signal: Abo
     return await work(controller.signal, () => controller.abort());
   } catch (error) {
     if (timedOut && !(error instanceof MediaTooLargeError)) throw new MediaFetchError(`timed out after ${limit} ms`);
-    if (error instanceof MediaFetchError || error instanceof MediaTooLargeError || error instanceof MediaTypeMismatchError) throw error;
+    if (
+      error instanceof MediaFetchError ||
+      error instanceof MediaTooLargeError ||
+      error instanceof MediaTypeMismatchError
+    )
+      throw error;
     // Body read failures (connection reset mid-transfer): keep only the error's name, not its text.
     const name = errorField(error, 'name');
     throw new MediaFetchError(`download interrupted (${typeof name === 'string' ? name : 'unknown error'})`);
@@ -192,7 +205,8 @@ function parseMediaUrl(url: string): URL {
   } catch {
     throw new MediaFetchError('media URL is not a valid URL');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new MediaFetchError(`unsupported URL scheme ${parsed.protocol}`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new MediaFetchError(`unsupported URL scheme ${parsed.protocol}`);
   // fetch() would refuse it anyway, with the credentials in its error message.
   if (parsed.username || parsed.password) throw new MediaFetchError('media URL must not embed credentials');
   return parsed;

@@ -107,13 +107,20 @@ export function sniffImageType(bytes: Uint8Array): ImageMediaType | undefined {
     bytes.length >= offset + signature.length && signature.every((byte, i) => bytes[offset + i] === byte);
   if (startsWith([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
   if (startsWith([0xff, 0xd8, 0xff])) return 'image/jpeg';
-  if (startsWith([0x47, 0x49, 0x46, 0x38, 0x37, 0x61]) || startsWith([0x47, 0x49, 0x46, 0x38, 0x39, 0x61])) return 'image/gif';
+  if (startsWith([0x47, 0x49, 0x46, 0x38, 0x37, 0x61]) || startsWith([0x47, 0x49, 0x46, 0x38, 0x39, 0x61]))
+    return 'image/gif';
   if (startsWith([0x52, 0x49, 0x46, 0x46]) && startsWith([0x57, 0x45, 0x42, 0x50], 8)) return 'image/webp';
   return undefined;
 }
 
 function uniqueLabels(kind: MediaKind): string[] {
-  return [...new Set(Object.values(KNOWN_TYPES).filter((t) => t.kind === kind).map((t) => t.label))];
+  return [
+    ...new Set(
+      Object.values(KNOWN_TYPES)
+        .filter((t) => t.kind === kind)
+        .map((t) => t.label),
+    ),
+  ];
 }
 
 /** "I can read images (JPEG, PNG, GIF, WebP), listen to audio (MP3, ...) and note videos (MP4, ...)." */

@@ -52,7 +52,8 @@ export class AssemblyAiTranscriber implements AudioTranscriber {
 
   async transcribe(audio: Buffer | string, _contentType: string): Promise<AudioTranscript> {
     // The SDK reads any non-http string as a local file path; only ever hand it bytes or a web URL.
-    if (typeof audio === 'string' && !/^https?:\/\//i.test(audio)) throw new TranscriptionError('audio must be bytes or an http(s) URL');
+    if (typeof audio === 'string' && !/^https?:\/\//i.test(audio))
+      throw new TranscriptionError('audio must be bytes or an http(s) URL');
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const job = this.client.transcripts.transcribe(
       {
@@ -70,7 +71,10 @@ export class AssemblyAiTranscriber implements AudioTranscriber {
 
 function toAudioTranscript(transcript: Transcript): AudioTranscript {
   if (transcript.status === 'error') {
-    throw new TranscriptionError(`AssemblyAI could not transcribe the audio: ${transcript.error ?? 'unknown error'}`, transcript.id);
+    throw new TranscriptionError(
+      `AssemblyAI could not transcribe the audio: ${transcript.error ?? 'unknown error'}`,
+      transcript.id,
+    );
   }
   return {
     text: transcript.text ?? '',
@@ -83,7 +87,10 @@ function toAudioTranscript(transcript: Transcript): AudioTranscript {
 async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TranscriptionError(`transcription took longer than ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new TranscriptionError(`transcription took longer than ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([work, deadline]);

@@ -27,13 +27,24 @@ export class CustomerMemoryStore {
   async get(customerId: string): Promise<CustomerMemory | undefined> {
     const doc = await this.memories.findOne({ _id: customerId });
     if (!doc) return undefined;
-    return { customerId, summary: await unpackText(doc.summary), ...(doc.summarizedThrough ? { summarizedThrough: doc.summarizedThrough } : {}), updatedAt: doc.updatedAt };
+    return {
+      customerId,
+      summary: await unpackText(doc.summary),
+      ...(doc.summarizedThrough ? { summarizedThrough: doc.summarizedThrough } : {}),
+      updatedAt: doc.updatedAt,
+    };
   }
 
   async save(memory: { customerId: string; summary: string; summarizedThrough: Date }): Promise<void> {
     await this.memories.updateOne(
       { _id: memory.customerId },
-      { $set: { summary: await packText(memory.summary), summarizedThrough: memory.summarizedThrough, updatedAt: new Date() } },
+      {
+        $set: {
+          summary: await packText(memory.summary),
+          summarizedThrough: memory.summarizedThrough,
+          updatedAt: new Date(),
+        },
+      },
       { upsert: true },
     );
   }

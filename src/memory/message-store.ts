@@ -52,7 +52,10 @@ interface MessageDoc {
 }
 
 /** What a caller records; the store fills in `seq`, digests and the Twilio sid later. */
-export type NewMessage = Pick<HistoryMessage, 'id' | 'customerId' | 'accountSid' | 'direction' | 'channel' | 'from' | 'to' | 'body' | 'status'> & {
+export type NewMessage = Pick<
+  HistoryMessage,
+  'id' | 'customerId' | 'accountSid' | 'direction' | 'channel' | 'from' | 'to' | 'body' | 'status'
+> & {
   media?: MediaRef[];
   createdAt?: Date;
 };
@@ -128,8 +131,16 @@ export class MessageStore {
   async search(query: string, options: { customerId?: string; limit: number }): Promise<HistoryMessage[]> {
     const pattern = query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const scope = options.customerId ? { customerId: options.customerId } : {};
-    const plain = await this.messages.find({ ...scope, 'body.text': { $regex: pattern, $options: 'i' } }).sort({ seq: -1 }).limit(options.limit).toArray();
-    const packed = await this.messages.find({ ...scope, 'body.zstd': { $exists: true } }).sort({ seq: -1 }).limit(1000).toArray();
+    const plain = await this.messages
+      .find({ ...scope, 'body.text': { $regex: pattern, $options: 'i' } })
+      .sort({ seq: -1 })
+      .limit(options.limit)
+      .toArray();
+    const packed = await this.messages
+      .find({ ...scope, 'body.zstd': { $exists: true } })
+      .sort({ seq: -1 })
+      .limit(1000)
+      .toArray();
     const needle = query.toLowerCase();
     const unpacked = (await Promise.all(packed.map(toHistory))).filter((m) => m.body.toLowerCase().includes(needle));
     const all = [...(await Promise.all(plain.map(toHistory))), ...unpacked];

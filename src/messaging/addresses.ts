@@ -19,7 +19,8 @@ export const IDENTITY_PREFIX = 'identity:';
 export function parseTwilioAddress(raw: string): ChannelAddress {
   const value = raw.trim();
   if (value.startsWith('whatsapp:')) return { channel: 'whatsapp', address: value.slice('whatsapp:'.length) };
-  if (value.startsWith(IDENTITY_PREFIX)) return { channel: 'conversations', address: value.slice(IDENTITY_PREFIX.length) };
+  if (value.startsWith(IDENTITY_PREFIX))
+    return { channel: 'conversations', address: value.slice(IDENTITY_PREFIX.length) };
   return { channel: 'sms', address: value };
 }
 

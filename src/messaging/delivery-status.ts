@@ -45,7 +45,6 @@ interface CallbackDoc {
   at: Date;
 }
 
-
 /**
  * Delivery status per Twilio message sid, kept as one insert-only record per (sid, status) and
  * resolved on read. No document is ever updated, so concurrent callbacks cannot overwrite each
@@ -64,7 +63,13 @@ export class DeliveryStatusStore {
   }
 
   /** Records a callback; 'stale' when an equal or later status was already there, 'duplicate' for a redelivery. */
-  async apply(update: { twilioSid: string; status: string; errorCode?: number; accountSid: string; at: Date }): Promise<'applied' | 'stale' | 'duplicate'> {
+  async apply(update: {
+    twilioSid: string;
+    status: string;
+    errorCode?: number;
+    accountSid: string;
+    at: Date;
+  }): Promise<'applied' | 'stale' | 'duplicate'> {
     const rank = STATUS_RANK[update.status] ?? 0;
     try {
       await this.callbacks.insertOne({

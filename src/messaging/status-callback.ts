@@ -26,7 +26,8 @@ export function parseStatusCallback(params: FormParams, now: Date = new Date()):
   const flat = flattenForm(params);
   const form = StatusForm.parse(flat);
   const status = form.MessageStatus ?? form.SmsStatus;
-  if (!status) throw new z.ZodError([{ code: 'custom', path: ['MessageStatus'], message: 'required', input: undefined }]);
+  if (!status)
+    throw new z.ZodError([{ code: 'custom', path: ['MessageStatus'], message: 'required', input: undefined }]);
   return {
     messageSid: form.MessageSid,
     accountSid: form.AccountSid,

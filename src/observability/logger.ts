@@ -8,7 +8,20 @@ export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'inf
     name,
     level,
     redact: {
-      paths: ['authToken', '*.authToken', '*.*.authToken', 'apiKey', '*.apiKey', '*.*.apiKey', 'password', '*.password', 'headers.authorization', '*.headers.authorization', 'headers["x-twilio-signature"]', '*.headers["x-twilio-signature"]'],
+      paths: [
+        'authToken',
+        '*.authToken',
+        '*.*.authToken',
+        'apiKey',
+        '*.apiKey',
+        '*.*.apiKey',
+        'password',
+        '*.password',
+        'headers.authorization',
+        '*.headers.authorization',
+        'headers["x-twilio-signature"]',
+        '*.headers["x-twilio-signature"]',
+      ],
       censor: '[redacted]',
     },
   });

@@ -88,11 +88,21 @@ export function createMetrics(serviceName: string): Metrics {
     advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
   });
   const calls: Counter = meter.createCounter('beluga_voice_calls', { description: 'Calls started' });
-  const activeCalls: UpDownCounter = meter.createUpDownCounter('beluga_voice_active_calls', { description: 'Calls in progress' });
-  const bargeIns: Counter = meter.createCounter('beluga_voice_barge_ins', { description: 'Agent replies cut off by the caller' });
-  const fallbacks: Counter = meter.createCounter('beluga_voice_fallbacks', { description: 'Provider failures that fell back, by kind' });
-  const eventsPublished: Counter = meter.createCounter('beluga_events_published', { description: 'Events published, by type' });
-  const webhookAttempts: Counter = meter.createCounter('beluga_webhook_attempts', { description: 'Outbound webhook delivery attempts, by outcome' });
+  const activeCalls: UpDownCounter = meter.createUpDownCounter('beluga_voice_active_calls', {
+    description: 'Calls in progress',
+  });
+  const bargeIns: Counter = meter.createCounter('beluga_voice_barge_ins', {
+    description: 'Agent replies cut off by the caller',
+  });
+  const fallbacks: Counter = meter.createCounter('beluga_voice_fallbacks', {
+    description: 'Provider failures that fell back, by kind',
+  });
+  const eventsPublished: Counter = meter.createCounter('beluga_events_published', {
+    description: 'Events published, by type',
+  });
+  const webhookAttempts: Counter = meter.createCounter('beluga_webhook_attempts', {
+    description: 'Outbound webhook delivery attempts, by outcome',
+  });
 
   // Start every bounded series at 0: a series that first appears mid-incident hides its first
   // increment from rate()/increase(), and "absent" is ambiguous on a dashboard.

@@ -12,8 +12,12 @@ export function tracer(): Tracer {
  * (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; exporter, protocol and
  * headers follow the standard `OTEL_*` variables). Without one, nothing is started or sent.
  */
-export function startTracing(serviceName: string, env: Record<string, string | undefined> = process.env): { shutdown(): Promise<void> } {
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return { shutdown: async () => undefined };
+export function startTracing(
+  serviceName: string,
+  env: Record<string, string | undefined> = process.env,
+): { shutdown(): Promise<void> } {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+    return { shutdown: async () => undefined };
   // Metrics have their own Prometheus pipeline (metrics.ts); no automatic instrumentation is loaded.
   const sdk = new NodeSDK({ serviceName, instrumentations: [], metricReaders: [] });
   sdk.start();
@@ -54,7 +58,11 @@ const epoch = (t: number) => performance.timeOrigin + t;
  * span per provider stage at the times they really happened (recorded after the fact, so the
  * audio loop never waits on tracing).
  */
-export function recordTurnSpans(call: { callSid: string; turnId: number; interrupted: boolean }, timeline: TurnTimeline, latency: TurnLatency): void {
+export function recordTurnSpans(
+  call: { callSid: string; turnId: number; interrupted: boolean },
+  timeline: TurnTimeline,
+  latency: TurnLatency,
+): void {
   const t = tracer();
   const parent = t.startSpan('voice.reply', {
     startTime: epoch(timeline.speechEndedAt),

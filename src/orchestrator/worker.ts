@@ -38,8 +38,20 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
   const deliveryStatus = new DeliveryStatusStore(deps.db);
   const webhookLog = new WebhookDeliveryLog(deps.db);
   const calls = new CallStore(deps.db);
-  await Promise.all([messages.ensureIndexes(), events.ensureIndexes(), deliveryStatus.ensureIndexes(), webhookLog.ensureIndexes(), calls.ensureIndexes()]);
-  const dispatcher = new EventDispatcher({ temporal: deps.client, events, config: deps.config, log: deps.log, knownWorkflows: registeredWorkflowTypes() });
+  await Promise.all([
+    messages.ensureIndexes(),
+    events.ensureIndexes(),
+    deliveryStatus.ensureIndexes(),
+    webhookLog.ensureIndexes(),
+    calls.ensureIndexes(),
+  ]);
+  const dispatcher = new EventDispatcher({
+    temporal: deps.client,
+    events,
+    config: deps.config,
+    log: deps.log,
+    knownWorkflows: registeredWorkflowTypes(),
+  });
   const activities = createActivities({
     deliveryStatus,
     identities: new IdentityStore(deps.db),
@@ -62,6 +74,11 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     taskQueue,
     activities,
     // A prebuilt bundle carries its interceptors (bundleWorkflowCode's workflowInterceptorModules).
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../../workflows'), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }),
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : {
+          workflowsPath: require.resolve('../../workflows'),
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+        }),
   });
 }

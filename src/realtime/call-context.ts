@@ -13,16 +13,31 @@ export interface CallContext {
 }
 
 /** Loaded once when the stream starts, in parallel with the greeting. */
-export async function loadCallContext(deps: { messages: MessageStore; memory: CustomerMemoryStore }, config: Config, customerId: string, caller: string): Promise<CallContext> {
-  const [memory, recent] = customerId ? await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, HISTORY_MESSAGES)]) : [undefined, []];
+export async function loadCallContext(
+  deps: { messages: MessageStore; memory: CustomerMemoryStore },
+  config: Config,
+  customerId: string,
+  caller: string,
+): Promise<CallContext> {
+  const [memory, recent] = customerId
+    ? await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, HISTORY_MESSAGES)])
+    : [undefined, []];
   const history = toAlternatingTurns(
     (recent ?? [])
       .filter((m) => !memory?.summarizedThrough || m.seq > memory.summarizedThrough)
-      .map((m): ChatTurn => ({ role: m.direction === 'inbound' ? 'user' : 'assistant', content: m.channel === 'voice' ? m.body : `[${m.channel} message, ${m.createdAt.toISOString().slice(0, 16)}] ${m.body}` })),
+      .map((m): ChatTurn => ({
+        role: m.direction === 'inbound' ? 'user' : 'assistant',
+        content:
+          m.channel === 'voice'
+            ? m.body
+            : `[${m.channel} message, ${m.createdAt.toISOString().slice(0, 16)}] ${m.body}`,
+      })),
   );
   const parts = [config.voice.systemPrompt];
   if (caller) parts.push(`The caller's phone number is ${caller}.`);
-  if (memory?.summary) parts.push(`What you remember about this customer from earlier conversations:\n${memory.summary}`);
-  if (history.length) parts.push('The messages before this call are your earlier conversation with this customer (texts and calls).');
+  if (memory?.summary)
+    parts.push(`What you remember about this customer from earlier conversations:\n${memory.summary}`);
+  if (history.length)
+    parts.push('The messages before this call are your earlier conversation with this customer (texts and calls).');
   return { system: parts.join('\n\n'), history };
 }

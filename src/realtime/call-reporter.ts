@@ -1,7 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger';
 import { signalCallWorkflow } from '../voice/call-signals';
-import { callWorkflowId, type CallTurn, type StreamEnded, type StreamStarted, type ToolOutcome, type ToolRequest } from '../voice/call-types';
+import {
+  callWorkflowId,
+  type CallTurn,
+  type StreamEnded,
+  type StreamStarted,
+  type ToolOutcome,
+  type ToolRequest,
+} from '../voice/call-types';
 import { dtmfSignal, runToolUpdate, streamEndedSignal, streamStartedSignal, turnSignal } from '../../workflows/call';
 
 /** Signals are retried this long (with backoff, about a minute) before the loss is logged; audio never waits for them. */
@@ -23,7 +30,9 @@ export class CallReporter {
   ) {}
 
   streamStarted(started: StreamStarted): void {
-    this.enqueue('streamStarted', () => signalCallWorkflow(this.temporal, this.taskQueue, this.call, streamStartedSignal, [started]));
+    this.enqueue('streamStarted', () =>
+      signalCallWorkflow(this.temporal, this.taskQueue, this.call, streamStartedSignal, [started]),
+    );
   }
 
   turn(turn: CallTurn): void {
@@ -31,11 +40,17 @@ export class CallReporter {
   }
 
   dtmf(digits: string): void {
-    this.enqueue('dtmf', () => signalCallWorkflow(this.temporal, this.taskQueue, this.call, dtmfSignal, [{ digits, at: new Date().toISOString() }]));
+    this.enqueue('dtmf', () =>
+      signalCallWorkflow(this.temporal, this.taskQueue, this.call, dtmfSignal, [
+        { digits, at: new Date().toISOString() },
+      ]),
+    );
   }
 
   ended(end: StreamEnded): void {
-    this.enqueue('streamEnded', () => signalCallWorkflow(this.temporal, this.taskQueue, this.call, streamEndedSignal, [end]));
+    this.enqueue('streamEnded', () =>
+      signalCallWorkflow(this.temporal, this.taskQueue, this.call, streamEndedSignal, [end]),
+    );
   }
 
   /** Runs a tool in the call's workflow; a failure becomes an answer the model can relay, never an exception. */
@@ -46,7 +61,9 @@ export class CallReporter {
     try {
       return await Promise.race([
         handle.executeUpdate(runToolUpdate, { args: [request], updateId: `tool-${request.callId}` }),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+        new Promise<never>(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+        ),
       ]);
     } catch (error) {
       this.log.error({ err: error, tool: request.name, callSid: this.call.callSid }, 'voice tool failed');

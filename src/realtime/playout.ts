@@ -55,7 +55,8 @@ export class Playout {
   sendAudio(chunk: PlayoutChunk, audio: Buffer): void {
     if (chunk.cutAt !== undefined || audio.length === 0) return;
     chunk.firstSentAt ??= this.now();
-    for (let offset = 0; offset < audio.length; offset += FRAME_BYTES) this.send(mediaFrame(this.streamSid, audio.subarray(offset, offset + FRAME_BYTES)));
+    for (let offset = 0; offset < audio.length; offset += FRAME_BYTES)
+      this.send(mediaFrame(this.streamSid, audio.subarray(offset, offset + FRAME_BYTES)));
     chunk.bytes += audio.length;
   }
 
@@ -92,13 +93,15 @@ export class Playout {
   /** Stops tracking `turnId` (hang-up: nothing is played any more); no message is sent. */
   cut(turnId: number): void {
     const at = this.now();
-    for (const chunk of this.chunks) if (chunk.turnId === turnId && chunk.playedAt === undefined && chunk.cutAt === undefined) chunk.cutAt = at;
+    for (const chunk of this.chunks)
+      if (chunk.turnId === turnId && chunk.playedAt === undefined && chunk.cutAt === undefined) chunk.cutAt = at;
     this.notify();
   }
 
   /** Resolves when every chunk of `turnId` has played or been cut (or after `timeoutMs`). */
   async settled(turnId: number, timeoutMs: number): Promise<void> {
-    const done = () => this.chunks.every((c) => c.turnId !== turnId || c.playedAt !== undefined || c.cutAt !== undefined);
+    const done = () =>
+      this.chunks.every((c) => c.turnId !== turnId || c.playedAt !== undefined || c.cutAt !== undefined);
     if (done()) return;
     await new Promise<void>((resolve) => {
       const waiter = () => {

@@ -6,7 +6,13 @@
 export interface StartMessage {
   event: 'start';
   streamSid: string;
-  start: { accountSid: string; callSid: string; streamSid: string; customParameters: Record<string, string>; mediaFormat?: { encoding: string; sampleRate: number; channels: number } };
+  start: {
+    accountSid: string;
+    callSid: string;
+    streamSid: string;
+    customParameters: Record<string, string>;
+    mediaFormat?: { encoding: string; sampleRate: number; channels: number };
+  };
 }
 export interface MediaMessage {
   event: 'media';
@@ -31,7 +37,8 @@ export interface ConnectedMessage {
   event: 'connected';
 }
 
-export type TwilioStreamMessage = ConnectedMessage | StartMessage | MediaMessage | MarkMessage | DtmfMessage | StopMessage;
+export type TwilioStreamMessage =
+  ConnectedMessage | StartMessage | MediaMessage | MarkMessage | DtmfMessage | StopMessage;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -52,12 +59,26 @@ export function parseStreamMessage(raw: string): TwilioStreamMessage | { invalid
       return { event: 'connected' };
     case 'start': {
       const start = value.start;
-      if (!isRecord(start) || typeof start.callSid !== 'string' || typeof start.accountSid !== 'string') return { invalid: 'start without callSid/accountSid' };
+      if (!isRecord(start) || typeof start.callSid !== 'string' || typeof start.accountSid !== 'string')
+        return { invalid: 'start without callSid/accountSid' };
       const params: Record<string, string> = {};
-      if (isRecord(start.customParameters)) for (const [k, v] of Object.entries(start.customParameters)) if (typeof v === 'string') params[k] = v;
+      if (isRecord(start.customParameters))
+        for (const [k, v] of Object.entries(start.customParameters)) if (typeof v === 'string') params[k] = v;
       const sid = typeof start.streamSid === 'string' ? start.streamSid : streamSid;
-      const format = isRecord(start.mediaFormat) ? (start.mediaFormat as { encoding: string; sampleRate: number; channels: number }) : undefined;
-      return { event: 'start', streamSid: sid, start: { accountSid: start.accountSid, callSid: start.callSid, streamSid: sid, customParameters: params, ...(format ? { mediaFormat: format } : {}) } };
+      const format = isRecord(start.mediaFormat)
+        ? (start.mediaFormat as { encoding: string; sampleRate: number; channels: number })
+        : undefined;
+      return {
+        event: 'start',
+        streamSid: sid,
+        start: {
+          accountSid: start.accountSid,
+          callSid: start.callSid,
+          streamSid: sid,
+          customParameters: params,
+          ...(format ? { mediaFormat: format } : {}),
+        },
+      };
     }
     case 'media': {
       const media = value.media;

@@ -36,7 +36,14 @@ export function voiceProvidersFromConfig(config: ConfigStore, log: Logger): Voic
       () => {
         const a = config.get().assemblyai;
         return a.apiKey
-          ? new AssemblyAiStt({ apiKey: a.apiKey, speechModel: a.speechModel as StreamingSpeechModel, minTurnSilenceMs: a.minTurnSilenceMs, maxTurnSilenceMs: a.maxTurnSilenceMs, logger: log, ...(a.streamingUrl ? { websocketBaseUrl: a.streamingUrl } : {}) })
+          ? new AssemblyAiStt({
+              apiKey: a.apiKey,
+              speechModel: a.speechModel as StreamingSpeechModel,
+              minTurnSilenceMs: a.minTurnSilenceMs,
+              maxTurnSilenceMs: a.maxTurnSilenceMs,
+              logger: log,
+              ...(a.streamingUrl ? { websocketBaseUrl: a.streamingUrl } : {}),
+            })
           : undefined;
       },
     ),
@@ -45,14 +52,31 @@ export function voiceProvidersFromConfig(config: ConfigStore, log: Logger): Voic
       () => {
         const { apiKey, baseUrl, model, maxTokens } = config.get().anthropic;
         // One retry at most: a caller is waiting, and the fallback line beats a long silence.
-        return apiKey ? new AnthropicChatModel({ apiKey, baseUrl, model, maxTokens: Math.min(maxTokens, 300), maxRetries: 1, timeoutMs: 10_000 }) : undefined;
+        return apiKey
+          ? new AnthropicChatModel({
+              apiKey,
+              baseUrl,
+              model,
+              maxTokens: Math.min(maxTokens, 300),
+              maxRetries: 1,
+              timeoutMs: 10_000,
+            })
+          : undefined;
       },
     ),
     tts: cached(
       () => JSON.stringify(config.get().tts),
       () => {
         const t = config.get().tts;
-        return t.apiKey ? new ElevenLabsTts({ apiKey: t.apiKey, voiceId: t.voiceId, modelId: t.modelId, stallTimeoutMs: 5000, ...(t.baseUrl ? { baseUrl: t.baseUrl } : {}) }) : undefined;
+        return t.apiKey
+          ? new ElevenLabsTts({
+              apiKey: t.apiKey,
+              voiceId: t.voiceId,
+              modelId: t.modelId,
+              stallTimeoutMs: 5000,
+              ...(t.baseUrl ? { baseUrl: t.baseUrl } : {}),
+            })
+          : undefined;
       },
     ),
   };

@@ -47,7 +47,15 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     if (req.url === '/health') {
       const missing = ['stt', 'llm', 'tts'].filter((p) => !deps.providers[p as keyof VoiceProviders]());
       const status = missing.length ? 'degraded' : 'healthy';
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status, checks: { activeCalls: sessions.size, providers: missing.length ? { status: 'degraded', missing } : { status: 'ok' } } }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          status,
+          checks: {
+            activeCalls: sessions.size,
+            providers: missing.length ? { status: 'degraded', missing } : { status: 'ok' },
+          },
+        }),
+      );
       return;
     }
     if (req.url === '/metrics') {
@@ -75,7 +83,11 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     const startTimer = setTimeout(() => ws.close(1008, 'no start message'), START_TIMEOUT_MS);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const message = parseStreamMessage(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'));
+      const message = parseStreamMessage(
+        Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8'),
+      );
       if ('invalid' in message) {
         deps.log.warn({ reason: message.invalid }, 'ignored a media stream message');
         return;
@@ -142,11 +154,22 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
     const customerId = params.customerId ?? '';
     const remote = params.from ?? '';
-    reporter.streamStarted({ callSid, accountSid, streamSid: start.streamSid, customerId, remote, local: params.to ?? '', direction: params.direction ?? 'inbound', at: new Date().toISOString() });
-    const context: Promise<CallContext> = loadCallContext(stores, config, customerId, remote).catch((error: unknown) => {
-      log.error({ err: error }, 'could not load the customer context; answering without memory');
-      return { system: config.voice.systemPrompt, history: [] };
+    reporter.streamStarted({
+      callSid,
+      accountSid,
+      streamSid: start.streamSid,
+      customerId,
+      remote,
+      local: params.to ?? '',
+      direction: params.direction ?? 'inbound',
+      at: new Date().toISOString(),
     });
+    const context: Promise<CallContext> = loadCallContext(stores, config, customerId, remote).catch(
+      (error: unknown) => {
+        log.error({ err: error }, 'could not load the customer context; answering without memory');
+        return { system: config.voice.systemPrompt, history: [] };
+      },
+    );
     const session = new VoiceSession({
       config: () => deps.config.get(),
       stt,

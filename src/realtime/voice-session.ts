@@ -104,7 +104,8 @@ export class VoiceSession {
           error: (error) => {
             this.deps.log.error({ err: error, callSid: this.deps.callSid }, 'speech recognition failed for good');
             this.deps.metrics.fallback('stt');
-            if (!this.closed && !this.ending) this.speakScripted("Sorry, I can't hear you right now. Please call back in a moment.");
+            if (!this.closed && !this.ending)
+              this.speakScripted("Sorry, I can't hear you right now. Please call back in a moment.");
           },
         },
         { callId: this.deps.callSid },
@@ -127,7 +128,8 @@ export class VoiceSession {
     if (this.closed) return;
     if (this.stt) this.stt.sendAudio(audio);
     else this.sttAudioBacklog.push(audio);
-    for (let offset = 0; offset < audio.length; offset += MULAW_FRAME_BYTES) this.observeFrame(audio.subarray(offset, offset + MULAW_FRAME_BYTES));
+    for (let offset = 0; offset < audio.length; offset += MULAW_FRAME_BYTES)
+      this.observeFrame(audio.subarray(offset, offset + MULAW_FRAME_BYTES));
   }
 
   onMark(name: string): void {
@@ -188,7 +190,10 @@ export class VoiceSession {
 
   private onEndOfTurn(turn: SttTurn): void {
     if (this.closed || this.ending) return;
-    this.callerSaid(turn.transcript, 'speech', { speechEndedAt: this.lastVoicedAt || turn.receivedAt, sttReceivedAt: turn.receivedAt });
+    this.callerSaid(turn.transcript, 'speech', {
+      speechEndedAt: this.lastVoicedAt || turn.receivedAt,
+      sttReceivedAt: turn.receivedAt,
+    });
   }
 
   private flushDtmf(): void {
@@ -200,7 +205,11 @@ export class VoiceSession {
     this.callerSaid(`(The caller pressed the keypad: ${digits.split('').join(' ')})`, 'dtmf', {});
   }
 
-  private callerSaid(text: string, source: 'speech' | 'dtmf', timing: { speechEndedAt?: number; sttReceivedAt?: number }): void {
+  private callerSaid(
+    text: string,
+    source: 'speech' | 'dtmf',
+    timing: { speechEndedAt?: number; sttReceivedAt?: number },
+  ): void {
     // Anything still in flight is superseded by what the caller just said.
     const previous = this.active;
     this.bargeIn();
@@ -210,15 +219,29 @@ export class VoiceSession {
     const id = ++this.turnSeq;
     this.deps.reporter.turn({ turnId: id, role: 'caller', text, at: new Date().toISOString(), source });
     this.callTurns.push({ role: 'user', content: text });
-    this.runTurn(id, (turn, speaker) => this.reply(turn, speaker), { ...timing, ...(previous ? { after: previous.done } : {}) });
+    this.runTurn(id, (turn, speaker) => this.reply(turn, speaker), {
+      ...timing,
+      ...(previous ? { after: previous.done } : {}),
+    });
   }
 
   // ---- the agent's turns ----------------------------------------------------------------------
 
-  private runTurn(id: number, body: (turn: ActiveTurn, speaker: () => ReplySpeaker | undefined) => Promise<void>, timing: { speechEndedAt?: number; sttReceivedAt?: number; after?: Promise<void> }): void {
+  private runTurn(
+    id: number,
+    body: (turn: ActiveTurn, speaker: () => ReplySpeaker | undefined) => Promise<void>,
+    timing: { speechEndedAt?: number; sttReceivedAt?: number; after?: Promise<void> },
+  ): void {
     const slot: ChatTurn = { role: 'assistant', content: '' };
     this.callTurns.push(slot);
-    const turn: ActiveTurn = { id, abort: new AbortController(), ...timing, slot, toolNotes: [], done: Promise.resolve() };
+    const turn: ActiveTurn = {
+      id,
+      abort: new AbortController(),
+      ...timing,
+      slot,
+      toolNotes: [],
+      done: Promise.resolve(),
+    };
     this.active = turn;
     let speaker: ReplySpeaker | undefined;
     const tts = this.deps.tts();
@@ -234,7 +257,12 @@ export class VoiceSession {
       } catch (error) {
         if (!turn.abort.signal.aborted) await this.fallback(turn, error, makeSpeaker);
       }
-      if (speaker) Object.assign(turn, { firstTtsRequestAt: speaker.timings.firstTtsRequestAt, firstTtsByteAt: speaker.timings.firstTtsByteAt, firstAudioAt: speaker.timings.firstAudioSentAt });
+      if (speaker)
+        Object.assign(turn, {
+          firstTtsRequestAt: speaker.timings.firstTtsRequestAt,
+          firstTtsByteAt: speaker.timings.firstTtsByteAt,
+          firstAudioAt: speaker.timings.firstAudioSentAt,
+        });
       await this.playout.settled(id, SETTLE_TIMEOUT_MS);
       if (this.active === turn) this.active = undefined;
       this.recordAgentTurn(turn);
@@ -264,7 +292,11 @@ export class VoiceSession {
       const toolCalls: ToolCall[] = [];
       let text = '';
       for await (const event of model.stream(
-        { system: context.system, messages: toAlternatingTurns([...context.history, ...this.callTurns, ...scratch]), ...(round < MAX_TOOL_ROUNDS ? { tools: VOICE_TOOLS } : {}) },
+        {
+          system: context.system,
+          messages: toAlternatingTurns([...context.history, ...this.callTurns, ...scratch]),
+          ...(round < MAX_TOOL_ROUNDS ? { tools: VOICE_TOOLS } : {}),
+        },
         { signal: turn.abort.signal },
       )) {
         if (event.type === 'text') {
@@ -282,8 +314,27 @@ export class VoiceSession {
       const results = await this.runTools(turn, toolCalls, speaker);
       if (turn.abort.signal.aborted) return;
       scratch.push(
-        { role: 'assistant', content: [...(text ? [{ type: 'text' as const, text }] : []), ...toolCalls.map((c): Anthropic.ToolUseBlockParam => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input }))] },
-        { role: 'user', content: toolCalls.map((c, i): Anthropic.ToolResultBlockParam => ({ type: 'tool_result', tool_use_id: c.id, content: results[i]!.result, ...(results[i]!.ok ? {} : { is_error: true }) })) },
+        {
+          role: 'assistant',
+          content: [
+            ...(text ? [{ type: 'text' as const, text }] : []),
+            ...toolCalls.map((c): Anthropic.ToolUseBlockParam => ({
+              type: 'tool_use',
+              id: c.id,
+              name: c.name,
+              input: c.input,
+            })),
+          ],
+        },
+        {
+          role: 'user',
+          content: toolCalls.map((c, i): Anthropic.ToolResultBlockParam => ({
+            type: 'tool_result',
+            tool_use_id: c.id,
+            content: results[i]!.result,
+            ...(results[i]!.ok ? {} : { is_error: true }),
+          })),
+        },
       );
       turn.toolNotes.push(...toolCalls.map((c, i) => `(${c.name}: ${results[i]!.result})`));
       if (results.some((r) => r.endsConversation)) {
@@ -294,7 +345,11 @@ export class VoiceSession {
   }
 
   /** Runs the model's tools through the call workflow; a short filler covers a slow one. */
-  private async runTools(turn: ActiveTurn, calls: ToolCall[], speaker: () => ReplySpeaker | undefined): Promise<ToolOutcome[]> {
+  private async runTools(
+    turn: ActiveTurn,
+    calls: ToolCall[],
+    speaker: () => ReplySpeaker | undefined,
+  ): Promise<ToolOutcome[]> {
     const { filler, fillerAfterMs } = this.deps.config().voice;
     // Hanging up or transferring must not cut what the agent just said: wait until it has played.
     if (calls.some((c) => c.name === 'end_call' || c.name === 'transfer_to_human')) {
@@ -308,7 +363,9 @@ export class VoiceSession {
     try {
       return await Promise.all(
         calls.map((call) =>
-          isVoiceTool(call.name) ? this.deps.reporter.runTool({ callId: call.id, name: call.name, input: call.input }) : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
+          isVoiceTool(call.name)
+            ? this.deps.reporter.runTool({ callId: call.id, name: call.name, input: call.input })
+            : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
         ),
       );
     } finally {
@@ -321,7 +378,10 @@ export class VoiceSession {
   private async fallback(turn: ActiveTurn, error: unknown, speaker: () => ReplySpeaker | undefined): Promise<void> {
     const kind = error instanceof Error && /tts|speech|synthes/i.test(`${error.name} ${error.message}`) ? 'tts' : 'llm';
     this.deps.metrics.fallback(kind);
-    this.deps.log.error({ err: error, callSid: this.deps.callSid, turnId: turn.id }, `${kind} failed during a reply; speaking the fallback line`);
+    this.deps.log.error(
+      { err: error, callSid: this.deps.callSid, turnId: turn.id },
+      `${kind} failed during a reply; speaking the fallback line`,
+    );
     if (this.closed) return;
     const retry = kind === 'tts' ? this.freshSpeaker(turn) : speaker();
     retry?.say(this.deps.config().voice.fallbackLine);
@@ -346,18 +406,45 @@ export class VoiceSession {
     if (latency) {
       this.deps.metrics.recordTurn(latency);
       // latencyOf returned a value, so these readings exist.
-      recordTurnSpans({ callSid: this.deps.callSid, turnId: turn.id, interrupted: heard.interrupted }, turn as ActiveTurn & TurnTimeline, latency);
+      recordTurnSpans(
+        { callSid: this.deps.callSid, turnId: turn.id, interrupted: heard.interrupted },
+        turn as ActiveTurn & TurnTimeline,
+        latency,
+      );
     }
-    this.deps.reporter.turn({ turnId: turn.id, role: 'agent', text: heard.text, at: new Date().toISOString(), ...(heard.interrupted ? { interrupted: true } : {}), ...(latency ? { latency } : {}) });
+    this.deps.reporter.turn({
+      turnId: turn.id,
+      role: 'agent',
+      text: heard.text,
+      at: new Date().toISOString(),
+      ...(heard.interrupted ? { interrupted: true } : {}),
+      ...(latency ? { latency } : {}),
+    });
   }
 
   private latencyOf(turn: ActiveTurn): TurnLatency | undefined {
-    const { speechEndedAt, sttReceivedAt, llmRequestAt, llmFirstTokenAt, llmFirstChunkAt, firstTtsRequestAt, firstTtsByteAt, firstAudioAt } = turn;
-    if (speechEndedAt === undefined || sttReceivedAt === undefined || llmRequestAt === undefined || firstAudioAt === undefined) return undefined;
+    const {
+      speechEndedAt,
+      sttReceivedAt,
+      llmRequestAt,
+      llmFirstTokenAt,
+      llmFirstChunkAt,
+      firstTtsRequestAt,
+      firstTtsByteAt,
+      firstAudioAt,
+    } = turn;
+    if (
+      speechEndedAt === undefined ||
+      sttReceivedAt === undefined ||
+      llmRequestAt === undefined ||
+      firstAudioAt === undefined
+    )
+      return undefined;
     const total = firstAudioAt - speechEndedAt;
     const sttMs = sttReceivedAt - speechEndedAt;
     const llmFirstChunkMs = (llmFirstChunkAt ?? llmRequestAt) - llmRequestAt;
-    const ttsFirstByteMs = firstTtsByteAt !== undefined && firstTtsRequestAt !== undefined ? firstTtsByteAt - firstTtsRequestAt : 0;
+    const ttsFirstByteMs =
+      firstTtsByteAt !== undefined && firstTtsRequestAt !== undefined ? firstTtsByteAt - firstTtsRequestAt : 0;
     const round = (ms: number) => Math.round(ms * 10) / 10;
     return {
       endOfSpeechToFirstAudioMs: round(total),

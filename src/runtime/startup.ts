@@ -6,7 +6,12 @@ import { createLogger, type Logger } from '../observability/logger';
 export function loadConfigOrExit(processName: string): { config: ConfigStore; log: Logger } {
   const log = createLogger(processName);
   try {
-    const config = ConfigStore.load(process.env, (error) => log.error({ problems: (error as ConfigError).problems ?? [error.message] }, 'configuration change rejected; keeping the previous one'));
+    const config = ConfigStore.load(process.env, (error) =>
+      log.error(
+        { problems: (error as ConfigError).problems ?? [error.message] },
+        'configuration change rejected; keeping the previous one',
+      ),
+    );
     config.watch();
     config.onChange(() => log.info('configuration reloaded'));
     return { config, log: createLogger(processName, config.get().logLevel) };

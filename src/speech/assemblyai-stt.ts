@@ -5,7 +5,13 @@
  * caller's utterance still ends as one turn.
  */
 import { performance } from 'node:perf_hooks';
-import { AssemblyAI, type SpeechStartedEvent, type StreamingSpeechModel, type StreamingTranscriber, type TurnEvent } from 'assemblyai';
+import {
+  AssemblyAI,
+  type SpeechStartedEvent,
+  type StreamingSpeechModel,
+  type StreamingTranscriber,
+  type TurnEvent,
+} from 'assemblyai';
 import { MULAW_SAMPLE_RATE, MULAW_SILENCE } from '../audio/mulaw';
 import { createLogger, type Logger } from '../observability/logger';
 import { SttError, type SpeechToText, type SttOpenOptions, type SttSession, type SttSessionEvents } from './stt';
@@ -38,8 +44,22 @@ export interface AssemblyAiSttOptions {
   logger?: Logger;
 }
 
-type Settings = Required<Omit<AssemblyAiSttOptions, 'apiKey' | 'websocketBaseUrl' | 'minTurnSilenceMs' | 'maxTurnSilenceMs' | 'endOfTurnConfidenceThreshold' | 'reconnect' | 'logger'>> &
-  Pick<AssemblyAiSttOptions, 'websocketBaseUrl' | 'minTurnSilenceMs' | 'maxTurnSilenceMs' | 'endOfTurnConfidenceThreshold'> & {
+type Settings = Required<
+  Omit<
+    AssemblyAiSttOptions,
+    | 'apiKey'
+    | 'websocketBaseUrl'
+    | 'minTurnSilenceMs'
+    | 'maxTurnSilenceMs'
+    | 'endOfTurnConfidenceThreshold'
+    | 'reconnect'
+    | 'logger'
+  >
+> &
+  Pick<
+    AssemblyAiSttOptions,
+    'websocketBaseUrl' | 'minTurnSilenceMs' | 'maxTurnSilenceMs' | 'endOfTurnConfidenceThreshold'
+  > & {
     reconnect: Required<NonNullable<AssemblyAiSttOptions['reconnect']>>;
   };
 
@@ -75,7 +95,12 @@ export class AssemblyAiStt implements SpeechToText {
   }
 
   async open(events: SttSessionEvents, options: SttOpenOptions = {}): Promise<SttSession> {
-    const session = new AssemblyAiSttSession(() => this.createTranscriber(), this.settings, events, this.log.child({ callId: options.callId }));
+    const session = new AssemblyAiSttSession(
+      () => this.createTranscriber(),
+      this.settings,
+      events,
+      this.log.child({ callId: options.callId }),
+    );
     await session.start();
     return session;
   }
@@ -90,7 +115,9 @@ export class AssemblyAiStt implements SpeechToText {
       formatTurns: true,
       ...(s.minTurnSilenceMs !== undefined ? { minTurnSilence: s.minTurnSilenceMs } : {}),
       ...(s.maxTurnSilenceMs !== undefined ? { maxTurnSilence: s.maxTurnSilenceMs } : {}),
-      ...(s.endOfTurnConfidenceThreshold !== undefined ? { endOfTurnConfidenceThreshold: s.endOfTurnConfidenceThreshold } : {}),
+      ...(s.endOfTurnConfidenceThreshold !== undefined
+        ? { endOfTurnConfidenceThreshold: s.endOfTurnConfidenceThreshold }
+        : {}),
       connectTimeout: s.connectTimeoutMs,
       // Retries are ours (backoff with jitter, replay); the SDK's would only add a second layer.
       maxConnectionRetries: 0,
@@ -221,10 +248,16 @@ class AssemblyAiSttSession implements SttSession {
       } catch (error) {
         last = toSttError(error);
         if (last.code !== undefined && PERMANENT_CODES.has(last.code)) throw last;
-        this.log.warn({ attempt: attempt + 1, maxAttempts, code: last.code, err: last.message }, 'AssemblyAI streaming connection attempt failed');
+        this.log.warn(
+          { attempt: attempt + 1, maxAttempts, code: last.code, err: last.message },
+          'AssemblyAI streaming connection attempt failed',
+        );
       }
     }
-    throw new SttError(`AssemblyAI streaming: no connection after ${maxAttempts} attempts (${last?.message ?? 'unknown error'})`, last?.code);
+    throw new SttError(
+      `AssemblyAI streaming: no connection after ${maxAttempts} attempts (${last?.message ?? 'unknown error'})`,
+      last?.code,
+    );
   }
 
   private async connectOnce(): Promise<Connection> {
@@ -297,7 +330,12 @@ class AssemblyAiSttSession implements SttSession {
     if (!turn.turn_is_formatted) {
       // The formatted copy follows (format_turns); hold this one in case it never does.
       this.deliverHeld();
-      this.held = { turnOrder: turn.turn_order, transcript: turn.transcript, receivedAt, confidence: turn.end_of_turn_confidence };
+      this.held = {
+        turnOrder: turn.turn_order,
+        transcript: turn.transcript,
+        receivedAt,
+        confidence: turn.end_of_turn_confidence,
+      };
       return;
     }
     if (this.held && this.held.turnOrder !== turn.turn_order) this.deliverHeld();
@@ -382,7 +420,10 @@ class AssemblyAiSttSession implements SttSession {
 
 /** The SDK dispatches SpeechStarted to an `on('speechStarted')` listener, but its typings lack that overload. */
 function onSpeechStarted(transcriber: StreamingTranscriber, listener: (event: SpeechStartedEvent) => void): void {
-  const on = transcriber.on.bind(transcriber) as unknown as (event: 'speechStarted', listener: (event: SpeechStartedEvent) => void) => void;
+  const on = transcriber.on.bind(transcriber) as unknown as (
+    event: 'speechStarted',
+    listener: (event: SpeechStartedEvent) => void,
+  ) => void;
   on('speechStarted', listener);
 }
 
@@ -399,5 +440,8 @@ function toSttError(error: unknown): SttError {
   const raw = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   const code = typeof raw === 'number' ? raw : undefined;
   const what = code === 4001 ? 'refused the credentials' : 'connection failed';
-  return new SttError(`AssemblyAI streaming ${what}: ${errorMessage(error)}${code !== undefined ? ` (code ${code})` : ''}`, code);
+  return new SttError(
+    `AssemblyAI streaming ${what}: ${errorMessage(error)}${code !== undefined ? ` (code ${code})` : ''}`,
+    code,
+  );
 }

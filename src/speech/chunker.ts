@@ -29,9 +29,52 @@ interface Boundary {
 }
 
 /** Never end a sentence: titles before names and Latin abbreviations inside one. */
-const NEVER_FINAL = new Set(['mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'vs', 'e.g', 'i.e', 'cf', 'approx', 'dept', 'fig', 'ca', 'ext', 'tel']);
+const NEVER_FINAL = new Set([
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'prof',
+  'sr',
+  'jr',
+  'st',
+  'mt',
+  'vs',
+  'e.g',
+  'i.e',
+  'cf',
+  'approx',
+  'dept',
+  'fig',
+  'ca',
+  'ext',
+  'tel',
+]);
 /** End a sentence only when the next word is capitalized ("… etc. Then", but "No. 5", "10 a.m. and"). */
-const MAYBE_FINAL = new Set(['etc', 'no', 'inc', 'ltd', 'co', 'corp', 'jan', 'feb', 'mar', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct', 'nov', 'dec', 'a.m', 'p.m', 'u.s', 'u.k']);
+const MAYBE_FINAL = new Set([
+  'etc',
+  'no',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'sept',
+  'oct',
+  'nov',
+  'dec',
+  'a.m',
+  'p.m',
+  'u.s',
+  'u.k',
+]);
 const CLOSERS = new Set(['"', "'", '”', '’', ')', ']', '}', '»']);
 const SENTENCE_END = /[.!?…]/;
 

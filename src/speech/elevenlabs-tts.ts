@@ -55,7 +55,8 @@ export class ElevenLabsTts implements TextToSpeech {
     try {
       const response = await this.post(text, scope.signal);
       if (!response.ok) throw await statusError(response, this.options.apiKey);
-      if (!response.body) throw new TtsError('ElevenLabs TTS answered without a body', { retryable: true, status: response.status });
+      if (!response.body)
+        throw new TtsError('ElevenLabs TTS answered without a body', { retryable: true, status: response.status });
       // Node's typings leave the body's chunk type open; fetch bodies are always bytes.
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       for (;;) {
@@ -71,13 +72,21 @@ export class ElevenLabsTts implements TextToSpeech {
         // A view, not a copy: the chunk is ours alone once read.
         yield Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       }
-      if (received === 0) throw new TtsError('ElevenLabs TTS returned no audio', { retryable: true, status: response.status });
+      if (received === 0)
+        throw new TtsError('ElevenLabs TTS returned no audio', { retryable: true, status: response.status });
     } catch (error) {
       if (signal.aborted) return; // the caller cancelled: end quietly, whatever failed meanwhile
       if (error instanceof TtsError) throw error;
-      if (scope.stalled) throw new TtsError(`ElevenLabs TTS stalled for ${scope.stallTimeoutMs} ms after ${received} bytes`, { retryable: true, cause: error });
+      if (scope.stalled)
+        throw new TtsError(`ElevenLabs TTS stalled for ${scope.stallTimeoutMs} ms after ${received} bytes`, {
+          retryable: true,
+          cause: error,
+        });
       const reason = describe(error);
-      const message = received === 0 ? `ElevenLabs TTS request failed: ${reason}` : `ElevenLabs TTS stream broke after ${received} bytes: ${reason}`;
+      const message =
+        received === 0
+          ? `ElevenLabs TTS request failed: ${reason}`
+          : `ElevenLabs TTS stream broke after ${received} bytes: ${reason}`;
       throw new TtsError(message, { retryable: true, cause: error });
     } finally {
       // Also reached when the consumer stops iterating early: cancel whatever is still in flight.

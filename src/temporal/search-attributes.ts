@@ -8,4 +8,6 @@ export const AccountSidKey = defineSearchAttributeKey('AccountSid', 'KEYWORD');
 export const EventTypeKey = defineSearchAttributeKey('EventType', 'KEYWORD');
 
 /** Every search attribute the project registers, by name, all Keyword. */
-export const PROJECT_SEARCH_ATTRIBUTES = [CustomerIdKey, CallSidKey, ChannelKey, AccountSidKey, EventTypeKey].map((k) => k.name);
+export const PROJECT_SEARCH_ATTRIBUTES = [CustomerIdKey, CallSidKey, ChannelKey, AccountSidKey, EventTypeKey].map(
+  (k) => k.name,
+);

@@ -1,4 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client, type WorkflowSignalWithStartOptions } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  type Client,
+  type WorkflowSignalWithStartOptions,
+} from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { AccountSidKey, CallSidKey, ChannelKey } from '../temporal/search-attributes';
 import { callWorkflow, type CallWorkflowInput } from '../../workflows/call';
@@ -31,7 +36,10 @@ export async function signalCallWorkflow<Args extends unknown[]>(
   };
   try {
     // Checked against SignalDefinition<Args> above; the SDK's conditional option types cannot see through a generic Args.
-    await temporal.workflow.signalWithStart(callWorkflow, options as unknown as WorkflowSignalWithStartOptions<Args> & { args: [CallWorkflowInput] });
+    await temporal.workflow.signalWithStart(
+      callWorkflow,
+      options as unknown as WorkflowSignalWithStartOptions<Args> & { args: [CallWorkflowInput] },
+    );
     return 'delivered';
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return 'call-already-finished';

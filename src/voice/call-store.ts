@@ -1,6 +1,14 @@
 import type { Collection, Db } from 'mongodb';
 import { ignoringDuplicate } from '../storage/duplicate-key';
-import { RECORDING_STATUS_RANK, type CallOutcome, type CallRecordingUpdate, type CallStatusUpdate, type CallTurn, type StreamEnded, type StreamStarted } from './call-types';
+import {
+  RECORDING_STATUS_RANK,
+  type CallOutcome,
+  type CallRecordingUpdate,
+  type CallStatusUpdate,
+  type CallTurn,
+  type StreamEnded,
+  type StreamStarted,
+} from './call-types';
 
 export interface CallRecord {
   callSid: string;
@@ -72,14 +80,31 @@ export class CallStore {
     await ignoringDuplicate(
       this.calls.updateOne(
         { _id: stream.callSid },
-        { $setOnInsert: { accountSid: stream.accountSid, customerId: stream.customerId, remote: stream.remote, local: stream.local, direction: stream.direction, startedAt: new Date(stream.at), dtmf: [] } },
+        {
+          $setOnInsert: {
+            accountSid: stream.accountSid,
+            customerId: stream.customerId,
+            remote: stream.remote,
+            local: stream.local,
+            direction: stream.direction,
+            startedAt: new Date(stream.at),
+            dtmf: [],
+          },
+        },
         { upsert: true },
       ),
     );
   }
 
   async addTurn(callSid: string, customerId: string | undefined, turn: CallTurn): Promise<void> {
-    await ignoringDuplicate(this.turns.insertOne({ _id: `${callSid}:${turn.turnId}:${turn.role}`, callSid, ...(customerId ? { customerId } : {}), ...turn }));
+    await ignoringDuplicate(
+      this.turns.insertOne({
+        _id: `${callSid}:${turn.turnId}:${turn.role}`,
+        callSid,
+        ...(customerId ? { customerId } : {}),
+        ...turn,
+      }),
+    );
   }
 
   /** Idempotent: the same (recording, status) reported again changes nothing. */
@@ -101,14 +126,25 @@ export class CallStore {
     );
   }
 
-  async finish(input: { callSid: string; accountSid: string; stream?: StreamStarted; status?: CallStatusUpdate; ended?: StreamEnded; outcome: CallOutcome; dtmf: string[]; startedAt: string }): Promise<void> {
+  async finish(input: {
+    callSid: string;
+    accountSid: string;
+    stream?: StreamStarted;
+    status?: CallStatusUpdate;
+    ended?: StreamEnded;
+    outcome: CallOutcome;
+    dtmf: string[];
+    startedAt: string;
+  }): Promise<void> {
     const { stream, status, ended } = input;
     await this.calls.updateOne(
       { _id: input.callSid },
       {
         $set: {
           accountSid: input.accountSid,
-          ...(stream ? { customerId: stream.customerId, remote: stream.remote, local: stream.local, direction: stream.direction } : {}),
+          ...(stream
+            ? { customerId: stream.customerId, remote: stream.remote, local: stream.local, direction: stream.direction }
+            : {}),
           endedAt: new Date(ended?.at ?? status?.at ?? Date.now()),
           outcome: input.outcome,
           ...(status ? { finalStatus: status.status } : {}),
@@ -125,9 +161,17 @@ export class CallStore {
   async get(callSid: string): Promise<CallRecord | undefined> {
     const doc = await this.calls.findOne({ _id: callSid });
     if (!doc) return undefined;
-    const [turns, recordings] = await Promise.all([this.turns.find({ callSid }).sort({ turnId: 1, at: 1 }).toArray(), this.recordings.find({ callSid }).toArray()]);
+    const [turns, recordings] = await Promise.all([
+      this.turns.find({ callSid }).sort({ turnId: 1, at: 1 }).toArray(),
+      this.recordings.find({ callSid }).toArray(),
+    ]);
     const { _id, ...rest } = doc;
-    return { callSid: _id, ...rest, turns: turns.map(({ _id: _t, callSid: _c, customerId: _cu, ...turn }) => turn), recordings: foldRecordings(recordings) };
+    return {
+      callSid: _id,
+      ...rest,
+      turns: turns.map(({ _id: _t, callSid: _c, customerId: _cu, ...turn }) => turn),
+      recordings: foldRecordings(recordings),
+    };
   }
 }
 
@@ -137,10 +181,14 @@ export class CallStore {
  */
 function foldRecordings(docs: RecordingDoc[]): CallRecording[] {
   const firstSeen = new Map<string, number>();
-  for (const doc of docs) firstSeen.set(doc.recordingSid, Math.min(firstSeen.get(doc.recordingSid) ?? Infinity, doc.at.getTime()));
+  for (const doc of docs)
+    firstSeen.set(doc.recordingSid, Math.min(firstSeen.get(doc.recordingSid) ?? Infinity, doc.at.getTime()));
   // Applied in this order, the winning fact comes last: rank ascending, then newest first.
-  const ordered = [...docs].sort((a, b) => RECORDING_STATUS_RANK[a.status] - RECORDING_STATUS_RANK[b.status] || b.at.getTime() - a.at.getTime());
+  const ordered = [...docs].sort(
+    (a, b) => RECORDING_STATUS_RANK[a.status] - RECORDING_STATUS_RANK[b.status] || b.at.getTime() - a.at.getTime(),
+  );
   const folded = new Map<string, CallRecording>();
-  for (const { _id, callSid: _c, accountSid: _a, ...fact } of ordered) folded.set(fact.recordingSid, { ...folded.get(fact.recordingSid), ...fact });
+  for (const { _id, callSid: _c, accountSid: _a, ...fact } of ordered)
+    folded.set(fact.recordingSid, { ...folded.get(fact.recordingSid), ...fact });
   return [...folded.values()].sort((a, b) => firstSeen.get(a.recordingSid)! - firstSeen.get(b.recordingSid)!);
 }

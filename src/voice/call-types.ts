@@ -93,7 +93,8 @@ export interface ToolOutcome {
   endsConversation?: boolean;
 }
 
-export type CallOutcome = 'completed' | 'transferred' | 'agent_ended' | 'dropped' | 'no_answer' | 'busy' | 'failed' | 'canceled';
+export type CallOutcome =
+  'completed' | 'transferred' | 'agent_ended' | 'dropped' | 'no_answer' | 'busy' | 'failed' | 'canceled';
 
 export const TERMINAL_CALL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
 

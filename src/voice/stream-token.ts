@@ -9,7 +9,12 @@ export function streamToken(authToken: string, callSid: string, expiresAtSeconds
   return `${expiresAtSeconds}.${createHmac('sha256', authToken).update(`media-stream|${callSid}|${expiresAtSeconds}`).digest('hex')}`;
 }
 
-export function verifyStreamToken(authToken: string, callSid: string, token: string | undefined, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+export function verifyStreamToken(
+  authToken: string,
+  callSid: string,
+  token: string | undefined,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
   if (!token) return false;
   const [expires, mac] = token.split('.', 2);
   const expiresAt = Number(expires);

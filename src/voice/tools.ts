@@ -5,8 +5,13 @@ import type { VoiceToolName } from './call-types';
 export const VOICE_TOOLS: Array<ToolSpec & { name: VoiceToolName }> = [
   {
     name: 'transfer_to_human',
-    description: 'Transfer the caller to a human colleague when they ask for a person or you cannot help. Tell them you are transferring them first.',
-    inputSchema: { type: 'object', properties: { reason: { type: 'string', description: 'why, in one sentence' } }, required: ['reason'] },
+    description:
+      'Transfer the caller to a human colleague when they ask for a person or you cannot help. Tell them you are transferring them first.',
+    inputSchema: {
+      type: 'object',
+      properties: { reason: { type: 'string', description: 'why, in one sentence' } },
+      required: ['reason'],
+    },
   },
   {
     name: 'end_call',
@@ -15,7 +20,12 @@ export const VOICE_TOOLS: Array<ToolSpec & { name: VoiceToolName }> = [
   },
   {
     name: 'send_sms',
-    description: "Text the caller something they should have in writing (a link, an address, a reference number). The SMS goes to the caller's number.",
-    inputSchema: { type: 'object', properties: { message: { type: 'string', description: 'the exact text to send' } }, required: ['message'] },
+    description:
+      "Text the caller something they should have in writing (a link, an address, a reference number). The SMS goes to the caller's number.",
+    inputSchema: {
+      type: 'object',
+      properties: { message: { type: 'string', description: 'the exact text to send' } },
+      required: ['message'],
+    },
   },
 ];

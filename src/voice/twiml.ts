@@ -11,7 +11,11 @@ export function mediaStreamUrl(publicUrl: string): string {
  * Two-way audio: `<Connect><Stream>` (`<Start><Stream>` would be listen-only). Twilio forbids a
  * query string on the stream URL, so everything the loop needs travels as `<Parameter>`s.
  */
-export function connectStreamTwiml(options: { publicUrl: string; streamUrl?: string; parameters: Record<string, string> }): string {
+export function connectStreamTwiml(options: {
+  publicUrl: string;
+  streamUrl?: string;
+  parameters: Record<string, string>;
+}): string {
   const response = new twilio.twiml.VoiceResponse();
   const stream = response.connect().stream({ url: options.streamUrl ?? mediaStreamUrl(options.publicUrl) });
   for (const [name, value] of Object.entries(options.parameters)) stream.parameter({ name, value });

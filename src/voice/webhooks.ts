@@ -5,7 +5,17 @@ import { flattenForm, type FormParams } from '../messaging/inbound';
 
 const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call sid');
 const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account sid');
-const CALL_STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const satisfies readonly CallStatus[];
+const CALL_STATUSES = [
+  'queued',
+  'initiated',
+  'ringing',
+  'in-progress',
+  'completed',
+  'busy',
+  'failed',
+  'no-answer',
+  'canceled',
+] as const satisfies readonly CallStatus[];
 
 const CallForm = z.object({
   CallSid: callSid,
@@ -88,12 +98,15 @@ const RecordingForm = z.object({
   RecordingSource: z.string().optional(),
 });
 
-export type RecordingEvent = BelugaEvent<'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed'> & { accountSid: string };
+export type RecordingEvent = BelugaEvent<
+  'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed'
+> & { accountSid: string };
 
 /** Recording status callback → `recording.<status>:<RecordingSid>`. */
 export function parseRecordingEvent(params: FormParams, now: Date = new Date()): RecordingEvent {
   const form = RecordingForm.parse(flattenForm(params));
-  const type = `recording.${form.RecordingStatus.replace('-', '_')}` as 'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed';
+  const type = `recording.${form.RecordingStatus.replace('-', '_')}` as
+    'recording.in_progress' | 'recording.completed' | 'recording.absent' | 'recording.failed';
   const event = makeEvent(type, {
     id: `${type}:${form.RecordingSid}`,
     occurredAt: now,

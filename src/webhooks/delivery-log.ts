@@ -43,7 +43,10 @@ export class WebhookDeliveryLog {
     await ignoringDuplicate(this.attempts.updateOne({ _id }, { $setOnInsert: entry }, { upsert: true }));
   }
 
-  async list(filter: { deliveryId?: string; subscriber?: string; eventId?: string } = {}, limit = 200): Promise<WebhookAttemptRecord[]> {
+  async list(
+    filter: { deliveryId?: string; subscriber?: string; eventId?: string } = {},
+    limit = 200,
+  ): Promise<WebhookAttemptRecord[]> {
     const docs = await this.attempts.find(filter).sort({ at: 1, attempt: 1 }).limit(limit).toArray();
     return docs.map(({ _id: _ignored, ...rest }) => rest);
   }

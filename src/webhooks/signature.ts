@@ -12,7 +12,12 @@ export function signWebhook(secret: string, body: string, timestampSeconds: numb
  * What a receiver runs on the raw request body: true when the signature was made with `secret`
  * over exactly this body, within `toleranceSeconds` of now (replays of old deliveries fail).
  */
-export function verifyWebhookSignature(secret: string, body: string, header: string | undefined, options: { toleranceSeconds?: number; nowSeconds?: number } = {}): boolean {
+export function verifyWebhookSignature(
+  secret: string,
+  body: string,
+  header: string | undefined,
+  options: { toleranceSeconds?: number; nowSeconds?: number } = {},
+): boolean {
   if (!header) return false;
   const parts = new Map(header.split(',').map((p) => p.split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));

@@ -5,7 +5,12 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { AnthropicChatModel, type AnthropicOptions } from '../../src/agent/anthropic-chat-model';
 import type { ChatRequest, ToolCall, ToolSpec } from '../../src/agent/chat-model';
-import { ChatStreamError, collectReply, parseToolInput, type ChatStreamEvent } from '../../src/agent/streaming-chat-model';
+import {
+  ChatStreamError,
+  collectReply,
+  parseToolInput,
+  type ChatStreamEvent,
+} from '../../src/agent/streaming-chat-model';
 import { AnthropicEmulator, toolUseReply, type RecordedRequest } from '../emulators/anthropic';
 
 const MODEL = 'claude-haiku-4-5';
@@ -31,7 +36,10 @@ interface Observed {
 }
 
 /** Every event with its arrival time, and the error the stream ended with, if any. */
-async function observe(stream: AsyncIterable<ChatStreamEvent>, onEvent?: (event: ChatStreamEvent) => void): Promise<{ seen: Observed[]; error: unknown }> {
+async function observe(
+  stream: AsyncIterable<ChatStreamEvent>,
+  onEvent?: (event: ChatStreamEvent) => void,
+): Promise<{ seen: Observed[]; error: unknown }> {
   const seen: Observed[] = [];
   try {
     for await (const event of stream) {
@@ -114,8 +122,16 @@ describe('streamed tool calls', () => {
     const kinds = seen.map(({ event }) => event.type).filter((type, i, all) => type !== all[i - 1]);
     expect(kinds).toEqual(['text', 'tool_call', 'done']);
     const toolCall = seen.find(({ event }) => event.type === 'tool_call')!.event;
-    expect(toolCall).toEqual({ type: 'tool_call', call: { id: expect.stringMatching(/^toolu_/) as string, name: 'book_table', input } });
-    expect(seen.at(-1)!.event).toEqual({ type: 'done', text: 'Let me check.', stopReason: 'tool_use', toolCalls: [(toolCall as { call: ToolCall }).call] });
+    expect(toolCall).toEqual({
+      type: 'tool_call',
+      call: { id: expect.stringMatching(/^toolu_/) as string, name: 'book_table', input },
+    });
+    expect(seen.at(-1)!.event).toEqual({
+      type: 'done',
+      text: 'Let me check.',
+      stopReason: 'tool_use',
+      toolCalls: [(toolCall as { call: ToolCall }).call],
+    });
   });
 
   it('parses several tool calls, including one without arguments', async () => {
@@ -126,7 +142,9 @@ describe('streamed tool calls', () => {
       ],
     });
 
-    const reply = await collectReply(model().stream(ask('when am I booked?'), { signal: new AbortController().signal }));
+    const reply = await collectReply(
+      model().stream(ask('when am I booked?'), { signal: new AbortController().signal }),
+    );
 
     expect(reply).toEqual({
       text: '',
@@ -148,13 +166,20 @@ describe('streamed tool calls', () => {
 describe('the request on the wire', () => {
   it('carries the system prompt, the turns, the tools and max tokens, exactly as complete() sends them', async () => {
     const tools: ToolSpec[] = [
-      { name: 'transfer_call', description: 'Transfer to a human', inputSchema: { type: 'object', properties: { reason: { type: 'string' } }, required: ['reason'] } },
+      {
+        name: 'transfer_call',
+        description: 'Transfer to a human',
+        inputSchema: { type: 'object', properties: { reason: { type: 'string' } }, required: ['reason'] },
+      },
     ];
     const request: ChatRequest = {
       system: 'You are Beluga, a receptionist.',
       messages: [
         { role: 'user', content: 'I need a person' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } }] },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } }],
+        },
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'transferred' }] },
       ],
       tools,
@@ -164,7 +189,9 @@ describe('the request on the wire', () => {
 
     await collectReply(chat.stream(request, { signal: new AbortController().signal }));
     await chat.complete(request);
-    await collectReply(chat.stream({ ...request, maxTokens: undefined, tools: [] }, { signal: new AbortController().signal }));
+    await collectReply(
+      chat.stream({ ...request, maxTokens: undefined, tools: [] }, { signal: new AbortController().signal }),
+    );
 
     const [streamed, completed, defaults] = emulator.requests;
     expect(streamed).toMatchObject({
@@ -200,7 +227,10 @@ describe('cancellation', () => {
     expect(error).toBeUndefined();
     expect(seen.map(({ event }) => event.type)).toEqual(['text']);
     expect(endedAt - abortedAt).toBeLessThan(150); // sooner than the next delta
-    const record = await until('the disconnect', () => emulator.lastRequest()?.outcome !== 'pending' && emulator.lastRequest());
+    const record = await until(
+      'the disconnect',
+      () => emulator.lastRequest()?.outcome !== 'pending' && emulator.lastRequest(),
+    );
     expect(record.outcome).toBe('client_disconnected');
     expect(record.finishedAt! - abortedAt).toBeLessThan(1000);
   });
@@ -250,15 +280,24 @@ describe('failures', () => {
     expect(seen).toEqual([]);
     expect(error).toBeInstanceOf(ChatStreamError);
     const failure = error as ChatStreamError;
-    expect(failure.message).toBe(`Anthropic API error: HTTP 500 api_error: Internal server error (request ${emulator.lastRequest()!.requestId})`);
-    expect(failure.details).toEqual({ retryable: true, status: 500, type: 'api_error', requestId: emulator.lastRequest()!.requestId });
+    expect(failure.message).toBe(
+      `Anthropic API error: HTTP 500 api_error: Internal server error (request ${emulator.lastRequest()!.requestId})`,
+    );
+    expect(failure.details).toEqual({
+      retryable: true,
+      status: 500,
+      type: 'api_error',
+      requestId: emulator.lastRequest()!.requestId,
+    });
   });
 
   it('lets the SDK retry an overloaded API before the first token, within maxRetries', async () => {
     emulator.failNext({ kind: 'overloaded' }, 1);
     emulator.enqueue('Back again.');
 
-    const reply = await collectReply(model({ maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const reply = await collectReply(
+      model({ maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(reply?.text).toBe('Back again.');
     expect(emulator.requests.map((request) => request.status)).toEqual([529, 200]);
@@ -267,10 +306,16 @@ describe('failures', () => {
   it('gives up on a persistent 529 once maxRetries is spent', async () => {
     emulator.failNext({ kind: 'overloaded' }, 5);
 
-    const { error } = await observe(model({ maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const { error } = await observe(
+      model({ maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(error).toBeInstanceOf(ChatStreamError);
-    expect((error as ChatStreamError).details).toMatchObject({ status: 529, type: 'overloaded_error', retryable: true });
+    expect((error as ChatStreamError).details).toMatchObject({
+      status: 529,
+      type: 'overloaded_error',
+      retryable: true,
+    });
     expect(emulator.requests).toHaveLength(2);
   });
 
@@ -278,11 +323,15 @@ describe('failures', () => {
     emulator.failNext({ kind: 'stream_error', afterDeltas: 3, message: 'Overloaded' });
     emulator.enqueue('Yes we can help you with that now'); // one delta per word
 
-    const { seen, error } = await observe(model({ maxRetries: 2 }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const { seen, error } = await observe(
+      model({ maxRetries: 2 }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(texts(seen).join('')).toBe('Yes we can');
     expect(error).toBeInstanceOf(ChatStreamError);
-    expect((error as Error).message).toMatch(/^Anthropic API error mid-stream: overloaded_error: Overloaded \(request req_/);
+    expect((error as Error).message).toMatch(
+      /^Anthropic API error mid-stream: overloaded_error: Overloaded \(request req_/,
+    );
     // A retry would speak "Yes we can" a second time.
     expect(emulator.requests).toHaveLength(1);
   });
@@ -291,7 +340,9 @@ describe('failures', () => {
     emulator.failNext({ kind: 'stream_error', afterDeltas: 0 });
     emulator.enqueue('Sorry about that.', 'Sorry about that.'); // the failed stream uses up a scripted reply too
 
-    const reply = await collectReply(model({ maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const reply = await collectReply(
+      model({ maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(reply?.text).toBe('Sorry about that.');
     expect(emulator.requests.map((request) => request.outcome)).toEqual(['stream_error', 'completed']);
@@ -301,7 +352,9 @@ describe('failures', () => {
     emulator.failNext({ kind: 'drop', afterDeltas: 2 });
     emulator.enqueue('Yes we can help you with that now');
 
-    const { seen, error } = await observe(model({ maxRetries: 2 }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const { seen, error } = await observe(
+      model({ maxRetries: 2 }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(texts(seen).join('')).toBe('Yes we');
     expect(error).toBeInstanceOf(ChatStreamError);
@@ -315,7 +368,9 @@ describe('failures', () => {
     const url = await closed.start();
     await closed.stop(); // nothing listens on that port now
 
-    const { error } = await observe(model({ baseUrl: url }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const { error } = await observe(
+      model({ baseUrl: url }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(error).toBeInstanceOf(ChatStreamError);
     expect((error as Error).message).toMatch(/^Anthropic connection failed: .*ECONNREFUSED/);
@@ -325,13 +380,20 @@ describe('failures', () => {
   it('never puts the api key in the error', async () => {
     const wrongKey = 'sk-ant-wrong-key-that-must-not-leak';
 
-    const { error } = await observe(model({ apiKey: wrongKey, maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }));
+    const { error } = await observe(
+      model({ apiKey: wrongKey, maxRetries: 1 }).stream(ask('hi'), { signal: new AbortController().signal }),
+    );
 
     expect(error).toBeInstanceOf(ChatStreamError);
     const failure = error as ChatStreamError;
     expect(failure.details).toMatchObject({ status: 401, type: 'authentication_error', retryable: false });
     expect(emulator.requests).toHaveLength(1); // 401 is not retried
-    for (const text of [failure.message, failure.stack ?? '', JSON.stringify(failure), JSON.stringify(failure.details)]) {
+    for (const text of [
+      failure.message,
+      failure.stack ?? '',
+      JSON.stringify(failure),
+      JSON.stringify(failure.details),
+    ]) {
       expect(text).not.toContain(wrongKey);
     }
   });

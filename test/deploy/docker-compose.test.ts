@@ -86,7 +86,9 @@ function parsePort(value: unknown): Port {
     };
   }
   // Short syntax: [HOST_IP:]HOST_PORT:CONTAINER_PORT[/PROTOCOL]
-  const parts = scalar(value).replace(/\/(tcp|udp)$/, '').split(':');
+  const parts = scalar(value)
+    .replace(/\/(tcp|udp)$/, '')
+    .split(':');
   const target = Number(parts.pop());
   const published = parts.pop();
   const hostIp = parts.pop();
@@ -95,7 +97,11 @@ function parsePort(value: unknown): Port {
 
 function parseMount(value: unknown): Mount {
   if (isRecord(value)) {
-    return { type: scalar(value.type), target: scalar(value.target), ...(typeof value.source === 'string' ? { source: value.source } : {}) };
+    return {
+      type: scalar(value.type),
+      target: scalar(value.target),
+      ...(typeof value.source === 'string' ? { source: value.source } : {}),
+    };
   }
   // Short syntax: [SOURCE:]TARGET[:MODE]; a source that is not a path names a volume.
   const [first, second] = scalar(value).split(':');
@@ -116,14 +122,21 @@ function parseEnvironment(value: unknown): Record<string, string | null> {
     );
   }
   if (!isRecord(value)) throw new Error(`environment must be a map or a list, got ${JSON.stringify(value)}`);
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, v === null || v === undefined ? null : scalar(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, v === null || v === undefined ? null : scalar(v)]),
+  );
 }
 
 function parseDependsOn(value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (Array.isArray(value)) return Object.fromEntries(value.map((name) => [scalar(name), 'service_started']));
   if (!isRecord(value)) throw new Error(`depends_on must be a map or a list, got ${JSON.stringify(value)}`);
-  return Object.fromEntries(Object.entries(value).map(([name, dep]) => [name, isRecord(dep) && typeof dep.condition === 'string' ? dep.condition : 'service_started']));
+  return Object.fromEntries(
+    Object.entries(value).map(([name, dep]) => [
+      name,
+      isRecord(dep) && typeof dep.condition === 'string' ? dep.condition : 'service_started',
+    ]),
+  );
 }
 
 function parseService(raw: unknown): Service {
@@ -139,7 +152,11 @@ function parseService(raw: unknown): Service {
   if (typeof raw.image === 'string') service.image = raw.image;
   if (typeof raw.restart === 'string') service.restart = raw.restart;
   if (typeof raw.build === 'string') service.build = { context: raw.build, dockerfile: 'Dockerfile' };
-  else if (isRecord(raw.build)) service.build = { context: scalar(raw.build.context ?? '.'), dockerfile: scalar(raw.build.dockerfile ?? 'Dockerfile') };
+  else if (isRecord(raw.build))
+    service.build = {
+      context: scalar(raw.build.context ?? '.'),
+      dockerfile: scalar(raw.build.dockerfile ?? 'Dockerfile'),
+    };
   if (isRecord(raw.healthcheck) && raw.healthcheck.disable !== true) service.healthcheck = words(raw.healthcheck.test);
   return service;
 }
@@ -217,7 +234,8 @@ function findCompose(): Compose | { missing: string } {
   }
   const pinned = pinnedComposeVersion();
   const cached = pinned ? path.join(cacheRoot(), 'tools', `compose-${pinned}`, 'compose') : undefined;
-  if (cached && fs.existsSync(cached) && composeVersion([cached])) return { argv: [cached], source: `pinned build ${cached}` };
+  if (cached && fs.existsSync(cached) && composeVersion([cached]))
+    return { argv: [cached], source: `pinned build ${cached}` };
   if (composeVersion(['docker', 'compose'])) return { argv: ['docker', 'compose'], source: 'docker compose plugin' };
   if (composeVersion(['docker-compose'])) return { argv: ['docker-compose'], source: 'docker-compose on PATH' };
   return {
@@ -234,19 +252,29 @@ if (!compose && 'missing' in found) console.warn(`docker compose config checks S
 
 /** Every variable the file marks as required (`${NAME:?message}`), with a stand-in value. */
 const requiredVariables = [...new Set([...composeText.matchAll(/\$\{([A-Z][A-Z0-9_]*):\?/g)].map((m) => m[1]!))].sort();
-const standIns: Record<string, string> = Object.fromEntries(requiredVariables.map((name) => [name, `test-${name.toLowerCase()}`]));
+const standIns: Record<string, string> = Object.fromEntries(
+  requiredVariables.map((name) => [name, `test-${name.toLowerCase()}`]),
+);
 
 /** Runs Compose hermetically: no shell secrets, no .env file, only the given variables. */
 function runCompose(args: string[], variables: Record<string, string>) {
   if (!compose) throw new Error('no compose');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? root, ...variables };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? root,
+    ...variables,
+  };
   if (process.env.DOCKER_CONFIG) env.DOCKER_CONFIG = process.env.DOCKER_CONFIG;
-  return spawnSync(compose.argv[0]!, [...compose.argv.slice(1), '--env-file', '/dev/null', '-f', composeFile, ...args], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  return spawnSync(
+    compose.argv[0]!,
+    [...compose.argv.slice(1), '--env-file', '/dev/null', '-f', composeFile, ...args],
+    {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -268,7 +296,9 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
     maybe(`every image is pinned to one exact release${suffix}`, () => {
       const images = Object.entries(model.services).filter(([, s]) => s.image && !s.build);
       expect(images.length).toBeGreaterThanOrEqual(6);
-      const problems = images.map(([name, s]) => [name, s.image, pinProblem(s.image!)]).filter(([, , problem]) => problem);
+      const problems = images
+        .map(([name, s]) => [name, s.image, pinProblem(s.image!)])
+        .filter(([, , problem]) => problem);
       expect(problems).toEqual([]);
     });
 
@@ -288,7 +318,15 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
         expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
         expect(env.MONGODB_URI).toBe('mongodb://mongo:27017/beluga');
         expect(env).toHaveProperty('TEMPORAL_NAMESPACE');
-        for (const key of ['PUBLIC_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'TTS_API_KEY']) expect(env).toHaveProperty(key);
+        for (const key of [
+          'PUBLIC_URL',
+          'TWILIO_ACCOUNT_SID',
+          'TWILIO_AUTH_TOKEN',
+          'ANTHROPIC_API_KEY',
+          'ASSEMBLYAI_API_KEY',
+          'TTS_API_KEY',
+        ])
+          expect(env).toHaveProperty(key);
       }
     });
 
@@ -307,9 +345,11 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
         for (const [dependency, condition] of Object.entries(service.dependsOn)) {
           const target = model.services[dependency];
           expect([name, dependency, target !== undefined]).toEqual([name, dependency, true]);
-          if (condition === 'service_healthy') expect([dependency, target!.healthcheck?.length ?? 0]).not.toEqual([dependency, 0]);
+          if (condition === 'service_healthy')
+            expect([dependency, target!.healthcheck?.length ?? 0]).not.toEqual([dependency, 0]);
           // A one-shot that restarts on exit never "completes".
-          if (condition === 'service_completed_successfully') expect([dependency, target!.restart ?? 'no']).toEqual([dependency, 'no']);
+          if (condition === 'service_completed_successfully')
+            expect([dependency, target!.restart ?? 'no']).toEqual([dependency, 'no']);
         }
       }
     });
@@ -332,7 +372,8 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
       const script = commandText(model.services['temporal-admin-tools']!);
       expect(script).toContain('temporal operator search-attribute create');
       expect(PROJECT_SEARCH_ATTRIBUTES.length).toBeGreaterThan(0);
-      for (const name of PROJECT_SEARCH_ATTRIBUTES) expect(script).toMatch(new RegExp(`--name ${name} --type Keyword\\b`));
+      for (const name of PROJECT_SEARCH_ATTRIBUTES)
+        expect(script).toMatch(new RegExp(`--name ${name} --type Keyword\\b`));
       expect(script).toContain('temporal operator namespace create');
     });
 
@@ -364,7 +405,8 @@ describe('docker-compose.yml secrets', () => {
       for (const [key, value] of Object.entries(service.environment)) {
         if (!secretish.test(key)) continue;
         checked++;
-        if (value !== null && !/^\$\{[A-Z][A-Z0-9_]*(:?[?-][^}]*)?\}$/.test(value)) offenders.push(`${name}.${key}=${value}`);
+        if (value !== null && !/^\$\{[A-Z][A-Z0-9_]*(:?[?-][^}]*)?\}$/.test(value))
+          offenders.push(`${name}.${key}=${value}`);
       }
     }
     expect(checked).toBeGreaterThanOrEqual(5);
@@ -373,17 +415,42 @@ describe('docker-compose.yml secrets', () => {
 
   test('the credentials the services cannot run without are required, with a message', () => {
     expect(requiredVariables).toEqual(
-      expect.arrayContaining(['ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'TTS_API_KEY', 'PUBLIC_URL', 'TEMPORAL_DB_PASSWORD', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']),
+      expect.arrayContaining([
+        'ANTHROPIC_API_KEY',
+        'ASSEMBLYAI_API_KEY',
+        'TTS_API_KEY',
+        'PUBLIC_URL',
+        'TEMPORAL_DB_PASSWORD',
+        'TWILIO_ACCOUNT_SID',
+        'TWILIO_AUTH_TOKEN',
+      ]),
     );
   });
 });
 
 describe('image pin checker', () => {
   test('accepts exact releases and rejects release lines and floating tags', () => {
-    for (const good of ['node:20.20.2-bookworm-slim', 'postgres:16.15', 'mongo:7.0.39', 'temporalio/ui:2.49.1', 'temporalio/admin-tools:1.29.1-tctl-1.18.4-cli-1.5.0', `redis@sha256:${'a'.repeat(64)}`]) {
+    for (const good of [
+      'node:20.20.2-bookworm-slim',
+      'postgres:16.15',
+      'mongo:7.0.39',
+      'temporalio/ui:2.49.1',
+      'temporalio/admin-tools:1.29.1-tctl-1.18.4-cli-1.5.0',
+      `redis@sha256:${'a'.repeat(64)}`,
+    ]) {
       expect([good, pinProblem(good)]).toEqual([good, undefined]);
     }
-    for (const bad of ['node', 'node:20', 'node:20-bookworm-slim', 'mongo:7.0', 'postgres:16', 'postgres:16-alpine', 'temporalio/ui:latest', 'temporalio/server:1.31', 'postgres:latest-16.1']) {
+    for (const bad of [
+      'node',
+      'node:20',
+      'node:20-bookworm-slim',
+      'mongo:7.0',
+      'postgres:16',
+      'postgres:16-alpine',
+      'temporalio/ui:latest',
+      'temporalio/server:1.31',
+      'postgres:latest-16.1',
+    ]) {
       expect([bad, pinProblem(bad)]).not.toEqual([bad, undefined]);
     }
   });
@@ -400,7 +467,9 @@ describe('Dockerfile', () => {
   });
 
   test('tsx is a production dependency (the image runs TypeScript through it)', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     expect(pkg.dependencies).toHaveProperty('tsx');
   });
 
@@ -421,7 +490,16 @@ describe('Dockerfile', () => {
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.env', '.env.*', '.git', '.data']));
-    for (const needed of ['package.json', 'package-lock.json', 'tsconfig.json', 'src', 'workers', 'workflows', 'activities']) expect(ignored).not.toContain(needed);
+    for (const needed of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'src',
+      'workers',
+      'workflows',
+      'activities',
+    ])
+      expect(ignored).not.toContain(needed);
   });
 });
 
@@ -450,7 +528,14 @@ describe('docker compose config', () => {
     expect(result.status).toBe(0);
     const model = toModel(JSON.parse(result.stdout) as unknown);
     for (const name of PROJECT_SERVICES) {
-      for (const key of ['PUBLIC_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ANTHROPIC_API_KEY', 'ASSEMBLYAI_API_KEY', 'TTS_API_KEY']) {
+      for (const key of [
+        'PUBLIC_URL',
+        'TWILIO_ACCOUNT_SID',
+        'TWILIO_AUTH_TOKEN',
+        'ANTHROPIC_API_KEY',
+        'ASSEMBLYAI_API_KEY',
+        'TTS_API_KEY',
+      ]) {
         expect([name, key, model.services[name]!.environment[key]]).toEqual([name, key, standIns[key]]);
       }
     }

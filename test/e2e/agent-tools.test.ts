@@ -11,7 +11,9 @@ const ON_CALL = '+14155550911';
 function toolResults(request: RecordedRequest): string[] {
   const last = request.messages.at(-1);
   if (!last || typeof last.content === 'string') return [];
-  return last.content.filter((b) => b.type === 'tool_result').map((b) => (typeof b.content === 'string' ? b.content : JSON.stringify(b.content)));
+  return last.content
+    .filter((b) => b.type === 'tool_result')
+    .map((b) => (typeof b.content === 'string' ? b.content : JSON.stringify(b.content)));
 }
 
 // The agent's tools run as Temporal activities (or a durable timer) and their results flow back
@@ -26,10 +28,14 @@ describe('agent tools', () => {
   });
 
   async function firstReplyTo(from: string) {
-    const [reply] = await eventually('reply', () => {
-      const sent = system.twilio.sentMessages({ to: from });
-      return sent.length > 0 && sent;
-    }, 30_000);
+    const [reply] = await eventually(
+      'reply',
+      () => {
+        const sent = system.twilio.sentMessages({ to: from });
+        return sent.length > 0 && sent;
+      },
+      30_000,
+    );
     return reply!;
   }
 
@@ -37,17 +43,22 @@ describe('agent tools', () => {
     const from = '+14155559501';
     system.anthropic.setResponder((request) => {
       const results = toolResults(request);
-      if (results.length === 0) return toolUseReply('lookup_customer', { recentMessages: 5 }, { text: 'Let me check.' });
+      if (results.length === 0)
+        return toolUseReply('lookup_customer', { recentMessages: 5 }, { text: 'Let me check.' });
       return { blocks: [{ type: 'text', text: `Your profile: ${results[0]}` }] };
     });
     await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'What do you know about me?'));
     const reply = await firstReplyTo(from);
     expect(reply.body).toContain('phone:+14155559501');
     expect(reply.body).toContain('What do you know about me?');
-    expect(system.anthropic.requests.at(-1)!.tools!.map((t) => t.name)).toEqual(expect.arrayContaining(['lookup_customer', 'escalate_to_human', 'schedule_follow_up']));
+    expect(system.anthropic.requests.at(-1)!.tools!.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['lookup_customer', 'escalate_to_human', 'schedule_follow_up']),
+    );
     const customerId = await new IdentityStore(system.db).resolve(from);
     const history = await system.temporal.workflow.getHandle(customerWorkflowId(customerId)).fetchHistory();
-    const activityTypes = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    const activityTypes = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter(Boolean);
     expect(activityTypes).toContain('tool_lookup_customer');
   });
 
@@ -62,8 +73,12 @@ describe('agent tools', () => {
     expect((await firstReplyTo(from)).body).toBe('A colleague will contact you shortly.');
     const pages = system.twilio.sentMessages({ to: ON_CALL });
     expect(pages).toHaveLength(1);
-    expect(pages[0]!.body).toBe('[URGENT] Customer +14155559502 needs a person: Customer is angry about a double charge');
-    const events = (await new EventLog(system.db).list({ type: 'escalation.requested' })).filter((e) => e.data.reason === 'Customer is angry about a double charge');
+    expect(pages[0]!.body).toBe(
+      '[URGENT] Customer +14155559502 needs a person: Customer is angry about a double charge',
+    );
+    const events = (await new EventLog(system.db).list({ type: 'escalation.requested' })).filter(
+      (e) => e.data.reason === 'Customer is angry about a double charge',
+    );
     expect(events).toHaveLength(1);
   });
 
@@ -71,23 +86,38 @@ describe('agent tools', () => {
     const from = 'whatsapp:+14155559503';
     system.anthropic.setResponder((request) =>
       toolResults(request).length === 0
-        ? toolUseReply('schedule_follow_up', { delayMinutes: 0.03, message: 'Reminder: your appointment is tomorrow at 9.' })
+        ? toolUseReply('schedule_follow_up', {
+            delayMinutes: 0.03,
+            message: 'Reminder: your appointment is tomorrow at 9.',
+          })
         : { blocks: [{ type: 'text', text: 'I will remind you.' }] },
     );
-    await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'Remind me about my appointment', { To: 'whatsapp:+15005550006' }));
+    await system.webhook(
+      '/twilio/messaging/inbound',
+      inboundSms(from, 'Remind me about my appointment', { To: 'whatsapp:+15005550006' }),
+    );
     expect((await firstReplyTo(from)).body).toBe('I will remind you.');
-    const followUp = await eventually('follow-up sent', () => system.twilio.sentMessages({ to: from }).find((m) => m.body.startsWith('Reminder:')), 30_000);
+    const followUp = await eventually(
+      'follow-up sent',
+      () => system.twilio.sentMessages({ to: from }).find((m) => m.body.startsWith('Reminder:')),
+      30_000,
+    );
     expect(followUp.from).toBe('whatsapp:+15005550006');
     const customerId = await new IdentityStore(system.db).resolve(from);
     const children = [];
-    for await (const w of system.temporal.workflow.list({ query: `WorkflowType = "followUpWorkflow" AND WorkflowId STARTS_WITH "followup-${customerId}"` })) children.push(w);
+    for await (const w of system.temporal.workflow.list({
+      query: `WorkflowType = "followUpWorkflow" AND WorkflowId STARTS_WITH "followup-${customerId}"`,
+    }))
+      children.push(w);
     expect(children).toHaveLength(1);
   });
 
   it('gives the model the error when a tool fails, and still answers', async () => {
     const from = '+14155559504';
     system.anthropic.setResponder((request) =>
-      toolResults(request).length === 0 ? toolUseReply('lookup_customer', { recentMessages: 'lots' }) : { blocks: [{ type: 'text', text: `Sorry: ${toolResults(request)[0]}` }] },
+      toolResults(request).length === 0
+        ? toolUseReply('lookup_customer', { recentMessages: 'lots' })
+        : { blocks: [{ type: 'text', text: `Sorry: ${toolResults(request)[0]}` }] },
     );
     await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'profile please'));
     expect((await firstReplyTo(from)).body).toContain('invalid input for lookup_customer');

@@ -8,7 +8,12 @@ import { callStatus } from '../harness/voice';
 let sidCounter = 0;
 function callSid(): string {
   sidCounter++;
-  return 'CA' + `${Date.now().toString(16)}${sidCounter.toString(16).padStart(6, '0')}${Math.random().toString(16).slice(2)}`.padEnd(32, '0').slice(0, 32);
+  return (
+    'CA' +
+    `${Date.now().toString(16)}${sidCounter.toString(16).padStart(6, '0')}${Math.random().toString(16).slice(2)}`
+      .padEnd(32, '0')
+      .slice(0, 32)
+  );
 }
 
 describe('call lifecycle from status callbacks', () => {
@@ -22,7 +27,8 @@ describe('call lifecycle from status callbacks', () => {
     await system?.stop();
   });
 
-  const events = async (sid: string) => (await new EventLog(system.db).list({}, 1000)).filter((e) => e.data.callSid === sid);
+  const events = async (sid: string) =>
+    (await new EventLog(system.db).list({}, 1000)).filter((e) => e.data.callSid === sid);
 
   it('handles callbacks in any order and duplicated: the final status wins, each event is recorded once', async () => {
     const sid = callSid();
@@ -57,7 +63,11 @@ describe('call lifecycle from status callbacks', () => {
   });
 
   it('rejects a malformed status callback with the field named, and starts nothing', async () => {
-    const response = await system.webhook('/twilio/voice/status', { CallSid: 'CA123', AccountSid: system.config.get().twilio.accounts[0]!.accountSid, CallStatus: 'answered' });
+    const response = await system.webhook('/twilio/voice/status', {
+      CallSid: 'CA123',
+      AccountSid: system.config.get().twilio.accounts[0]!.accountSid,
+      CallStatus: 'answered',
+    });
     expect(response.status).toBe(400);
     expect(response.body).toMatch(/CallSid/);
     expect(response.body).toMatch(/CallStatus/);

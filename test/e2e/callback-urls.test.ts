@@ -16,7 +16,16 @@ import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import { callbackUrls } from '../../src/telephony/twilio/callback-urls';
 import { rulesResponder } from '../emulators/anthropic';
 import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../emulators/twilio';
-import { AGENT_NUMBER, PUBLIC_URL, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  AGENT_NUMBER,
+  PUBLIC_URL,
+  TEST_ACCOUNT_SID,
+  TEST_AUTH_TOKEN,
+  eventually,
+  inboundSms,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
 
 /** A second account without `callbacks`: it must keep the gateway's own routes. */
 const PLAIN_ACCOUNT_SID = 'AC' + 'b2'.repeat(16);
@@ -85,14 +94,36 @@ describe('configurable Twilio callback URLs', () => {
     const config = () => system.config.get();
     const twilio = new TwilioAccounts(system.config);
     const events = new EventLog(system.db);
-    const dispatcher = new EventDispatcher({ temporal: system.temporal, events, config: system.config, log: createLogger('test', 'silent'), knownWorkflows: registeredWorkflowTypes() });
-    const deps = { config, twilio, events, dispatcher, identities: new IdentityStore(system.db), messages: new MessageStore(system.db), memory: new CustomerMemoryStore(system.db), chatModel: () => undefined };
-    return { ...createConversationActivities({ ...deps, conversations: new ConversationStore(system.db) }), ...createPlatformActivities(deps) };
+    const dispatcher = new EventDispatcher({
+      temporal: system.temporal,
+      events,
+      config: system.config,
+      log: createLogger('test', 'silent'),
+      knownWorkflows: registeredWorkflowTypes(),
+    });
+    const deps = {
+      config,
+      twilio,
+      events,
+      dispatcher,
+      identities: new IdentityStore(system.db),
+      messages: new MessageStore(system.db),
+      memory: new CustomerMemoryStore(system.db),
+      chatModel: () => undefined,
+    };
+    return {
+      ...createConversationActivities({ ...deps, conversations: new ConversationStore(system.db) }),
+      ...createPlatformActivities(deps),
+    };
   }
 
   it('loads the file account merged with the env account, and defaults for the account without callbacks', () => {
     const config = system.config.get();
-    expect(config.twilio.accounts.find((a) => a.accountSid === TEST_ACCOUNT_SID)).toMatchObject({ authToken: TEST_AUTH_TOKEN, phoneNumbers: [AGENT_NUMBER], callbacks: CALLBACKS });
+    expect(config.twilio.accounts.find((a) => a.accountSid === TEST_ACCOUNT_SID)).toMatchObject({
+      authToken: TEST_AUTH_TOKEN,
+      phoneNumbers: [AGENT_NUMBER],
+      callbacks: CALLBACKS,
+    });
     expect(callbackUrls(config, TEST_ACCOUNT_SID)).toMatchObject({
       messageStatus: CALLBACKS.messageStatusUrl,
       callStatus: CALLBACKS.callStatusUrl,
@@ -107,23 +138,41 @@ describe('configurable Twilio callback URLs', () => {
       callStatusEvents: ['initiated', 'ringing', 'answered', 'completed'],
       recordingStatus: `${PUBLIC_URL}/twilio/voice/recording`,
       conversationsWebhook: `${PUBLIC_URL}/twilio/conversations/events`,
-      conversationsWebhookFilters: ['onMessageAdded', 'onParticipantAdded', 'onParticipantRemoved', 'onConversationStateUpdated', 'onDeliveryUpdated'],
+      conversationsWebhookFilters: [
+        'onMessageAdded',
+        'onParticipantAdded',
+        'onParticipantRemoved',
+        'onConversationStateUpdated',
+        'onDeliveryUpdated',
+      ],
     });
   });
 
   it("sends the agent's SMS reply with the account's configured StatusCallback", async () => {
     const from = uniquePhone();
-    system.anthropic.setResponder(rulesResponder([{ when: /configured callback please/, reply: 'Reply with a configured callback.' }]));
+    system.anthropic.setResponder(
+      rulesResponder([{ when: /configured callback please/, reply: 'Reply with a configured callback.' }]),
+    );
     const response = await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'configured callback please'));
     expect(response.status).toBe(200);
 
-    const [reply] = await eventually('reply sent', () => system.twilio.sentMessages({ to: from }).length > 0 && system.twilio.sentMessages({ to: from }));
-    expect(reply).toMatchObject({ accountSid: TEST_ACCOUNT_SID, from: AGENT_NUMBER, body: 'Reply with a configured callback.', statusCallback: CALLBACKS.messageStatusUrl });
+    const [reply] = await eventually(
+      'reply sent',
+      () => system.twilio.sentMessages({ to: from }).length > 0 && system.twilio.sentMessages({ to: from }),
+    );
+    expect(reply).toMatchObject({
+      accountSid: TEST_ACCOUNT_SID,
+      from: AGENT_NUMBER,
+      body: 'Reply with a configured callback.',
+      statusCallback: CALLBACKS.messageStatusUrl,
+    });
   });
 
   it("keeps the gateway's own status route for an account without callbacks", async () => {
     const from = uniquePhone();
-    system.anthropic.setResponder(rulesResponder([{ when: /default callback please/, reply: 'Reply with the default callback.' }]));
+    system.anthropic.setResponder(
+      rulesResponder([{ when: /default callback please/, reply: 'Reply with the default callback.' }]),
+    );
     const path = '/twilio/messaging/inbound';
     const response = await sendTwilioWebhook({
       url: `${system.gatewayUrl}${path}`,
@@ -133,8 +182,15 @@ describe('configurable Twilio callback URLs', () => {
     });
     expect(response.status).toBe(200);
 
-    const [reply] = await eventually('reply sent', () => system.twilio.sentMessages({ to: from }).length > 0 && system.twilio.sentMessages({ to: from }));
-    expect(reply).toMatchObject({ accountSid: PLAIN_ACCOUNT_SID, from: PLAIN_NUMBER, statusCallback: `${PUBLIC_URL}/twilio/messaging/status` });
+    const [reply] = await eventually(
+      'reply sent',
+      () => system.twilio.sentMessages({ to: from }).length > 0 && system.twilio.sentMessages({ to: from }),
+    );
+    expect(reply).toMatchObject({
+      accountSid: PLAIN_ACCOUNT_SID,
+      from: PLAIN_NUMBER,
+      statusCallback: `${PUBLIC_URL}/twilio/messaging/status`,
+    });
   });
 
   it('adds the configured conversation-scoped webhook to a conversation created through the operator API', async () => {
@@ -144,7 +200,13 @@ describe('configurable Twilio callback URLs', () => {
     const sid = created.json.sid as string;
 
     expect(webhooksOf(sid)).toEqual([
-      expect.objectContaining({ accountSid: TEST_ACCOUNT_SID, target: 'webhook', url: CALLBACKS.conversationsWebhookUrl, method: 'POST', filters: CALLBACKS.conversationsWebhookFilters }),
+      expect.objectContaining({
+        accountSid: TEST_ACCOUNT_SID,
+        target: 'webhook',
+        url: CALLBACKS.conversationsWebhookUrl,
+        method: 'POST',
+        filters: CALLBACKS.conversationsWebhookFilters,
+      }),
     ]);
     const [request] = system.twilio.requestsMatching({ method: 'POST', path: `/Conversations/${sid}/Webhooks` });
     expect(request?.params).toEqual({
@@ -156,11 +218,16 @@ describe('configurable Twilio callback URLs', () => {
   });
 
   it('adds no scoped webhook for an account without a configured conversations URL', async () => {
-    const created = await system.api('POST', '/conversations', { friendlyName: unique('Plain'), accountSid: PLAIN_ACCOUNT_SID });
+    const created = await system.api('POST', '/conversations', {
+      friendlyName: unique('Plain'),
+      accountSid: PLAIN_ACCOUNT_SID,
+    });
     expect(created.status).toBe(201);
     expect(created.json.accountSid).toBe(PLAIN_ACCOUNT_SID);
     expect(webhooksOf(created.json.sid as string)).toEqual([]);
-    expect(system.twilio.requestsMatching({ path: `/Conversations/${created.json.sid as string}/Webhooks` })).toEqual([]);
+    expect(system.twilio.requestsMatching({ path: `/Conversations/${created.json.sid as string}/Webhooks` })).toEqual(
+      [],
+    );
   });
 
   it('does not add the webhook twice when a retried create finds the conversation and its webhook in place', async () => {
@@ -174,33 +241,49 @@ describe('configurable Twilio callback URLs', () => {
     const second = await inActivity(() => acts.createConversation(input), 2);
     expect(second.sid).toBe(first.sid);
     expect(webhooksOf(first.sid)).toHaveLength(1);
-    expect(system.twilio.requestsMatching({ method: 'POST', path: `/Conversations/${first.sid}/Webhooks` })).toHaveLength(1);
+    expect(
+      system.twilio.requestsMatching({ method: 'POST', path: `/Conversations/${first.sid}/Webhooks` }),
+    ).toHaveLength(1);
   });
 
   it('retries a failed webhook add on the same conversation when it has a unique name', async () => {
     const uniqueName = unique('flaky-named');
-    const fault = system.twilio.faults.failNext(1, 'server-error', { method: 'POST', path: '/conversations/v1/Conversations/*/Webhooks' });
+    const fault = system.twilio.faults.failNext(1, 'server-error', {
+      method: 'POST',
+      path: '/conversations/v1/Conversations/*/Webhooks',
+    });
     const created = await system.api('POST', '/conversations', { friendlyName: 'Flaky named', uniqueName });
     expect(created.status).toBe(201);
     expect(fault.fired).toBe(1);
 
     const sid = created.json.sid as string;
-    expect(system.twilio.state.conversations.filter((c) => c.uniqueName === uniqueName).map((c) => c.sid)).toEqual([sid]);
+    expect(system.twilio.state.conversations.filter((c) => c.uniqueName === uniqueName).map((c) => c.sid)).toEqual([
+      sid,
+    ]);
     expect(webhooksOf(sid)).toEqual([expect.objectContaining({ url: CALLBACKS.conversationsWebhookUrl })]);
   });
 
   it('leaves no conversation without its webhook behind when the add fails and the create is retried', async () => {
     const friendlyName = unique('Flaky');
-    const fault = system.twilio.faults.failNext(1, 'server-error', { method: 'POST', path: '/conversations/v1/Conversations/*/Webhooks' });
+    const fault = system.twilio.faults.failNext(1, 'server-error', {
+      method: 'POST',
+      path: '/conversations/v1/Conversations/*/Webhooks',
+    });
     const created = await system.api('POST', '/conversations', { friendlyName });
     expect(created.status).toBe(201);
     expect(fault.fired).toBe(1);
 
     // The first attempt's conversation (no unique name to find it by) was removed; the retry's has the webhook.
     const sid = created.json.sid as string;
-    expect(system.twilio.state.conversations.filter((c) => c.friendlyName === friendlyName).map((c) => c.sid)).toEqual([sid]);
+    expect(system.twilio.state.conversations.filter((c) => c.friendlyName === friendlyName).map((c) => c.sid)).toEqual([
+      sid,
+    ]);
     expect(webhooksOf(sid)).toEqual([expect.objectContaining({ url: CALLBACKS.conversationsWebhookUrl })]);
-    expect(system.twilio.requestsMatching({ method: 'POST', path: '/conversations/v1/Conversations' }).filter((r) => r.params.FriendlyName === friendlyName)).toHaveLength(2);
+    expect(
+      system.twilio
+        .requestsMatching({ method: 'POST', path: '/conversations/v1/Conversations' })
+        .filter((r) => r.params.FriendlyName === friendlyName),
+    ).toHaveLength(2);
   });
 
   it('places calls with the configured status callback and events, or the defaults', async () => {
@@ -208,7 +291,13 @@ describe('configurable Twilio callback URLs', () => {
     const configured = await inActivity(() => acts.placeCall({ to: uniquePhone(), accountSid: TEST_ACCOUNT_SID }));
     const plain = await inActivity(() => acts.placeCall({ to: uniquePhone(), accountSid: PLAIN_ACCOUNT_SID }));
     const calls = system.twilio.state.calls;
-    expect(calls.find((c) => c.sid === configured.callSid)).toMatchObject({ statusCallback: CALLBACKS.callStatusUrl, statusCallbackEvents: CALLBACKS.callStatusEvents });
-    expect(calls.find((c) => c.sid === plain.callSid)).toMatchObject({ statusCallback: `${PUBLIC_URL}/twilio/voice/status`, statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'] });
+    expect(calls.find((c) => c.sid === configured.callSid)).toMatchObject({
+      statusCallback: CALLBACKS.callStatusUrl,
+      statusCallbackEvents: CALLBACKS.callStatusEvents,
+    });
+    expect(calls.find((c) => c.sid === plain.callSid)).toMatchObject({
+      statusCallback: `${PUBLIC_URL}/twilio/voice/status`,
+      statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'],
+    });
   });
 });

@@ -2,7 +2,8 @@ import { toolUseReply, type RecordedRequest } from '../emulators/anthropic';
 import { newSid } from '../emulators/twilio';
 import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, startTestSystem, type TestSystem } from '../harness/system';
 
-const hasToolResult = (request: RecordedRequest) => JSON.stringify(request.messages.at(-1)?.content ?? '').includes('tool_result');
+const hasToolResult = (request: RecordedRequest) =>
+  JSON.stringify(request.messages.at(-1)?.content ?? '').includes('tool_result');
 
 // escalate_to_human from inside a Twilio Conversation: the configured human joins it; without one,
 // the on-call number is paged by SMS from the account's number (a Conversation has no SMS sender).
@@ -24,7 +25,9 @@ describe.each(modes)('escalation inside a Conversation ($mode)', ({ env }) => {
     const created = await system.api('POST', '/conversations', { friendlyName: 'Billing' });
     const conversationSid = created.json.sid as string;
     system.anthropic.setResponder((request) =>
-      hasToolResult(request) ? { blocks: [{ type: 'text', text: 'A colleague is joining.' }] } : toolUseReply('escalate_to_human', { reason: 'refund dispute' }),
+      hasToolResult(request)
+        ? { blocks: [{ type: 'text', text: 'A colleague is joining.' }] }
+        : toolUseReply('escalate_to_human', { reason: 'refund dispute' }),
     );
     const response = await system.webhook('/twilio/conversations/events', {
       AccountSid: TEST_ACCOUNT_SID,
@@ -38,9 +41,18 @@ describe.each(modes)('escalation inside a Conversation ($mode)', ({ env }) => {
       Source: 'SDK',
     });
     expect(response.status).toBe(200);
-    await eventually('agent reply', () => system.twilio.state.conversationMessages.some((m) => m.conversationSid === conversationSid && m.body === 'A colleague is joining.'), 30_000);
+    await eventually(
+      'agent reply',
+      () =>
+        system.twilio.state.conversationMessages.some(
+          (m) => m.conversationSid === conversationSid && m.body === 'A colleague is joining.',
+        ),
+      30_000,
+    );
     if (env.ESCALATION_HUMAN_IDENTITY) {
-      const humans = system.twilio.state.participants.filter((p) => p.conversationSid === conversationSid && p.identity === 'support-human');
+      const humans = system.twilio.state.participants.filter(
+        (p) => p.conversationSid === conversationSid && p.identity === 'support-human',
+      );
       expect(humans).toHaveLength(1);
     } else {
       const pages = system.twilio.sentMessages({ to: '+14155550912' });

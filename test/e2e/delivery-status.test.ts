@@ -1,7 +1,14 @@
 import { DeliveryStatusStore } from '../../src/messaging/delivery-status';
 import { EventLog } from '../../src/events/event-log';
 import { messageStatusWorkflowId } from '../../workflows/message-status';
-import { eventually, inboundSms, startTestSystem, TEST_ACCOUNT_SID, AGENT_NUMBER, type TestSystem } from '../harness/system';
+import {
+  eventually,
+  inboundSms,
+  startTestSystem,
+  TEST_ACCOUNT_SID,
+  AGENT_NUMBER,
+  type TestSystem,
+} from '../harness/system';
 
 describe('message delivery status callbacks', () => {
   let system: TestSystem;
@@ -22,7 +29,17 @@ describe('message delivery status callbacks', () => {
   }
 
   async function callback(sid: string, to: string, status: string, extra: Record<string, string> = {}) {
-    const response = await system.webhook('/twilio/messaging/status', { MessageSid: sid, SmsSid: sid, AccountSid: TEST_ACCOUNT_SID, MessageStatus: status, SmsStatus: status, To: to, From: AGENT_NUMBER, ApiVersion: '2010-04-01', ...extra });
+    const response = await system.webhook('/twilio/messaging/status', {
+      MessageSid: sid,
+      SmsSid: sid,
+      AccountSid: TEST_ACCOUNT_SID,
+      MessageStatus: status,
+      SmsStatus: status,
+      To: to,
+      From: AGENT_NUMBER,
+      ApiVersion: '2010-04-01',
+      ...extra,
+    });
     expect(response.status).toBe(204);
     await system.temporal.workflow.getHandle(messageStatusWorkflowId({ messageSid: sid, status })).result();
   }
@@ -56,22 +73,40 @@ describe('message delivery status callbacks', () => {
   it('records a WhatsApp 63016 failure with its code and emits message.failed once, even when redelivered', async () => {
     const to = 'whatsapp:+14155558102';
     const sid = await sendReplyTo(to);
-    await callback(sid, to, 'failed', { ErrorCode: '63016', ErrorMessage: 'Failed to send freeform message because you are outside the allowed window.' });
-    const redelivered = await system.webhook('/twilio/messaging/status', { MessageSid: sid, AccountSid: TEST_ACCOUNT_SID, MessageStatus: 'failed', ErrorCode: '63016', To: to });
+    await callback(sid, to, 'failed', {
+      ErrorCode: '63016',
+      ErrorMessage: 'Failed to send freeform message because you are outside the allowed window.',
+    });
+    const redelivered = await system.webhook('/twilio/messaging/status', {
+      MessageSid: sid,
+      AccountSid: TEST_ACCOUNT_SID,
+      MessageStatus: 'failed',
+      ErrorCode: '63016',
+      To: to,
+    });
     expect(redelivered.status).toBe(204);
     const status = (await new DeliveryStatusStore(system.db).get(sid))!;
     expect(status).toMatchObject({ status: 'failed', errorCode: 63016 });
     expect(status.history).toHaveLength(1);
-    const failures = (await new EventLog(system.db).list({ type: 'message.failed' })).filter((e) => e.data.messageSid === sid);
+    const failures = (await new EventLog(system.db).list({ type: 'message.failed' })).filter(
+      (e) => e.data.messageSid === sid,
+    );
     expect(failures).toHaveLength(1);
     expect(failures[0]!.data).toMatchObject({ status: 'failed', errorCode: 63016 });
   });
 
   it('answers 400 to a callback without a status, and 403 unsigned', async () => {
-    const bad = await system.webhook('/twilio/messaging/status', { MessageSid: 'SM' + '0'.repeat(32), AccountSid: TEST_ACCOUNT_SID });
+    const bad = await system.webhook('/twilio/messaging/status', {
+      MessageSid: 'SM' + '0'.repeat(32),
+      AccountSid: TEST_ACCOUNT_SID,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('MessageStatus');
-    const unsigned = await fetch(`${system.gatewayUrl}/twilio/messaging/status`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `MessageSid=SM${'0'.repeat(32)}&AccountSid=${TEST_ACCOUNT_SID}&MessageStatus=sent` });
+    const unsigned = await fetch(`${system.gatewayUrl}/twilio/messaging/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `MessageSid=SM${'0'.repeat(32)}&AccountSid=${TEST_ACCOUNT_SID}&MessageStatus=sent`,
+    });
     expect(unsigned.status).toBe(403);
   });
 });

@@ -15,7 +15,14 @@ import { closeNow } from '../emulators/shared/listen';
 import type { WebhookParams } from '../emulators/twilio/webhook-sender';
 import type { escalateNegativeMessageWorkflow } from '../../workflows/custom/escalate-negative-message';
 import type { deliverWebhookWorkflow } from '../../workflows/deliver-webhook';
-import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  AGENT_NUMBER,
+  TEST_ACCOUNT_SID,
+  eventually,
+  inboundSms,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
 
 const ON_CALL = '+15005550199';
 const MANAGER = '+15005550177';
@@ -45,7 +52,9 @@ interface Receiver {
 }
 
 /** A user's HTTP endpoint: answers each request with what `answer` says (status, after a delay). */
-async function startReceiver(answer: (n: number, body: string) => { status: number; delayMs?: number; json?: unknown }): Promise<Receiver> {
+async function startReceiver(
+  answer: (n: number, body: string) => { status: number; delayMs?: number; json?: unknown },
+): Promise<Receiver> {
   const deliveries: Receiver['deliveries'] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -60,11 +69,17 @@ async function startReceiver(answer: (n: number, body: string) => { status: numb
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, deliveries, close: () => closeNow(server) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    deliveries,
+    close: () => closeNow(server),
+  };
 }
 
 /** The example CRM: `GET /customers/<phone>` answers from the directory (500 for 'broken' entries). */
-async function startCrm(directory: Map<string, { name: string; tier: string; routeTo: string } | 'broken'>): Promise<{ url: string; close(): Promise<void> }> {
+async function startCrm(
+  directory: Map<string, { name: string; tier: string; routeTo: string } | 'broken'>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const entry = directory.get(decodeURIComponent((req.url ?? '').replace(/^\/customers\//, '')));
     if (entry === 'broken') res.writeHead(500).end('{"error":"database down"}');
@@ -111,8 +126,18 @@ describe('event-driven workflows', () => {
     custom: { crmUrl: crm.url },
     events: {
       bindings: [
-        { name: 'sentiment', events: ['message.received'], workflow: 'escalateNegativeMessageWorkflow', filter: { 'data.channel': ['sms', 'whatsapp'] } },
-        { name: 'route-answered', events: ['call.answered'], workflow: 'routeAnsweredCallWorkflow', filter: { account: 'default' } },
+        {
+          name: 'sentiment',
+          events: ['message.received'],
+          workflow: 'escalateNegativeMessageWorkflow',
+          filter: { 'data.channel': ['sms', 'whatsapp'] },
+        },
+        {
+          name: 'route-answered',
+          events: ['call.answered'],
+          workflow: 'routeAnsweredCallWorkflow',
+          filter: { account: 'default' },
+        },
       ],
     },
   });
@@ -135,19 +160,42 @@ describe('event-driven workflows', () => {
   /** A call that is live at "Twilio" (the emulator), so a transfer has something to update. */
   async function liveCall(from: string): Promise<string> {
     const account = system.config.get().twilio.accounts[0]!;
-    const rest = createTwilioClient({ accountSid: account.accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 5000 });
-    return (await rest.calls.create({ to: AGENT_NUMBER, from, twiml: '<Response><Pause length="60"/></Response>' })).sid;
+    const rest = createTwilioClient({
+      accountSid: account.accountSid,
+      authToken: account.authToken,
+      apiBaseUrl: account.apiBaseUrl,
+      timeoutMs: 5000,
+    });
+    return (await rest.calls.create({ to: AGENT_NUMBER, from, twiml: '<Response><Pause length="60"/></Response>' }))
+      .sid;
   }
 
   /** A bound workflow's result: it is started by the event's router moments after the webhook. */
   async function resultOf<W extends Workflow>(workflowId: string): Promise<WorkflowResultType<W>> {
     const handle = system.temporal.workflow.getHandle<W>(workflowId);
-    await eventually(`workflow ${workflowId} to start`, () => handle.describe().then(() => true, () => false), 10_000);
+    await eventually(
+      `workflow ${workflowId} to start`,
+      () =>
+        handle.describe().then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
     return handle.result();
   }
 
   function answered(sid: string, from: string) {
-    return system.webhook('/twilio/voice/status', { CallSid: sid, AccountSid: TEST_ACCOUNT_SID, CallStatus: 'in-progress', From: from, To: AGENT_NUMBER, Direction: 'inbound', SequenceNumber: '2', CallbackSource: 'call-progress-events' });
+    return system.webhook('/twilio/voice/status', {
+      CallSid: sid,
+      AccountSid: TEST_ACCOUNT_SID,
+      CallStatus: 'in-progress',
+      From: from,
+      To: AGENT_NUMBER,
+      Direction: 'inbound',
+      SequenceNumber: '2',
+      CallbackSource: 'call-progress-events',
+    });
   }
 
   const sentimentRequests = () => system.anthropic.requests.filter(isSentimentRequest);
@@ -160,7 +208,9 @@ describe('event-driven workflows', () => {
     expect((await system.webhook('/twilio/messaging/inbound', negative)).status).toBe(200);
     expect((await system.webhook('/twilio/messaging/inbound', positive)).status).toBe(200);
 
-    const escalated = await resultOf<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(negative)}`);
+    const escalated = await resultOf<typeof escalateNegativeMessageWorkflow>(
+      `sentiment-message.received:${sid(negative)}`,
+    );
     expect(escalated).toEqual({ sentiment: 'negative', escalated: true });
     const calm = await resultOf<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(positive)}`);
     expect(calm).toEqual({ sentiment: 'positive', escalated: false });
@@ -170,8 +220,15 @@ describe('event-driven workflows', () => {
     expect(pages.filter((m) => m.body.includes(happy))).toHaveLength(0);
     expect(pages.find((m) => m.body.includes(angry))?.from).toBe(AGENT_NUMBER);
     // The event the workflow received is the typed, versioned one from the event log.
-    const [logged] = (await new EventLog(system.db).list({ type: 'message.received' }, 500)).filter((e) => e.data.messageSid === sid(negative));
-    expect(logged).toMatchObject({ version: 1, source: 'twilio', accountSid: TEST_ACCOUNT_SID, data: { channel: 'sms', from: angry, body: negative.Body } });
+    const [logged] = (await new EventLog(system.db).list({ type: 'message.received' }, 500)).filter(
+      (e) => e.data.messageSid === sid(negative),
+    );
+    expect(logged).toMatchObject({
+      version: 1,
+      source: 'twilio',
+      accountSid: TEST_ACCOUNT_SID,
+      data: { channel: 'sms', from: angry, body: negative.Body },
+    });
   });
 
   it('routes an answered call to the account manager the CRM names, and leaves unknown callers with the agent', async () => {
@@ -192,16 +249,23 @@ describe('event-driven workflows', () => {
     const before = sentimentRequests().length;
     const messages = Array.from({ length: 12 }, (_, i) => inboundSms(uniquePhone(), `hello number ${i}`));
     // Every webhook is delivered twice, concurrently (Twilio retries and duplicate deliveries).
-    const answers = await Promise.all([...messages, ...messages].map((m) => system.webhook('/twilio/messaging/inbound', m)));
+    const answers = await Promise.all(
+      [...messages, ...messages].map((m) => system.webhook('/twilio/messaging/inbound', m)),
+    );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
-    const results = await Promise.all(messages.map((m) => resultOf<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(m)}`)));
+    const results = await Promise.all(
+      messages.map((m) => resultOf<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(m)}`)),
+    );
     expect(results.map((r) => r.sentiment)).toEqual(results.map(() => 'positive'));
     // One model call per event: no workflow ran twice.
     await new Promise((r) => setTimeout(r, 500));
     expect(sentimentRequests().length - before).toBe(messages.length);
     for (const m of messages.slice(0, 3)) {
       const runs = [];
-      for await (const run of system.temporal.workflow.list({ query: `WorkflowId = 'sentiment-message.received:${sid(m)}'` })) runs.push(run);
+      for await (const run of system.temporal.workflow.list({
+        query: `WorkflowId = 'sentiment-message.received:${sid(m)}'`,
+      }))
+        runs.push(run);
       expect(runs.length).toBeLessThanOrEqual(1);
     }
   });
@@ -213,13 +277,22 @@ describe('event-driven workflows', () => {
     crmDirectory.set(fine, { name: 'Sam', tier: 'silver', routeTo: MANAGER });
     const [brokenSid, fineSid] = await Promise.all([liveCall(broken), liveCall(fine)]);
     await Promise.all([answered(brokenSid, broken), answered(fineSid, fine)]);
-    const failure = await resultOf(`route-answered-call.answered:${brokenSid}`).then(() => undefined, (e: unknown) => e);
+    const failure = await resultOf(`route-answered-call.answered:${brokenSid}`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     expect(causeChain(failure)).toContain('CRM answered HTTP 500');
     const failedEvent = await eventually('workflow.failed event', async () =>
-      (await new EventLog(system.db).list({ type: 'workflow.failed' }, 500)).find((e) => e.data.eventId === `call.answered:${brokenSid}`),
+      (await new EventLog(system.db).list({ type: 'workflow.failed' }, 500)).find(
+        (e) => e.data.eventId === `call.answered:${brokenSid}`,
+      ),
     );
-    expect(failedEvent.data).toMatchObject({ workflowType: 'routeAnsweredCallWorkflow', binding: 'route-answered', workflowId: `route-answered-call.answered:${brokenSid}` });
+    expect(failedEvent.data).toMatchObject({
+      workflowType: 'routeAnsweredCallWorkflow',
+      binding: 'route-answered',
+      workflowId: `route-answered-call.answered:${brokenSid}`,
+    });
     expect(String(failedEvent.data.error)).toContain('CRM answered HTTP 500');
     // The other call, answered at the same moment, was routed as usual.
     expect(await resultOf(`route-answered-call.answered:${fineSid}`)).toEqual({ routedTo: MANAGER });
@@ -227,12 +300,24 @@ describe('event-driven workflows', () => {
   });
 
   it('reports a binding to a workflow that does not exist as workflow.failed instead of hanging', async () => {
-    writeConfig(configFile, { ...baseConfig(), events: { bindings: [...baseConfig().events.bindings, { name: 'typo', events: ['message.received'], workflow: 'noSuchWorkflow' }] } });
+    writeConfig(configFile, {
+      ...baseConfig(),
+      events: {
+        bindings: [
+          ...baseConfig().events.bindings,
+          { name: 'typo', events: ['message.received'], workflow: 'noSuchWorkflow' },
+        ],
+      },
+    });
     expect(system.config.reload()).toBeUndefined();
     try {
       const message = inboundSms(uniquePhone(), 'hi');
       expect((await system.webhook('/twilio/messaging/inbound', message)).status).toBe(200);
-      const event = await eventually('workflow.failed for the typo', async () => (await new EventLog(system.db).list({ type: 'workflow.failed' }, 500)).find((e) => e.data.eventId === `message.received:${sid(message)}`));
+      const event = await eventually('workflow.failed for the typo', async () =>
+        (await new EventLog(system.db).list({ type: 'workflow.failed' }, 500)).find(
+          (e) => e.data.eventId === `message.received:${sid(message)}`,
+        ),
+      );
       expect(String(event.data.error)).toContain('no workflow named "noSuchWorkflow"');
     } finally {
       writeConfig(configFile, baseConfig());
@@ -247,21 +332,54 @@ describe('event-driven workflows', () => {
     await system.webhook('/twilio/messaging/inbound', before);
     system.config.watch(50);
     writeConfig(configFile, baseConfig());
-    await eventually('the watcher to load the new bindings', () => system.config.get().events.bindings.length === 2, 5000);
+    await eventually(
+      'the watcher to load the new bindings',
+      () => system.config.get().events.bindings.length === 2,
+      5000,
+    );
     const after = inboundSms(uniquePhone(), 'This is awful');
     await system.webhook('/twilio/messaging/inbound', after);
-    expect(await resultOf<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(after)}`)).toEqual({ sentiment: 'negative', escalated: true });
-    await expect(system.temporal.workflow.getHandle<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(before)}`).describe()).rejects.toThrow(/not found/i);
+    expect(await resultOf<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(after)}`)).toEqual({
+      sentiment: 'negative',
+      escalated: true,
+    });
+    await expect(
+      system.temporal.workflow
+        .getHandle<typeof escalateNegativeMessageWorkflow>(`sentiment-message.received:${sid(before)}`)
+        .describe(),
+    ).rejects.toThrow(/not found/i);
   });
 
   describe('outgoing webhooks', () => {
     it('delivers exactly once, signed, to a receiver that fails with 500 a few times first', async () => {
       const receiver = await startReceiver((n) => ({ status: n < 3 ? 500 : 200 }));
       try {
-        writeConfig(configFile, { ...baseConfig(), webhooks: { subscribers: [{ name: 'crm-sync', url: receiver.url, secret: SECRET, events: ['call.completed'], initialBackoffMs: 100, maxBackoffMs: 400 }] } });
+        writeConfig(configFile, {
+          ...baseConfig(),
+          webhooks: {
+            subscribers: [
+              {
+                name: 'crm-sync',
+                url: receiver.url,
+                secret: SECRET,
+                events: ['call.completed'],
+                initialBackoffMs: 100,
+                maxBackoffMs: 400,
+              },
+            ],
+          },
+        });
         system.config.reload();
         const sid = callSid();
-        await system.webhook('/twilio/voice/status', { CallSid: sid, AccountSid: TEST_ACCOUNT_SID, CallStatus: 'completed', From: uniquePhone(), To: AGENT_NUMBER, Direction: 'inbound', CallDuration: '42' });
+        await system.webhook('/twilio/voice/status', {
+          CallSid: sid,
+          AccountSid: TEST_ACCOUNT_SID,
+          CallStatus: 'completed',
+          From: uniquePhone(),
+          To: AGENT_NUMBER,
+          Direction: 'inbound',
+          CallDuration: '42',
+        });
         const result = await resultOf<typeof deliverWebhookWorkflow>(`webhook-crm-sync-call.completed:${sid}`);
         expect(result).toMatchObject({ delivered: true, attempts: 4, status: 200 });
         const accepted = receiver.deliveries.filter((d) => d.status === 200);
@@ -269,11 +387,23 @@ describe('event-driven workflows', () => {
         expect(receiver.deliveries).toHaveLength(4);
         const [ok] = accepted;
         expect(verifyWebhookSignature(SECRET, ok!.body, ok!.headers['beluga-signature'] as string)).toBe(true);
-        expect(verifyWebhookSignature('wrong-secret-0123456789', ok!.body, ok!.headers['beluga-signature'] as string)).toBe(false);
-        expect(JSON.parse(ok!.body)).toMatchObject({ id: `call.completed:${sid}`, type: 'call.completed', version: 1, data: { callSid: sid, duration: 42 } });
+        expect(
+          verifyWebhookSignature('wrong-secret-0123456789', ok!.body, ok!.headers['beluga-signature'] as string),
+        ).toBe(false);
+        expect(JSON.parse(ok!.body)).toMatchObject({
+          id: `call.completed:${sid}`,
+          type: 'call.completed',
+          version: 1,
+          data: { callSid: sid, duration: 42 },
+        });
         expect(ok!.headers['beluga-delivery-id']).toBe(`crm-sync:call.completed:${sid}`);
         const log = await new WebhookDeliveryLog(system.db).list({ deliveryId: `crm-sync:call.completed:${sid}` });
-        expect(log.map((a) => [a.attempt, a.outcome, a.httpStatus])).toEqual([[1, 'failed', 500], [2, 'failed', 500], [3, 'failed', 500], [4, 'delivered', 200]]);
+        expect(log.map((a) => [a.attempt, a.outcome, a.httpStatus])).toEqual([
+          [1, 'failed', 500],
+          [2, 'failed', 500],
+          [3, 'failed', 500],
+          [4, 'delivered', 200],
+        ]);
         // Backoff: attempts are spaced out, growing.
         const gaps = receiver.deliveries.slice(1).map((d, i) => d.at - receiver.deliveries[i]!.at);
         expect(gaps.every((g) => g >= 40)).toBe(true);
@@ -291,7 +421,15 @@ describe('event-driven workflows', () => {
           ...baseConfig(),
           webhooks: {
             subscribers: [
-              { name: 'dead', url: dead.url, secret: SECRET, events: ['message.received'], initialBackoffMs: 200, maxBackoffMs: 500, deadlineSeconds: 3 },
+              {
+                name: 'dead',
+                url: dead.url,
+                secret: SECRET,
+                events: ['message.received'],
+                initialBackoffMs: 200,
+                maxBackoffMs: 500,
+                deadlineSeconds: 3,
+              },
               { name: 'slow', url: slow.url, secret: SECRET, events: ['message.received'], timeoutMs: 10000 },
               { name: 'healthy', url: healthy.url, secret: SECRET, events: ['message.received'] },
             ],
@@ -303,9 +441,14 @@ describe('event-driven workflows', () => {
         await system.webhook('/twilio/messaging/inbound', message);
         await eventually('the healthy receiver', () => healthy.deliveries.length === 1, 5000);
         expect(healthy.deliveries[0]!.at - sentAt).toBeLessThan(2000);
-        const failure = await resultOf(`webhook-dead-message.received:${sid(message)}`).then(() => undefined, (e: unknown) => e);
+        const failure = await resultOf(`webhook-dead-message.received:${sid(message)}`).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         expect(failure).toBeInstanceOf(WorkflowFailedError);
-        const log = await new WebhookDeliveryLog(system.db).list({ deliveryId: `dead:message.received:${sid(message)}` });
+        const log = await new WebhookDeliveryLog(system.db).list({
+          deliveryId: `dead:message.received:${sid(message)}`,
+        });
         const final = log.at(-1)!;
         expect(final.outcome).toBe('gave_up');
         expect(final.error).toContain('HTTP 503');

@@ -10,7 +10,11 @@ import { eventually, inboundSms, startTestSystem, type TestSystem } from '../har
 describe('long conversations', () => {
   let system: TestSystem;
   beforeAll(async () => {
-    system = await startTestSystem({ MESSAGING_HISTORY_BUDGET: '6', MESSAGING_KEEP_RECENT: '2', MESSAGING_MAX_MESSAGES_PER_RUN: '4' });
+    system = await startTestSystem({
+      MESSAGING_HISTORY_BUDGET: '6',
+      MESSAGING_KEEP_RECENT: '2',
+      MESSAGING_MAX_MESSAGES_PER_RUN: '4',
+    });
   });
   afterAll(async () => {
     await system?.stop();
@@ -26,7 +30,10 @@ describe('long conversations', () => {
       const facts = [/name is (\w+)/.exec(text)?.[0], /order is (\d+)/.exec(text)?.[0]].filter(Boolean);
       return { blocks: [{ type: 'text', text: `Customer facts: ${facts.join('; ')}` }] };
     });
-    const bodies = ['Hi, my name is Zed and my order is 7731', ...Array.from({ length: 8 }, (_, i) => `small talk ${i + 1}`)];
+    const bodies = [
+      'Hi, my name is Zed and my order is 7731',
+      ...Array.from({ length: 8 }, (_, i) => `small talk ${i + 1}`),
+    ];
     for (const [i, body] of bodies.entries()) {
       await system.webhook('/twilio/messaging/inbound', inboundSms(from, body));
       await eventually(`reply ${i + 1}`, () => system.twilio.sentMessages({ to: from }).length === i + 1, 30_000);
@@ -41,14 +48,19 @@ describe('long conversations', () => {
     const customerId = await new IdentityStore(system.db).resolve(from);
     expect((await new CustomerMemoryStore(system.db).get(customerId))!.summary).toContain('order is 7731');
 
-    const last = system.anthropic.requests.filter((r) => !isSummary(r.system) && lastUserText(r) === 'What was my order number again?').at(-1)!;
+    const last = system.anthropic.requests
+      .filter((r) => !isSummary(r.system) && lastUserText(r) === 'What was my order number again?')
+      .at(-1)!;
     expect(JSON.stringify(last.messages)).not.toContain('my order is 7731');
     expect(last.system).toContain('order is 7731');
     expect(last.system).toContain('name is Zed');
     expect(last.messages.length).toBeLessThanOrEqual(6);
 
     const runs = [];
-    for await (const run of system.temporal.workflow.list({ query: `WorkflowId = "${customerWorkflowId(customerId)}"` })) runs.push(run);
+    for await (const run of system.temporal.workflow.list({
+      query: `WorkflowId = "${customerWorkflowId(customerId)}"`,
+    }))
+      runs.push(run);
     expect(runs.filter((r) => r.status.name === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(2);
   }, 90_000);
 });

@@ -17,12 +17,17 @@ describe('messaging agent', () => {
   });
 
   const repliesTo = (to: string) => system.twilio.sentMessages({ to }).map((m) => m.body);
-  const requestsContaining = (text: string) => system.anthropic.requests.filter((r) => JSON.stringify(r.messages).includes(text));
+  const requestsContaining = (text: string) =>
+    system.anthropic.requests.filter((r) => JSON.stringify(r.messages).includes(text));
 
   async function text(from: string, body: string, expectedReplies: number, extra = {}) {
     const response = await system.webhook('/twilio/messaging/inbound', inboundSms(from, body, extra));
     expect(response.status).toBe(200);
-    await eventually(`reply ${expectedReplies} to ${from}`, () => system.twilio.sentMessages({ to: from }).length >= expectedReplies, 30_000);
+    await eventually(
+      `reply ${expectedReplies} to ${from}`,
+      () => system.twilio.sentMessages({ to: from }).length >= expectedReplies,
+      30_000,
+    );
   }
 
   it('remembers an earlier message after the worker and gateway processes are restarted', async () => {
@@ -42,7 +47,14 @@ describe('messaging agent', () => {
   it('carries SMS context into a WhatsApp turn from the same number, and answers on WhatsApp', async () => {
     const number = '+14155559202';
     await text(number, 'SMS: my dog is called Biscuit', 1);
-    const response = await system.webhook('/twilio/messaging/inbound', inboundSms(`whatsapp:${number}`, 'WhatsApp: what is my dog called?', { To: `whatsapp:${AGENT_NUMBER}`, ProfileName: 'Sam', WaId: number.slice(1) }));
+    const response = await system.webhook(
+      '/twilio/messaging/inbound',
+      inboundSms(`whatsapp:${number}`, 'WhatsApp: what is my dog called?', {
+        To: `whatsapp:${AGENT_NUMBER}`,
+        ProfileName: 'Sam',
+        WaId: number.slice(1),
+      }),
+    );
     expect(response.status).toBe(200);
     const [reply] = await eventually('whatsapp reply', () => {
       const sent = system.twilio.sentMessages({ to: `whatsapp:${number}` });
@@ -76,14 +88,19 @@ describe('messaging agent', () => {
 
   it('answers five messages sent in a burst strictly in order', async () => {
     const from = '+14155559203';
-    system.anthropic.setResponder((request) => ({ blocks: [{ type: 'text', text: `answer to ${lastUserText(request).split('\n').at(-1)}` }] }));
+    system.anthropic.setResponder((request) => ({
+      blocks: [{ type: 'text', text: `answer to ${lastUserText(request).split('\n').at(-1)}` }],
+    }));
     const bodies = ['m1', 'm2', 'm3', 'm4', 'm5'];
-    for (const body of bodies) expect((await system.webhook('/twilio/messaging/inbound', inboundSms(from, body))).status).toBe(200);
+    for (const body of bodies)
+      expect((await system.webhook('/twilio/messaging/inbound', inboundSms(from, body))).status).toBe(200);
     await eventually('five replies', () => repliesTo(from).length === 5, 30_000);
     expect(repliesTo(from)).toEqual(bodies.map((b) => `answer to ${b}`));
     // Each model request saw every earlier message in order, and only those.
     const ours = system.anthropic.requests.filter((r) => bodies.includes(lastUserText(r)));
-    expect(ours.map((r) => r.messages.filter((m) => m.role === 'user').map((m) => m.content))).toEqual(bodies.map((_, i) => bodies.slice(0, i + 1)));
+    expect(ours.map((r) => r.messages.filter((m) => m.role === 'user').map((m) => m.content))).toEqual(
+      bodies.map((_, i) => bodies.slice(0, i + 1)),
+    );
   }, 60_000);
 
   it('delivers every reply exactly once when 30% of Twilio sends fail with 429 or 5xx or dropped connections', async () => {
@@ -93,11 +110,15 @@ describe('messaging agent', () => {
     system.twilio.faults.failWithProbability(0.1, 'rate-limit', route);
     system.twilio.faults.failWithProbability(0.1 / 0.9, 'server-error', route);
     system.twilio.faults.failWithProbability(0.1 / 0.8, 'drop-connection', route);
-    system.anthropic.setResponder((request) => ({ blocks: [{ type: 'text', text: `re: ${lastUserText(request).split('\n').at(-1)}` }] }));
+    system.anthropic.setResponder((request) => ({
+      blocks: [{ type: 'text', text: `re: ${lastUserText(request).split('\n').at(-1)}` }],
+    }));
     const bodies = Array.from({ length: 10 }, (_, i) => `question ${i + 1}`);
     for (const body of bodies) await system.webhook('/twilio/messaging/inbound', inboundSms(from, body));
     await eventually('ten replies', () => repliesTo(from).length >= 10, 90_000);
-    const failed = system.twilio.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json') && r.fault !== undefined);
+    const failed = system.twilio.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/Messages.json') && r.fault !== undefined,
+    );
     expect(failed.length).toBeGreaterThan(0);
     expect(repliesTo(from)).toEqual(bodies.map((b) => `re: ${b}`));
   }, 120_000);

@@ -40,7 +40,9 @@ describe('durable SMS round trip', () => {
     expect(reply!.from).toBe(AGENT_NUMBER);
     expect(reply!.params.StatusCallback).toBe('https://beluga-test.example.com/twilio/messaging/status');
 
-    const llmRequest = system.anthropic.requests.find((r) => JSON.stringify(r.messages).includes('When does my order ship?'));
+    const llmRequest = system.anthropic.requests.find((r) =>
+      JSON.stringify(r.messages).includes('When does my order ship?'),
+    );
     expect(llmRequest).toBeDefined();
     expect(llmRequest!.system).toContain('customer support agent');
 
@@ -52,7 +54,11 @@ describe('durable SMS round trip', () => {
   it('rejects a forged signature with 403 and starts nothing', async () => {
     const from = customer();
     const params = inboundSms(from, 'forged');
-    const forged = signTwilioRequest('not-the-auth-token', 'https://beluga-test.example.com/twilio/messaging/inbound', params);
+    const forged = signTwilioRequest(
+      'not-the-auth-token',
+      'https://beluga-test.example.com/twilio/messaging/inbound',
+      params,
+    );
     const response = await system.webhook('/twilio/messaging/inbound', params, { 'X-Twilio-Signature': forged });
     expect(response.status).toBe(403);
     await expect((await workflowFor(from)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -68,17 +74,31 @@ describe('durable SMS round trip', () => {
       body: new URLSearchParams(params as Record<string, string>).toString(),
     });
     expect(unsigned.status).toBe(403);
-    const signedForOther = signTwilioRequest('test-auth-token-0123456789abcdef', 'https://beluga-test.example.com/twilio/messaging/inbound', { ...params, Body: 'something else' });
-    const tampered = await system.webhook('/twilio/messaging/inbound', params, { 'X-Twilio-Signature': signedForOther });
+    const signedForOther = signTwilioRequest(
+      'test-auth-token-0123456789abcdef',
+      'https://beluga-test.example.com/twilio/messaging/inbound',
+      { ...params, Body: 'something else' },
+    );
+    const tampered = await system.webhook('/twilio/messaging/inbound', params, {
+      'X-Twilio-Signature': signedForOther,
+    });
     expect(tampered.status).toBe(403);
     await expect((await workflowFor(from)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
   it('produces one reply when Twilio delivers the same MessageSid twice', async () => {
     const from = customer();
-    system.anthropic.setResponder(rulesResponder([{ when: /first/, reply: 'reply to first' }, { when: /second/, reply: 'reply to second' }]));
+    system.anthropic.setResponder(
+      rulesResponder([
+        { when: /first/, reply: 'reply to first' },
+        { when: /second/, reply: 'reply to second' },
+      ]),
+    );
     const first = inboundSms(from, 'first message');
-    const [a, b] = await Promise.all([system.webhook('/twilio/messaging/inbound', first), system.webhook('/twilio/messaging/inbound', first)]);
+    const [a, b] = await Promise.all([
+      system.webhook('/twilio/messaging/inbound', first),
+      system.webhook('/twilio/messaging/inbound', first),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
     await eventually('first reply', () => system.twilio.sentMessages({ to: from }).length === 1);
     // Redelivered again later, after the reply went out.
@@ -87,7 +107,13 @@ describe('durable SMS round trip', () => {
     await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'second message'));
     await eventually('second reply', () => system.twilio.sentMessages({ to: from }).length >= 2);
     expect(system.twilio.sentMessages({ to: from }).map((m) => m.body)).toEqual(['reply to first', 'reply to second']);
-    expect(system.anthropic.requests.filter((r) => JSON.stringify(r.messages).includes('first message') && !JSON.stringify(r.messages).includes('second message'))).toHaveLength(1);
+    expect(
+      system.anthropic.requests.filter(
+        (r) =>
+          JSON.stringify(r.messages).includes('first message') &&
+          !JSON.stringify(r.messages).includes('second message'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('keeps context: the second request to the model carries the first exchange', async () => {
@@ -97,7 +123,9 @@ describe('durable SMS round trip', () => {
     await eventually('first reply', () => system.twilio.sentMessages({ to: from }).length === 1);
     await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'What is my name?'));
     await eventually('second reply', () => system.twilio.sentMessages({ to: from }).length === 2);
-    const last = system.anthropic.requests.filter((r) => JSON.stringify(r.messages).includes('What is my name?')).at(-1)!;
+    const last = system.anthropic.requests
+      .filter((r) => JSON.stringify(r.messages).includes('What is my name?'))
+      .at(-1)!;
     expect(last.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(last.messages)).toContain('Hi, my name is Ada');
     expect(JSON.stringify(last.messages)).toContain('Nice to meet you, Ada.');
@@ -107,10 +135,14 @@ describe('durable SMS round trip', () => {
     const from = customer();
     system.anthropic.failNext({ kind: 'overloaded' }, 100);
     await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'Are you there?'));
-    const [reply] = await eventually('fallback reply', () => {
-      const sent = system.twilio.sentMessages({ to: from });
-      return sent.length > 0 && sent;
-    }, 40_000);
+    const [reply] = await eventually(
+      'fallback reply',
+      () => {
+        const sent = system.twilio.sentMessages({ to: from });
+        return sent.length > 0 && sent;
+      },
+      40_000,
+    );
     expect(reply!.body).toBe(system.config.get().agent.fallbackReply);
     const customerId = await new IdentityStore(system.db).resolve(from);
     const events = await new EventLog(system.db).list({ type: 'agent.fallback', customerId });

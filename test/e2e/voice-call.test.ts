@@ -4,7 +4,14 @@ import { callWorkflowId } from '../../src/voice/call-types';
 import type { callWorkflow } from '../../workflows/call';
 import { conversationText, lastUserText, textReply, toolUseReply } from '../emulators/anthropic';
 import type { RecordedRequest } from '../emulators/anthropic/types';
-import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  AGENT_NUMBER,
+  TEST_ACCOUNT_SID,
+  eventually,
+  inboundSms,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
 import { maybeRecordHistory } from '../harness/history-fixtures';
 import { agentTurn, callStatus, connectCall } from '../harness/voice';
 
@@ -43,16 +50,34 @@ describe('voice calls', () => {
 
   it('greets, holds three turns with memory of the first, records the call, and a later SMS remembers it', async () => {
     const remote = uniquePhone();
-    system.stt.script(['My order number is 4521.', 'Can you check the shipping status?', 'What was my order number again?']);
+    system.stt.script([
+      'My order number is 4521.',
+      'Can you check the shipping status?',
+      'What was my order number again?',
+    ]);
     scriptModel(system, [
       [/order number is/i, () => 'Thanks, I have your order. What would you like to know?'],
       [/shipping/i, () => 'It ships tomorrow morning.'],
-      [/order number again/i, (r) => (conversationText(r).includes('4521') ? 'Your order number is 4521.' : 'I do not know your order number.')],
-      [/what did I order|my order/i, (r) => (conversationText(r).includes('4521') ? 'You called about order 4521; it ships tomorrow.' : 'I have no order on file.')],
+      [
+        /order number again/i,
+        (r) =>
+          conversationText(r).includes('4521') ? 'Your order number is 4521.' : 'I do not know your order number.',
+      ],
+      [
+        /what did I order|my order/i,
+        (r) =>
+          conversationText(r).includes('4521')
+            ? 'You called about order 4521; it ships tomorrow.'
+            : 'I have no order on file.',
+      ],
     ]);
     const { caller, callSid } = await connectCall(system, { remote });
     expect((await agentTurn(system, callSid, 0)).text).toBe(GREETING);
-    for (const [turnId, ms] of [[1, 1400], [2, 1200], [3, 1300]] as const) {
+    for (const [turnId, ms] of [
+      [1, 1400],
+      [2, 1200],
+      [3, 1300],
+    ] as const) {
       await caller.say({ durationMs: ms, seed: turnId });
       await agentTurn(system, callSid, turnId);
     }
@@ -63,7 +88,14 @@ describe('voice calls', () => {
     expect(result).toEqual({ outcome: 'completed', turns: 7 });
     maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     const record = (await new CallStore(system.db).get(callSid))!;
-    expect(record).toMatchObject({ outcome: 'completed', finalStatus: 'completed', durationSeconds: 12, remote, local: AGENT_NUMBER, endReason: 'stop' });
+    expect(record).toMatchObject({
+      outcome: 'completed',
+      finalStatus: 'completed',
+      durationSeconds: 12,
+      remote,
+      local: AGENT_NUMBER,
+      endReason: 'stop',
+    });
     expect(record.turns.map((t) => [t.turnId, t.role, t.text])).toEqual([
       [0, 'agent', GREETING],
       [1, 'caller', 'My order number is 4521.'],
@@ -79,7 +111,9 @@ describe('voice calls', () => {
     }
     // The caller heard exactly those words: the audio that reached them came from those TTS requests.
     expect(caller.playbackGaps().length).toBe(0);
-    const ended = (await new EventLog(system.db).list({ type: 'call.ended' }, 500)).find((e) => e.data.callSid === callSid);
+    const ended = (await new EventLog(system.db).list({ type: 'call.ended' }, 500)).find(
+      (e) => e.data.callSid === callSid,
+    );
     expect(ended?.data).toMatchObject({ outcome: 'completed', turns: 7 });
 
     // The latency of each reply is exported as metrics by the realtime worker.
@@ -89,7 +123,10 @@ describe('voice calls', () => {
     expect(metrics).toMatch(/beluga_voice_turn_latency_ms_bucket\{[^}]*part="overhead"/);
 
     // The transcript is searchable (operator API), and points back at the call.
-    const search = await system.api('GET', `/transcripts/search?q=${encodeURIComponent('order number is 4521')}&customerId=${encodeURIComponent(record.customerId!)}`);
+    const search = await system.api(
+      'GET',
+      `/transcripts/search?q=${encodeURIComponent('order number is 4521')}&customerId=${encodeURIComponent(record.customerId!)}`,
+    );
     expect(search.status).toBe(200);
     // Newest first: the agent's answer in turn 3, then the caller's words in turn 1.
     expect(search.json.hits).toEqual([
@@ -106,7 +143,8 @@ describe('voice calls', () => {
 
   it('barge-in: clears Twilio, sends nothing more of the interrupted turn, and keeps only what was heard', async () => {
     const remote = uniquePhone();
-    const LONG = 'We have three plans. The basic plan costs ten dollars a month and includes all your calls. The standard plan costs twenty dollars a month and adds unlimited messaging. The premium plan costs thirty dollars and adds everything else we offer. Let me know which one you like.';
+    const LONG =
+      'We have three plans. The basic plan costs ten dollars a month and includes all your calls. The standard plan costs twenty dollars a month and adds unlimited messaging. The premium plan costs thirty dollars and adds everything else we offer. Let me know which one you like.';
     system.stt.script(['Tell me about your plans.', 'Stop, just the cheapest one please.']);
     scriptModel(system, [
       [/plans/i, () => LONG],
@@ -126,10 +164,15 @@ describe('voice calls', () => {
 
       expect(caller.clears).toHaveLength(1);
       const clearedAt = caller.clears[0]!;
-      const turnOneRequests = system.tts.requests.filter((r) => r.index >= requestsBefore && LONG.includes(r.text)).map((r) => r.index);
+      const turnOneRequests = system.tts.requests
+        .filter((r) => r.index >= requestsBefore && LONG.includes(r.text))
+        .map((r) => r.index);
       expect(turnOneRequests.length).toBeGreaterThan(1);
       // No byte of the interrupted reply reached "Twilio" after the clear.
-      const lateTurnOneAudio = caller.media.filter((m) => m.at > clearedAt).flatMap((m) => system.tts.identify(m.bytes)).filter((k) => turnOneRequests.includes(k));
+      const lateTurnOneAudio = caller.media
+        .filter((m) => m.at > clearedAt)
+        .flatMap((m) => system.tts.identify(m.bytes))
+        .filter((k) => turnOneRequests.includes(k));
       expect(lateTurnOneAudio).toEqual([]);
       // Only what was heard is kept: the first sentence (and maybe the start of the second), never the rest.
       expect(interrupted.interrupted).toBe(true);
@@ -173,19 +216,30 @@ describe('voice calls', () => {
     await system.temporal.workflow.getHandle(callWorkflowId(callSid)).result();
     const record = (await new CallStore(system.db).get(callSid))!;
     expect(record.dtmf).toEqual(['42#']);
-    expect(record.turns.find((t) => t.role === 'caller')).toMatchObject({ source: 'dtmf', text: '(The caller pressed the keypad: 4 2 #)' });
+    expect(record.turns.find((t) => t.role === 'caller')).toMatchObject({
+      source: 'dtmf',
+      text: '(The caller pressed the keypad: 4 2 #)',
+    });
   });
 
   it('transfers to a person through the call workflow, updating the live call at Twilio', async () => {
     const remote = uniquePhone();
     system.stt.script(['I want to speak to a person.']);
     system.anthropic.setResponder((request) =>
-      /speak to a person/.test(lastUserText(request)) ? toolUseReply('transfer_to_human', { reason: 'caller asked for a person' }, { text: 'Sure, let me transfer you now.' }) : textReply('Okay.'),
+      /speak to a person/.test(lastUserText(request))
+        ? toolUseReply(
+            'transfer_to_human',
+            { reason: 'caller asked for a person' },
+            { text: 'Sure, let me transfer you now.' },
+          )
+        : textReply('Okay.'),
     );
     const { caller, callSid } = await connectCall(system, { remote });
     await agentTurn(system, callSid, 0);
     await caller.say({ durationMs: 1100, seed: 21 });
-    await eventually('the transfer at Twilio', () => system.twilio.callModifications(callSid).find((m) => m.twiml?.includes('<Dial')));
+    await eventually('the transfer at Twilio', () =>
+      system.twilio.callModifications(callSid).find((m) => m.twiml?.includes('<Dial')),
+    );
     const [transfer] = system.twilio.callModifications(callSid);
     expect(transfer!.twiml).toContain(`${TRANSFER_TO}</Dial>`);
     // Twilio leaves <Connect><Stream> for the <Dial>: the stream stops, the call completes later.
@@ -202,7 +256,8 @@ describe('voice calls', () => {
     system.stt.script(['Can you text me the address?', 'No, that is all, thanks.']);
     system.anthropic.setResponder((request) => {
       const said = lastUserText(request);
-      if (/text me the address/.test(said)) return toolUseReply('send_sms', { message: 'Beluga HQ: 1 Harbour Way, San Francisco' }, { text: 'Sure.' });
+      if (/text me the address/.test(said))
+        return toolUseReply('send_sms', { message: 'Beluga HQ: 1 Harbour Way, San Francisco' }, { text: 'Sure.' });
       if (/Text sent to/.test(said)) return textReply('Done, I sent it to your phone.');
       if (/that is all/.test(said)) return toolUseReply('end_call', {}, { text: 'Thanks for calling, goodbye!' });
       return textReply('Okay.');
@@ -214,15 +269,22 @@ describe('voice calls', () => {
       await caller.say({ durationMs: 1100, seed: 71 });
       const texted = await agentTurn(system, callSid, 1);
       expect(texted.text).toBe(`Sure. ${FILLER} Done, I sent it to your phone.`);
-      expect(system.twilio.sentMessages({ to: remote }).map((m) => [m.from, m.body])).toEqual([[AGENT_NUMBER, 'Beluga HQ: 1 Harbour Way, San Francisco']]);
+      expect(system.twilio.sentMessages({ to: remote }).map((m) => [m.from, m.body])).toEqual([
+        [AGENT_NUMBER, 'Beluga HQ: 1 Harbour Way, San Francisco'],
+      ]);
 
       await caller.say({ durationMs: 1100, seed: 72 });
-      await eventually('the hang-up at Twilio', () => system.twilio.callModifications(callSid).find((m) => m.status === 'completed'));
+      await eventually('the hang-up at Twilio', () =>
+        system.twilio.callModifications(callSid).find((m) => m.status === 'completed'),
+      );
       // The goodbye was heard in full before the call was ended.
       const goodbye = await agentTurn(system, callSid, 2);
       expect(goodbye).toMatchObject({ text: 'Thanks for calling, goodbye!' });
       expect(goodbye.interrupted).toBeUndefined();
-      const hangUpAt = system.twilio.callModifications(callSid).find((m) => m.status === 'completed')!.at.getTime();
+      const hangUpAt = system.twilio
+        .callModifications(callSid)
+        .find((m) => m.status === 'completed')!
+        .at.getTime();
       const goodbyeMark = caller.marks.find((m) => m.name === 't2c0')!;
       expect(goodbyeMark.reason).toBe('played');
       expect(hangUpAt).toBeGreaterThanOrEqual(Math.floor(performance.timeOrigin + goodbyeMark.at) - 50);
@@ -243,7 +305,12 @@ describe('voice calls', () => {
     expect(placed.status).toBe(201);
     const callSid = String(placed.json.callSid);
     const [created] = system.twilio.createdCalls({ to: remote });
-    expect(created).toMatchObject({ sid: callSid, from: AGENT_NUMBER, url: 'https://beluga-test.example.com/twilio/voice/incoming', statusCallback: 'https://beluga-test.example.com/twilio/voice/status' });
+    expect(created).toMatchObject({
+      sid: callSid,
+      from: AGENT_NUMBER,
+      url: 'https://beluga-test.example.com/twilio/voice/incoming',
+      statusCallback: 'https://beluga-test.example.com/twilio/voice/status',
+    });
     // When the callee answers, Twilio fetches the TwiML and opens the stream.
     const { caller } = await connectCall(system, { remote, direction: 'outbound-api', callSid });
     expect((await agentTurn(system, callSid, 0)).text).toBe(GREETING);
@@ -267,7 +334,9 @@ describe('voice calls', () => {
     const reply = await agentTurn(system, callSid, 1);
     expect(reply.text).toBe('Of course, let us look at your bill.');
     const record = (await new CallStore(system.db).get(callSid))!;
-    expect(record.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toEqual(['I need help with my bill please.']);
+    expect(record.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toEqual([
+      'I need help with my bill please.',
+    ]);
     expect(system.stt.sessions.length).toBeGreaterThan(sessionsBefore);
     await caller.hangup();
   });
@@ -296,16 +365,28 @@ describe('voice calls', () => {
     await caller.say({ durationMs: 1000, seed: 55 });
     const reply = await agentTurn(system, callSid, 1);
     expect(reply.text).toBe(FALLBACK);
-    expect(system.tts.requests.filter((r) => r.text === 'We are open from nine to five.').map((r) => r.status)).toEqual([503]);
+    expect(system.tts.requests.filter((r) => r.text === 'We are open from nine to five.').map((r) => r.status)).toEqual(
+      [503],
+    );
     await caller.hangup();
   });
 
   it('a dropped call leaves a partial record, and the agent picks up where it left off when they call back', async () => {
     const remote = uniquePhone();
-    system.stt.script(['Please change my address to 12 Oak Street.', 'And the apartment number is', 'Hi, I got cut off earlier.']);
+    system.stt.script([
+      'Please change my address to 12 Oak Street.',
+      'And the apartment number is',
+      'Hi, I got cut off earlier.',
+    ]);
     scriptModel(system, [
       [/address/i, () => 'Sure, what is the apartment number?'],
-      [/cut off/i, (r) => (conversationText(r).includes('12 Oak Street') ? 'Welcome back. We were updating your address to 12 Oak Street; what is the apartment number?' : 'How can I help?')],
+      [
+        /cut off/i,
+        (r) =>
+          conversationText(r).includes('12 Oak Street')
+            ? 'Welcome back. We were updating your address to 12 Oak Street; what is the apartment number?'
+            : 'How can I help?',
+      ],
     ]);
     const first = await connectCall(system, { remote });
     await agentTurn(system, first.callSid, 0);
@@ -314,23 +395,33 @@ describe('voice calls', () => {
     await first.caller.say({ durationMs: 900, seed: 62 });
     await first.caller.drop();
     await callStatus(system, first.callSid, 'completed', { SequenceNumber: '3' });
-    const dropped = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(first.callSid)).result();
+    const dropped = await system.temporal.workflow
+      .getHandle<typeof callWorkflow>(callWorkflowId(first.callSid))
+      .result();
     expect(dropped.outcome).toBe('dropped');
     const partial = (await new CallStore(system.db).get(first.callSid))!;
     expect(partial).toMatchObject({ outcome: 'dropped', endReason: 'socket_closed' });
-    expect(partial.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toContain('Please change my address to 12 Oak Street.');
+    expect(partial.turns.filter((t) => t.role === 'caller').map((t) => t.text)).toContain(
+      'Please change my address to 12 Oak Street.',
+    );
 
     const second = await connectCall(system, { remote });
     await agentTurn(system, second.callSid, 0);
     await second.caller.say({ durationMs: 1000, seed: 63 });
     const resumed = await agentTurn(system, second.callSid, 1);
-    expect(resumed.text).toBe('Welcome back. We were updating your address to 12 Oak Street; what is the apartment number?');
+    expect(resumed.text).toBe(
+      'Welcome back. We were updating your address to 12 Oak Street; what is the apartment number?',
+    );
     await second.caller.hangup();
   });
 
   it('refuses a media stream without a valid token', async () => {
     const { MediaStreamsCaller } = await import('../emulators/media-streams');
-    const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, { accountSid: TEST_ACCOUNT_SID, callSid: 'CA' + 'ab'.repeat(16), customParameters: { token: '9999999999.' + '0'.repeat(64) } });
+    const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, {
+      accountSid: TEST_ACCOUNT_SID,
+      callSid: 'CA' + 'ab'.repeat(16),
+      customParameters: { token: '9999999999.' + '0'.repeat(64) },
+    });
     const closed = await caller.closed;
     expect(closed.code).toBe(1008);
     expect(caller.media).toHaveLength(0);

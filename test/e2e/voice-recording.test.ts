@@ -3,7 +3,14 @@ import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { callWorkflowId } from '../../src/voice/call-types';
 import { callStateQuery, type callWorkflow } from '../../workflows/call';
 import type { EmulatedRecording } from '../emulators/twilio';
-import { AGENT_NUMBER, PUBLIC_URL, TEST_ACCOUNT_SID, eventually, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  AGENT_NUMBER,
+  PUBLIC_URL,
+  TEST_ACCOUNT_SID,
+  eventually,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
 import { agentTurn, callStatus, connectCall, type LiveCall } from '../harness/voice';
 
 // Customer workflows are shared across test files on one Temporal server: numbers of our own.
@@ -30,12 +37,19 @@ describe('call recording (VOICE_RECORD=true)', () => {
 
   function rest() {
     const account = system.config.get().twilio.accounts[0]!;
-    return createTwilioClient({ accountSid: account.accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 5000 });
+    return createTwilioClient({
+      accountSid: account.accountSid,
+      authToken: account.authToken,
+      apiBaseUrl: account.apiBaseUrl,
+      timeoutMs: 5000,
+    });
   }
 
   /** An answered inbound call: live at "Twilio" (only a live call can be recorded), then the webhook and the media stream. */
   async function liveInboundCall(remote: string, beforeStream?: (callSid: string) => Promise<void>): Promise<LiveCall> {
-    const callSid = (await rest().calls.create({ to: AGENT_NUMBER, from: remote, twiml: '<Response><Pause length="600"/></Response>' })).sid;
+    const callSid = (
+      await rest().calls.create({ to: AGENT_NUMBER, from: remote, twiml: '<Response><Pause length="600"/></Response>' })
+    ).sid;
     system.twilio.setCallStatus(callSid, 'in-progress');
     await beforeStream?.(callSid);
     return connectCall(system, { remote, callSid });
@@ -46,7 +60,12 @@ describe('call recording (VOICE_RECORD=true)', () => {
   }
 
   /** What Twilio posts to the recording status callback. */
-  async function recordingCallback(callSid: string, recording: EmulatedRecording, status: 'in-progress' | 'completed', durationSeconds?: number): Promise<void> {
+  async function recordingCallback(
+    callSid: string,
+    recording: EmulatedRecording,
+    status: 'in-progress' | 'completed',
+    durationSeconds?: number,
+  ): Promise<void> {
     const response = await system.webhook('/twilio/voice/recording', {
       AccountSid: TEST_ACCOUNT_SID,
       CallSid: callSid,
@@ -68,7 +87,9 @@ describe('call recording (VOICE_RECORD=true)', () => {
   }
 
   async function loggedRecordingEvents(recordingSid: string) {
-    return (await new EventLog(system.db).list({}, 1000)).filter((e) => e.type.startsWith('recording.') && e.data.recordingSid === recordingSid);
+    return (await new EventLog(system.db).list({}, 1000)).filter(
+      (e) => e.type.startsWith('recording.') && e.data.recordingSid === recordingSid,
+    );
   }
 
   async function hangUp(call: LiveCall): Promise<void> {
@@ -81,14 +102,24 @@ describe('call recording (VOICE_RECORD=true)', () => {
     const call = await liveInboundCall(uniquePhone());
     const { callSid } = call;
     const recording = await recordingAtTwilio(callSid);
-    expect(recording).toMatchObject({ status: 'in-progress', recordingStatusCallback: RECORDING_CALLBACK, recordingStatusCallbackMethod: 'POST', recordingStatusCallbackEvents: ['in-progress', 'completed', 'absent'], channels: 'dual' });
+    expect(recording).toMatchObject({
+      status: 'in-progress',
+      recordingStatusCallback: RECORDING_CALLBACK,
+      recordingStatusCallbackMethod: 'POST',
+      recordingStatusCallbackEvents: ['in-progress', 'completed', 'absent'],
+      channels: 'dual',
+    });
     await agentTurn(system, callSid, 0);
 
     await recordingCallback(callSid, recording, 'in-progress');
     const handle = system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid));
     // The live call's workflow hears of it too.
-    await eventually('the recording in the call state', async () => (await handle.query(callStateQuery)).recordings.find((r) => r.recordingSid === recording.sid));
-    expect((await callRecord(callSid)).recordings).toEqual([expect.objectContaining({ recordingSid: recording.sid, status: 'in-progress' })]);
+    await eventually('the recording in the call state', async () =>
+      (await handle.query(callStateQuery)).recordings.find((r) => r.recordingSid === recording.sid),
+    );
+    expect((await callRecord(callSid)).recordings).toEqual([
+      expect.objectContaining({ recordingSid: recording.sid, status: 'in-progress' }),
+    ]);
 
     system.twilio.completeRecording(recording.sid, 9);
     await recordingCallback(callSid, recording, 'completed', 9);
@@ -108,16 +139,27 @@ describe('call recording (VOICE_RECORD=true)', () => {
     await recordingCallback(callSid, recording, 'completed', 9);
     await recordingCallback(callSid, recording, 'in-progress');
     expect((await callRecord(callSid)).recordings).toEqual(stored);
-    expect((await loggedRecordingEvents(recording.sid)).map((e) => e.type).sort()).toEqual(['recording.completed', 'recording.in_progress']);
+    expect((await loggedRecordingEvents(recording.sid)).map((e) => e.type).sort()).toEqual([
+      'recording.completed',
+      'recording.in_progress',
+    ]);
     const completedEvent = (await loggedRecordingEvents(recording.sid)).find((e) => e.type === 'recording.completed');
-    expect(completedEvent?.data).toMatchObject({ callSid, recordingSid: recording.sid, status: 'completed', durationSeconds: 9, url: expected.url });
+    expect(completedEvent?.data).toMatchObject({
+      callSid,
+      recordingSid: recording.sid,
+      status: 'completed',
+      durationSeconds: 9,
+      url: expected.url,
+    });
 
     await hangUp(call);
     // The call's end leaves the recording as it was, and nothing started a second one.
     const record = await callRecord(callSid);
     expect(record).toMatchObject({ outcome: 'completed', recordings: stored });
     expect(system.twilio.recordings({ callSid })).toHaveLength(1);
-    expect(system.twilio.requestsMatching({ method: 'POST', path: `/Calls/${callSid}/Recordings.json` })).toHaveLength(1);
+    expect(system.twilio.requestsMatching({ method: 'POST', path: `/Calls/${callSid}/Recordings.json` })).toHaveLength(
+      1,
+    );
   });
 
   it('stores a recording callback that arrives after the call has finished', async () => {
@@ -129,7 +171,9 @@ describe('call recording (VOICE_RECORD=true)', () => {
 
     system.twilio.completeRecording(recording.sid, 7);
     await recordingCallback(call.callSid, recording, 'completed', 7);
-    expect((await callRecord(call.callSid)).recordings).toEqual([expect.objectContaining({ recordingSid: recording.sid, status: 'completed', durationSeconds: 7 })]);
+    expect((await callRecord(call.callSid)).recordings).toEqual([
+      expect.objectContaining({ recordingSid: recording.sid, status: 'completed', durationSeconds: 7 }),
+    ]);
     expect((await loggedRecordingEvents(recording.sid)).map((e) => e.type)).toEqual(['recording.completed']);
     await recordingCallback(call.callSid, recording, 'completed', 7);
     expect((await callRecord(call.callSid)).recordings).toHaveLength(1);
@@ -139,12 +183,18 @@ describe('call recording (VOICE_RECORD=true)', () => {
     let earlier: string | undefined;
     const call = await liveInboundCall(uniquePhone(), async (callSid) => {
       // What an earlier attempt whose response was lost left behind.
-      earlier = (await rest().calls(callSid).recordings.create({ recordingStatusCallback: RECORDING_CALLBACK, recordingChannels: 'dual' })).sid;
+      earlier = (
+        await rest()
+          .calls(callSid)
+          .recordings.create({ recordingStatusCallback: RECORDING_CALLBACK, recordingChannels: 'dual' })
+      ).sid;
     });
     await agentTurn(system, call.callSid, 0);
     await hangUp(call);
     // The workflow waited for its start attempt before finishing: it listed the call's recordings and stopped there.
-    expect(system.twilio.requestsMatching({ method: 'GET', path: `/Calls/${call.callSid}/Recordings.json` })).toHaveLength(1);
+    expect(
+      system.twilio.requestsMatching({ method: 'GET', path: `/Calls/${call.callSid}/Recordings.json` }),
+    ).toHaveLength(1);
     expect(system.twilio.recordings({ callSid: call.callSid }).map((r) => r.sid)).toEqual([earlier]);
   });
 
@@ -163,7 +213,10 @@ describe('call recording (VOICE_RECORD=true)', () => {
     const placed = await system.api('POST', '/calls', { to: remote });
     expect(placed.status).toBe(201);
     const callSid = String(placed.json.callSid);
-    expect(system.twilio.createdCalls({ to: remote })[0]).toMatchObject({ record: true, params: expect.objectContaining({ RecordingStatusCallback: RECORDING_CALLBACK }) as Record<string, string> });
+    expect(system.twilio.createdCalls({ to: remote })[0]).toMatchObject({
+      record: true,
+      params: expect.objectContaining({ RecordingStatusCallback: RECORDING_CALLBACK }) as Record<string, string>,
+    });
     system.twilio.setCallStatus(callSid, 'in-progress');
     const call = await connectCall(system, { remote, direction: 'outbound-api', callSid });
     await agentTurn(system, callSid, 0);

@@ -1,7 +1,13 @@
 /**
  * The Anthropic emulator, exercised through the real @anthropic-ai/sdk so wire-format mistakes show up as SDK failures.
  */
-import Anthropic, { AnthropicError, APIError, AuthenticationError, InternalServerError, OverloadedError } from '@anthropic-ai/sdk';
+import Anthropic, {
+  AnthropicError,
+  APIError,
+  AuthenticationError,
+  InternalServerError,
+  OverloadedError,
+} from '@anthropic-ai/sdk';
 import type { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
 import { AnthropicEmulator, rulesResponder, textReply, toolUseReply, type RecordedRequest } from './anthropic';
 
@@ -101,7 +107,10 @@ describe('default and rule-based responders', () => {
       rulesResponder([
         { when: /table for (\w+)/, reply: (_request, match) => textReply(`Booking for ${match?.[1] ?? '?'}.`) },
         { when: /table/, reply: 'never reached: the rule above wins' },
-        { when: (request) => request.system === 'refuse everything', reply: { blocks: [{ type: 'text', text: 'No.' }], stopReason: 'refusal' } },
+        {
+          when: (request) => request.system === 'refuse everything',
+          reply: { blocks: [{ type: 'text', text: 'No.' }], stopReason: 'refusal' },
+        },
       ]),
     );
     const sdk = client();
@@ -158,7 +167,10 @@ describe('streaming', () => {
     const input = { date: '2025-03-14', party_size: 4, notes: 'window seat, "quiet" corner' };
     emulator.enqueue(toolUseReply('book_table', input, { text: 'Let me check.' }));
 
-    const stream = client().messages.stream({ ...ask('book it'), tools: [{ name: 'book_table', input_schema: { type: 'object' } }] });
+    const stream = client().messages.stream({
+      ...ask('book it'),
+      tools: [{ name: 'book_table', input_schema: { type: 'object' } }],
+    });
     const fragments: string[] = [];
     stream.on('inputJson', (partial) => fragments.push(partial));
     const message = await stream.finalMessage();
@@ -260,7 +272,9 @@ describe('error injection', () => {
   it('surfaces a persistent 529 as an APIError with status 529 once retries run out', async () => {
     emulator.failNext({ kind: 'overloaded' }, 5);
 
-    const failure = await client({ maxRetries: 1 }).messages.create(ask('hi')).catch((error: unknown) => error);
+    const failure = await client({ maxRetries: 1 })
+      .messages.create(ask('hi'))
+      .catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(APIError);
     expect(failure).toBeInstanceOf(OverloadedError);
@@ -316,7 +330,12 @@ describe('error injection', () => {
       const sdk = client();
       const outcomes: boolean[] = [];
       for (let i = 0; i < 12; i += 1) {
-        outcomes.push(await sdk.messages.create(ask('hi')).then(() => true, () => false));
+        outcomes.push(
+          await sdk.messages.create(ask('hi')).then(
+            () => true,
+            () => false,
+          ),
+        );
       }
       return outcomes;
     };
@@ -332,7 +351,9 @@ describe('error injection', () => {
 
 describe('authentication and headers', () => {
   it('rejects a wrong api key with 401 authentication_error', async () => {
-    const failure = await client({ apiKey: 'sk-ant-wrong' }).messages.create(ask('hi')).catch((error: unknown) => error);
+    const failure = await client({ apiKey: 'sk-ant-wrong' })
+      .messages.create(ask('hi'))
+      .catch((error: unknown) => error);
 
     expect(failure).toBeInstanceOf(AuthenticationError);
     expect((failure as APIError).status).toBe(401);
@@ -370,7 +391,9 @@ describe('authentication and headers', () => {
     const open = new AnthropicEmulator();
     const url = await open.start();
     try {
-      const message = await new Anthropic({ apiKey: 'anything', baseURL: url, maxRetries: 0 }).messages.create(ask('hi'));
+      const message = await new Anthropic({ apiKey: 'anything', baseURL: url, maxRetries: 0 }).messages.create(
+        ask('hi'),
+      );
       expect(message.content).toEqual([{ type: 'text', text: 'You said: hi' }]);
     } finally {
       await open.stop();
@@ -401,15 +424,24 @@ describe('lifecycle', () => {
 describe('request recording', () => {
   it('records model, system prompt, messages, tools and headers, without the api key', async () => {
     const tools: Anthropic.Tool[] = [
-      { name: 'transfer_call', description: 'Transfer to a human', input_schema: { type: 'object', properties: { reason: { type: 'string' } } } },
+      {
+        name: 'transfer_call',
+        description: 'Transfer to a human',
+        input_schema: { type: 'object', properties: { reason: { type: 'string' } } },
+      },
     ];
     const messages: Anthropic.MessageParam[] = [
       { role: 'user', content: 'I need a person' },
-      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } }] },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } }],
+      },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'transferred' }] },
     ];
 
-    await client().messages.stream({ model: MODEL, max_tokens: 99, system: 'You are Beluga, a receptionist.', messages, tools }).finalMessage();
+    await client()
+      .messages.stream({ model: MODEL, max_tokens: 99, system: 'You are Beluga, a receptionist.', messages, tools })
+      .finalMessage();
 
     const record = emulator.lastRequest();
     expect(record).toMatchObject({
@@ -425,7 +457,9 @@ describe('request recording', () => {
     });
     expect(record?.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     // SDK releases differ in where they put the key (x-api-key or Authorization: Bearer); neither value is kept.
-    const credentialHeaders = ['x-api-key', 'authorization'].map((name) => record?.headers[name]).filter((value) => value !== undefined);
+    const credentialHeaders = ['x-api-key', 'authorization']
+      .map((name) => record?.headers[name])
+      .filter((value) => value !== undefined);
     expect(credentialHeaders).toEqual(['[redacted]']);
     expect(JSON.stringify(emulator.requests)).not.toContain(API_KEY);
     expect(record?.firstTokenAt).toBeGreaterThanOrEqual(record!.receivedAt);

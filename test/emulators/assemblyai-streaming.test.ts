@@ -3,9 +3,20 @@
  * the wire): Begin, energy-driven turns by audio time, auth, Terminate, faults, and many sessions.
  */
 import { performance } from 'node:perf_hooks';
-import { AssemblyAI, type SpeechStartedEvent, type StreamingTranscriber, type StreamingTranscriberParams, type TurnEvent } from 'assemblyai';
+import {
+  AssemblyAI,
+  type SpeechStartedEvent,
+  type StreamingTranscriber,
+  type StreamingTranscriberParams,
+  type TurnEvent,
+} from 'assemblyai';
 import WebSocket from 'ws';
-import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY, silenceMulaw, speechMulaw } from './assemblyai-streaming';
+import {
+  AssemblyAiStreamingEmulator,
+  DEFAULT_STREAMING_API_KEY,
+  silenceMulaw,
+  speechMulaw,
+} from './assemblyai-streaming';
 import { ensureTestCertificate } from './tls';
 import { rejection } from '../harness/rejection';
 
@@ -17,7 +28,10 @@ interface Collected {
   closes: number[];
 }
 
-function transcriber(url: string, extra: Partial<StreamingTranscriberParams> = {}): { t: StreamingTranscriber; got: Collected } {
+function transcriber(
+  url: string,
+  extra: Partial<StreamingTranscriberParams> = {},
+): { t: StreamingTranscriber; got: Collected } {
   const client = new AssemblyAI({ apiKey: DEFAULT_STREAMING_API_KEY });
   const t = client.streaming.transcriber({
     websocketBaseUrl: url,
@@ -31,7 +45,10 @@ function transcriber(url: string, extra: Partial<StreamingTranscriberParams> = {
   const got: Collected = { turns: [], speechStarted: [], closes: [] };
   t.on('turn', (turn) => got.turns.push(turn));
   // The SDK dispatches SpeechStarted but its typings lack the overload.
-  (t.on.bind(t) as unknown as (e: 'speechStarted', l: (event: SpeechStartedEvent) => void) => void)('speechStarted', (event) => got.speechStarted.push(event.timestamp));
+  (t.on.bind(t) as unknown as (e: 'speechStarted', l: (event: SpeechStartedEvent) => void) => void)(
+    'speechStarted',
+    (event) => got.speechStarted.push(event.timestamp),
+  );
   t.on('close', (code) => got.closes.push(code));
   t.on('error', () => undefined);
   return { t, got };
@@ -73,7 +90,14 @@ describe('AssemblyAI streaming emulator', () => {
     await t.close();
     const session = emulator.sessions[0]!;
     expect(session.auth).toEqual({ method: 'apiKey', credential: DEFAULT_STREAMING_API_KEY, accepted: true });
-    expect(session.query).toEqual(expect.objectContaining({ sample_rate: '8000', encoding: 'pcm_mulaw', speech_model: 'universal-streaming-english', format_turns: 'true' }));
+    expect(session.query).toEqual(
+      expect.objectContaining({
+        sample_rate: '8000',
+        encoding: 'pcm_mulaw',
+        speech_model: 'universal-streaming-english',
+        format_turns: 'true',
+      }),
+    );
     expect(session.endedBy).toBe('terminated');
   });
 
@@ -89,8 +113,12 @@ describe('AssemblyAI streaming emulator', () => {
     const partials = got.turns.filter((turn) => !turn.end_of_turn).map((turn) => turn.transcript);
     expect(partials.slice(0, 3)).toEqual(['my', 'my order', 'my order number']);
     const [unformatted, formatted] = got.turns.filter((turn) => turn.end_of_turn);
-    expect(unformatted).toEqual(expect.objectContaining({ turn_order: 0, turn_is_formatted: false, transcript: 'my order number is 42' }));
-    expect(formatted).toEqual(expect.objectContaining({ turn_order: 0, turn_is_formatted: true, transcript: 'My order number is 42.' }));
+    expect(unformatted).toEqual(
+      expect.objectContaining({ turn_order: 0, turn_is_formatted: false, transcript: 'my order number is 42' }),
+    );
+    expect(formatted).toEqual(
+      expect.objectContaining({ turn_order: 0, turn_is_formatted: true, transcript: 'My order number is 42.' }),
+    );
     expect(formatted!.words.map((w) => w.text)).toEqual(['My', 'order', 'number', 'is', '42.']);
     expect(formatted!.words.at(-1)!.end).toBeLessThanOrEqual(1800);
     await t.close();
@@ -148,7 +176,13 @@ describe('AssemblyAI streaming emulator', () => {
 
     const client = new AssemblyAI({ apiKey: 'unused' });
     const withToken = (token: string) =>
-      client.streaming.transcriber({ websocketBaseUrl: url, token, sampleRate: 8000, encoding: 'pcm_mulaw', maxConnectionRetries: 0 });
+      client.streaming.transcriber({
+        websocketBaseUrl: url,
+        token,
+        sampleRate: 8000,
+        encoding: 'pcm_mulaw',
+        maxConnectionRetries: 0,
+      });
     expect(((await rejection(withToken('tmp_unknown').connect())) as { code?: number }).code).toBe(4001);
     const good = withToken(emulator.createTemporaryToken());
     await good.connect();
@@ -236,7 +270,10 @@ describe('AssemblyAI streaming emulator', () => {
     await t.close();
 
     const { cert } = await ensureTestCertificate();
-    const wrongPath = new WebSocket(url.replace('/v3/ws', '/v2/realtime/ws'), { ca: cert, headers: { Authorization: DEFAULT_STREAMING_API_KEY } });
+    const wrongPath = new WebSocket(url.replace('/v3/ws', '/v2/realtime/ws'), {
+      ca: cert,
+      headers: { Authorization: DEFAULT_STREAMING_API_KEY },
+    });
     const status = await new Promise<number | undefined>((resolve) => {
       wrongPath.on('unexpected-response', (_req, res) => resolve(res.statusCode));
       wrongPath.on('error', () => resolve(undefined));
@@ -246,7 +283,11 @@ describe('AssemblyAI streaming emulator', () => {
 
   it('carries 200 concurrent sessions', async () => {
     const count = 200;
-    const sessions = await Promise.all(Array.from({ length: count }, () => transcriber(url, { connectTimeout: 10_000 })).map(async (s) => (await s.t.connect(), s)));
+    const sessions = await Promise.all(
+      Array.from({ length: count }, () => transcriber(url, { connectTimeout: 10_000 })).map(
+        async (s) => (await s.t.connect(), s),
+      ),
+    );
     const audio = Buffer.concat([speechMulaw(1000), silenceMulaw(500)]);
     const started = performance.now();
     for (let i = 0; i < audio.length; i += CHUNK_BYTES) {

@@ -138,21 +138,44 @@ export class MediaServer {
     const entry = this.entries.get(path);
     if (!entry) return this.sendStatus(res, record, 404, { 'content-type': 'text/plain' }, 'Not Found');
     const requireAuth = entry.type === 'file' ? entry.file.requireAuth : entry.options.requireAuth;
-    if (requireAuth && (credentials?.username !== requireAuth.username || credentials.password !== requireAuth.password)) {
-      return this.sendStatus(res, record, 401, { 'www-authenticate': 'Basic realm="Media"', 'content-type': 'application/json' }, '{"message":"Authenticate"}');
+    if (
+      requireAuth &&
+      (credentials?.username !== requireAuth.username || credentials.password !== requireAuth.password)
+    ) {
+      return this.sendStatus(
+        res,
+        record,
+        401,
+        { 'www-authenticate': 'Basic realm="Media"', 'content-type': 'application/json' },
+        '{"message":"Authenticate"}',
+      );
     }
-    if (entry.type === 'redirect') return this.sendStatus(res, record, entry.options.status ?? 307, { location: entry.location }, '');
+    if (entry.type === 'redirect')
+      return this.sendStatus(res, record, entry.options.status ?? 307, { location: entry.location }, '');
     if (entry.file.delayMs) await sleepUnlessClosed(entry.file.delayMs, record.closed);
     if (res.destroyed) return;
     await this.sendFile(req, res, record, entry.file);
   }
 
-  private sendStatus(res: ServerResponse, record: MediaServerRequest, status: number, headers: Record<string, string>, body: string): void {
+  private sendStatus(
+    res: ServerResponse,
+    record: MediaServerRequest,
+    status: number,
+    headers: Record<string, string>,
+    body: string,
+  ): void {
     record.status = status;
-    res.writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) }).end(body, () => (record.completed = true));
+    res
+      .writeHead(status, { ...headers, 'content-length': Buffer.byteLength(body) })
+      .end(body, () => (record.completed = true));
   }
 
-  private async sendFile(req: IncomingMessage, res: ServerResponse, record: MediaServerRequest, file: ServedFile): Promise<void> {
+  private async sendFile(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: MediaServerRequest,
+    file: ServedFile,
+  ): Promise<void> {
     record.status = 200;
     const body = file.gzip ? gzipSync(materialize(file.body)) : file.body;
     const length = Buffer.isBuffer(body) ? body.length : body.totalBytes;
@@ -164,13 +187,21 @@ export class MediaServer {
     if (framing === 'close') {
       // Raw HTTP/1.1 with neither Content-Length nor chunking: the body ends when the connection does.
       const socket = req.socket;
-      const head = ['HTTP/1.1 200 OK', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: close', '', ''].join('\r\n');
+      const head = [
+        'HTTP/1.1 200 OK',
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+        'Connection: close',
+        '',
+        '',
+      ].join('\r\n');
       socket.write(head);
-      if (await writeChunks(socket, chunksOf(body), (n) => (record.bytesSent += n))) socket.end(() => (record.completed = true));
+      if (await writeChunks(socket, chunksOf(body), (n) => (record.bytesSent += n)))
+        socket.end(() => (record.completed = true));
       return;
     }
     res.writeHead(200, { ...headers, ...(framing === 'content-length' ? { 'content-length': String(length) } : {}) });
-    if (await writeChunks(res, chunksOf(body), (n) => (record.bytesSent += n))) res.end(() => (record.completed = true));
+    if (await writeChunks(res, chunksOf(body), (n) => (record.bytesSent += n)))
+      res.end(() => (record.completed = true));
   }
 }
 
@@ -189,7 +220,8 @@ function* chunksOf(body: Buffer | GeneratedBody): Generator<Buffer> {
   const prefix = body.prefix ?? Buffer.alloc(0);
   if (prefix.length > 0) yield prefix.subarray(0, body.totalBytes);
   const zeros = Buffer.alloc(CHUNK_BYTES);
-  for (let sent = prefix.length; sent < body.totalBytes; sent += CHUNK_BYTES) yield zeros.subarray(0, Math.min(CHUNK_BYTES, body.totalBytes - sent));
+  for (let sent = prefix.length; sent < body.totalBytes; sent += CHUNK_BYTES)
+    yield zeros.subarray(0, Math.min(CHUNK_BYTES, body.totalBytes - sent));
 }
 
 function materialize(body: Buffer | GeneratedBody): Buffer {
@@ -197,7 +229,11 @@ function materialize(body: Buffer | GeneratedBody): Buffer {
 }
 
 /** Writes with backpressure; false if the peer went away before everything was written. */
-async function writeChunks(out: Writable, chunks: Iterable<Buffer>, onWritten: (bytes: number) => void): Promise<boolean> {
+async function writeChunks(
+  out: Writable,
+  chunks: Iterable<Buffer>,
+  onWritten: (bytes: number) => void,
+): Promise<boolean> {
   for (const chunk of chunks) {
     if (out.destroyed || out.writableEnded) return false;
     const drained = out.write(chunk);

@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeMulaw, mulawRms, MULAW_FRAME_BYTES } from '../../src/audio/mulaw';
 import { cough, frames, silence, speech, voicedFrameRatio } from './audio';
-import { MediaStreamsCaller, MediaStreamsConnectError, type MediaStreamsConnectOptions, type TwilioToAppMessage } from './media-streams';
+import {
+  MediaStreamsCaller,
+  MediaStreamsConnectError,
+  type MediaStreamsConnectOptions,
+  type TwilioToAppMessage,
+} from './media-streams';
 import { closeNow } from './shared/listen';
 
 interface AppSide {
@@ -33,7 +38,12 @@ async function startAppServer(options: { refuseWith?: number } = {}) {
   const waiting = new Map<string, (side: AppSide) => void>();
   wss.on('connection', (socket, request) => {
     const messages: AppSide['messages'] = [];
-    socket.on('message', (data) => messages.push({ at: performance.now(), message: JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '') as TwilioToAppMessage }));
+    socket.on('message', (data) =>
+      messages.push({
+        at: performance.now(),
+        message: JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '') as TwilioToAppMessage,
+      }),
+    );
     const side: AppSide = {
       socket,
       headers: request.headers,
@@ -41,7 +51,11 @@ async function startAppServer(options: { refuseWith?: number } = {}) {
       messages,
       closed: new Promise((resolve) => socket.once('close', (code) => resolve({ code, at: performance.now() }))),
       send: (message) => socket.send(JSON.stringify(message)),
-      media: () => messages.filter((m): m is { at: number; message: Extract<TwilioToAppMessage, { event: 'media' }> } => m.message.event === 'media'),
+      media: () =>
+        messages.filter(
+          (m): m is { at: number; message: Extract<TwilioToAppMessage, { event: 'media' }> } =>
+            m.message.event === 'media',
+        ),
     };
     connections.push(side);
     const id = String(request.headers['x-test-dial-id']);
@@ -80,10 +94,16 @@ describe('MediaStreamsCaller', () => {
   const callers: MediaStreamsCaller[] = [];
   let dials = 0;
 
-  async function dial(options: Partial<MediaStreamsConnectOptions> = {}): Promise<{ caller: MediaStreamsCaller; side: AppSide }> {
+  async function dial(
+    options: Partial<MediaStreamsConnectOptions> = {},
+  ): Promise<{ caller: MediaStreamsCaller; side: AppSide }> {
     const id = String(++dials);
     const connection = app.connectionFor(id);
-    const caller = await MediaStreamsCaller.connect(app.url, { ...OPTIONS, ...options, headers: { ...OPTIONS.headers, 'x-test-dial-id': id } });
+    const caller = await MediaStreamsCaller.connect(app.url, {
+      ...OPTIONS,
+      ...options,
+      headers: { ...OPTIONS.headers, 'x-test-dial-id': id },
+    });
     callers.push(caller);
     return { caller, side: await connection };
   }
@@ -184,7 +204,12 @@ describe('MediaStreamsCaller', () => {
     expect(b).toBeGreaterThan(a);
     // 10 frames each, with exactly 10 silent frames between them.
     const [u1, u2] = caller.utterances;
-    expect([u1!.firstChunk, u1!.lastChunk + 11, u2!.firstChunk, u2!.lastChunk - u2!.firstChunk]).toEqual([u1!.firstChunk, u2!.firstChunk, u2!.firstChunk, 9]);
+    expect([u1!.firstChunk, u1!.lastChunk + 11, u2!.firstChunk, u2!.lastChunk - u2!.firstChunk]).toEqual([
+      u1!.firstChunk,
+      u2!.firstChunk,
+      u2!.firstChunk,
+      9,
+    ]);
   });
 
   it('plays app audio at real-time rate and echoes a mark once the audio before it has played', async () => {
@@ -205,8 +230,20 @@ describe('MediaStreamsCaller', () => {
     expect(played[0]!.startAt).toBe(caller.media[0]!.at);
     expect(caller.marks[0]!.at - played[played.length - 1]!.endAt).toBeGreaterThanOrEqual(0);
     expect(caller.marks[0]!.at - played[played.length - 1]!.endAt).toBeLessThan(45);
-    expect(echo.message).toEqual({ event: 'mark', streamSid: OPTIONS.streamSid, sequenceNumber: expect.stringMatching(/^\d+$/) as string, mark: { name: 'sentence-1' } });
-    expect(caller.marks).toEqual([{ name: 'sentence-1', reason: 'played', at: expect.any(Number) as number, queuedAt: expect.any(Number) as number }]);
+    expect(echo.message).toEqual({
+      event: 'mark',
+      streamSid: OPTIONS.streamSid,
+      sequenceNumber: expect.stringMatching(/^\d+$/) as string,
+      mark: { name: 'sentence-1' },
+    });
+    expect(caller.marks).toEqual([
+      {
+        name: 'sentence-1',
+        reason: 'played',
+        at: expect.any(Number) as number,
+        queuedAt: expect.any(Number) as number,
+      },
+    ]);
     expect(caller.playedAudio().equals(audio)).toBe(true);
     expect(caller.media.map((m) => m.bytes.length)).toEqual([1000, 100, audio.length - 1100]);
     expect(caller.playbackGaps()).toEqual([]);
@@ -224,9 +261,17 @@ describe('MediaStreamsCaller', () => {
   it('clear drops the buffer and echoes every pending mark immediately', async () => {
     const { caller, side } = await dial();
     const audio = speech(2000, 5);
-    side.send({ event: 'media', streamSid: OPTIONS.streamSid, media: { payload: audio.subarray(0, 8000).toString('base64') } });
+    side.send({
+      event: 'media',
+      streamSid: OPTIONS.streamSid,
+      media: { payload: audio.subarray(0, 8000).toString('base64') },
+    });
     side.send({ event: 'mark', streamSid: OPTIONS.streamSid, mark: { name: 'a' } });
-    side.send({ event: 'media', streamSid: OPTIONS.streamSid, media: { payload: audio.subarray(8000).toString('base64') } });
+    side.send({
+      event: 'media',
+      streamSid: OPTIONS.streamSid,
+      media: { payload: audio.subarray(8000).toString('base64') },
+    });
     side.send({ event: 'mark', streamSid: OPTIONS.streamSid, mark: { name: 'b' } });
     await sleep(300);
     const clearedAt = performance.now();
@@ -255,7 +300,12 @@ describe('MediaStreamsCaller', () => {
 
   it('reports underruns inside a response, but not pauses between responses or after a clear', async () => {
     const { caller, side } = await dial();
-    const send = (ms: number) => side.send({ event: 'media', streamSid: OPTIONS.streamSid, media: { payload: silence(ms).fill(0x7f).toString('base64') } });
+    const send = (ms: number) =>
+      side.send({
+        event: 'media',
+        streamSid: OPTIONS.streamSid,
+        media: { payload: silence(ms).fill(0x7f).toString('base64') },
+      });
     send(100);
     await sleep(250); // 150 ms with nothing to play
     send(100);
@@ -275,7 +325,11 @@ describe('MediaStreamsCaller', () => {
     const { caller, side } = await dial();
     const speechEnd = await caller.say({ durationMs: 100, seed: 9 });
     expect(caller.firstAudioAfter(speechEnd)).toBeUndefined();
-    side.send({ event: 'media', streamSid: OPTIONS.streamSid, media: { payload: Buffer.from([1, 2, 3]).toString('base64') } });
+    side.send({
+      event: 'media',
+      streamSid: OPTIONS.streamSid,
+      media: { payload: Buffer.from([1, 2, 3]).toString('base64') },
+    });
     await caller.waitUntil(() => caller.media.length === 1, 1000);
     expect(caller.firstAudioAfter(speechEnd)).toBe(caller.media[0]!.at);
     expect(caller.audioReceivedAfter(speechEnd)).toEqual(Buffer.from([1, 2, 3]));
@@ -308,11 +362,23 @@ describe('MediaStreamsCaller', () => {
     expect(code).toBe(1000);
     const events = side.messages.map((m) => m.message);
     const dtmf = events.find((m) => m.event === 'dtmf')!;
-    expect(dtmf).toEqual({ event: 'dtmf', streamSid: OPTIONS.streamSid, sequenceNumber: expect.stringMatching(/^\d+$/) as string, dtmf: { track: 'inbound_track', digit: '5' } });
+    expect(dtmf).toEqual({
+      event: 'dtmf',
+      streamSid: OPTIONS.streamSid,
+      sequenceNumber: expect.stringMatching(/^\d+$/) as string,
+      dtmf: { track: 'inbound_track', digit: '5' },
+    });
     const stop = events[events.length - 1]!;
-    expect(stop).toEqual({ event: 'stop', sequenceNumber: String(events.length - 1), streamSid: OPTIONS.streamSid, stop: { accountSid: OPTIONS.accountSid, callSid: OPTIONS.callSid } });
+    expect(stop).toEqual({
+      event: 'stop',
+      sequenceNumber: String(events.length - 1),
+      streamSid: OPTIONS.streamSid,
+      stop: { accountSid: OPTIONS.accountSid, callSid: OPTIONS.callSid },
+    });
     // Sequence numbers run across every message after `connected`.
-    expect(events.slice(1).map((m) => (m as { sequenceNumber: string }).sequenceNumber)).toEqual(events.slice(1).map((_, i) => String(i + 1)));
+    expect(events.slice(1).map((m) => (m as { sequenceNumber: string }).sequenceNumber)).toEqual(
+      events.slice(1).map((_, i) => String(i + 1)),
+    );
     const count = side.messages.length;
     await sleep(60);
     expect(side.messages.length).toBe(count);
@@ -342,7 +408,11 @@ describe('MediaStreamsCaller', () => {
     // Calls arrive in waves, as they would; each starts streaming at once.
     const many: { caller: MediaStreamsCaller; side: AppSide }[] = [];
     for (let wave = 0; wave < 10; wave++) {
-      many.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => dial({ streamSid: `MZ${String(wave * 20 + i).padStart(32, '0')}` })))));
+      many.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) => dial({ streamSid: `MZ${String(wave * 20 + i).padStart(32, '0')}` })),
+        )),
+      );
     }
     await sleep(100);
     const from = performance.now();

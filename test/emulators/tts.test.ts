@@ -3,7 +3,10 @@ import { findSignatures, SIGNATURE_CAPACITY, signatureAudio, signatureOf, TtsEmu
 
 const API_KEY = 'emulator-key';
 
-async function post(url: string, init: { key?: string; format?: string; body?: string; path?: string } = {}): Promise<{ status: number; body: Buffer }> {
+async function post(
+  url: string,
+  init: { key?: string; format?: string; body?: string; path?: string } = {},
+): Promise<{ status: number; body: Buffer }> {
   const path = init.path ?? '/v1/text-to-speech/voice/stream';
   const response = await fetch(`${url}${path}?output_format=${init.format ?? 'ulaw_8000'}`, {
     method: 'POST',
@@ -34,7 +37,11 @@ describe('signature audio', () => {
       [4095, 0],
     ] as const) {
       for (const cut of [1, 3, 4, 5, 7, 8]) {
-        const joined = Buffer.concat([signatureAudio(a, 0, 800 + cut), Buffer.alloc(cut % 3, MULAW_SILENCE), signatureAudio(b, 0, 800)]);
+        const joined = Buffer.concat([
+          signatureAudio(a, 0, 800 + cut),
+          Buffer.alloc(cut % 3, MULAW_SILENCE),
+          signatureAudio(b, 0, 800),
+        ]);
         expect(findSignatures(joined)).toEqual([a, b]);
       }
     }
@@ -60,7 +67,12 @@ describe('TtsEmulator', () => {
     expect(short.body.length).toBe(1600);
     expect(emulator.identify(Buffer.concat([reply.body, short.body]))).toEqual([0, 1]);
     expect(emulator.textOf(1)).toBe('Hi');
-    expect(emulator.requests[0]).toMatchObject({ bytes: reply.body.length, aborted: false, dropped: false, modelId: 'eleven_flash_v2_5' });
+    expect(emulator.requests[0]).toMatchObject({
+      bytes: reply.body.length,
+      aborted: false,
+      dropped: false,
+      modelId: 'eleven_flash_v2_5',
+    });
   });
 
   it('checks the key, the output format, the route and the body', async () => {

@@ -6,8 +6,14 @@ describe('rewriteTwilioUri', () => {
   const base = 'http://127.0.0.1:4010';
 
   it.each([
-    ['https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json', `${base}/api/2010-04-01/Accounts/AC1/Messages.json`],
-    ['https://conversations.twilio.com/v1/Conversations?PageSize=2&Page=1', `${base}/conversations/v1/Conversations?PageSize=2&Page=1`],
+    [
+      'https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json',
+      `${base}/api/2010-04-01/Accounts/AC1/Messages.json`,
+    ],
+    [
+      'https://conversations.twilio.com/v1/Conversations?PageSize=2&Page=1',
+      `${base}/conversations/v1/Conversations?PageSize=2&Page=1`,
+    ],
     ['https://api.twilio.com:443/2010-04-01/Accounts.json', `${base}/api/2010-04-01/Accounts.json`],
     ['https://api.sydney.au1.twilio.com/2010-04-01/Accounts.json', `${base}/api/2010-04-01/Accounts.json`],
     ['https://api.twilio.com', `${base}/api`],
@@ -46,7 +52,9 @@ describe('createTwilioClient against the emulator', () => {
 
   it('does not retry 429 by default (retries belong to Temporal activities)', async () => {
     fx.emulator.faults.failNext(1, 'rate-limit');
-    await expect(fx.client.messages.create({ to: '+14155550101', from: '+14155550100', body: 'hi' })).rejects.toMatchObject({
+    await expect(
+      fx.client.messages.create({ to: '+14155550101', from: '+14155550100', body: 'hi' }),
+    ).rejects.toMatchObject({
       status: 429,
     });
     expect(fx.emulator.requests).toHaveLength(1);
@@ -68,7 +76,12 @@ describe('createTwilioClient against the emulator', () => {
   });
 
   it('applies timeoutMs; a timed-out request may still have been processed (ambiguous outcome)', async () => {
-    const impatient = createTwilioClient({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: fx.baseUrl, timeoutMs: 100 });
+    const impatient = createTwilioClient({
+      accountSid: ACCOUNT_SID,
+      authToken: AUTH_TOKEN,
+      apiBaseUrl: fx.baseUrl,
+      timeoutMs: 100,
+    });
     fx.emulator.faults.latency(400);
     const started = Date.now();
     const error: unknown = await impatient.messages

@@ -49,7 +49,9 @@ describe('429 rate limiting', () => {
 
   it('answers with the exact Twilio 20429 body', async () => {
     fx.emulator.faults.failNext(1, 'rate-limit');
-    const response = await fetch(`${fx.baseUrl}/api/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, { method: 'POST' });
+    const response = await fetch(`${fx.baseUrl}/api/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+      method: 'POST',
+    });
     expect(response.status).toBe(429);
     expect(await response.json()).toEqual({
       code: 20429,
@@ -96,7 +98,9 @@ describe('server errors and dropped connections', () => {
   it('scopes a rule to a route pattern', async () => {
     fx.emulator.faults.failNext(5, 'service-unavailable', { path: '/api/2010-04-01/Accounts/*/Calls.json' });
     await fx.client.messages.create(SMS);
-    await expect(fx.client.calls.create({ to: SMS.to, from: SMS.from, url: 'https://gw.example/voice' })).rejects.toMatchObject({
+    await expect(
+      fx.client.calls.create({ to: SMS.to, from: SMS.from, url: 'https://gw.example/voice' }),
+    ).rejects.toMatchObject({
       status: 503,
     });
     expect(fx.emulator.sentMessages()).toHaveLength(1);
@@ -166,7 +170,11 @@ describe('HTTP Basic auth', () => {
   });
 
   it("refuses another account's resources", async () => {
-    const other = createTwilioClient({ accountSid: OTHER_ACCOUNT_SID, authToken: OTHER_AUTH_TOKEN, apiBaseUrl: fx.baseUrl });
+    const other = createTwilioClient({
+      accountSid: OTHER_ACCOUNT_SID,
+      authToken: OTHER_AUTH_TOKEN,
+      apiBaseUrl: fx.baseUrl,
+    });
     const message = await fx.client.messages.create(SMS);
     // The SDK puts its own account in the path; address the first account's message explicitly.
     const foreign = other.api.v2010.accounts(ACCOUNT_SID).messages(message.sid).fetch();

@@ -1,5 +1,12 @@
 import { isSid } from './twilio/sids';
-import { ACCOUNT_SID, OTHER_ACCOUNT_SID, OTHER_AUTH_TOKEN, rawPost, restError, sharedEmulator } from './twilio/test-fixtures';
+import {
+  ACCOUNT_SID,
+  OTHER_ACCOUNT_SID,
+  OTHER_AUTH_TOKEN,
+  rawPost,
+  restError,
+  sharedEmulator,
+} from './twilio/test-fixtures';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 
 const FROM = '+14155550100';
@@ -27,13 +34,27 @@ describe('call Recordings', () => {
       recordingChannels: 'dual',
     });
     expect(isSid(recording.sid, 'RE')).toBe(true);
-    expect(recording).toMatchObject({ accountSid: ACCOUNT_SID, callSid, status: 'in-progress', channels: 2, track: 'both', source: 'StartCallRecordingAPI', duration: null });
+    expect(recording).toMatchObject({
+      accountSid: ACCOUNT_SID,
+      callSid,
+      status: 'in-progress',
+      channels: 2,
+      track: 'both',
+      source: 'StartCallRecordingAPI',
+      duration: null,
+    });
     expect(recording.startTime).toBeInstanceOf(Date);
     expect(recording.uri).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Recordings/${recording.sid}.json`);
     const request = fx.emulator.requestsMatching({ method: 'POST', path: '/Recordings.json' })[0];
     expect(request?.params.RecordingStatusCallbackEvent).toEqual(['in-progress', 'completed', 'absent']);
     expect(fx.emulator.recordings({ callSid })).toEqual([
-      expect.objectContaining({ sid: recording.sid, recordingStatusCallback: CALLBACK, recordingStatusCallbackMethod: 'POST', recordingStatusCallbackEvents: ['in-progress', 'completed', 'absent'], channels: 'dual' }),
+      expect.objectContaining({
+        sid: recording.sid,
+        recordingStatusCallback: CALLBACK,
+        recordingStatusCallbackMethod: 'POST',
+        recordingStatusCallbackEvents: ['in-progress', 'completed', 'absent'],
+        channels: 'dual',
+      }),
     ]);
     expect(fx.emulator.state.recordings).toHaveLength(1);
     await fx.emulator.hooksSettled();
@@ -53,18 +74,37 @@ describe('call Recordings', () => {
 
   it('accepts a space-separated RecordingStatusCallbackEvent', async () => {
     const callSid = await liveCall();
-    const answer = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Recordings.json`, { RecordingStatusCallback: CALLBACK, RecordingStatusCallbackEvent: 'in-progress completed absent' });
+    const answer = await rawPost(
+      fx.baseUrl,
+      `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls/${callSid}/Recordings.json`,
+      { RecordingStatusCallback: CALLBACK, RecordingStatusCallbackEvent: 'in-progress completed absent' },
+    );
     expect(answer.status).toBe(201);
-    expect(fx.emulator.recordings({ callSid })[0]?.recordingStatusCallbackEvents).toEqual(['in-progress', 'completed', 'absent']);
+    expect(fx.emulator.recordings({ callSid })[0]?.recordingStatusCallbackEvents).toEqual([
+      'in-progress',
+      'completed',
+      'absent',
+    ]);
   });
 
   it('validates like Twilio and starts nothing on error', async () => {
     const callSid = await liveCall();
     const recordings = fx.client.calls(callSid).recordings;
-    expect(await restError(recordings.create({ recordingStatusCallbackEvent: ['completed', 'ringing'] }))).toMatchObject({ status: 400, code: 20001 });
-    expect(await restError(recordings.create({ recordingChannels: 'stereo' }))).toMatchObject({ status: 400, code: 20001 });
-    expect(await restError(recordings.create({ recordingTrack: 'everything' }))).toMatchObject({ status: 400, code: 20001 });
-    expect(await restError(recordings.create({ recordingStatusCallbackMethod: 'PUT' }))).toMatchObject({ status: 400, code: 20001 });
+    expect(
+      await restError(recordings.create({ recordingStatusCallbackEvent: ['completed', 'ringing'] })),
+    ).toMatchObject({ status: 400, code: 20001 });
+    expect(await restError(recordings.create({ recordingChannels: 'stereo' }))).toMatchObject({
+      status: 400,
+      code: 20001,
+    });
+    expect(await restError(recordings.create({ recordingTrack: 'everything' }))).toMatchObject({
+      status: 400,
+      code: 20001,
+    });
+    expect(await restError(recordings.create({ recordingStatusCallbackMethod: 'PUT' }))).toMatchObject({
+      status: 400,
+      code: 20001,
+    });
 
     const unknown = `CA${'0'.repeat(32)}`;
     expect(await restError(fx.client.calls(unknown).recordings.create())).toMatchObject({ status: 404, code: 20404 });
@@ -81,7 +121,12 @@ describe('call Recordings', () => {
 
   it("another account's call is not found", async () => {
     const callSid = await liveCall();
-    const other = createTwilioClient({ accountSid: OTHER_ACCOUNT_SID, authToken: OTHER_AUTH_TOKEN, apiBaseUrl: fx.baseUrl, timeoutMs: 5000 });
+    const other = createTwilioClient({
+      accountSid: OTHER_ACCOUNT_SID,
+      authToken: OTHER_AUTH_TOKEN,
+      apiBaseUrl: fx.baseUrl,
+      timeoutMs: 5000,
+    });
     expect(await restError(other.calls(callSid).recordings.create())).toMatchObject({ status: 404, code: 20404 });
     expect(fx.emulator.recordings()).toEqual([]);
   });

@@ -16,18 +16,31 @@ describe('Messages', () => {
       statusCallback: 'https://gw.example/twilio/status',
     });
     expect(isSid(created.sid, 'MM')).toBe(true);
-    expect(created).toMatchObject({ accountSid: ACCOUNT_SID, to: TO, from: FROM, status: 'queued', numMedia: '2', direction: 'outbound-api' });
+    expect(created).toMatchObject({
+      accountSid: ACCOUNT_SID,
+      to: TO,
+      from: FROM,
+      status: 'queued',
+      numMedia: '2',
+      direction: 'outbound-api',
+    });
     expect(created.dateCreated).toBeInstanceOf(Date);
     expect(Number.isNaN(created.dateCreated.getTime())).toBe(false);
     expect(created.uri).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${created.sid}.json`);
 
     const [request] = fx.emulator.requests;
-    expect(request?.rawBody).toContain('MediaUrl=https%3A%2F%2Fcdn.example%2Fa.png&MediaUrl=https%3A%2F%2Fcdn.example%2Fb.pdf');
+    expect(request?.rawBody).toContain(
+      'MediaUrl=https%3A%2F%2Fcdn.example%2Fa.png&MediaUrl=https%3A%2F%2Fcdn.example%2Fb.pdf',
+    );
     expect(request?.params.MediaUrl).toEqual(['https://cdn.example/a.png', 'https://cdn.example/b.pdf']);
     expect(request?.headers.authorization).toBe('[redacted]');
     expect(JSON.stringify(fx.emulator.requests)).not.toContain(AUTH_TOKEN);
     expect(fx.emulator.sentMessages()).toEqual([
-      expect.objectContaining({ sid: created.sid, body: 'your receipt', statusCallback: 'https://gw.example/twilio/status' }),
+      expect.objectContaining({
+        sid: created.sid,
+        body: 'your receipt',
+        statusCallback: 'https://gw.example/twilio/status',
+      }),
     ]);
 
     fx.emulator.setMessageStatus(created.sid, 'delivered');
@@ -52,7 +65,8 @@ describe('Messages', () => {
 
   it('lists newest first across pages, with filters', async () => {
     const sids: string[] = [];
-    for (let i = 0; i < 5; i += 1) sids.push((await fx.client.messages.create({ to: TO, from: FROM, body: `m${i}` })).sid);
+    for (let i = 0; i < 5; i += 1)
+      sids.push((await fx.client.messages.create({ to: TO, from: FROM, body: `m${i}` })).sid);
     await fx.client.messages.create({ to: '+14155550199', from: FROM, body: 'other' });
 
     const listed = await fx.client.messages.list({ to: TO, pageSize: 2 });
@@ -63,7 +77,10 @@ describe('Messages', () => {
   });
 
   it('rejects invalid input with Twilio error codes and creates nothing', async () => {
-    const missingTo = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, { From: FROM, Body: 'x' });
+    const missingTo = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`, {
+      From: FROM,
+      Body: 'x',
+    });
     expect(missingTo).toEqual({
       status: 400,
       body: {
@@ -121,9 +138,20 @@ describe('Calls', () => {
       machineDetection: 'Enable',
     });
     expect(isSid(call.sid, 'CA')).toBe(true);
-    expect(call).toMatchObject({ status: 'queued', direction: 'outbound-api', to: TO, from: FROM, toFormatted: '(415) 555-0101' });
+    expect(call).toMatchObject({
+      status: 'queued',
+      direction: 'outbound-api',
+      to: TO,
+      from: FROM,
+      toFormatted: '(415) 555-0101',
+    });
     expect(call.startTime).toBeNull();
-    expect(fx.emulator.requests[0]?.params.StatusCallbackEvent).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(fx.emulator.requests[0]?.params.StatusCallbackEvent).toEqual([
+      'initiated',
+      'ringing',
+      'answered',
+      'completed',
+    ]);
     expect(fx.emulator.createdCalls()[0]).toMatchObject({
       statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'],
       record: true,
@@ -146,7 +174,9 @@ describe('Calls', () => {
     const call = await fx.client.calls.create({ to: TO, from: FROM, url: 'https://gw.example/twilio/voice' });
     fx.emulator.setCallStatus(call.sid, 'in-progress');
 
-    const transferred = await fx.client.calls(call.sid).update({ twiml: '<Response><Dial>+14155550123</Dial></Response>' });
+    const transferred = await fx.client
+      .calls(call.sid)
+      .update({ twiml: '<Response><Dial>+14155550123</Dial></Response>' });
     expect(transferred.status).toBe('in-progress');
     const hungUp = await fx.client.calls(call.sid).update({ status: 'completed' });
     expect(hungUp.status).toBe('completed');
@@ -171,7 +201,10 @@ describe('Calls', () => {
 
   it('validates create and 404s unknown calls', async () => {
     expect(await restError(fx.client.calls.create({ to: TO, from: FROM }))).toMatchObject({ code: 21205 });
-    const missingTo = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, { From: FROM, Url: 'https://x.example' });
+    const missingTo = await rawPost(fx.baseUrl, `/api/2010-04-01/Accounts/${ACCOUNT_SID}/Calls.json`, {
+      From: FROM,
+      Url: 'https://x.example',
+    });
     expect(missingTo).toMatchObject({ status: 400, body: { code: 21201, status: 400 } });
     expect(await restError(fx.client.calls(`CA${'0'.repeat(32)}`).update({ status: 'completed' }))).toMatchObject({
       status: 404,
@@ -229,7 +262,9 @@ describe('Conversations', () => {
 
     const firstPage = await conversations().page({ pageSize: 2 });
     expect(firstPage.instances.map((c) => c.sid)).toEqual(sids.slice(0, 2));
-    expect(firstPage.nextPageUrl).toMatch(/^https:\/\/conversations\.twilio\.com\/v1\/Conversations\?PageSize=2&Page=1&PageToken=/);
+    expect(firstPage.nextPageUrl).toMatch(
+      /^https:\/\/conversations\.twilio\.com\/v1\/Conversations\?PageSize=2&Page=1&PageToken=/,
+    );
     const secondPage = await firstPage.nextPage();
     expect(secondPage?.instances.map((c) => c.sid)).toEqual(sids.slice(2, 4));
 
@@ -242,7 +277,11 @@ describe('Conversations', () => {
     const participants = conversations()(conversation.sid).participants;
     const agent = await participants.create({ identity: 'beluga-agent', attributes: '{"role":"bot"}' });
     expect(isSid(agent.sid, 'MB')).toBe(true);
-    expect(agent).toMatchObject({ identity: 'beluga-agent', messagingBinding: null, conversationSid: conversation.sid });
+    expect(agent).toMatchObject({
+      identity: 'beluga-agent',
+      messagingBinding: null,
+      conversationSid: conversation.sid,
+    });
     const caller = await participants.create({
       'messagingBinding.address': 'whatsapp:+447700900123',
       'messagingBinding.proxyAddress': 'whatsapp:+14155550100',
@@ -258,7 +297,10 @@ describe('Conversations', () => {
       'MessagingBinding.ProxyAddress': 'whatsapp:+14155550100',
     });
     const again = await restError(
-      participants.create({ 'messagingBinding.address': 'whatsapp:+447700900123', 'messagingBinding.proxyAddress': 'whatsapp:+14155550100' }),
+      participants.create({
+        'messagingBinding.address': 'whatsapp:+447700900123',
+        'messagingBinding.proxyAddress': 'whatsapp:+14155550100',
+      }),
     );
     expect(again).toMatchObject({ status: 409, code: 50416 });
 
@@ -273,9 +315,19 @@ describe('Conversations', () => {
     const c = conversations()(conversation.sid);
     const agent = await c.participants.create({ identity: 'beluga-agent' });
     const first = await c.messages.create({ author: 'beluga-agent', body: 'Hello!', attributes: '{"turn":1}' });
-    const second = await c.messages.create({ author: 'beluga-agent', body: 'Still there?', xTwilioWebhookEnabled: 'true' });
+    const second = await c.messages.create({
+      author: 'beluga-agent',
+      body: 'Still there?',
+      xTwilioWebhookEnabled: 'true',
+    });
     expect(isSid(first.sid, 'IM')).toBe(true);
-    expect(first).toMatchObject({ index: 0, author: 'beluga-agent', body: 'Hello!', attributes: '{"turn":1}', participantSid: agent.sid });
+    expect(first).toMatchObject({
+      index: 0,
+      author: 'beluga-agent',
+      body: 'Hello!',
+      attributes: '{"turn":1}',
+      participantSid: agent.sid,
+    });
     expect(second.index).toBe(1);
     const media = await c.messages.create({ mediaSid: `ME${'c'.repeat(32)}` });
     expect(media.author).toBe('system');
@@ -301,7 +353,11 @@ describe('Conversations', () => {
       accountSid: ACCOUNT_SID,
       conversationSid: conversation.sid,
       target: 'webhook',
-      configuration: { url: 'https://hooks.example/conv', method: 'POST', filters: ['onMessageAdded', 'onParticipantAdded'] },
+      configuration: {
+        url: 'https://hooks.example/conv',
+        method: 'POST',
+        filters: ['onMessageAdded', 'onParticipantAdded'],
+      },
       url: `https://conversations.twilio.com/v1/Conversations/${conversation.sid}/Webhooks/${created.sid}`,
     });
     expect(created.dateCreated).toBeInstanceOf(Date);
@@ -312,7 +368,11 @@ describe('Conversations', () => {
       'Configuration.Method': 'post',
       'Configuration.Filters': ['onMessageAdded', 'onParticipantAdded'],
     });
-    const studio = await webhooks.create({ target: 'studio', 'configuration.flowSid': `FW${'d'.repeat(32)}`, 'configuration.replayAfter': 3 });
+    const studio = await webhooks.create({
+      target: 'studio',
+      'configuration.flowSid': `FW${'d'.repeat(32)}`,
+      'configuration.replayAfter': 3,
+    });
     expect(studio.configuration).toMatchObject({ flow_sid: `FW${'d'.repeat(32)}`, replay_after: 3 });
 
     expect((await webhooks.list()).map((w) => w.sid)).toEqual([created.sid, studio.sid]);
@@ -325,7 +385,10 @@ describe('Conversations', () => {
     expect(await webhooks(studio.sid).remove()).toBe(true);
     expect((await webhooks.list()).map((w) => w.sid)).toEqual([created.sid]);
     expect(await restError(webhooks(studio.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
-    expect(await restError(conversations()(`CH${'0'.repeat(32)}`).webhooks.list())).toMatchObject({ status: 404, code: 20404 });
+    expect(await restError(conversations()(`CH${'0'.repeat(32)}`).webhooks.list())).toMatchObject({
+      status: 404,
+      code: 20404,
+    });
 
     // Deleting the conversation takes its webhooks with it.
     await conversations()(conversation.sid).remove();
@@ -340,7 +403,10 @@ describe('Conversations', () => {
       [{ Target: 'email', 'Configuration.Url': 'https://hooks.example/x' }, /Target/],
       [{ Target: 'webhook' }, /Configuration\.Url/],
       [{ Target: 'webhook', 'Configuration.Url': 'not a url' }, /Configuration\.Url/],
-      [{ Target: 'webhook', 'Configuration.Url': 'https://hooks.example/x', 'Configuration.Filters': 'onMessageAdd' }, /onMessageAdd/],
+      [
+        { Target: 'webhook', 'Configuration.Url': 'https://hooks.example/x', 'Configuration.Filters': 'onMessageAdd' },
+        /onMessageAdd/,
+      ],
       [{ Target: 'webhook', 'Configuration.Url': 'https://hooks.example/x', 'Configuration.Method': 'PUT' }, /Method/],
       [{ Target: 'trigger', 'Configuration.Url': 'https://hooks.example/x' }, /Triggers/],
       [{ Target: 'studio' }, /FlowSid/],
@@ -355,8 +421,11 @@ describe('Conversations', () => {
 
     // At most five per conversation.
     const webhooks = conversations()(conversation.sid).webhooks;
-    for (let i = 0; i < 5; i += 1) await webhooks.create({ target: 'webhook', 'configuration.url': `https://hooks.example/${i}` });
-    expect(await restError(webhooks.create({ target: 'webhook', 'configuration.url': 'https://hooks.example/6' }))).toMatchObject({ status: 400 });
+    for (let i = 0; i < 5; i += 1)
+      await webhooks.create({ target: 'webhook', 'configuration.url': `https://hooks.example/${i}` });
+    expect(
+      await restError(webhooks.create({ target: 'webhook', 'configuration.url': 'https://hooks.example/6' })),
+    ).toMatchObject({ status: 400 });
     expect(fx.emulator.state.conversationWebhooks).toHaveLength(5);
   });
 });

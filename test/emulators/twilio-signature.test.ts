@@ -46,8 +46,12 @@ describe('signTwilioRequest (independent signer) reproduces the official vectors
 describe('isValidTwilioSignature (official SDK validation)', () => {
   it('accepts both official form vectors, with and without the port', () => {
     for (const url of [URL, URL_WITH_PORT]) {
-      expect(isValidTwilioSignature({ authToken: TOKEN, url, params: PARAMS, signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=' })).toBe(true);
-      expect(isValidTwilioSignature({ authToken: TOKEN, url, params: PARAMS, signature: 'kvajT1Ptam85bY51eRf/AJRuM3w=' })).toBe(true);
+      expect(
+        isValidTwilioSignature({ authToken: TOKEN, url, params: PARAMS, signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=' }),
+      ).toBe(true);
+      expect(
+        isValidTwilioSignature({ authToken: TOKEN, url, params: PARAMS, signature: 'kvajT1Ptam85bY51eRf/AJRuM3w=' }),
+      ).toBe(true);
     }
   });
 
@@ -55,15 +59,23 @@ describe('isValidTwilioSignature (official SDK validation)', () => {
     const url = withBodySha256(URL, JSON_BODY);
     const signature = 'a9nBmqA0ju/hNViExpshrM61xv4=';
     expect(isValidTwilioBodySignature({ authToken: TOKEN, url, rawBody: JSON_BODY, signature })).toBe(true);
-    expect(isValidTwilioBodySignature({ authToken: TOKEN, url, rawBody: JSON_BODY.replace('true', 'false'), signature })).toBe(false);
+    expect(
+      isValidTwilioBodySignature({ authToken: TOKEN, url, rawBody: JSON_BODY.replace('true', 'false'), signature }),
+    ).toBe(false);
   });
 
   it('rejects a tampered param, an extra param, a wrong token and a different URL', () => {
     const signature = 'RSOYDt4T1cUTdK1PDd93/VVr8B8=';
-    expect(isValidTwilioSignature({ authToken: TOKEN, url: URL, params: { ...PARAMS, Digits: '1235' }, signature })).toBe(false);
-    expect(isValidTwilioSignature({ authToken: TOKEN, url: URL, params: { ...PARAMS, Extra: 'x' }, signature })).toBe(false);
+    expect(
+      isValidTwilioSignature({ authToken: TOKEN, url: URL, params: { ...PARAMS, Digits: '1235' }, signature }),
+    ).toBe(false);
+    expect(isValidTwilioSignature({ authToken: TOKEN, url: URL, params: { ...PARAMS, Extra: 'x' }, signature })).toBe(
+      false,
+    );
     expect(isValidTwilioSignature({ authToken: '54321', url: URL, params: PARAMS, signature })).toBe(false);
-    expect(isValidTwilioSignature({ authToken: TOKEN, url: URL.replace('foo=1', 'foo=2'), params: PARAMS, signature })).toBe(false);
+    expect(
+      isValidTwilioSignature({ authToken: TOKEN, url: URL.replace('foo=1', 'foo=2'), params: PARAMS, signature }),
+    ).toBe(false);
   });
 
   it('validates repeated keys given as arrays from another realm (Node core under jest)', () => {
@@ -78,8 +90,12 @@ describe('isValidTwilioSignature (official SDK validation)', () => {
     for (const signature of [undefined, null, '']) {
       expect(isValidTwilioSignature({ authToken: TOKEN, url: URL, params: PARAMS, signature })).toBe(false);
     }
-    expect(isValidTwilioSignature({ authToken: TOKEN, url: 'not a url', params: PARAMS, signature: 'abc=' })).toBe(false);
-    expect(isValidTwilioBodySignature({ authToken: TOKEN, url: 'not a url', rawBody: '{}', signature: 'abc=' })).toBe(false);
+    expect(isValidTwilioSignature({ authToken: TOKEN, url: 'not a url', params: PARAMS, signature: 'abc=' })).toBe(
+      false,
+    );
+    expect(isValidTwilioBodySignature({ authToken: TOKEN, url: 'not a url', rawBody: '{}', signature: 'abc=' })).toBe(
+      false,
+    );
   });
 
   it('agrees with the SDK signer on the independent signer output for arbitrary params', () => {

@@ -98,7 +98,17 @@ describe('sendTwilioWebhook', () => {
   it('is rejected by the gateway with a forged signature, a wrong token or a mismatched public URL', async () => {
     const url = `${localBase}/twilio/sms`;
     const publicUrl = `${PUBLIC_BASE}/twilio/sms`;
-    expect((await sendTwilioWebhook({ url, publicUrl, authToken: AUTH_TOKEN, params, headers: { 'X-Twilio-Signature': 'AAAA' } })).status).toBe(403);
+    expect(
+      (
+        await sendTwilioWebhook({
+          url,
+          publicUrl,
+          authToken: AUTH_TOKEN,
+          params,
+          headers: { 'X-Twilio-Signature': 'AAAA' },
+        })
+      ).status,
+    ).toBe(403);
     expect((await sendTwilioWebhook({ url, publicUrl, authToken: 'other-token', params })).status).toBe(403);
     expect((await sendTwilioWebhook({ url, authToken: AUTH_TOKEN, params })).status).toBe(403);
   });

@@ -38,7 +38,11 @@ export default async function globalSetup(): Promise<void> {
         return process.env.TEMPORAL_ADDRESS;
       }
       const binary = await ensureGoTool(TEMPORAL_CLI, log);
-      const server = await startTemporalDevServer({ binary, port: await freePort(), dbFile: path.join(tmpDir, 'temporal.db') });
+      const server = await startTemporalDevServer({
+        binary,
+        port: await freePort(),
+        dbFile: path.join(tmpDir, 'temporal.db'),
+      });
       processes.push(server.process);
       return server.address;
     })(),

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 export function testStack(): { temporalAddress: string; mongoUri: string } {
   const temporalAddress = process.env.BELUGA_TEST_TEMPORAL_ADDRESS;
   const mongoUri = process.env.BELUGA_TEST_MONGODB_URI;
-  if (!temporalAddress || !mongoUri) throw new Error('test stack not running: global setup did not start it (BELUGA_TEST_STACK=none?)');
+  if (!temporalAddress || !mongoUri)
+    throw new Error('test stack not running: global setup did not start it (BELUGA_TEST_STACK=none?)');
   return { temporalAddress, mongoUri };
 }
 

@@ -1,7 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ConfigStore } from '../../src/config/store';
 import { IdentityStore } from '../../src/customers/identity-store';
@@ -30,7 +35,11 @@ export const OPERATOR_KEY = 'test-operator-key-0123456789';
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Workflow code is bundled once per test file (bundling takes seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
   return bundle;
 }
 
@@ -52,7 +61,11 @@ export interface TestSystem {
   /** Calls the operator API with the test key. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Posts a signed Twilio webhook to the gateway, signed over the public URL. */
-  webhook(path: string, params: WebhookParams, headers?: Record<string, string>): Promise<{ status: number; body: string }>;
+  webhook(
+    path: string,
+    params: WebhookParams,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string }>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   stopGateway(): Promise<void>;
@@ -67,7 +80,10 @@ export interface TestSystemOptions {
 
 export const TEST_TTS_KEY = 'test-tts-key-0123456789';
 
-export async function startTestSystem(env: Record<string, string> = {}, options: TestSystemOptions = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  env: Record<string, string> = {},
+  options: TestSystemOptions = {},
+): Promise<TestSystem> {
   const stack = testStack();
   const twilio = new TwilioEmulator({ accounts: { [TEST_ACCOUNT_SID]: TEST_AUTH_TOKEN } });
   const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
@@ -76,7 +92,13 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   const [twilioUrl, anthropicUrl] = await Promise.all([twilio.start(), anthropic.start()]);
   const realtimePort = options.voice ? await freePort() : 0;
   const voiceEnv = options.voice
-    ? { ASSEMBLYAI_API_KEY: DEFAULT_STREAMING_API_KEY, ASSEMBLYAI_STREAMING_URL: await stt.start(), TTS_API_KEY: TEST_TTS_KEY, TTS_BASE_URL: await tts.start(), REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}` }
+    ? {
+        ASSEMBLYAI_API_KEY: DEFAULT_STREAMING_API_KEY,
+        ASSEMBLYAI_STREAMING_URL: await stt.start(),
+        TTS_API_KEY: TEST_TTS_KEY,
+        TTS_BASE_URL: await tts.start(),
+        REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
+      }
     : {};
   const config = ConfigStore.load({
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -108,7 +130,14 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
   let realtime: RealtimeServer | undefined;
   let mediaStreams: { closeAll(): void } | undefined;
   if (options.voice) {
-    realtime = createRealtimeServer({ config, temporal, db, providers: voiceProvidersFromConfig(config, log), metrics: createMetrics('test-realtime'), log });
+    realtime = createRealtimeServer({
+      config,
+      temporal,
+      db,
+      providers: voiceProvidersFromConfig(config, log),
+      metrics: createMetrics('test-realtime'),
+      log,
+    });
     await new Promise<void>((resolve) => realtime!.server.listen(realtimePort, '127.0.0.1', resolve));
   }
 
@@ -136,11 +165,24 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };
     },
     async webhook(path, params, headers) {
-      const response = await sendTwilioWebhook({ url: `${gatewayUrl}${path}`, publicUrl: `${PUBLIC_URL}${path}`, authToken: TEST_AUTH_TOKEN, params, headers });
+      const response = await sendTwilioWebhook({
+        url: `${gatewayUrl}${path}`,
+        publicUrl: `${PUBLIC_URL}${path}`,
+        authToken: TEST_AUTH_TOKEN,
+        params,
+        headers,
+      });
       return { status: response.status, body: response.body };
     },
     async startWorker() {
-      worker = await createOrchestratorWorker({ config, connection: nativeConnection, client: temporal, log, db, workflowBundle: await workflowBundle() });
+      worker = await createOrchestratorWorker({
+        config,
+        connection: nativeConnection,
+        client: temporal,
+        log,
+        db,
+        workflowBundle: await workflowBundle(),
+      });
       running = worker.run();
     },
     async stopWorker() {
@@ -149,7 +191,15 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       worker = undefined;
     },
     async startGateway() {
-      const app = createGatewayApp({ config, temporal, temporalConnection: connection, mongo, db, identities: new IdentityStore(db), log });
+      const app = createGatewayApp({
+        config,
+        temporal,
+        temporalConnection: connection,
+        mongo,
+        db,
+        identities: new IdentityStore(db),
+        log,
+      });
       server = http.createServer(app);
       mediaStreams = attachMediaStreamProxy(server, config, log);
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -165,7 +215,12 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
       await system.stopGateway();
       await realtime?.close();
       await system.stopWorker();
-      await Promise.all([twilio.stop(), anthropic.stop(), options.voice ? stt.stop() : undefined, options.voice ? tts.stop() : undefined]);
+      await Promise.all([
+        twilio.stop(),
+        anthropic.stop(),
+        options.voice ? stt.stop() : undefined,
+        options.voice ? tts.stop() : undefined,
+      ]);
       await db.dropDatabase().catch(() => undefined);
       await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
       config.close();
@@ -177,7 +232,11 @@ export async function startTestSystem(env: Record<string, string> = {}, options:
 }
 
 /** Polls until `probe` returns a value (not undefined/false), or fails with `what` after the timeout. */
-export async function eventually<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -191,10 +250,28 @@ let sidCounter = 0;
 /** A realistic, unique message sid. */
 export function messageSid(prefix: 'SM' | 'MM' = 'SM'): string {
   sidCounter++;
-  return prefix + (Date.now().toString(16) + sidCounter.toString(16).padStart(6, '0') + Math.random().toString(16).slice(2)).padEnd(32, '0').slice(0, 32);
+  return (
+    prefix +
+    (Date.now().toString(16) + sidCounter.toString(16).padStart(6, '0') + Math.random().toString(16).slice(2))
+      .padEnd(32, '0')
+      .slice(0, 32)
+  );
 }
 
 export function inboundSms(from: string, body: string, extra: WebhookParams = {}): WebhookParams {
   const sid = messageSid();
-  return { MessageSid: sid, SmsMessageSid: sid, SmsSid: sid, AccountSid: TEST_ACCOUNT_SID, From: from, To: AGENT_NUMBER, Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01', ...extra };
+  return {
+    MessageSid: sid,
+    SmsMessageSid: sid,
+    SmsSid: sid,
+    AccountSid: TEST_ACCOUNT_SID,
+    From: from,
+    To: AGENT_NUMBER,
+    Body: body,
+    NumMedia: '0',
+    NumSegments: '1',
+    SmsStatus: 'received',
+    ApiVersion: '2010-04-01',
+    ...extra,
+  };
 }

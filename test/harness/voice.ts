@@ -6,11 +6,18 @@ import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, type TestSystem } from './s
 
 /** `<Parameter name=".." value=".."/>` of a `<Connect><Stream>` answer, as Twilio passes them to `start`. */
 export function streamParameters(twiml: string): { url: string; parameters: Record<string, string> } {
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescape = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const url = /<Stream url="([^"]+)"/.exec(twiml)?.[1];
   if (!url || !twiml.includes('<Connect>')) throw new Error(`not a <Connect><Stream> answer: ${twiml}`);
   const parameters: Record<string, string> = {};
-  for (const match of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g)) parameters[unescape(match[1]!)] = unescape(match[2]!);
+  for (const match of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g))
+    parameters[unescape(match[1]!)] = unescape(match[2]!);
   return { url: unescape(url), parameters };
 }
 
@@ -26,31 +33,73 @@ export interface LiveCall {
  * is answered with TwiML, the call is answered (status callback) and the media stream connects
  * through the gateway with the TwiML's parameters.
  */
-export async function connectCall(system: TestSystem, options: { remote: string; direction?: 'inbound' | 'outbound-api'; callSid?: string }): Promise<LiveCall> {
+export async function connectCall(
+  system: TestSystem,
+  options: { remote: string; direction?: 'inbound' | 'outbound-api'; callSid?: string },
+): Promise<LiveCall> {
   const direction = options.direction ?? 'inbound';
   const [from, to] = direction === 'inbound' ? [options.remote, AGENT_NUMBER] : [AGENT_NUMBER, options.remote];
   let callSid = options.callSid;
   if (!callSid) {
     const account = system.config.get().twilio.accounts[0]!;
-    const rest = createTwilioClient({ accountSid: account.accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 5000 });
+    const rest = createTwilioClient({
+      accountSid: account.accountSid,
+      authToken: account.authToken,
+      apiBaseUrl: account.apiBaseUrl,
+      timeoutMs: 5000,
+    });
     callSid = (await rest.calls.create({ to, from, twiml: '<Response><Pause length="600"/></Response>' })).sid;
   }
-  const form = { CallSid: callSid, AccountSid: TEST_ACCOUNT_SID, From: from, To: to, Direction: direction, CallStatus: 'ringing', ApiVersion: '2010-04-01' };
+  const form = {
+    CallSid: callSid,
+    AccountSid: TEST_ACCOUNT_SID,
+    From: from,
+    To: to,
+    Direction: direction,
+    CallStatus: 'ringing',
+    ApiVersion: '2010-04-01',
+  };
   const answer = await system.webhook('/twilio/voice/incoming', form);
   if (answer.status !== 200) throw new Error(`voice webhook answered ${answer.status}: ${answer.body}`);
   const { parameters } = streamParameters(answer.body);
   await callStatus(system, callSid, 'in-progress', { From: from, To: to, Direction: direction, SequenceNumber: '2' });
-  const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, { accountSid: TEST_ACCOUNT_SID, callSid, customParameters: parameters, from, to });
+  const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, {
+    accountSid: TEST_ACCOUNT_SID,
+    callSid,
+    customParameters: parameters,
+    from,
+    to,
+  });
   return { callSid, caller, parameters, twiml: answer.body };
 }
 
-export async function callStatus(system: TestSystem, callSid: string, status: string, extra: Record<string, string> = {}): Promise<void> {
-  const response = await system.webhook('/twilio/voice/status', { CallSid: callSid, AccountSid: TEST_ACCOUNT_SID, CallStatus: status, CallbackSource: 'call-progress-events', ...extra });
+export async function callStatus(
+  system: TestSystem,
+  callSid: string,
+  status: string,
+  extra: Record<string, string> = {},
+): Promise<void> {
+  const response = await system.webhook('/twilio/voice/status', {
+    CallSid: callSid,
+    AccountSid: TEST_ACCOUNT_SID,
+    CallStatus: status,
+    CallbackSource: 'call-progress-events',
+    ...extra,
+  });
   if (response.status !== 204) throw new Error(`status callback answered ${response.status}: ${response.body}`);
 }
 
 /** The agent's turn `turnId` as recorded by the call's workflow (it is recorded once its audio has played or was cut). */
-export async function agentTurn(system: TestSystem, callSid: string, turnId: number, timeoutMs = 20_000): Promise<CallTurn> {
+export async function agentTurn(
+  system: TestSystem,
+  callSid: string,
+  turnId: number,
+  timeoutMs = 20_000,
+): Promise<CallTurn> {
   const calls = new CallStore(system.db);
-  return eventually(`agent turn ${turnId} of ${callSid}`, async () => (await calls.get(callSid))?.turns.find((t) => t.role === 'agent' && t.turnId === turnId), timeoutMs);
+  return eventually(
+    `agent turn ${turnId} of ${callSid}`,
+    async () => (await calls.get(callSid))?.turns.find((t) => t.role === 'agent' && t.turnId === turnId),
+    timeoutMs,
+  );
 }

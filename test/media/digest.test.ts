@@ -25,7 +25,9 @@ let mediaCount = 0;
 function twilioMedia(contentType: string, file: ServedFile): MediaRef {
   const sid = `ME${String(++mediaCount).padStart(32, '0')}`;
   const cdnUrl = cdn.serve(`/cdn/${sid}`, file);
-  const url = twilio.redirect(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/MM1/Media/${sid}`, cdnUrl, { requireAuth: fetchAuth });
+  const url = twilio.redirect(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/MM1/Media/${sid}`, cdnUrl, {
+    requireAuth: fetchAuth,
+  });
   return { url, contentType };
 }
 
@@ -39,7 +41,12 @@ async function cdnSettled(): Promise<void> {
 
 beforeAll(async () => {
   await Promise.all([twilio.start(), cdn.start()]);
-  transcriber = new AssemblyAiTranscriber({ apiKey: API_KEY, baseUrl: await assemblyAi.start(), pollingIntervalMs: 5, timeoutMs: 5000 });
+  transcriber = new AssemblyAiTranscriber({
+    apiKey: API_KEY,
+    baseUrl: await assemblyAi.start(),
+    pollingIntervalMs: 5,
+    timeoutMs: 5000,
+  });
 });
 
 afterEach(() => {
@@ -57,7 +64,13 @@ describe('images', () => {
     const png = png1x1([0, 128, 255, 255]);
     const gif = gif1x1();
 
-    const digests = await digestMedia([twilioMedia('image/png', { contentType: 'image/png', body: png }), twilioMedia('image/gif', { contentType: 'image/gif', body: gif })], deps());
+    const digests = await digestMedia(
+      [
+        twilioMedia('image/png', { contentType: 'image/png', body: png }),
+        twilioMedia('image/gif', { contentType: 'image/gif', body: gif }),
+      ],
+      deps(),
+    );
 
     expect(digests).toEqual([
       { kind: 'image', mediaType: 'image/png', base64: png.toString('base64'), sizeBytes: png.length },
@@ -65,7 +78,10 @@ describe('images', () => {
     ]);
     expect(Buffer.from((digests[0] as { base64: string }).base64, 'base64').equals(png)).toBe(true);
     const prompt = mediaDigestsToPrompt(digests);
-    expect(prompt.content[0]).toEqual({ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') } });
+    expect(prompt.content[0]).toEqual({
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') },
+    });
     expect(prompt.customerNote).toBeUndefined();
   });
 
@@ -83,19 +99,37 @@ describe('images', () => {
   });
 
   it('fail when the bytes are not an image', async () => {
-    const [digest] = await digestMedia([twilioMedia('image/png', { contentType: 'image/png', body: Buffer.from('GIF? no, plain text') })], deps());
+    const [digest] = await digestMedia(
+      [twilioMedia('image/png', { contentType: 'image/png', body: Buffer.from('GIF? no, plain text') })],
+      deps(),
+    );
     expect(digest).toEqual({ kind: 'failed', contentType: 'image/png', reason: 'the file is not a readable image' });
   });
 
   it('over the limit by Content-Length are too_large without the body being downloaded', async () => {
     const total = 64 * MB;
-    const [digest] = await digestMedia([twilioMedia('image/jpeg', { contentType: 'image/jpeg', body: { totalBytes: total, prefix: Buffer.from([0xff, 0xd8, 0xff]) } })], deps());
+    const [digest] = await digestMedia(
+      [
+        twilioMedia('image/jpeg', {
+          contentType: 'image/jpeg',
+          body: { totalBytes: total, prefix: Buffer.from([0xff, 0xd8, 0xff]) },
+        }),
+      ],
+      deps(),
+    );
 
-    expect(digest).toEqual({ kind: 'too_large', contentType: 'image/jpeg', sizeBytes: total, limitBytes: DEFAULT_MEDIA_LIMITS.imageBytes });
+    expect(digest).toEqual({
+      kind: 'too_large',
+      contentType: 'image/jpeg',
+      sizeBytes: total,
+      limitBytes: DEFAULT_MEDIA_LIMITS.imageBytes,
+    });
     await cdnSettled();
     expect(cdn.requests[0]?.completed).toBe(false);
     expect(cdn.requests[0]?.bytesSent).toBeLessThan(total / 2);
-    expect(mediaDigestsToPrompt([digest!]).customerNote).toBe('That image is too large for me to open (the limit is 3.8 MB).');
+    expect(mediaDigestsToPrompt([digest!]).customerNote).toBe(
+      'That image is too large for me to open (the limit is 3.8 MB).',
+    );
   });
 });
 
@@ -106,19 +140,38 @@ describe('audio', () => {
 
     const digests = await digestMedia([twilioMedia('audio/x-wav', { contentType: 'audio/wav', body: wav })], deps());
 
-    expect(digests).toEqual([{ kind: 'audio', contentType: 'audio/x-wav', transcript: 'Can you call me back after five?', durationSeconds: 2, confidence: 0.91 }]);
+    expect(digests).toEqual([
+      {
+        kind: 'audio',
+        contentType: 'audio/x-wav',
+        transcript: 'Can you call me back after five?',
+        durationSeconds: 2,
+        confidence: 0.91,
+      },
+    ]);
     expect(assemblyAi.uploads).toHaveLength(1);
     expect(assemblyAi.uploads[0]?.bytes.equals(wav)).toBe(true);
-    expect(mediaDigestsToPrompt(digests).content).toEqual([{ type: 'text', text: '[Voice note transcript: Can you call me back after five?]' }]);
+    expect(mediaDigestsToPrompt(digests).content).toEqual([
+      { type: 'text', text: '[Voice note transcript: Can you call me back after five?]' },
+    ]);
   });
 
   it('handles WhatsApp voice notes (audio/ogg with codec parameters)', async () => {
     const ogg = Buffer.concat([Buffer.from('OggS'), Buffer.alloc(2000, 7)]);
-    assemblyAi.setScript(({ audio }) => (audio?.subarray(0, 4).toString() === 'OggS' ? 'an ogg voice note' : 'something else'));
+    assemblyAi.setScript(({ audio }) =>
+      audio?.subarray(0, 4).toString() === 'OggS' ? 'an ogg voice note' : 'something else',
+    );
 
-    const [digest] = await digestMedia([twilioMedia('audio/ogg; codecs=opus', { contentType: 'audio/ogg', body: ogg })], deps());
+    const [digest] = await digestMedia(
+      [twilioMedia('audio/ogg; codecs=opus', { contentType: 'audio/ogg', body: ogg })],
+      deps(),
+    );
 
-    expect(digest).toMatchObject({ kind: 'audio', contentType: 'audio/ogg; codecs=opus', transcript: 'an ogg voice note' });
+    expect(digest).toMatchObject({
+      kind: 'audio',
+      contentType: 'audio/ogg; codecs=opus',
+      transcript: 'an ogg voice note',
+    });
   });
 
   it('that AssemblyAI cannot transcribe is failed, without spoiling the other files', async () => {
@@ -126,7 +179,10 @@ describe('audio', () => {
     assemblyAi.enqueue({ error: 'Audio duration is too short.' });
 
     const digests = await digestMedia(
-      [twilioMedia('audio/mpeg', { contentType: 'audio/mpeg', body: Buffer.from([0xff, 0xfb, 0x90, 0x64]) }), twilioMedia('image/png', { contentType: 'image/png', body: png })],
+      [
+        twilioMedia('audio/mpeg', { contentType: 'audio/mpeg', body: Buffer.from([0xff, 0xfb, 0x90, 0x64]) }),
+        twilioMedia('image/png', { contentType: 'image/png', body: png }),
+      ],
       deps(),
     );
 
@@ -136,7 +192,9 @@ describe('audio', () => {
       reason: 'transcription failed: AssemblyAI could not transcribe the audio: Audio duration is too short.',
     });
     expect(digests[1]).toMatchObject({ kind: 'image', base64: png.toString('base64') });
-    expect(mediaDigestsToPrompt(digests).customerNote).toBe("I couldn't open the audio file you sent; could you try sending it again?");
+    expect(mediaDigestsToPrompt(digests).customerNote).toBe(
+      "I couldn't open the audio file you sent; could you try sending it again?",
+    );
   });
 
   it('streamed past the limit without a Content-Length is too_large and never uploaded', async () => {
@@ -155,8 +213,15 @@ describe('audio', () => {
   });
 
   it('is failed when no transcriber is configured', async () => {
-    const [digest] = await digestMedia([twilioMedia('audio/ogg', { contentType: 'audio/ogg', body: Buffer.from('OggS') })], deps({ transcriber: undefined }));
-    expect(digest).toEqual({ kind: 'failed', contentType: 'audio/ogg', reason: 'audio transcription is not configured' });
+    const [digest] = await digestMedia(
+      [twilioMedia('audio/ogg', { contentType: 'audio/ogg', body: Buffer.from('OggS') })],
+      deps({ transcriber: undefined }),
+    );
+    expect(digest).toEqual({
+      kind: 'failed',
+      contentType: 'audio/ogg',
+      reason: 'audio transcription is not configured',
+    });
     expect(twilio.requests).toHaveLength(0);
   });
 });
@@ -164,9 +229,14 @@ describe('audio', () => {
 describe('video', () => {
   it('is acknowledged with type and size from the headers, not downloaded', async () => {
     const total = 64 * MB;
-    const digests = await digestMedia([twilioMedia('video/mp4', { contentType: 'video/mp4', body: { totalBytes: total, prefix: mp4Header() } })], deps());
+    const digests = await digestMedia(
+      [twilioMedia('video/mp4', { contentType: 'video/mp4', body: { totalBytes: total, prefix: mp4Header() } })],
+      deps(),
+    );
 
-    expect(digests).toEqual([{ kind: 'video', contentType: 'video/mp4', sizeBytes: total, note: 'videos cannot be viewed' }]);
+    expect(digests).toEqual([
+      { kind: 'video', contentType: 'video/mp4', sizeBytes: total, note: 'videos cannot be viewed' },
+    ]);
     await cdnSettled();
     expect(cdn.requests[0]?.completed).toBe(false);
     expect(cdn.requests[0]?.bytesSent).toBeLessThan(total / 2);
@@ -177,34 +247,60 @@ describe('video', () => {
   });
 
   it('without a Content-Length is acknowledged without a size', async () => {
-    const digests = await digestMedia([twilioMedia('video/webm', { contentType: 'video/webm', body: webmHeader(), framing: 'chunked' })], deps());
+    const digests = await digestMedia(
+      [twilioMedia('video/webm', { contentType: 'video/webm', body: webmHeader(), framing: 'chunked' })],
+      deps(),
+    );
 
     expect(digests).toEqual([{ kind: 'video', contentType: 'video/webm', note: 'videos cannot be viewed' }]);
-    expect(mediaDigestsToPrompt(digests).content).toEqual([{ type: 'text', text: '[The customer sent a video (video/webm); videos cannot be viewed]' }]);
+    expect(mediaDigestsToPrompt(digests).content).toEqual([
+      { type: 'text', text: '[The customer sent a video (video/webm); videos cannot be viewed]' },
+    ]);
   });
 });
 
 describe('unsupported and broken files', () => {
   it('an unsupported type is not fetched and gets a polite note naming what is supported', async () => {
-    const digests = await digestMedia([twilioMedia('application/zip', { contentType: 'application/zip', body: Buffer.from('PK') })], deps());
+    const digests = await digestMedia(
+      [twilioMedia('application/zip', { contentType: 'application/zip', body: Buffer.from('PK') })],
+      deps(),
+    );
 
-    expect(digests).toEqual([{ kind: 'unsupported', contentType: 'application/zip', reason: 'file type application/zip is not supported' }]);
+    expect(digests).toEqual([
+      { kind: 'unsupported', contentType: 'application/zip', reason: 'file type application/zip is not supported' },
+    ]);
     expect(twilio.requests).toHaveLength(0);
     const prompt = mediaDigestsToPrompt(digests);
     expect(prompt.customerNote).toBe(
       "I can't open that file type (application/zip). I can read images (JPEG, PNG, GIF, WebP), listen to audio (MP3, WAV, OGG, M4A, AAC, AMR, 3GP) and note videos (MP4, WebM, MOV, 3GP).",
     );
-    expect(prompt.content).toEqual([{ type: 'text', text: '[The customer sent a file that cannot be opened (application/zip)]' }]);
+    expect(prompt.content).toEqual([
+      { type: 'text', text: '[The customer sent a file that cannot be opened (application/zip)]' },
+    ]);
   });
 
   it('a missing file is failed with the HTTP status', async () => {
-    const [digest] = await digestMedia([{ url: twilio.url('/2010-04-01/Accounts/AC1/Messages/MM1/Media/MEgone'), contentType: 'image/png' }], deps());
-    expect(digest).toMatchObject({ kind: 'failed', contentType: 'image/png', reason: expect.stringMatching(/^download failed: HTTP 404 from /) as unknown });
+    const [digest] = await digestMedia(
+      [{ url: twilio.url('/2010-04-01/Accounts/AC1/Messages/MM1/Media/MEgone'), contentType: 'image/png' }],
+      deps(),
+    );
+    expect(digest).toMatchObject({
+      kind: 'failed',
+      contentType: 'image/png',
+      reason: expect.stringMatching(/^download failed: HTTP 404 from /) as unknown,
+    });
   });
 
   it('a page served instead of the media is failed', async () => {
-    const [digest] = await digestMedia([twilioMedia('image/jpeg', { contentType: 'text/html', body: Buffer.from('<html>expired</html>') })], deps());
-    expect(digest).toEqual({ kind: 'failed', contentType: 'image/jpeg', reason: 'unexpected content: declared image/jpeg but the server sent text/html' });
+    const [digest] = await digestMedia(
+      [twilioMedia('image/jpeg', { contentType: 'text/html', body: Buffer.from('<html>expired</html>') })],
+      deps(),
+    );
+    expect(digest).toEqual({
+      kind: 'failed',
+      contentType: 'image/jpeg',
+      reason: 'unexpected content: declared image/jpeg but the server sent text/html',
+    });
   });
 
   it('a garbage URL is failed, not thrown', async () => {
@@ -229,7 +325,14 @@ describe('unsupported and broken files', () => {
       deps({ limits: { imageBytes: MB } }),
     );
 
-    expect(digests.map((d: MediaDigest) => d.kind)).toEqual(['image', 'unsupported', 'audio', 'unsupported', 'video', 'too_large']);
+    expect(digests.map((d: MediaDigest) => d.kind)).toEqual([
+      'image',
+      'unsupported',
+      'audio',
+      'unsupported',
+      'video',
+      'too_large',
+    ]);
     const prompt = mediaDigestsToPrompt(digests);
     expect(prompt.content.map((block) => (block.type === 'text' ? block.text : block.type))).toEqual([
       'image',

@@ -1,5 +1,11 @@
 /** fetchMedia / probeMedia against local media servers playing Twilio and its CDN. */
-import { fetchMedia, MediaFetchError, MediaTooLargeError, MediaTypeMismatchError, probeMedia } from '../../src/media/fetch-media';
+import {
+  fetchMedia,
+  MediaFetchError,
+  MediaTooLargeError,
+  MediaTypeMismatchError,
+  probeMedia,
+} from '../../src/media/fetch-media';
 import { MediaServer, type MediaServerRequest } from '../emulators/media-server';
 import { png1x1 } from './fixtures';
 import { rejection } from '../harness/rejection';
@@ -14,7 +20,6 @@ async function settled(requests: MediaServerRequest[]): Promise<MediaServerReque
   await Promise.all(requests.map((request) => request.closed));
   return requests;
 }
-
 
 beforeAll(async () => {
   await Promise.all([twilio.start(), cdn.start()]);
@@ -39,8 +44,12 @@ describe('credentials and redirects', () => {
 
     expect(fetched.bytes.equals(image)).toBe(true);
     expect(fetched.servedContentType).toBe('image/png');
-    expect(twilio.requests).toEqual([expect.objectContaining({ hadAuthorization: true, username: auth.username, status: 307 })]);
-    expect(cdn.requests).toEqual([expect.objectContaining({ hadAuthorization: false, username: undefined, status: 200 })]);
+    expect(twilio.requests).toEqual([
+      expect.objectContaining({ hadAuthorization: true, username: auth.username, status: 307 }),
+    ]);
+    expect(cdn.requests).toEqual([
+      expect.objectContaining({ hadAuthorization: false, username: undefined, status: 200 }),
+    ]);
   });
 
   it('keeps credentials on a redirect within the same origin', async () => {
@@ -84,7 +93,9 @@ describe('credentials and redirects', () => {
   });
 
   it('refuses URLs with embedded credentials without echoing them', async () => {
-    const error = await rejection(fetchMedia(`${twilio.url('/x').replace('http://', 'http://user:hunter2@')}`, { maxBytes: MB }));
+    const error = await rejection(
+      fetchMedia(`${twilio.url('/x').replace('http://', 'http://user:hunter2@')}`, { maxBytes: MB }),
+    );
     expect(error).toBeInstanceOf(MediaFetchError);
     expect((error as Error).message).not.toContain('hunter2');
     expect(twilio.requests).toHaveLength(0);
@@ -105,23 +116,34 @@ describe('size limits', () => {
     expect(request?.bytesSent).toBeLessThan(total / 2);
   });
 
-  it.each(['chunked', 'close'] as const)('counts bytes when there is no Content-Length (%s) and stops just past the limit', async (framing) => {
-    const total = 64 * MB;
-    const url = twilio.serve('/stream.png', { contentType: 'image/png', body: { totalBytes: total, prefix: png1x1() }, framing });
+  it.each(['chunked', 'close'] as const)(
+    'counts bytes when there is no Content-Length (%s) and stops just past the limit',
+    async (framing) => {
+      const total = 64 * MB;
+      const url = twilio.serve('/stream.png', {
+        contentType: 'image/png',
+        body: { totalBytes: total, prefix: png1x1() },
+        framing,
+      });
 
-    const error = await rejection(fetchMedia(url, { maxBytes: MB }));
+      const error = await rejection(fetchMedia(url, { maxBytes: MB }));
 
-    expect(error).toBeInstanceOf(MediaTooLargeError);
-    expect(error).toMatchObject({ limitBytes: MB, measuredBy: 'streamed' });
-    expect((error as MediaTooLargeError).sizeBytes).toBeGreaterThan(MB);
-    expect((error as MediaTooLargeError).sizeBytes).toBeLessThan(2 * MB);
-    const [request] = await settled(twilio.requestsFor('/stream.png'));
-    expect(request?.completed).toBe(false);
-    expect(request?.bytesSent).toBeLessThan(total / 2);
-  });
+      expect(error).toBeInstanceOf(MediaTooLargeError);
+      expect(error).toMatchObject({ limitBytes: MB, measuredBy: 'streamed' });
+      expect((error as MediaTooLargeError).sizeBytes).toBeGreaterThan(MB);
+      expect((error as MediaTooLargeError).sizeBytes).toBeLessThan(2 * MB);
+      const [request] = await settled(twilio.requestsFor('/stream.png'));
+      expect(request?.completed).toBe(false);
+      expect(request?.bytesSent).toBeLessThan(total / 2);
+    },
+  );
 
   it('counts decoded bytes when a small Content-Length describes a gzip body that inflates past the limit', async () => {
-    const url = twilio.serve('/bomb.png', { contentType: 'image/png', body: { totalBytes: 16 * MB, prefix: png1x1() }, gzip: true });
+    const url = twilio.serve('/bomb.png', {
+      contentType: 'image/png',
+      body: { totalBytes: 16 * MB, prefix: png1x1() },
+      gzip: true,
+    });
 
     const error = await rejection(fetchMedia(url, { maxBytes: MB }));
 
@@ -131,7 +153,11 @@ describe('size limits', () => {
   });
 
   it('accepts a body exactly at the limit', async () => {
-    const url = twilio.serve('/exact', { contentType: 'image/png', body: { totalBytes: 100_000, prefix: png1x1() }, framing: 'chunked' });
+    const url = twilio.serve('/exact', {
+      contentType: 'image/png',
+      body: { totalBytes: 100_000, prefix: png1x1() },
+      framing: 'chunked',
+    });
 
     const fetched = await fetchMedia(url, { maxBytes: 100_000 });
 
@@ -141,7 +167,10 @@ describe('size limits', () => {
 
 describe('content types, statuses and time', () => {
   it('refuses content of another kind than declared (an HTML error page served with 200)', async () => {
-    const url = twilio.serve('/page', { contentType: 'text/html; charset=utf-8', body: Buffer.from('<html>Sign in</html>') });
+    const url = twilio.serve('/page', {
+      contentType: 'text/html; charset=utf-8',
+      body: Buffer.from('<html>Sign in</html>'),
+    });
 
     const error = await rejection(fetchMedia(url, { maxBytes: MB, declaredContentType: 'image/jpeg' }));
 
@@ -151,13 +180,18 @@ describe('content types, statuses and time', () => {
 
   it('accepts a generic served type', async () => {
     const url = twilio.serve('/generic', { contentType: 'application/octet-stream', body: png1x1() });
-    await expect(fetchMedia(url, { maxBytes: MB, declaredContentType: 'image/png' })).resolves.toMatchObject({ servedContentType: 'application/octet-stream' });
+    await expect(fetchMedia(url, { maxBytes: MB, declaredContentType: 'image/png' })).resolves.toMatchObject({
+      servedContentType: 'application/octet-stream',
+    });
   });
 
   it('reports the HTTP status of a missing file', async () => {
     const error = await rejection(fetchMedia(twilio.url('/nothing-here'), { maxBytes: MB }));
     expect(error).toBeInstanceOf(MediaFetchError);
-    expect(error).toMatchObject({ status: 404, message: expect.stringMatching(/^HTTP 404 from 127\.0\.0\.1:\d+$/) as unknown });
+    expect(error).toMatchObject({
+      status: 404,
+      message: expect.stringMatching(/^HTTP 404 from 127\.0\.0\.1:\d+$/) as unknown,
+    });
   });
 
   it('times out a server that does not answer', async () => {
@@ -198,7 +232,11 @@ describe('probeMedia', () => {
   });
 
   it('has no size when the server sends none', async () => {
-    const url = twilio.serve('/clip.webm', { contentType: 'video/webm', body: { totalBytes: 10_000 }, framing: 'chunked' });
+    const url = twilio.serve('/clip.webm', {
+      contentType: 'video/webm',
+      body: { totalBytes: 10_000 },
+      framing: 'chunked',
+    });
     await expect(probeMedia(url, {})).resolves.toEqual({ servedContentType: 'video/webm', sizeBytes: undefined });
   });
 });

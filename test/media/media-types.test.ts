@@ -74,7 +74,9 @@ describe('sniffImageType', () => {
     expect(sniffImageType(png1x1())).toBe('image/png');
     expect(sniffImageType(gif1x1())).toBe('image/gif');
     expect(sniffImageType(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10]))).toBe('image/jpeg');
-    expect(sniffImageType(Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 ')]))).toBe('image/webp');
+    expect(sniffImageType(Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 ')]))).toBe(
+      'image/webp',
+    );
   });
 
   it('rejects other files, including a RIFF that is not WebP', () => {

@@ -11,9 +11,13 @@ const media = new MediaServer();
 let baseUrl: string;
 
 function transcriber(options: { apiKey?: string; timeoutMs?: number } = {}): AssemblyAiTranscriber {
-  return new AssemblyAiTranscriber({ apiKey: options.apiKey ?? API_KEY, baseUrl, pollingIntervalMs: 5, timeoutMs: options.timeoutMs ?? 5000 });
+  return new AssemblyAiTranscriber({
+    apiKey: options.apiKey ?? API_KEY,
+    baseUrl,
+    pollingIntervalMs: 5,
+    timeoutMs: options.timeoutMs ?? 5000,
+  });
 }
-
 
 beforeAll(async () => {
   baseUrl = await emulator.start();
@@ -33,11 +37,19 @@ afterAll(async () => {
 describe('AssemblyAiTranscriber', () => {
   it('uploads the bytes, polls until completed and returns text, duration and confidence', async () => {
     const audio = wavSine({ seconds: 3 });
-    emulator.enqueue({ text: 'Hi, I need to move my appointment to Friday.', confidence: 0.87, audioDurationSeconds: 3 });
+    emulator.enqueue({
+      text: 'Hi, I need to move my appointment to Friday.',
+      confidence: 0.87,
+      audioDurationSeconds: 3,
+    });
 
     const result = await transcriber().transcribe(audio, 'audio/wav');
 
-    expect(result).toEqual({ text: 'Hi, I need to move my appointment to Friday.', durationSeconds: 3, confidence: 0.87 });
+    expect(result).toEqual({
+      text: 'Hi, I need to move my appointment to Friday.',
+      durationSeconds: 3,
+      confidence: 0.87,
+    });
     const [upload] = emulator.uploads;
     expect(upload?.bytes.equals(audio)).toBe(true);
     expect(emulator.requests.map((r) => r.route)).toEqual(['upload', 'create', 'get', 'get', 'get']);
@@ -54,7 +66,15 @@ describe('AssemblyAiTranscriber', () => {
 
     expect(result.text).toBe('This is the AssemblyAI emulator speaking.');
     expect(result.durationSeconds).toBe(2); // the default script reads the WAV header
-    expect(emulator.transcripts[0]?.servedStatuses).toEqual(['queued', 'queued', 'processing', 'processing', 'processing', 'processing', 'completed']);
+    expect(emulator.transcripts[0]?.servedStatuses).toEqual([
+      'queued',
+      'queued',
+      'processing',
+      'processing',
+      'processing',
+      'processing',
+      'completed',
+    ]);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -64,12 +84,16 @@ describe('AssemblyAiTranscriber', () => {
     const error = await rejection(transcriber().transcribe(Buffer.from('not audio at all'), 'audio/ogg'));
 
     expect(error).toBeInstanceOf(TranscriptionError);
-    expect((error as Error).message).toBe('AssemblyAI could not transcribe the audio: File does not appear to contain audio.');
+    expect((error as Error).message).toBe(
+      'AssemblyAI could not transcribe the audio: File does not appear to contain audio.',
+    );
     expect((error as TranscriptionError).transcriptId).toBe(emulator.transcripts[0]?.id);
   });
 
   it('reports a rejected API key without revealing the key', async () => {
-    const error = await rejection(transcriber({ apiKey: 'wrong-key-123' }).transcribe(wavSine({ seconds: 1 }), 'audio/wav'));
+    const error = await rejection(
+      transcriber({ apiKey: 'wrong-key-123' }).transcribe(wavSine({ seconds: 1 }), 'audio/wav'),
+    );
 
     expect(error).toBeInstanceOf(TranscriptionError);
     expect((error as Error).message).toBe('AssemblyAI request failed: Authentication error, API token missing/invalid');
@@ -133,7 +157,11 @@ describe('AssemblyAiEmulator over raw HTTP', () => {
   });
 
   it('rejects a transcript request without audio_url', async () => {
-    const response = await fetch(`${baseUrl}/v2/transcript`, { method: 'POST', headers: { authorization: API_KEY }, body: '{}' });
+    const response = await fetch(`${baseUrl}/v2/transcript`, {
+      method: 'POST',
+      headers: { authorization: API_KEY },
+      body: '{}',
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: 'audio_url is required' });
   });
@@ -151,7 +179,9 @@ describe('AssemblyAiEmulator over raw HTTP', () => {
     await transcriber().transcribe(wavSine({ seconds: 1 }), 'audio/wav');
     const id = emulator.transcripts[0]?.id ?? '';
 
-    const body = (await (await fetch(`${baseUrl}/v2/transcript/${id}`, { headers: { authorization: API_KEY } })).json()) as Record<string, unknown>;
+    const body = (await (
+      await fetch(`${baseUrl}/v2/transcript/${id}`, { headers: { authorization: API_KEY } })
+    ).json()) as Record<string, unknown>;
 
     expect(body).toMatchObject({
       id,

@@ -7,7 +7,13 @@ import { performance } from 'node:perf_hooks';
 import { AssemblyAiStt, type AssemblyAiSttOptions } from '../../src/speech/assemblyai-stt';
 import { SttError, type SttSession, type SttSessionEvents, type SttTurn } from '../../src/speech/stt';
 import { createLogger } from '../../src/observability/logger';
-import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY, mulawFrames, silenceMulaw, speechMulaw } from '../emulators/assemblyai-streaming';
+import {
+  AssemblyAiStreamingEmulator,
+  DEFAULT_STREAMING_API_KEY,
+  mulawFrames,
+  silenceMulaw,
+  speechMulaw,
+} from '../emulators/assemblyai-streaming';
 import { rejection } from '../harness/rejection';
 
 interface Heard {
@@ -89,7 +95,14 @@ describe('AssemblyAiStt', () => {
     expect(turn!.receivedAt).toBeGreaterThan(before);
     expect(turn!.endOfTurnConfidence).toBeGreaterThan(0.5);
     const [record] = emulator.sessions;
-    expect(record!.query).toEqual(expect.objectContaining({ sample_rate: '8000', encoding: 'pcm_mulaw', format_turns: 'true', speech_model: 'universal-streaming-english' }));
+    expect(record!.query).toEqual(
+      expect.objectContaining({
+        sample_rate: '8000',
+        encoding: 'pcm_mulaw',
+        format_turns: 'true',
+        speech_model: 'universal-streaming-english',
+      }),
+    );
     // 20 ms frames went out as 50 ms messages (the emulator refuses anything under 50 ms).
     expect(record!.bytesReceived / record!.audioMessages).toBe(400);
   });
@@ -168,7 +181,10 @@ describe('AssemblyAiStt', () => {
 
   it('gives up with an error after the configured number of failed reconnects', async () => {
     const { events, heard } = listeners();
-    const session = await openSession(events, client({ reconnect: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }));
+    const session = await openSession(
+      events,
+      client({ reconnect: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 20 } }),
+    );
     emulator.failNextConnections(3, 1011);
     emulator.dropActiveSessions();
     await until(() => heard.errors.length === 1);
@@ -199,7 +215,12 @@ describe('AssemblyAiStt', () => {
     emulator.script(['press one']);
     const { events, heard } = listeners();
     const session = await openSession(events, client());
-    const throwing: SttSessionEvents = { ...events, partial: () => { throw new Error('listener bug'); } };
+    const throwing: SttSessionEvents = {
+      ...events,
+      partial: () => {
+        throw new Error('listener bug');
+      },
+    };
     const other = await openSession(throwing);
     session.sendAudio(undefined as unknown as Uint8Array);
     session.sendAudio('not audio' as unknown as Uint8Array);

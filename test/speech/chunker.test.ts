@@ -4,7 +4,9 @@ import { SpeechChunker, type ChunkerOptions } from '../../src/speech/chunker';
 function chunk(text: string, step: number | number[] = 1, options?: ChunkerOptions): string[] {
   const chunker = new SpeechChunker(options);
   const out: string[] = [];
-  const cuts = Array.isArray(step) ? [...step, text.length] : Array.from({ length: Math.ceil(text.length / step) }, (_, i) => Math.min((i + 1) * step, text.length));
+  const cuts = Array.isArray(step)
+    ? [...step, text.length]
+    : Array.from({ length: Math.ceil(text.length / step) }, (_, i) => Math.min((i + 1) * step, text.length));
   let from = 0;
   for (const to of cuts) {
     out.push(...chunker.push(text.slice(from, to)));
@@ -66,7 +68,10 @@ describe('SpeechChunker', () => {
   });
 
   it('ends a sentence after an abbreviation when the next word is capitalized', () => {
-    expect(chunk('We sell pens, pads, etc. Then we ship them out.')).toEqual(['We sell pens, pads, etc.', 'Then we ship them out.']);
+    expect(chunk('We sell pens, pads, etc. Then we ship them out.')).toEqual([
+      'We sell pens, pads, etc.',
+      'Then we ship them out.',
+    ]);
     expect(chunk('Meet me at 10 a.m. Bring the papers.')).toEqual(['Meet me at 10 a.m.', 'Bring the papers.']);
   });
 
@@ -83,7 +88,11 @@ describe('SpeechChunker', () => {
   });
 
   it('keeps closing quotes and brackets with their sentence', () => {
-    expect(chunk('He said "call me." Then he left (quickly.) Bye.')).toEqual(['He said "call me."', 'Then he left (quickly.)', 'Bye.']);
+    expect(chunk('He said "call me." Then he left (quickly.) Bye.')).toEqual([
+      'He said "call me."',
+      'Then he left (quickly.)',
+      'Bye.',
+    ]);
   });
 
   it('does not speak a list marker on its own', () => {
@@ -91,7 +100,8 @@ describe('SpeechChunker', () => {
   });
 
   it('merges short sentences once enough audio is queued', () => {
-    const text = 'Thank you so much for calling the Beluga support line today. Sure. I can help. Let me check that for you now. One moment.';
+    const text =
+      'Thank you so much for calling the Beluga support line today. Sure. I can help. Let me check that for you now. One moment.';
     expect(chunk(text, 4)).toEqual([
       'Thank you so much for calling the Beluga support line today.',
       'Sure. I can help. Let me check that for you now.',
@@ -129,8 +139,13 @@ describe('SpeechChunker', () => {
     const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let trial = 0; trial < 200; trial++) {
       const cuts: number[] = [];
-      for (let at = 0; at < text.length; ) cuts.push((at += 1 + Math.floor(random() * 8)));
-      expect(chunk(text, cuts.filter((c) => c < text.length))).toEqual(reference);
+      for (let at = 0; at < text.length;) cuts.push((at += 1 + Math.floor(random() * 8)));
+      expect(
+        chunk(
+          text,
+          cuts.filter((c) => c < text.length),
+        ),
+      ).toEqual(reference);
     }
     expect(squash(reference.join(' '))).toBe(squash(text));
     for (const step of [1, 2, 5, 13]) expect(chunk(text, step)).toEqual(reference);

@@ -4,7 +4,10 @@ import { TtsEmulator } from '../emulators/tts';
 
 const API_KEY = 'xi-test-key-0123456789';
 
-async function collect(stream: AsyncIterable<Buffer>, onChunk?: (chunk: Buffer, total: number) => void): Promise<Buffer> {
+async function collect(
+  stream: AsyncIterable<Buffer>,
+  onChunk?: (chunk: Buffer, total: number) => void,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -30,7 +33,12 @@ describe('ElevenLabsTts against the emulator', () => {
   let tts: ElevenLabsTts;
 
   beforeAll(async () => {
-    tts = new ElevenLabsTts({ apiKey: API_KEY, voiceId: 'voice-1', modelId: 'eleven_flash_v2_5', baseUrl: await emulator.start() });
+    tts = new ElevenLabsTts({
+      apiKey: API_KEY,
+      voiceId: 'voice-1',
+      modelId: 'eleven_flash_v2_5',
+      baseUrl: await emulator.start(),
+    });
   });
   afterEach(() => emulator.reset());
   afterAll(() => emulator.stop());
@@ -51,7 +59,14 @@ describe('ElevenLabsTts against the emulator', () => {
     expect(chunks).toBeGreaterThan(1); // forwarded as it arrived, not buffered whole
     expect(emulator.identify(audio)).toEqual([0]);
     const [request] = emulator.requests;
-    expect(request).toMatchObject({ text, voiceId: 'voice-1', modelId: 'eleven_flash_v2_5', outputFormat: 'ulaw_8000', status: 200, aborted: false });
+    expect(request).toMatchObject({
+      text,
+      voiceId: 'voice-1',
+      modelId: 'eleven_flash_v2_5',
+      outputFormat: 'ulaw_8000',
+      status: 200,
+      aborted: false,
+    });
     expect(request!.firstByteAt! - request!.receivedAt).toBeGreaterThanOrEqual(145);
   });
 
@@ -113,7 +128,9 @@ describe('ElevenLabsTts against the emulator', () => {
 
   it('cancels the request when the consumer stops iterating', async () => {
     emulator.setTiming({ speed: 1 });
-    for await (const chunk of tts.synthesize('A long enough sentence to stream in several chunks.', { signal: new AbortController().signal })) {
+    for await (const chunk of tts.synthesize('A long enough sentence to stream in several chunks.', {
+      signal: new AbortController().signal,
+    })) {
       expect(chunk.length).toBeGreaterThan(0);
       break;
     }
@@ -150,14 +167,18 @@ describe('ElevenLabsTts against the emulator', () => {
     expect(error).toMatchObject({ status, retryable });
     expect(error.message).toContain(String(status));
     // The fault is used up: the next synthesis works.
-    expect((await collect(tts.synthesize('Hello.', { signal: new AbortController().signal }))).length).toBeGreaterThan(0);
+    expect((await collect(tts.synthesize('Hello.', { signal: new AbortController().signal }))).length).toBeGreaterThan(
+      0,
+    );
   });
 
   it('reports a dropped stream as a retryable TtsError after the bytes that arrived', async () => {
     emulator.dropNext();
     const text = 'A sentence long enough to be dropped in the middle.';
     let received = 0;
-    const error = await failure(collect(tts.synthesize(text, { signal: new AbortController().signal }), (_c, total) => (received = total)));
+    const error = await failure(
+      collect(tts.synthesize(text, { signal: new AbortController().signal }), (_c, total) => (received = total)),
+    );
     expect(error.retryable).toBe(true);
     expect(error.status).toBeUndefined();
     expect(received).toBeGreaterThan(0);
@@ -178,14 +199,26 @@ describe('ElevenLabsTts against the emulator', () => {
 
   it('fails a stalled stream as retryable', async () => {
     emulator.setTiming({ ttfbMs: 1000 });
-    const impatient = new ElevenLabsTts({ apiKey: API_KEY, voiceId: 'v', modelId: 'm', baseUrl: emulator.baseUrl, stallTimeoutMs: 100 });
+    const impatient = new ElevenLabsTts({
+      apiKey: API_KEY,
+      voiceId: 'v',
+      modelId: 'm',
+      baseUrl: emulator.baseUrl,
+      stallTimeoutMs: 100,
+    });
     const error = await failure(collect(impatient.synthesize('Hello.', { signal: new AbortController().signal })));
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('stalled');
   });
 
   it('does not count a slow consumer as a stall', async () => {
-    const patient = new ElevenLabsTts({ apiKey: API_KEY, voiceId: 'v', modelId: 'm', baseUrl: emulator.baseUrl, stallTimeoutMs: 100 });
+    const patient = new ElevenLabsTts({
+      apiKey: API_KEY,
+      voiceId: 'v',
+      modelId: 'm',
+      baseUrl: emulator.baseUrl,
+      stallTimeoutMs: 100,
+    });
     emulator.setTiming({ speed: 50 });
     const text = 'A sentence that streams in a few chunks.';
     let audio = 0;
@@ -206,7 +239,9 @@ describe('ElevenLabsTts against the emulator', () => {
   it('serves many concurrent syntheses, each with its own audio', async () => {
     emulator.setTiming({ ttfbMs: 20 });
     const texts = Array.from({ length: 50 }, (_, i) => `Caller number ${i} hears this sentence.`);
-    const audios = await Promise.all(texts.map((text) => collect(tts.synthesize(text, { signal: new AbortController().signal }))));
+    const audios = await Promise.all(
+      texts.map((text) => collect(tts.synthesize(text, { signal: new AbortController().signal }))),
+    );
     for (const audio of audios) {
       const [k, ...others] = emulator.identify(audio);
       expect(others).toEqual([]);

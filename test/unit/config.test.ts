@@ -25,16 +25,28 @@ describe('configuration', () => {
   });
 
   it('names the bad setting the way the user wrote it', () => {
-    expect(problemsOf({ TWILIO_ACCOUNT_SID: 'XY123', TWILIO_AUTH_TOKEN: 't' })).toEqual([expect.stringMatching(/^twilio\.accounts\[0\]\.accountSid .*must be AC followed by 32 hex/)]);
-    expect(problemsOf({ TWILIO_ACCOUNT_SID: SID })).toEqual(['TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set']);
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: 'XY123', TWILIO_AUTH_TOKEN: 't' })).toEqual([
+      expect.stringMatching(/^twilio\.accounts\[0\]\.accountSid .*must be AC followed by 32 hex/),
+    ]);
+    expect(problemsOf({ TWILIO_ACCOUNT_SID: SID })).toEqual([
+      'TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set',
+    ]);
     expect(problemsOf({ PORT: 'eighty' })[0]).toMatch(/^PORT: /);
     expect(problemsOf({ PUBLIC_URL: 'not a url' })[0]).toMatch(/^PUBLIC_URL: /);
-    expect(problemsOf({ MONGODB_URI: 'postgres://x' })[0]).toBe('MONGODB_URI: must start with mongodb:// or mongodb+srv://');
-    expect(problemsOf({ ESCALATION_ON_CALL_NUMBER: '555-1234' })[0]).toMatch(/^ESCALATION_ON_CALL_NUMBER: must be an E.164 number/);
+    expect(problemsOf({ MONGODB_URI: 'postgres://x' })[0]).toBe(
+      'MONGODB_URI: must start with mongodb:// or mongodb+srv://',
+    );
+    expect(problemsOf({ ESCALATION_ON_CALL_NUMBER: '555-1234' })[0]).toMatch(
+      /^ESCALATION_ON_CALL_NUMBER: must be an E.164 number/,
+    );
   });
 
   it('never puts a secret value in an error message', () => {
-    const problems = problemsOf({ TWILIO_ACCOUNT_SID: 'bad', TWILIO_AUTH_TOKEN: 'super-secret-token-value', OPERATOR_API_KEY: 'short' });
+    const problems = problemsOf({
+      TWILIO_ACCOUNT_SID: 'bad',
+      TWILIO_AUTH_TOKEN: 'super-secret-token-value',
+      OPERATOR_API_KEY: 'short',
+    });
     expect(problems.join('\n')).not.toContain('super-secret-token-value');
     expect(problems.join('\n')).not.toContain('short"');
   });
@@ -42,8 +54,20 @@ describe('configuration', () => {
   it('merges several accounts from the file with the env account', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-config-'));
     const file = path.join(dir, 'config.json');
-    fs.writeFileSync(file, JSON.stringify({ twilio: { accounts: [{ name: 'eu', accountSid: 'AC' + 'd4'.repeat(16), authToken: 'eu-token', sendRatePerSecond: 3 }] } }));
-    const config = loadConfig({ BELUGA_CONFIG_FILE: file, TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'us-token', TWILIO_API_BASE_URL: 'http://127.0.0.1:9' });
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        twilio: {
+          accounts: [{ name: 'eu', accountSid: 'AC' + 'd4'.repeat(16), authToken: 'eu-token', sendRatePerSecond: 3 }],
+        },
+      }),
+    );
+    const config = loadConfig({
+      BELUGA_CONFIG_FILE: file,
+      TWILIO_ACCOUNT_SID: SID,
+      TWILIO_AUTH_TOKEN: 'us-token',
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
+    });
     expect(config.twilio.accounts.map((a) => [a.name, a.accountSid, a.sendRatePerSecond, a.apiBaseUrl])).toEqual([
       ['default', SID, 10, 'http://127.0.0.1:9'],
       ['eu', 'AC' + 'd4'.repeat(16), 3, 'http://127.0.0.1:9'],

@@ -35,7 +35,12 @@ function problems(file: Record<string, unknown>): string[] {
   return [];
 }
 
-const accounts = { accounts: [{ name: 'main', accountSid: SID, authToken: 'token-main' }, { name: 'eu', accountSid: OTHER_SID, authToken: 'token-eu' }] };
+const accounts = {
+  accounts: [
+    { name: 'main', accountSid: SID, authToken: 'token-main' },
+    { name: 'eu', accountSid: OTHER_SID, authToken: 'token-eu' },
+  ],
+};
 
 describe('event model', () => {
   it('maps Twilio statuses to event types (in-progress is "answered")', () => {
@@ -50,14 +55,41 @@ describe('event model', () => {
   });
 
   it('derives event ids from Twilio ids, so a redelivered callback is the same event', () => {
-    const form = { CallSid: CALL, AccountSid: SID, CallStatus: 'in-progress', From: '+14155550100', To: '+15005550006', Direction: 'inbound', SequenceNumber: '2', Timestamp: 'Mon, 23 Nov 2026 10:00:00 +0000' };
+    const form = {
+      CallSid: CALL,
+      AccountSid: SID,
+      CallStatus: 'in-progress',
+      From: '+14155550100',
+      To: '+15005550006',
+      Direction: 'inbound',
+      SequenceNumber: '2',
+      Timestamp: 'Mon, 23 Nov 2026 10:00:00 +0000',
+    };
     const first = callStatusEvent(parseCallWebhook(form));
     const again = callStatusEvent(parseCallWebhook(form, new Date(Date.now() + 60_000)));
     expect(first.id).toBe(`call.answered:${CALL}`);
     expect(again).toEqual(first);
-    expect(first).toMatchObject({ type: 'call.answered', version: 1, source: 'twilio', accountSid: SID, occurredAt: '2026-11-23T10:00:00.000Z', data: { callSid: CALL, status: 'in-progress', sequenceNumber: 2 } });
-    const recording = parseRecordingEvent({ RecordingSid: 'RE' + '2a'.repeat(16), AccountSid: SID, CallSid: CALL, RecordingStatus: 'completed', RecordingDuration: '31', RecordingUrl: 'https://api.twilio.com/rec' });
-    expect(recording).toMatchObject({ id: `recording.completed:RE${'2a'.repeat(16)}`, type: 'recording.completed', data: { durationSeconds: 31, callSid: CALL } });
+    expect(first).toMatchObject({
+      type: 'call.answered',
+      version: 1,
+      source: 'twilio',
+      accountSid: SID,
+      occurredAt: '2026-11-23T10:00:00.000Z',
+      data: { callSid: CALL, status: 'in-progress', sequenceNumber: 2 },
+    });
+    const recording = parseRecordingEvent({
+      RecordingSid: 'RE' + '2a'.repeat(16),
+      AccountSid: SID,
+      CallSid: CALL,
+      RecordingStatus: 'completed',
+      RecordingDuration: '31',
+      RecordingUrl: 'https://api.twilio.com/rec',
+    });
+    expect(recording).toMatchObject({
+      id: `recording.completed:RE${'2a'.repeat(16)}`,
+      type: 'recording.completed',
+      data: { durationSeconds: 31, callSid: CALL },
+    });
   });
 
   it('rejects malformed voice webhooks with the field named', () => {
@@ -72,14 +104,32 @@ describe('bindings', () => {
     events: {
       bindings: [
         { name: 'all-calls', events: ['call.*'], workflow: 'a' },
-        { name: 'eu-whatsapp', events: ['message.received'], workflow: 'b', filter: { account: 'eu', 'data.channel': 'whatsapp' } },
+        {
+          name: 'eu-whatsapp',
+          events: ['message.received'],
+          workflow: 'b',
+          filter: { account: 'eu', 'data.channel': 'whatsapp' },
+        },
         { name: 'any', events: ['*'], workflow: 'c', filter: { accountSid: [SID] } },
       ],
     },
-    webhooks: { subscribers: [{ name: 'ops', url: 'https://ops.example.com/hook', secret: 'x'.repeat(16), events: ['message.failed', 'call.completed'] }] },
+    webhooks: {
+      subscribers: [
+        {
+          name: 'ops',
+          url: 'https://ops.example.com/hook',
+          secret: 'x'.repeat(16),
+          events: ['message.failed', 'call.completed'],
+        },
+      ],
+    },
   });
   const message = (accountSid: string, channel: 'sms' | 'whatsapp') =>
-    makeEvent('message.received', { id: 'm', accountSid, data: { messageSid: 'SM1', channel, from: 'a', to: 'b', body: '', mediaCount: 0 } });
+    makeEvent('message.received', {
+      id: 'm',
+      accountSid,
+      data: { messageSid: 'SM1', channel, from: 'a', to: 'b', body: '', mediaCount: 0 },
+    });
 
   it('matches patterns exactly, by prefix, or all', () => {
     expect(matchesPattern('call.*', 'call.answered')).toBe(true);
@@ -92,18 +142,41 @@ describe('bindings', () => {
     expect(matchingBindings(config, message(OTHER_SID, 'whatsapp')).map((b) => b.name)).toEqual(['eu-whatsapp']);
     expect(matchingBindings(config, message(OTHER_SID, 'sms')).map((b) => b.name)).toEqual([]);
     expect(matchingBindings(config, message(SID, 'whatsapp')).map((b) => b.name)).toEqual(['any']);
-    const call = makeEvent('call.completed', { id: 'c', accountSid: OTHER_SID, data: { callSid: CALL, status: 'completed', from: 'a', to: 'b' } });
+    const call = makeEvent('call.completed', {
+      id: 'c',
+      accountSid: OTHER_SID,
+      data: { callSid: CALL, status: 'completed', from: 'a', to: 'b' },
+    });
     expect(matchingBindings(config, call).map((b) => b.name)).toEqual(['all-calls']);
     expect(matchingSubscribers(config, call).map((s) => s.name)).toEqual(['ops']);
     expect(matchingSubscribers(config, message(SID, 'sms'))).toEqual([]);
   });
 
   it('refuses bindings that could never work, naming the problem', () => {
-    expect(problems({ events: { bindings: [{ name: 'x', events: ['call.answerd'], workflow: 'w' }] } })[0]).toMatch(/^events\.bindings\.0\.events\.0: must be an event type/);
-    expect(problems({ events: { bindings: [{ name: 'bad name!', events: ['*'], workflow: 'w' }] } })[0]).toMatch(/^events\.bindings\.0\.name/);
-    expect(problems({ events: { bindings: [{ name: 'x', events: ['*'], workflow: 'w', filter: { channel: 'sms' } }] } })[0]).toMatch(/filter keys are account, accountSid, customerId or data/);
-    expect(problems({ events: { bindings: [{ name: 'x', events: ['*'], workflow: 'w' }, { name: 'x', events: ['*'], workflow: 'v' }] } })).toEqual(['events.bindings: name "x" is used twice']);
-    expect(problems({ webhooks: { subscribers: [{ name: 's', url: 'ftp://x', secret: 'short', events: ['*'] }] } }).join('\n')).toMatch(/url[\s\S]*secret: must be at least 16/);
+    expect(problems({ events: { bindings: [{ name: 'x', events: ['call.answerd'], workflow: 'w' }] } })[0]).toMatch(
+      /^events\.bindings\.0\.events\.0: must be an event type/,
+    );
+    expect(problems({ events: { bindings: [{ name: 'bad name!', events: ['*'], workflow: 'w' }] } })[0]).toMatch(
+      /^events\.bindings\.0\.name/,
+    );
+    expect(
+      problems({ events: { bindings: [{ name: 'x', events: ['*'], workflow: 'w', filter: { channel: 'sms' } }] } })[0],
+    ).toMatch(/filter keys are account, accountSid, customerId or data/);
+    expect(
+      problems({
+        events: {
+          bindings: [
+            { name: 'x', events: ['*'], workflow: 'w' },
+            { name: 'x', events: ['*'], workflow: 'v' },
+          ],
+        },
+      }),
+    ).toEqual(['events.bindings: name "x" is used twice']);
+    expect(
+      problems({ webhooks: { subscribers: [{ name: 's', url: 'ftp://x', secret: 'short', events: ['*'] }] } }).join(
+        '\n',
+      ),
+    ).toMatch(/url[\s\S]*secret: must be at least 16/);
   });
 });
 

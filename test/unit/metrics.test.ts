@@ -7,7 +7,14 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-const TURN: TurnLatency = { endOfSpeechToFirstAudioMs: 640, sttMs: 210, llmFirstTokenMs: 180, llmFirstChunkMs: 300, ttsFirstByteMs: 90, overheadMs: 40 };
+const TURN: TurnLatency = {
+  endOfSpeechToFirstAudioMs: 640,
+  sttMs: 210,
+  llmFirstTokenMs: 180,
+  llmFirstChunkMs: 300,
+  ttsFirstByteMs: 90,
+  overheadMs: 40,
+};
 const HIST = 'beluga_voice_turn_latency_ms';
 
 describe('metrics', () => {
@@ -39,12 +46,19 @@ describe('metrics', () => {
     expect(sample(text, `${HIST}_sum{part="stt"}`)).toBe(305);
     expect(sample(text, `${HIST}_bucket{part="stt",le="100"}`)).toBe(1);
     expect(sample(text, `${HIST}_bucket{part="stt",le="300"}`)).toBe(2);
-    for (const [part, value] of [['llm_first_token', 180], ['llm_first_chunk', 300], ['tts_first_byte', 90], ['overhead', 40]] as const) {
+    for (const [part, value] of [
+      ['llm_first_token', 180],
+      ['llm_first_chunk', 300],
+      ['tts_first_byte', 90],
+      ['overhead', 40],
+    ] as const) {
       expect(sample(text, `${HIST}_count{part="${part}"}`)).toBe(2);
       expect(sample(text, `${HIST}_sum{part="${part}"}`)).toBe(value * 2);
     }
     // Every configured boundary is exposed, and nothing else.
-    const bounds = [...text.matchAll(new RegExp(`^${HIST}_bucket\\{part="total",le="([^"]+)"\\}`, 'gm'))].map((match) => match[1]);
+    const bounds = [...text.matchAll(new RegExp(`^${HIST}_bucket\\{part="total",le="([^"]+)"\\}`, 'gm'))].map(
+      (match) => match[1],
+    );
     expect(bounds).toEqual([...LATENCY_BUCKETS_MS.map(String), '+Inf']);
   });
 

@@ -8,7 +8,11 @@ function playout() {
     'MZ1',
     (frame) => {
       const m = JSON.parse(frame) as { event: string; mark?: { name: string }; media?: { payload: string } };
-      sent.push({ event: m.event, ...(m.mark ? { name: m.mark.name } : {}), ...(m.media ? { bytes: Buffer.from(m.media.payload, 'base64').length } : {}) });
+      sent.push({
+        event: m.event,
+        ...(m.mark ? { name: m.mark.name } : {}),
+        ...(m.media ? { bytes: Buffer.from(m.media.payload, 'base64').length } : {}),
+      });
     },
     () => now,
   );
@@ -28,7 +32,9 @@ describe('playout', () => {
     p.endChunk(b);
     expect(sent.filter((m) => m.event === 'mark').map((m) => m.name)).toEqual(['t1c0', 't1c1']);
     // 800 ms of audio went out in 100 ms messages (Twilio buffers them).
-    expect(sent.filter((m) => m.event === 'media').map((m) => m.bytes)).toEqual([800, 800, 800, 800, 800, 800, 800, 800]);
+    expect(sent.filter((m) => m.event === 'media').map((m) => m.bytes)).toEqual([
+      800, 800, 800, 800, 800, 800, 800, 800,
+    ]);
     expect(p.isSpeaking()).toBe(true);
     at(500);
     p.onMark('t1c0');

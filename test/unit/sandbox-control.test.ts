@@ -12,7 +12,10 @@ import {
 
 describe('dev sandbox control endpoint', () => {
   const token = 'sandbox-token-0123456789abcdef';
-  const status: SandboxStatus = { emulated: ['twilio', 'assemblyai'], timings: { sttFinalizationMs: 150, llmFirstTokenMs: 350, llmTokensPerSecond: 80, ttsFirstByteMs: 150 } };
+  const status: SandboxStatus = {
+    emulated: ['twilio', 'assemblyai'],
+    timings: { sttFinalizationMs: 150, llmFirstTokenMs: 350, llmTokensPerSecond: 80, ttsFirstByteMs: 150 },
+  };
   let server: SandboxControlServer;
   let scripts: string[][];
   let clock: number;
@@ -20,7 +23,13 @@ describe('dev sandbox control endpoint', () => {
   beforeEach(async () => {
     scripts = [];
     clock = 1_000_000;
-    server = await startSandboxControl({ token, status: () => status, target: { replace: (u) => scripts.push([...u]) }, leaseMs: 60_000, now: () => clock });
+    server = await startSandboxControl({
+      token,
+      status: () => status,
+      target: { replace: (u) => scripts.push([...u]) },
+      leaseMs: 60_000,
+      now: () => clock,
+    });
   });
 
   afterEach(async () => {
@@ -34,14 +43,19 @@ describe('dev sandbox control endpoint', () => {
     expect(await fetchSandboxStatus(access())).toEqual(status);
     expect((await fetch(`${server.url}/status`)).status).toBe(401);
     expect((await fetch(`${server.url}/status`, { headers: { [SANDBOX_TOKEN_HEADER]: 'wrong' } })).status).toBe(401);
-    await expect(fetchSandboxStatus({ url: server.url, token: 'x'.repeat(token.length) })).rejects.toThrow(SandboxControlError);
+    await expect(fetchSandboxStatus({ url: server.url, token: 'x'.repeat(token.length) })).rejects.toThrow(
+      SandboxControlError,
+    );
   });
 
   it('gives the script to one call at a time, and clears it when that call lets go', async () => {
     await holdCallerScript(access(), 'call-a', ['Hello', 'Bye']);
     expect(scripts).toEqual([['Hello', 'Bye']]);
     const refused = holdCallerScript(access(), 'call-b', ['Other']);
-    await expect(refused).rejects.toMatchObject({ status: 409, message: expect.stringMatching(/another simulated call is in progress/) as unknown });
+    await expect(refused).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/another simulated call is in progress/) as unknown,
+    });
     // The holder may replace its own script; a stranger's release changes nothing.
     await holdCallerScript(access(), 'call-a', ['Again']);
     await releaseCallerScript(access(), 'call-b');
@@ -63,7 +77,11 @@ describe('dev sandbox control endpoint', () => {
     await expect(holdCallerScript(access(), 'a', [])).rejects.toMatchObject({ status: 400 });
     await expect(holdCallerScript(access(), 'a', ['ok', '  '])).rejects.toMatchObject({ status: 400 });
     await expect(holdCallerScript(access(), '', ['ok'])).rejects.toMatchObject({ status: 400 });
-    const notJson = await fetch(`${server.url}/stt/script`, { method: 'PUT', headers: { [SANDBOX_TOKEN_HEADER]: token }, body: 'nope' });
+    const notJson = await fetch(`${server.url}/stt/script`, {
+      method: 'PUT',
+      headers: { [SANDBOX_TOKEN_HEADER]: token },
+      body: 'nope',
+    });
     expect(notJson.status).toBe(400);
     expect(scripts).toEqual([]);
   });
@@ -71,11 +89,17 @@ describe('dev sandbox control endpoint', () => {
 
 describe('sandboxed voice providers in the configuration', () => {
   it('accepts assemblyai and tts in BELUGA_SANDBOX and reports them as emulated', () => {
-    const config = loadConfig({ BELUGA_SANDBOX: 'twilio,anthropic,assemblyai,tts', ASSEMBLYAI_API_KEY: 'k', TTS_API_KEY: 'k' });
+    const config = loadConfig({
+      BELUGA_SANDBOX: 'twilio,anthropic,assemblyai,tts',
+      ASSEMBLYAI_API_KEY: 'k',
+      TTS_API_KEY: 'k',
+    });
     expect(config.sandbox).toEqual(['twilio', 'anthropic', 'assemblyai', 'tts']);
     const missing = missingCredentials(config);
     expect(missing).toContain('ASSEMBLYAI_API_KEY (emulated locally by the dev stack: transcripts are scripted)');
-    expect(missing).toContain('TTS_API_KEY (or ELEVENLABS_API_KEY; emulated locally by the dev stack: synthetic audio)');
+    expect(missing).toContain(
+      'TTS_API_KEY (or ELEVENLABS_API_KEY; emulated locally by the dev stack: synthetic audio)',
+    );
   });
 
   it('reports nothing for real voice credentials', () => {

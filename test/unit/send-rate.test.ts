@@ -11,7 +11,14 @@ describe('per-account send rate', () => {
     const started = Date.now();
     const order: number[] = [];
     const times: number[] = [];
-    await Promise.all([0, 1, 2, 3, 4, 5].map((i) => limiter.acquire().then(() => { order.push(i); times.push(Date.now() - started); })));
+    await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) =>
+        limiter.acquire().then(() => {
+          order.push(i);
+          times.push(Date.now() - started);
+        }),
+      ),
+    );
     expect(order).toEqual([0, 1, 2, 3, 4, 5]);
     // 5 waits of 50 ms after the first (burst 1); timers may fire a little late, never early.
     expect(times[5]!).toBeGreaterThanOrEqual(240);
@@ -21,11 +28,18 @@ describe('per-account send rate', () => {
     const emulator = new TwilioEmulator({ accounts: { [SID]: TOKEN } });
     const apiBaseUrl = await emulator.start();
     try {
-      const client = createTwilioClient({ accountSid: SID, authToken: TOKEN, apiBaseUrl, sendLimiter: new RateLimiter(5, 1) });
+      const client = createTwilioClient({
+        accountSid: SID,
+        authToken: TOKEN,
+        apiBaseUrl,
+        sendLimiter: new RateLimiter(5, 1),
+      });
       // Warm a keep-alive connection first (reads are not paced): otherwise the first send pays for
       // connecting and reaches the emulator late, which shortens the measured span.
       await client.messages.list({ limit: 1 });
-      await Promise.all([1, 2, 3, 4].map((i) => client.messages.create({ to: '+14155550100', from: '+15005550006', body: `n${i}` })));
+      await Promise.all(
+        [1, 2, 3, 4].map((i) => client.messages.create({ to: '+14155550100', from: '+15005550006', body: `n${i}` })),
+      );
       const sends = emulator.requests.filter((r) => r.method === 'POST').map((r) => r.at.getTime());
       expect(sends).toHaveLength(4);
       // 5/s with a burst of 1: three waits of 200 ms. Measured where the emulator received them, so

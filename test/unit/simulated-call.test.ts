@@ -13,12 +13,27 @@ import { connectStreamTwiml } from '../../src/voice/twiml';
 
 describe('npm run call: arguments', () => {
   it('defaults to a fixed number and the three-line script', () => {
-    expect(parseCallArgs([])).toEqual({ from: DEFAULT_CALLER_NUMBER, utterances: [...DEFAULT_CALLER_SCRIPT], help: false });
+    expect(parseCallArgs([])).toEqual({
+      from: DEFAULT_CALLER_NUMBER,
+      utterances: [...DEFAULT_CALLER_SCRIPT],
+      help: false,
+    });
     expect(DEFAULT_CALLER_SCRIPT).toHaveLength(3);
   });
 
   it('takes --from, repeated --say lines in order, and a gateway origin', () => {
-    expect(parseCallArgs(['--from', '+442071838750', '--say', ' Hello there ', '--say', 'Bye', '--gateway', 'http://127.0.0.1:4000/'])).toEqual({
+    expect(
+      parseCallArgs([
+        '--from',
+        '+442071838750',
+        '--say',
+        ' Hello there ',
+        '--say',
+        'Bye',
+        '--gateway',
+        'http://127.0.0.1:4000/',
+      ]),
+    ).toEqual({
       from: '+442071838750',
       utterances: ['Hello there', 'Bye'],
       gateway: 'http://127.0.0.1:4000',
@@ -39,9 +54,17 @@ describe('npm run call: arguments', () => {
 
 describe('npm run call: the call', () => {
   it('reads the stream parameters from the TwiML the gateway really answers with', () => {
-    const twiml = connectStreamTwiml({ publicUrl: 'https://tunnel.example.com', parameters: { customerId: 'cus_1', from: '+14155550123', token: 'a&b"c' } });
-    expect(streamParameters(twiml)).toEqual({ url: 'wss://tunnel.example.com/twilio/media-stream', parameters: { customerId: 'cus_1', from: '+14155550123', token: 'a&b"c' } });
-    expect(() => streamParameters('<Response><Say>Sorry</Say></Response>')).toThrow(/did not answer the call with <Connect><Stream>/);
+    const twiml = connectStreamTwiml({
+      publicUrl: 'https://tunnel.example.com',
+      parameters: { customerId: 'cus_1', from: '+14155550123', token: 'a&b"c' },
+    });
+    expect(streamParameters(twiml)).toEqual({
+      url: 'wss://tunnel.example.com/twilio/media-stream',
+      parameters: { customerId: 'cus_1', from: '+14155550123', token: 'a&b"c' },
+    });
+    expect(() => streamParameters('<Response><Say>Sorry</Say></Response>')).toThrow(
+      /did not answer the call with <Connect><Stream>/,
+    );
   });
 
   it('talks about as long as a person would, within bounds', () => {
@@ -52,21 +75,44 @@ describe('npm run call: the call', () => {
 });
 
 describe('npm run call: printing the conversation', () => {
-  const latency = { endOfSpeechToFirstAudioMs: 943.4, sttMs: 372.2, llmFirstTokenMs: 366, llmFirstChunkMs: 405.1, ttsFirstByteMs: 161, overheadMs: 5.1 };
+  const latency = {
+    endOfSpeechToFirstAudioMs: 943.4,
+    sttMs: 372.2,
+    llmFirstTokenMs: 366,
+    llmFirstChunkMs: 405.1,
+    ttsFirstByteMs: 161,
+    overheadMs: 5.1,
+  };
   const turns: CallTurn[] = [
     { turnId: 0, role: 'agent', text: 'Hi, how can I help?', at: '2026-01-01T00:00:00.000Z' },
     { turnId: 1, role: 'caller', text: 'Where is my order?', at: '2026-01-01T00:00:03.000Z', source: 'speech' },
     { turnId: 1, role: 'agent', text: 'It ships tomorrow.', at: '2026-01-01T00:00:05.000Z', latency },
     { turnId: 2, role: 'caller', text: 'Thanks.', at: '2026-01-01T00:00:07.000Z', source: 'speech' },
-    { turnId: 2, role: 'agent', text: 'You are', at: '2026-01-01T00:00:08.000Z', interrupted: true, latency: { ...latency, endOfSpeechToFirstAudioMs: 1100 } },
+    {
+      turnId: 2,
+      role: 'agent',
+      text: 'You are',
+      at: '2026-01-01T00:00:08.000Z',
+      interrupted: true,
+      latency: { ...latency, endOfSpeechToFirstAudioMs: 1100 },
+    },
   ];
 
   it('breaks one answer down into its parts', () => {
-    expect(formatLatency(latency)).toBe('943 ms end of speech → first audio = speech recognition 372 ms + LLM first chunk 405 ms (first token 366 ms) + TTS first byte 161 ms + pipeline 5 ms');
+    expect(formatLatency(latency)).toBe(
+      '943 ms end of speech → first audio = speech recognition 372 ms + LLM first chunk 405 ms (first token 366 ms) + TTS first byte 161 ms + pipeline 5 ms',
+    );
   });
 
   it('prints each line, the latency under each answer, and a summary', () => {
-    const text = formatConversation({ callSid: 'CA01', from: '+14155550123', to: '+15005550006', turns, outcome: 'completed', note: 'simulated timings' });
+    const text = formatConversation({
+      callSid: 'CA01',
+      from: '+14155550123',
+      to: '+15005550006',
+      turns,
+      outcome: 'completed',
+      note: 'simulated timings',
+    });
     expect(text.split('\n')).toEqual([
       'call CA01: +14155550123 → +15005550006',
       '',

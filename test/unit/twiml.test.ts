@@ -5,14 +5,21 @@ describe('voice TwiML', () => {
   it('connects a two-way stream under the public URL, with the parameters escaped', () => {
     expect(mediaStreamUrl('https://tunnel.example.com/')).toBe('wss://tunnel.example.com/twilio/media-stream');
     expect(mediaStreamUrl('http://localhost:3000')).toBe('ws://localhost:3000/twilio/media-stream');
-    const twiml = connectStreamTwiml({ publicUrl: 'https://tunnel.example.com', parameters: { from: '+14155550100', note: 'a "quoted" <b>&' } });
+    const twiml = connectStreamTwiml({
+      publicUrl: 'https://tunnel.example.com',
+      parameters: { from: '+14155550100', note: 'a "quoted" <b>&' },
+    });
     expect(twiml).toContain('<Connect><Stream url="wss://tunnel.example.com/twilio/media-stream">');
     expect(twiml).not.toContain('<Start>');
     expect(streamParameters(twiml).parameters).toEqual({ from: '+14155550100', note: 'a "quoted" <b>&' });
   });
 
   it('points the stream straight at the realtime workers when configured', () => {
-    const twiml = connectStreamTwiml({ publicUrl: 'https://tunnel.example.com', streamUrl: 'wss://voice.example.com/twilio/media-stream', parameters: {} });
+    const twiml = connectStreamTwiml({
+      publicUrl: 'https://tunnel.example.com',
+      streamUrl: 'wss://voice.example.com/twilio/media-stream',
+      parameters: {},
+    });
     expect(streamParameters(twiml).url).toBe('wss://voice.example.com/twilio/media-stream');
   });
 

@@ -25,7 +25,10 @@ describe('workflow replay', () => {
     await system?.stop();
   });
 
-  async function recordCustomerConversation(): Promise<{ workflowId: string; history: temporal.api.history.v1.IHistory }> {
+  async function recordCustomerConversation(): Promise<{
+    workflowId: string;
+    history: temporal.api.history.v1.IHistory;
+  }> {
     const from = '+14155557001';
     system.anthropic.setResponder(undefined);
     for (const body of ['hello', 'second message']) {
@@ -45,11 +48,16 @@ describe('workflow replay', () => {
     expect(committed.length).toBeGreaterThan(0);
     const histories = [
       { workflowId: 'fresh', history: fresh },
-      ...committed.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'))) })),
+      ...committed.map((file) => ({
+        workflowId: file,
+        history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'))),
+      })),
     ];
     const results = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) results.push(result);
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories))
+      results.push(result);
     expect(results).toHaveLength(histories.length);
-    for (const result of results) expect({ id: result.workflowId, error: result.error }).toEqual({ id: result.workflowId, error: undefined });
+    for (const result of results)
+      expect({ id: result.workflowId, error: result.error }).toEqual({ id: result.workflowId, error: undefined });
   });
 });

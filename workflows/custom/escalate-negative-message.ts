@@ -8,7 +8,9 @@ const PROMPT = (text: string) =>
  * escalate to a person (the on-call number gets an SMS, or a human joins the Conversation).
  * Bind it: `{ "name": "sentiment", "events": ["message.received"], "workflow": "escalateNegativeMessageWorkflow" }`.
  */
-export async function escalateNegativeMessageWorkflow(event: BelugaEvent<'message.received'>): Promise<{ sentiment: string; escalated: boolean }> {
+export async function escalateNegativeMessageWorkflow(
+  event: BelugaEvent<'message.received'>,
+): Promise<{ sentiment: string; escalated: boolean }> {
   const { body, from, to, conversationSid, messageSid } = event.data;
   if (!body.trim()) return { sentiment: 'none', escalated: false };
   const { text } = await platform.askAgent({ prompt: PROMPT(body), maxTokens: 5 });

@@ -15,7 +15,14 @@ export async function routeAnsweredCallWorkflow(event: BelugaEvent<'call.answere
   if (direction && direction !== 'inbound') return {};
   const crm = await lookupCrmRouting({ phone: from });
   if (!crm.routeTo) return {};
-  await platform.transferCall({ callSid, to: crm.routeTo, ...(event.accountSid ? { accountSid: event.accountSid } : {}), announce: crm.name ? `Connecting you to your account manager, ${crm.name}.` : 'Connecting you to your account manager.' });
+  await platform.transferCall({
+    callSid,
+    to: crm.routeTo,
+    ...(event.accountSid ? { accountSid: event.accountSid } : {}),
+    announce: crm.name
+      ? `Connecting you to your account manager, ${crm.name}.`
+      : 'Connecting you to your account manager.',
+  });
   log.info('call routed', { callSid, routeTo: crm.routeTo, tier: crm.tier });
   return { routedTo: crm.routeTo };
 }

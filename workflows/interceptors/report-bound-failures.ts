@@ -1,7 +1,15 @@
-import { ContinueAsNew, isCancellation, proxyActivities, workflowInfo, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory, type Next } from '@temporalio/workflow';
+import {
+  ContinueAsNew,
+  isCancellation,
+  proxyActivities,
+  workflowInfo,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+  type Next,
+} from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { BINDING_MEMO, EVENT_VERSION } from '../../src/events/catalog';
-
 
 const { publishEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -29,7 +37,12 @@ class ReportBoundWorkflowFailure implements WorkflowInboundCallsInterceptor {
       const binding = memo[BINDING_MEMO.binding];
       const eventType = memo[BINDING_MEMO.eventType];
       // A workflow bound to workflow.failed that fails itself is not reported again: no event loops.
-      if (typeof binding === 'string' && eventType !== 'workflow.failed' && !(error instanceof ContinueAsNew) && !isCancellation(error)) {
+      if (
+        typeof binding === 'string' &&
+        eventType !== 'workflow.failed' &&
+        !(error instanceof ContinueAsNew) &&
+        !isCancellation(error)
+      ) {
         const eventId = String(memo[BINDING_MEMO.eventId]);
         const accountSid = memo[BINDING_MEMO.accountSid];
         await publishEvent({
@@ -39,7 +52,14 @@ class ReportBoundWorkflowFailure implements WorkflowInboundCallsInterceptor {
           occurredAt: new Date().toISOString(),
           source: 'beluga',
           ...(typeof accountSid === 'string' ? { accountSid } : {}),
-          data: { workflowType: info.workflowType, workflowId: info.workflowId, binding, eventId, eventType: String(eventType), error: failureMessage(error) },
+          data: {
+            workflowType: info.workflowType,
+            workflowId: info.workflowId,
+            binding,
+            eventId,
+            eventType: String(eventType),
+            error: failureMessage(error),
+          },
         });
       }
       throw error;

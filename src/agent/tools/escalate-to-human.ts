@@ -7,7 +7,7 @@ function smsSender(agentAddress: string, accountNumbers: string[]): string {
   const bare = agentAddress.replace(/^whatsapp:/, '');
   if (/^\+\d+$/.test(bare)) return bare;
   const number = accountNumbers.find((n) => /^\+\d+$/.test(n));
-  if (!number) throw new Error('no SMS number to page the on-call number from: list one in the account\'s phoneNumbers');
+  if (!number) throw new Error("no SMS number to page the on-call number from: list one in the account's phoneNumbers");
   return number;
 }
 
@@ -18,10 +18,14 @@ function smsSender(agentAddress: string, accountNumbers: string[]): string {
 export const escalateToHumanTool = defineTool({
   spec: {
     name: 'escalate_to_human',
-    description: 'Bring a human colleague in when the customer asks for a person, is upset, or needs something you cannot do. Tell the customer a person will follow up.',
+    description:
+      'Bring a human colleague in when the customer asks for a person, is upset, or needs something you cannot do. Tell the customer a person will follow up.',
     inputSchema: {
       type: 'object',
-      properties: { reason: { type: 'string', description: 'why a human is needed, in one sentence' }, urgency: { type: 'string', enum: ['normal', 'urgent'] } },
+      properties: {
+        reason: { type: 'string', description: 'why a human is needed, in one sentence' },
+        urgency: { type: 'string', enum: ['normal', 'urgent'] },
+      },
       required: ['reason'],
     },
   },
@@ -33,7 +37,9 @@ export const escalateToHumanTool = defineTool({
     let via: string;
     if (context.conversationSid && escalation.humanIdentity) {
       try {
-        await client.conversations.v1.conversations(context.conversationSid).participants.create({ identity: escalation.humanIdentity });
+        await client.conversations.v1
+          .conversations(context.conversationSid)
+          .participants.create({ identity: escalation.humanIdentity });
       } catch (error) {
         // 50433: already a participant — a retried attempt already did it.
         if ((error as { code?: number }).code !== 50433) throw error;
@@ -42,14 +48,25 @@ export const escalateToHumanTool = defineTool({
     } else if (escalation.onCallNumber) {
       if (!(await deps.events.exists(eventId))) {
         const body = `[${input.urgency.toUpperCase()}] Customer ${context.customerAddress} needs a person: ${input.reason}`;
-        await client.messages.create({ to: escalation.onCallNumber, from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []), body });
+        await client.messages.create({
+          to: escalation.onCallNumber,
+          from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []),
+          body,
+        });
       }
       via = `on-call number notified`;
     } else {
       throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
     }
-    await deps.dispatcher.publish(makeEvent('escalation.requested', { id: eventId, source: 'beluga', accountSid: context.accountSid, customerId: context.customerId, data: { reason: input.reason, urgency: input.urgency, via } }));
+    await deps.dispatcher.publish(
+      makeEvent('escalation.requested', {
+        id: eventId,
+        source: 'beluga',
+        accountSid: context.accountSid,
+        customerId: context.customerId,
+        data: { reason: input.reason, urgency: input.urgency, via },
+      }),
+    );
     return { escalated: true, via };
   },
 });
-

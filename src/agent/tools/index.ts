@@ -9,7 +9,8 @@ export const ACTIVITY_TOOLS: ActivityTool<never>[] = [lookupCustomerTool, escala
 /** Runs in the customer workflow as a durable timer (a child workflow), not as an activity. */
 export const FOLLOW_UP_TOOL: ToolSpec = {
   name: 'schedule_follow_up',
-  description: 'Schedule a message to the customer later (a reminder, a check-in). It is sent on the same channel after the delay, even if the system restarts meanwhile.',
+  description:
+    'Schedule a message to the customer later (a reminder, a check-in). It is sent on the same channel after the delay, even if the system restarts meanwhile.',
   inputSchema: {
     type: 'object',
     properties: {

@@ -26,7 +26,13 @@ export class TwilioAccounts {
     const cached = this.clients.get(accountSid);
     if (cached && cached.key === key) return cached.client;
     const sendLimiter = new RateLimiter(account.sendRatePerSecond, Math.max(1, Math.floor(account.sendRatePerSecond)));
-    const client = createTwilioClient({ accountSid, authToken: account.authToken, apiBaseUrl: account.apiBaseUrl, timeoutMs: 15_000, sendLimiter });
+    const client = createTwilioClient({
+      accountSid,
+      authToken: account.authToken,
+      apiBaseUrl: account.apiBaseUrl,
+      timeoutMs: 15_000,
+      sendLimiter,
+    });
     this.clients.set(accountSid, { key, client });
     return client;
   }

@@ -10,6 +10,12 @@ export function callbackUrls(config: Config, accountSid: string) {
     callStatusEvents: callbacks?.callStatusEvents ?? ['initiated', 'ringing', 'answered', 'completed'],
     recordingStatus: callbacks?.recordingStatusUrl ?? `${base}/twilio/voice/recording`,
     conversationsWebhook: callbacks?.conversationsWebhookUrl ?? `${base}/twilio/conversations/events`,
-    conversationsWebhookFilters: callbacks?.conversationsWebhookFilters ?? ['onMessageAdded', 'onParticipantAdded', 'onParticipantRemoved', 'onConversationStateUpdated', 'onDeliveryUpdated'],
+    conversationsWebhookFilters: callbacks?.conversationsWebhookFilters ?? [
+      'onMessageAdded',
+      'onParticipantAdded',
+      'onParticipantRemoved',
+      'onConversationStateUpdated',
+      'onDeliveryUpdated',
+    ],
   };
 }

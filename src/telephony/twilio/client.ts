@@ -22,7 +22,10 @@ export interface TwilioClientOptions {
 
 /** Requests that send a message to a person: the ones an account's send rate applies to. */
 export function isMessageSend(method: string, uri: string): boolean {
-  return method.toUpperCase() === 'POST' && /\/(Messages\.json|Conversations\/[^/]+\/Messages)$/.test(uri.split('?')[0] ?? '');
+  return (
+    method.toUpperCase() === 'POST' &&
+    /\/(Messages\.json|Conversations\/[^/]+\/Messages)$/.test(uri.split('?')[0] ?? '')
+  );
 }
 
 const TWILIO_HOST = /^https:\/\/([a-z0-9-]+)((?:\.[a-z0-9-]+)*)\.twilio\.com(?::443)?(?=[/?#]|$)/i;

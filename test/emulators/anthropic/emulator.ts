@@ -155,16 +155,29 @@ export class AnthropicEmulator {
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, requestId: string, signal: AbortSignal): Promise<void> {
+  private async route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    signal: AbortSignal,
+  ): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     if (path !== '/v1/messages') {
       req.resume();
-      sendError(res, requestId, { status: 404, type: 'not_found_error', message: `Not found: ${req.method ?? ''} ${path}` });
+      sendError(res, requestId, {
+        status: 404,
+        type: 'not_found_error',
+        message: `Not found: ${req.method ?? ''} ${path}`,
+      });
       return;
     }
     if (req.method !== 'POST') {
       req.resume();
-      sendError(res, requestId, { status: 405, type: 'invalid_request_error', message: `Method ${req.method ?? ''} not allowed` });
+      sendError(res, requestId, {
+        status: 405,
+        type: 'invalid_request_error',
+        message: `Method ${req.method ?? ''} not allowed`,
+      });
       return;
     }
     const raw = await readBody(req);
@@ -199,7 +212,11 @@ export class AnthropicEmulator {
         req.socket.destroy();
         return;
       }
-      return this.answerError(res, record, { status: 529, type: fault.errorType ?? 'overloaded_error', message: fault.message ?? 'Overloaded' });
+      return this.answerError(res, record, {
+        status: 529,
+        type: fault.errorType ?? 'overloaded_error',
+        message: fault.message ?? 'Overloaded',
+      });
     }
 
     const reply = this.queue.shift() ?? (await this.askResponder(record, res));
@@ -290,18 +307,31 @@ function httpFaultReply(fault: HttpFault): ErrorReply {
         status: 429,
         type: 'rate_limit_error',
         message: fault.message ?? 'Number of request tokens has exceeded your per-minute rate limit',
-        ...(fault.retryAfterSeconds === undefined ? {} : { headers: { 'retry-after': String(fault.retryAfterSeconds) } }),
+        ...(fault.retryAfterSeconds === undefined
+          ? {}
+          : { headers: { 'retry-after': String(fault.retryAfterSeconds) } }),
       };
     case 'overloaded':
       return { status: 529, type: 'overloaded_error', message: fault.message ?? 'Overloaded' };
     case 'api_error':
       return { status: 500, type: 'api_error', message: fault.message ?? 'Internal server error' };
     case 'http':
-      return { status: fault.status, type: fault.errorType, message: fault.message ?? fault.errorType, ...(fault.headers ? { headers: fault.headers } : {}) };
+      return {
+        status: fault.status,
+        type: fault.errorType,
+        message: fault.message ?? fault.errorType,
+        ...(fault.headers ? { headers: fault.headers } : {}),
+      };
   }
 }
 
-function sendJson(res: ServerResponse, status: number, requestId: string, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  requestId: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',

@@ -2,7 +2,6 @@
 import type { Fault, RandomFaultOptions } from './types';
 import { seededRandom } from '../shared/seeded-random';
 
-
 interface RandomFaults {
   probability: number;
   faults: Fault[];

@@ -76,14 +76,19 @@ export function parseMessagesRequest(raw: string): ParseResult {
   }
   if (!Array.isArray(messages)) return { ok: false, message: 'messages: Field required' };
   const malformed = messages.findIndex(
-    (message) => !isRecord(message) || typeof message.role !== 'string' || !(typeof message.content === 'string' || Array.isArray(message.content)),
+    (message) =>
+      !isRecord(message) ||
+      typeof message.role !== 'string' ||
+      !(typeof message.content === 'string' || Array.isArray(message.content)),
   );
   if (malformed >= 0) return { ok: false, message: `messages.${malformed}: each message needs a role and content` };
   if (system !== undefined && typeof system !== 'string' && !Array.isArray(system)) {
     return { ok: false, message: 'system: Input should be a valid string or list of text blocks' };
   }
-  if (tools !== undefined && !Array.isArray(tools)) return { ok: false, message: 'tools: Input should be a valid list' };
-  if (stream !== undefined && typeof stream !== 'boolean') return { ok: false, message: 'stream: Input should be a valid boolean' };
+  if (tools !== undefined && !Array.isArray(tools))
+    return { ok: false, message: 'tools: Input should be a valid list' };
+  if (stream !== undefined && typeof stream !== 'boolean')
+    return { ok: false, message: 'stream: Input should be a valid boolean' };
 
   const fields: MessagesRequestFields = {
     body,

@@ -6,9 +6,15 @@ export function textReply(text: string): EmulatedReply {
 }
 
 /** A tool call, optionally preceded by text (the model often says something before calling a tool). */
-export function toolUseReply(name: string, input: Record<string, unknown>, options: { text?: string; id?: string } = {}): EmulatedReply {
+export function toolUseReply(
+  name: string,
+  input: Record<string, unknown>,
+  options: { text?: string; id?: string } = {},
+): EmulatedReply {
   const blocks: EmulatedBlock[] = options.text === undefined ? [] : [{ type: 'text', text: options.text }];
-  blocks.push(options.id === undefined ? { type: 'tool_use', name, input } : { type: 'tool_use', name, input, id: options.id });
+  blocks.push(
+    options.id === undefined ? { type: 'tool_use', name, input } : { type: 'tool_use', name, input, id: options.id },
+  );
   return { blocks };
 }
 
@@ -42,7 +48,10 @@ export const echoResponder: Responder = (request) => textReply(`You said: ${last
 export interface ResponderRule {
   /** A RegExp is tested against the last user message text; a function sees the whole request. */
   when: RegExp | ((request: RecordedRequest) => boolean);
-  reply: EmulatedReply | string | ((request: RecordedRequest, match: RegExpMatchArray | null) => EmulatedReply | Promise<EmulatedReply>);
+  reply:
+    | EmulatedReply
+    | string
+    | ((request: RecordedRequest, match: RegExpMatchArray | null) => EmulatedReply | Promise<EmulatedReply>);
 }
 
 /** First matching rule wins; requests no rule matches go to `fallback` (the echo responder by default). */

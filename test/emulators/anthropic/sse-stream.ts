@@ -46,11 +46,16 @@ export async function writeSseStream(res: ServerResponse, plan: StreamPlan, hook
     for (const step of plan.steps) {
       // Faults strike between content frames: after `afterDeltas` deltas, or at the end of content if it is shorter.
       const atContentBoundary = step.isContentDelta || step.event === 'message_delta';
-      if (plan.fault !== undefined && atContentBoundary && (deltasWritten >= faultAfterDeltas || !step.isContentDelta)) {
+      if (
+        plan.fault !== undefined &&
+        atContentBoundary &&
+        (deltasWritten >= faultAfterDeltas || !step.isContentDelta)
+      ) {
         return await failStream(res, plan.fault);
       }
       if (step.isContentDelta) {
-        const due = firstDeltaAt === undefined ? plan.firstDeltaNotBefore : firstDeltaAt + deltasWritten * plan.deltaIntervalMs;
+        const due =
+          firstDeltaAt === undefined ? plan.firstDeltaNotBefore : firstDeltaAt + deltasWritten * plan.deltaIntervalMs;
         await sleepUntil(due, hooks.signal);
         if (firstDeltaAt === undefined) {
           firstDeltaAt = Date.now();

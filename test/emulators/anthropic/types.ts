@@ -38,12 +38,7 @@ export interface RequestTool {
 
 /** How a request ended, so tests can tell served requests from injected failures. */
 export type RequestOutcome =
-  | 'pending'
-  | 'completed'
-  | 'http_error'
-  | 'stream_error'
-  | 'dropped'
-  | 'client_disconnected';
+  'pending' | 'completed' | 'http_error' | 'stream_error' | 'dropped' | 'client_disconnected';
 
 /** One request as the emulator received it. The api key value is never stored. */
 export interface RecordedRequest {

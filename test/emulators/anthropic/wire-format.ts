@@ -127,7 +127,13 @@ export function buildStreamSteps(reply: ResolvedReply): StreamStep[] {
   };
 
   frame('message_start', {
-    message: { ...buildMessage(reply), content: [], stop_reason: null, stop_sequence: null, usage: usage(reply.inputTokens, 1) },
+    message: {
+      ...buildMessage(reply),
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: usage(reply.inputTokens, 1),
+    },
   });
   frame('ping', {});
   reply.content.forEach((block, index) => {
@@ -137,7 +143,10 @@ export function buildStreamSteps(reply: ResolvedReply): StreamStep[] {
         frame('content_block_delta', { index, delta: { type: 'text_delta', text } }, true);
       }
     } else {
-      frame('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+      frame('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      });
       for (const partial_json of splitJsonIntoFragments(JSON.stringify(block.input))) {
         frame('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } }, true);
       }
@@ -153,7 +162,9 @@ export function buildStreamSteps(reply: ResolvedReply): StreamStep[] {
 }
 
 export function errorBody(type: ApiErrorType, message: string, requestId?: string): WireErrorBody {
-  return requestId === undefined ? { type: 'error', error: { type, message } } : { type: 'error', error: { type, message }, request_id: requestId };
+  return requestId === undefined
+    ? { type: 'error', error: { type, message } }
+    : { type: 'error', error: { type, message }, request_id: requestId };
 }
 
 export function formatSseFrame(event: string, data: unknown): string {

@@ -60,7 +60,9 @@ export class AssemblyAiStreamingEmulator implements SessionHost {
   private baseUrl: string | undefined;
 
   constructor(private readonly options: StreamingEmulatorOptions = {}) {
-    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<StreamingEmulatorSettings>;
+    const defined = Object.fromEntries(
+      Object.entries(options).filter(([, v]) => v !== undefined),
+    ) as Partial<StreamingEmulatorSettings>;
     this.settings = { ...DEFAULT_SETTINGS, ...pickSettings(defined) };
     this.apiKeys = new Set(options.apiKeys ?? [DEFAULT_STREAMING_API_KEY]);
     this.transcripts = new TranscriptSource(options.responder);
@@ -79,7 +81,9 @@ export class AssemblyAiStreamingEmulator implements SessionHost {
       res.writeHead(404).end();
     });
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(wss, req, socket, head));
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(wss, req, socket, head),
+    );
     server.on('tlsClientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -175,7 +179,9 @@ export class AssemblyAiStreamingEmulator implements SessionHost {
     this.faults = [];
     this.transcripts.reset();
     this.transcripts.respondWith(this.options.responder);
-    const defined = Object.fromEntries(Object.entries(this.options).filter(([, v]) => v !== undefined)) as Partial<StreamingEmulatorSettings>;
+    const defined = Object.fromEntries(
+      Object.entries(this.options).filter(([, v]) => v !== undefined),
+    ) as Partial<StreamingEmulatorSettings>;
     Object.assign(this.settings, DEFAULT_SETTINGS, pickSettings(defined));
   }
 
@@ -213,8 +219,10 @@ export class AssemblyAiStreamingEmulator implements SessionHost {
     };
     if (fault) return refuse(fault.code, fault.reason);
     if (!record.auth.accepted) return refuse(4001, 'Not Authorized');
-    if (!(Number.isInteger(record.sampleRate) && record.sampleRate > 0)) return refuse(4000, 'Sample rate must be a positive integer');
-    if (!SUPPORTED_ENCODINGS.has(record.encoding)) return refuse(3006, `Input validation error: encoding ${record.encoding} is not emulated`);
+    if (!(Number.isInteger(record.sampleRate) && record.sampleRate > 0))
+      return refuse(4000, 'Sample rate must be a positive integer');
+    if (!SUPPORTED_ENCODINGS.has(record.encoding))
+      return refuse(3006, `Input validation error: encoding ${record.encoding} is not emulated`);
     record.id = randomUUID();
     const session = new EmulatedStreamingSession(ws, record, this);
     this.live.add(session);
@@ -269,5 +277,7 @@ function pickSettings(source: Partial<StreamingEmulatorSettings>): Partial<Strea
 
 function rejectUpgrade(socket: Duplex, status: number): void {
   socket.once('finish', () => socket.destroy());
-  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  );
 }

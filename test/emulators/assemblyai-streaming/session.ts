@@ -120,7 +120,10 @@ export class EmulatedStreamingSession implements WindowSink {
     const limits = this.host.settings.chunkLimits;
     const ms = this.meter.durationMs(chunk.length);
     if (limits && (ms < limits.minMs - 0.01 || ms > limits.maxMs + 0.01)) {
-      this.protocolError(3007, `Input Duration Violation: ${ms.toFixed(1)} ms; audio messages must be ${limits.minMs}..${limits.maxMs} ms`);
+      this.protocolError(
+        3007,
+        `Input Duration Violation: ${ms.toFixed(1)} ms; audio messages must be ${limits.minMs}..${limits.maxMs} ms`,
+      );
       return;
     }
     this.arrivedAt = performance.now();
@@ -161,11 +164,31 @@ export class EmulatedStreamingSession implements WindowSink {
   private startTurn(endMs: number): void {
     const turnOrder = this.nextTurnOrder++;
     const startMs = this.voicedRunStartMs;
-    const reserved = this.host.transcripts.take({ sessionIndex: this.record.index, turnOrder, audioMs: startMs, query: this.record.query });
-    const record: StreamingTurnRecord = { turnOrder, transcript: reserved.text, speechStartAudioMs: startMs, speechStartedAt: performance.now(), speechEndedAt: this.arrivedAt };
+    const reserved = this.host.transcripts.take({
+      sessionIndex: this.record.index,
+      turnOrder,
+      audioMs: startMs,
+      query: this.record.query,
+    });
+    const record: StreamingTurnRecord = {
+      turnOrder,
+      transcript: reserved.text,
+      speechStartAudioMs: startMs,
+      speechStartedAt: performance.now(),
+      speechEndedAt: this.arrivedAt,
+    };
     this.record.turns.push(record);
-    const words = unformatTurnText(reserved.text).split(' ').filter((w) => w !== '');
-    this.speaking = { record, reserved, words, revealed: 0, nextPartialAtMs: endMs + this.host.settings.partialIntervalMs, lastVoicedEndMs: endMs };
+    const words = unformatTurnText(reserved.text)
+      .split(' ')
+      .filter((w) => w !== '');
+    this.speaking = {
+      record,
+      reserved,
+      words,
+      revealed: 0,
+      nextPartialAtMs: endMs + this.host.settings.partialIntervalMs,
+      lastVoicedEndMs: endMs,
+    };
     this.voicedRunMs = 0;
     this.send({ type: 'SpeechStarted', timestamp: startMs });
   }
@@ -186,7 +209,10 @@ export class EmulatedStreamingSession implements WindowSink {
     turn.record.endedBy = endedBy;
     turn.record.speechEndAudioMs = turn.lastVoicedEndMs;
     turn.record.endOfTurnDetectedAt = now;
-    if (endedBy !== 'terminate' && turn.lastVoicedEndMs - turn.record.speechStartAudioMs < this.host.settings.minUtteranceMs) {
+    if (
+      endedBy !== 'terminate' &&
+      turn.lastVoicedEndMs - turn.record.speechStartAudioMs < this.host.settings.minUtteranceMs
+    ) {
       // Noise, not words: the scripted line stays for the next real utterance.
       this.host.transcripts.giveBack(turn.reserved);
       turn.record.transcript = '';
@@ -211,9 +237,19 @@ export class EmulatedStreamingSession implements WindowSink {
     const startMs = record.speechStartAudioMs;
     const endMs = record.speechEndAudioMs ?? turn.lastVoicedEndMs;
     const unformatted = turn.words.join(' ');
-    this.send(turnMessage(record.turnOrder, unformatted, spreadWords(turn.words, startMs, endMs, true), true, false, FINAL_CONFIDENCE), () => {
-      record.endOfTurnSentAt = performance.now();
-    });
+    this.send(
+      turnMessage(
+        record.turnOrder,
+        unformatted,
+        spreadWords(turn.words, startMs, endMs, true),
+        true,
+        false,
+        FINAL_CONFIDENCE,
+      ),
+      () => {
+        record.endOfTurnSentAt = performance.now();
+      },
+    );
     if (this.formatTurns) {
       const formatted = formatTurnText(turn.reserved.text);
       const words = spreadWords(formatted.split(' '), startMs, endMs, true);
@@ -306,7 +342,14 @@ function spreadWords(texts: readonly string[], startMs: number, endMs: number, f
   }));
 }
 
-function turnMessage(turnOrder: number, transcript: string, words: WireWord[], endOfTurn: boolean, formatted: boolean, confidence: number): object {
+function turnMessage(
+  turnOrder: number,
+  transcript: string,
+  words: WireWord[],
+  endOfTurn: boolean,
+  formatted: boolean,
+  confidence: number,
+): object {
   return {
     type: 'Turn',
     turn_order: turnOrder,

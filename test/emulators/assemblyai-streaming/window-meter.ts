@@ -61,11 +61,11 @@ export class WindowMeter {
   private feedS16le(data: Uint8Array): void {
     let i = 0;
     if (this.carry >= 0 && data.length > 0) {
-      this.addSample(((data[0]! << 8) | this.carry) << 16 >> 16);
+      this.addSample((((data[0]! << 8) | this.carry) << 16) >> 16);
       this.carry = -1;
       i = 1;
     }
-    for (; i + 1 < data.length; i += 2) this.addSample(((data[i + 1]! << 8) | data[i]!) << 16 >> 16);
+    for (; i + 1 < data.length; i += 2) this.addSample((((data[i + 1]! << 8) | data[i]!) << 16) >> 16);
     if (i < data.length) this.carry = data[i]!;
   }
 

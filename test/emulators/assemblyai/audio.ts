@@ -2,9 +2,10 @@ import type { EmulatedWord, ScriptedTranscript, TranscriptionInput } from './typ
 
 /** Duration of a PCM WAV file from its RIFF `fmt `/`data` chunks, or undefined for anything else. */
 export function wavDurationSeconds(bytes: Buffer): number | undefined {
-  if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE') return undefined;
+  if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE')
+    return undefined;
   let byteRate: number | undefined;
-  for (let offset = 12; offset + 8 <= bytes.length; ) {
+  for (let offset = 12; offset + 8 <= bytes.length;) {
     const id = bytes.toString('ascii', offset, offset + 4);
     const size = bytes.readUInt32LE(offset + 4);
     if (id === 'fmt ' && offset + 16 <= bytes.length) byteRate = bytes.readUInt32LE(offset + 8 + 8);
@@ -17,7 +18,11 @@ export function wavDurationSeconds(bytes: Buffer): number | undefined {
 /** The default script: a fixed sentence, with the duration of WAV audio when it can be read. */
 export function defaultScript(input: TranscriptionInput): ScriptedTranscript {
   const duration = input.audio ? wavDurationSeconds(input.audio) : undefined;
-  return { text: 'This is the AssemblyAI emulator speaking.', confidence: 0.93, ...(duration !== undefined ? { audioDurationSeconds: duration } : {}) };
+  return {
+    text: 'This is the AssemblyAI emulator speaking.',
+    confidence: 0.93,
+    ...(duration !== undefined ? { audioDurationSeconds: duration } : {}),
+  };
 }
 
 /** Words spread evenly over the audio (or 300 ms each when its length is unknown). */

@@ -165,11 +165,21 @@ export class AssemblyAiEmulator {
   private createTranscript(params: Record<string, unknown>): object {
     const audioUrl = params.audio_url;
     if (typeof audioUrl !== 'string' || audioUrl.length === 0) throw new HttpError(400, 'audio_url is required');
-    const state: TranscriptState = { id: randomUUID(), audioUrl, params, servedStatuses: [], outcome: undefined, createdAt: Date.now(), polls: 0 };
+    const state: TranscriptState = {
+      id: randomUUID(),
+      audioUrl,
+      params,
+      servedStatuses: [],
+      outcome: undefined,
+      createdAt: Date.now(),
+      polls: 0,
+    };
     this.transcriptsById.set(state.id, state);
     // Like the real service, answer "queued" at once and fetch the audio in the background.
     void this.loadAudio(audioUrl).then((audio) => {
-      state.outcome = audio ? this.decide({ audio, audioUrl, params }) : { error: `Download error, unable to download ${audioUrl}` };
+      state.outcome = audio
+        ? this.decide({ audio, audioUrl, params })
+        : { error: `Download error, unable to download ${audioUrl}` };
     });
     return transcriptJson(state, 'queued');
   }
@@ -181,7 +191,8 @@ export class AssemblyAiEmulator {
     const { queuedPolls, processingPolls, processingDelayMs } = this.progression;
     let status: TranscriptStatus;
     if (poll < queuedPolls) status = 'queued';
-    else if (poll < queuedPolls + processingPolls || Date.now() < state.createdAt + processingDelayMs || !state.outcome) status = 'processing';
+    else if (poll < queuedPolls + processingPolls || Date.now() < state.createdAt + processingDelayMs || !state.outcome)
+      status = 'processing';
     else status = 'error' in state.outcome ? 'error' : 'completed';
     state.servedStatuses.push(status);
     return transcriptJson(state, status);
@@ -201,7 +212,8 @@ export class AssemblyAiEmulator {
   /** An upload of ours, or a loopback URL (a test media server); anything else is unreachable offline. */
   private async loadAudio(audioUrl: string): Promise<Buffer | undefined> {
     const uploadId = /\/upload\/([0-9a-f-]+)$/.exec(audioUrl)?.[1];
-    if (audioUrl.startsWith(`${this.http.url ?? '\0'}/upload/`) && uploadId) return this.uploadsById.get(uploadId)?.bytes;
+    if (audioUrl.startsWith(`${this.http.url ?? '\0'}/upload/`) && uploadId)
+      return this.uploadsById.get(uploadId)?.bytes;
     let url: URL;
     try {
       url = new URL(audioUrl);
@@ -264,13 +276,20 @@ function transcriptJson(state: TranscriptState, status: TranscriptStatus): objec
 }
 
 function toView(state: TranscriptState): EmulatedTranscriptView {
-  return { id: state.id, audioUrl: state.audioUrl, params: state.params, servedStatuses: [...state.servedStatuses], outcome: state.outcome };
+  return {
+    id: state.id,
+    audioUrl: state.audioUrl,
+    params: state.params,
+    servedStatuses: [...state.servedStatuses],
+    outcome: state.outcome,
+  };
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through
   }
@@ -291,5 +310,7 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer>
 function sendJson(res: ServerResponse, status: number, body: object): void {
   if (res.headersSent || res.destroyed) return;
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) })
+    .end(payload);
 }

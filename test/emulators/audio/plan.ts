@@ -53,7 +53,11 @@ function planSyllables(start: number, end: number, random: () => number): Syllab
   const syllables: Syllable[] = [];
   for (let i = 0; i < count; i++) {
     const vowel = VOWELS[Math.floor(random() * VOWELS.length)] ?? VOWELS[0]!;
-    syllables.push({ start: start + Math.round((i * length) / count), end: start + Math.round(((i + 1) * length) / count), vowel });
+    syllables.push({
+      start: start + Math.round((i * length) / count),
+      end: start + Math.round(((i + 1) * length) / count),
+      vowel,
+    });
   }
   return syllables;
 }

@@ -7,7 +7,12 @@ import type { PlaybackGap, PlayedSegment } from './types';
  * utterances (so a reply and its barge-in tail count as one); a gap with a `clear` in it is the app
  * stopping on purpose, not an underrun.
  */
-export function findPlaybackGaps(played: readonly PlayedSegment[], utteranceEnds: readonly number[], clears: readonly number[], minGapMs = 20): PlaybackGap[] {
+export function findPlaybackGaps(
+  played: readonly PlayedSegment[],
+  utteranceEnds: readonly number[],
+  clears: readonly number[],
+  minGapMs = 20,
+): PlaybackGap[] {
   const ends = [...utteranceEnds].sort((a, b) => a - b);
   const responseOf = (at: number): number => {
     let index = 0;

@@ -24,7 +24,15 @@ import type {
   TwilioToAppMessage,
   Utterance,
 } from './types';
-import { connectedMessage, dtmfMessage, markEchoMessage, mediaMessageText, parseAppMessage, startMessage, stopMessage } from './wire';
+import {
+  connectedMessage,
+  dtmfMessage,
+  markEchoMessage,
+  mediaMessageText,
+  parseAppMessage,
+  startMessage,
+  stopMessage,
+} from './wire';
 
 /** The upgrade was refused (e.g. 403 for a bad signature) or the socket never opened. */
 export class MediaStreamsConnectError extends Error {
@@ -91,7 +99,9 @@ export class MediaStreamsCaller implements TickSubscriber {
     this.to = options.to;
     this.quotedStreamSid = JSON.stringify(this.streamSid);
     this.script = new CallerScript(options.voicedRmsThreshold ?? DEFAULT_VOICED_RMS);
-    this.playback = new PlaybackBuffer((name) => this.sendJson(markEchoMessage(this.nextSequence(), this.streamSid, name)));
+    this.playback = new PlaybackBuffer((name) =>
+      this.sendJson(markEchoMessage(this.nextSequence(), this.streamSid, name)),
+    );
     this.closed = new Promise<CloseInfo>((resolve) => {
       socket.once('close', (code: number, reason: Buffer) => {
         const at = performance.now();
@@ -104,14 +114,28 @@ export class MediaStreamsCaller implements TickSubscriber {
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
 
     this.sendJson(connectedMessage());
-    this.sendJson(startMessage(this.nextSequence(), { accountSid: this.accountSid, callSid: this.callSid, streamSid: this.streamSid }, options.customParameters ?? {}));
+    this.sendJson(
+      startMessage(
+        this.nextSequence(),
+        { accountSid: this.accountSid, callSid: this.callSid, streamSid: this.streamSid },
+        options.customParameters ?? {},
+      ),
+    );
     this.startedAt = performance.now();
     this.firstTick = ticker.add(this);
   }
 
   /** Opens the stream like Twilio does and starts the 20 ms frame clock. */
-  static async connect(url: string, options: MediaStreamsConnectOptions, ticker: FrameTicker = sharedTicker): Promise<MediaStreamsCaller> {
-    const socket = new WebSocket(url, { headers: options.headers, perMessageDeflate: false, handshakeTimeout: options.openTimeoutMs ?? 10_000 });
+  static async connect(
+    url: string,
+    options: MediaStreamsConnectOptions,
+    ticker: FrameTicker = sharedTicker,
+  ): Promise<MediaStreamsCaller> {
+    const socket = new WebSocket(url, {
+      headers: options.headers,
+      perMessageDeflate: false,
+      handshakeTimeout: options.openTimeoutMs ?? 10_000,
+    });
     return new Promise<MediaStreamsCaller>((resolve, reject) => {
       const fail = (error: MediaStreamsConnectError): void => {
         socket.removeAllListeners();
@@ -130,7 +154,12 @@ export class MediaStreamsCaller implements TickSubscriber {
         }
       });
       socket.once('unexpected-response', (_request, response) => {
-        fail(new MediaStreamsConnectError(`WebSocket upgrade refused with HTTP ${response.statusCode ?? '?'}`, response.statusCode));
+        fail(
+          new MediaStreamsConnectError(
+            `WebSocket upgrade refused with HTTP ${response.statusCode ?? '?'}`,
+            response.statusCode,
+          ),
+        );
       });
       socket.once('error', (error) => fail(new MediaStreamsConnectError(error.message, undefined)));
     });
@@ -166,7 +195,9 @@ export class MediaStreamsCaller implements TickSubscriber {
     if (this.isOpen) {
       this.closing = 'hangup';
       this.ticker.remove(this);
-      this.sendJson(stopMessage(this.nextSequence(), this.streamSid, { accountSid: this.accountSid, callSid: this.callSid }));
+      this.sendJson(
+        stopMessage(this.nextSequence(), this.streamSid, { accountSid: this.accountSid, callSid: this.callSid }),
+      );
       this.socket.close(1000);
     }
     return this.closed;
@@ -263,7 +294,9 @@ export class MediaStreamsCaller implements TickSubscriber {
       const frame = this.script.nextFrame();
       const timestamp = this.chunk * FRAME_MS;
       this.chunk++;
-      this.socket.send(mediaMessageText(this.nextSequence(), this.quotedStreamSid, this.chunk, timestamp, frame.payload));
+      this.socket.send(
+        mediaMessageText(this.nextSequence(), this.quotedStreamSid, this.chunk, timestamp, frame.payload),
+      );
       frame.sent(performance.now(), this.chunk);
     }
     this.playback.advance(now);

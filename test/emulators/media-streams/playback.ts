@@ -12,7 +12,9 @@ import type { DroppedAudio, EchoedMark, PlayedSegment } from './types';
 
 const BYTES_PER_MS = 8;
 
-type Queued = { kind: 'audio'; bytes: Buffer; offset: number; arrivedAt: number } | { kind: 'mark'; name: string; arrivedAt: number };
+type Queued =
+  | { kind: 'audio'; bytes: Buffer; offset: number; arrivedAt: number }
+  | { kind: 'mark'; name: string; arrivedAt: number };
 
 export class PlaybackBuffer {
   readonly played: PlayedSegment[] = [];

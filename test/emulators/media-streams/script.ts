@@ -12,7 +12,17 @@ interface Pending<T> {
 }
 
 type ScriptItem =
-  | { kind: 'audio'; audio: Buffer; frameCount: number; lastVoicedFrame: number; next: number; startAt: number; firstChunk: number; voicedEndAt: number; pending: Pending<number> }
+  | {
+      kind: 'audio';
+      audio: Buffer;
+      frameCount: number;
+      lastVoicedFrame: number;
+      next: number;
+      startAt: number;
+      firstChunk: number;
+      voicedEndAt: number;
+      pending: Pending<number>;
+    }
   | { kind: 'pause'; frameCount: number; next: number; pending: Pending<void> };
 
 /** What to send next: the base64 payload, and a callback to run once it has gone out as `chunk`. */
@@ -36,14 +46,30 @@ export class CallerScript {
     const frameCount = Math.ceil(audio.length / MULAW_FRAME_BYTES);
     let lastVoicedFrame = -1;
     for (let i = frameCount - 1; i >= 0 && lastVoicedFrame < 0; i--) {
-      if (mulawRms(audio.subarray(i * MULAW_FRAME_BYTES, (i + 1) * MULAW_FRAME_BYTES)) > this.voicedRmsThreshold) lastVoicedFrame = i;
+      if (mulawRms(audio.subarray(i * MULAW_FRAME_BYTES, (i + 1) * MULAW_FRAME_BYTES)) > this.voicedRmsThreshold)
+        lastVoicedFrame = i;
     }
-    return this.enqueue<number>((pending) => ({ kind: 'audio', audio, frameCount, lastVoicedFrame, next: 0, startAt: 0, firstChunk: 0, voicedEndAt: 0, pending }));
+    return this.enqueue<number>((pending) => ({
+      kind: 'audio',
+      audio,
+      frameCount,
+      lastVoicedFrame,
+      next: 0,
+      startAt: 0,
+      firstChunk: 0,
+      voicedEndAt: 0,
+      pending,
+    }));
   }
 
   /** Resolves once `ms` of silence (rounded to whole frames) has gone out after what is already queued. */
   pause(ms: number): Promise<void> {
-    return this.enqueue<void>((pending) => ({ kind: 'pause', frameCount: Math.max(0, Math.round(ms / 20)), next: 0, pending }));
+    return this.enqueue<void>((pending) => ({
+      kind: 'pause',
+      frameCount: Math.max(0, Math.round(ms / 20)),
+      next: 0,
+      pending,
+    }));
   }
 
   nextFrame(): NextFrame {
@@ -66,7 +92,13 @@ export class CallerScript {
         if (index === item.lastVoicedFrame) item.voicedEndAt = at;
         if (!last) return;
         const voicedEndAt = item.lastVoicedFrame >= 0 ? item.voicedEndAt : at;
-        this.utterances.push({ startAt: item.startAt, voicedEndAt, endAt: at, firstChunk: item.firstChunk, lastChunk: chunk });
+        this.utterances.push({
+          startAt: item.startAt,
+          voicedEndAt,
+          endAt: at,
+          firstChunk: item.firstChunk,
+          lastChunk: chunk,
+        });
         item.pending.resolve(voicedEndAt);
       },
     };

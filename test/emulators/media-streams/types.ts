@@ -49,7 +49,8 @@ export interface StopMessage {
   stop: { accountSid: string; callSid: string };
 }
 
-export type TwilioToAppMessage = ConnectedMessage | StartMessage | InboundMediaMessage | DtmfMessage | MarkEchoMessage | StopMessage;
+export type TwilioToAppMessage =
+  ConnectedMessage | StartMessage | InboundMediaMessage | DtmfMessage | MarkEchoMessage | StopMessage;
 
 /** App → Twilio (two-way streams only). */
 export type AppToTwilioMessage =

@@ -3,7 +3,14 @@
  * every 20 ms), and validation of what the app sends back.
  */
 import { MULAW_FRAME_BYTES, MULAW_SILENCE } from '../../../src/audio/mulaw';
-import type { AppToTwilioMessage, ConnectedMessage, DtmfMessage, MarkEchoMessage, StartMessage, StopMessage } from './types';
+import type {
+  AppToTwilioMessage,
+  ConnectedMessage,
+  DtmfMessage,
+  MarkEchoMessage,
+  StartMessage,
+  StopMessage,
+} from './types';
 
 /** Every silent frame has the same payload: encode it once. */
 export const SILENCE_FRAME_PAYLOAD = Buffer.alloc(MULAW_FRAME_BYTES, MULAW_SILENCE).toString('base64');
@@ -12,7 +19,11 @@ export function connectedMessage(): ConnectedMessage {
   return { event: 'connected', protocol: 'Call', version: '1.0.0' };
 }
 
-export function startMessage(sequenceNumber: number, ids: { accountSid: string; callSid: string; streamSid: string }, customParameters: Record<string, string>): StartMessage {
+export function startMessage(
+  sequenceNumber: number,
+  ids: { accountSid: string; callSid: string; streamSid: string },
+  customParameters: Record<string, string>,
+): StartMessage {
   return {
     event: 'start',
     sequenceNumber: String(sequenceNumber),
@@ -32,7 +43,13 @@ export function startMessage(sequenceNumber: number, ids: { accountSid: string; 
  * A media message as text. `quotedStreamSid` is JSON.stringify(streamSid), computed once per call;
  * the payload is base64, which needs no escaping.
  */
-export function mediaMessageText(sequenceNumber: number, quotedStreamSid: string, chunk: number, timestampMs: number, payload: string): string {
+export function mediaMessageText(
+  sequenceNumber: number,
+  quotedStreamSid: string,
+  chunk: number,
+  timestampMs: number,
+  payload: string,
+): string {
   return `{"event":"media","sequenceNumber":"${sequenceNumber}","media":{"track":"inbound","chunk":"${chunk}","timestamp":"${timestampMs}","payload":"${payload}"},"streamSid":${quotedStreamSid}}`;
 }
 
@@ -44,13 +61,23 @@ export function markEchoMessage(sequenceNumber: number, streamSid: string, name:
   return { event: 'mark', streamSid, sequenceNumber: String(sequenceNumber), mark: { name } };
 }
 
-export function stopMessage(sequenceNumber: number, streamSid: string, ids: { accountSid: string; callSid: string }): StopMessage {
-  return { event: 'stop', sequenceNumber: String(sequenceNumber), streamSid, stop: { accountSid: ids.accountSid, callSid: ids.callSid } };
+export function stopMessage(
+  sequenceNumber: number,
+  streamSid: string,
+  ids: { accountSid: string; callSid: string },
+): StopMessage {
+  return {
+    event: 'stop',
+    sequenceNumber: String(sequenceNumber),
+    streamSid,
+    stop: { accountSid: ids.accountSid, callSid: ids.callSid },
+  };
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export type ParsedAppMessage = { ok: true; message: AppToTwilioMessage } | { ok: false; event: string | undefined; reason: string };
+export type ParsedAppMessage =
+  { ok: true; message: AppToTwilioMessage } | { ok: false; event: string | undefined; reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -67,8 +94,10 @@ export function parseAppMessage(text: string, streamSid: string): ParsedAppMessa
   if (!isRecord(parsed)) return { ok: false, event: undefined, reason: 'not a JSON object' };
   const event = typeof parsed.event === 'string' ? parsed.event : undefined;
   if (event === undefined) return { ok: false, event, reason: 'missing event' };
-  if (event !== 'media' && event !== 'mark' && event !== 'clear') return { ok: false, event, reason: `unknown event "${event}"` };
-  if (parsed.streamSid !== streamSid) return { ok: false, event, reason: `streamSid ${JSON.stringify(parsed.streamSid)} does not match ${streamSid}` };
+  if (event !== 'media' && event !== 'mark' && event !== 'clear')
+    return { ok: false, event, reason: `unknown event "${event}"` };
+  if (parsed.streamSid !== streamSid)
+    return { ok: false, event, reason: `streamSid ${JSON.stringify(parsed.streamSid)} does not match ${streamSid}` };
   if (event === 'clear') return { ok: true, message: { event, streamSid } };
   if (event === 'mark') {
     const mark = parsed.mark;
@@ -76,7 +105,8 @@ export function parseAppMessage(text: string, streamSid: string): ParsedAppMessa
     return { ok: true, message: { event, streamSid, mark: { name: mark.name } } };
   }
   const media = parsed.media;
-  if (!isRecord(media) || typeof media.payload !== 'string') return { ok: false, event, reason: 'media.payload missing' };
+  if (!isRecord(media) || typeof media.payload !== 'string')
+    return { ok: false, event, reason: 'media.payload missing' };
   if (!BASE64.test(media.payload)) return { ok: false, event, reason: 'media.payload is not valid base64' };
   return { ok: true, message: { event, streamSid, media: { payload: media.payload } } };
 }

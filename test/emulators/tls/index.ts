@@ -114,7 +114,9 @@ function readValid(dir: string): TestTlsMaterial | undefined {
  * Sets NODE_EXTRA_CA_CERTS for processes started from now on. A bundle the user already named there
  * (say a corporate proxy CA) is kept: Node takes one file, so both go into a combined copy.
  */
-export async function trustTestCertificateInChildProcesses(env: NodeJS.ProcessEnv = process.env): Promise<TestTlsMaterial> {
+export async function trustTestCertificateInChildProcesses(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TestTlsMaterial> {
   const material = await ensureTestCertificate();
   const current = env.NODE_EXTRA_CA_CERTS;
   if (!current || current === material.certPath) {
@@ -129,7 +131,13 @@ export async function trustTestCertificateInChildProcesses(env: NodeJS.ProcessEn
     return material;
   }
   if (theirs.includes(material.cert.trim())) return material;
-  const digest = crypto.createHash('sha256').update(current).update(theirs).update(material.cert).digest('hex').slice(0, 16);
+  const digest = crypto
+    .createHash('sha256')
+    .update(current)
+    .update(theirs)
+    .update(material.cert)
+    .digest('hex')
+    .slice(0, 16);
   const bundlePath = path.join(path.dirname(material.certPath), `extra-ca-${digest}.pem`);
   if (!fs.existsSync(bundlePath)) {
     const staging = `${bundlePath}.${process.pid}.tmp`;

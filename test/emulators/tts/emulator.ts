@@ -141,16 +141,21 @@ export class TtsEmulator {
       if (record.method !== 'POST') throw new HttpError(405, 'Method not allowed');
       if (req.headers['xi-api-key'] !== this.options.apiKey) throw new HttpError(401, 'Invalid API key');
       const fault = (record.fault = this.faults.shift());
-      if (fault?.kind === 'status') throw new HttpError(fault.status, fault.message ?? `Injected ${fault.status} error`);
-      if (record.outputFormat !== 'ulaw_8000') throw new HttpError(400, `Unsupported output_format: ${record.outputFormat ?? '(none)'}`);
-      if (body === undefined || record.text.trim() === '') throw new HttpError(400, 'A JSON body with a non-empty "text" is required');
+      if (fault?.kind === 'status')
+        throw new HttpError(fault.status, fault.message ?? `Injected ${fault.status} error`);
+      if (record.outputFormat !== 'ulaw_8000')
+        throw new HttpError(400, `Unsupported output_format: ${record.outputFormat ?? '(none)'}`);
+      if (body === undefined || record.text.trim() === '')
+        throw new HttpError(400, 'A JSON body with a non-empty "text" is required');
       await this.stream(record, res, fault?.kind === 'drop');
     } catch (error) {
       const status = error instanceof HttpError ? error.status : 500;
       record.status = status;
       if (res.headersSent || res.destroyed) return;
       const message = error instanceof Error ? error.message : String(error);
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: { status: statusName(status), message } }));
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ detail: { status: statusName(status), message } }));
     }
   }
 
@@ -165,7 +170,7 @@ export class TtsEmulator {
     const firstAt = Date.now();
     while (record.bytes < limit && !res.destroyed) {
       // Chunk n leaves when the audio before it would have played `speed` times faster than real time.
-      const due = firstAt + (record.bytes / 8) / timing.speed;
+      const due = firstAt + record.bytes / 8 / timing.speed;
       if (record.bytes > 0 && due > Date.now() && !(await pause(due - Date.now(), closed))) return;
       const length = Math.min(timing.chunkBytes, limit - record.bytes);
       const chunk = signatureAudio(record.index, record.bytes, length);

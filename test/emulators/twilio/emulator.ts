@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { timingSafeEqual } from 'node:crypto';
@@ -181,7 +187,9 @@ export class TwilioEmulator {
 
   /** Messages actually created (failed/faulted requests created none), oldest first. */
   sentMessages(filter: { to?: string; from?: string } = {}): EmulatedMessage[] {
-    return this.state.messages.filter((m) => (!filter.to || m.to === filter.to) && (!filter.from || m.from === filter.from));
+    return this.state.messages.filter(
+      (m) => (!filter.to || m.to === filter.to) && (!filter.from || m.from === filter.from),
+    );
   }
 
   createdCalls(filter: { to?: string } = {}): EmulatedCall[] {
@@ -273,7 +281,8 @@ export class TwilioEmulator {
     try {
       record.rawBody = await readBody(req);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return respond(413, twilioErrorBody(413, 20413, 'Request entity too large'));
+      if (error instanceof BodyTooLargeError)
+        return respond(413, twilioErrorBody(413, 20413, 'Request entity too large'));
       req.socket.destroy();
       return;
     }
@@ -300,11 +309,9 @@ export class TwilioEmulator {
 
     const accountSid = this.authenticate(req.headers.authorization);
     if (!accountSid) {
-      return respond(
-        401,
-        twilioErrorBody(401, 20003, 'Authenticate', 'Your AccountSid or AuthToken was incorrect.'),
-        { 'WWW-Authenticate': 'Basic realm="Twilio API"' },
-      );
+      return respond(401, twilioErrorBody(401, 20003, 'Authenticate', 'Your AccountSid or AuthToken was incorrect.'), {
+        'WWW-Authenticate': 'Basic realm="Twilio API"',
+      });
     }
     record.accountSid = accountSid;
 

@@ -40,7 +40,6 @@ function toRegExp(path: string | RegExp | undefined): RegExp | undefined {
   return new RegExp(`^${source}$`);
 }
 
-
 export class FaultInjector {
   private rules: Rule[] = [];
   private random: () => number;

@@ -16,16 +16,28 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function sendJson(res: ServerResponse, status: number, body: object | undefined, extraHeaders: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: object | undefined,
+  extraHeaders: Record<string, string> = {},
+): void {
   if (res.destroyed || res.writableEnded) return;
-  const headers: Record<string, string> = { 'Twilio-Request-Id': `RQ${randomBytes(16).toString('hex')}`, ...extraHeaders };
+  const headers: Record<string, string> = {
+    'Twilio-Request-Id': `RQ${randomBytes(16).toString('hex')}`,
+    ...extraHeaders,
+  };
   if (body === undefined) {
     res.writeHead(status, headers).end();
     return;
   }
   const payload = JSON.stringify(body);
   res
-    .writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) })
+    .writeHead(status, {
+      ...headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(payload),
+    })
     .end(payload);
 }
 

@@ -9,4 +9,10 @@ export type { FaultKind, FaultRuleHandle, RequestMatcher } from './faults';
 export type * from './store';
 export { twilioErrorBody, type TwilioErrorBody } from './errors';
 export { newSid, isSid } from './sids';
-export { sendTwilioWebhook, sendTwilioJsonWebhook, signTwilioRequest, bodySha256Hex, withBodySha256 } from './webhook-sender';
+export {
+  sendTwilioWebhook,
+  sendTwilioJsonWebhook,
+  signTwilioRequest,
+  bodySha256Hex,
+  withBodySha256,
+} from './webhook-sender';

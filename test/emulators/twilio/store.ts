@@ -1,8 +1,19 @@
 /** In-memory state of the emulated account(s): domain records, rendered to Twilio JSON on the way out. */
 
 export type MessageStatus =
-  | 'accepted' | 'scheduled' | 'queued' | 'sending' | 'sent' | 'delivered' | 'undelivered'
-  | 'failed' | 'read' | 'receiving' | 'received' | 'canceled' | 'partially_delivered';
+  | 'accepted'
+  | 'scheduled'
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'delivered'
+  | 'undelivered'
+  | 'failed'
+  | 'read'
+  | 'receiving'
+  | 'received'
+  | 'canceled'
+  | 'partially_delivered';
 
 export interface EmulatedMessage {
   sid: string;
@@ -26,7 +37,7 @@ export interface EmulatedMessage {
 }
 
 export type CallStatus =
-  | 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
+  'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
 
 export const TERMINAL_CALL_STATUSES: readonly CallStatus[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
 
@@ -185,8 +196,11 @@ export class EmulatorStore {
 
   deleteConversation(sid: string): void {
     this.conversations.delete(sid);
-    for (const [key, participant] of this.participants) if (participant.conversationSid === sid) this.participants.delete(key);
-    for (const [key, message] of this.conversationMessages) if (message.conversationSid === sid) this.conversationMessages.delete(key);
-    for (const [key, webhook] of this.conversationWebhooks) if (webhook.conversationSid === sid) this.conversationWebhooks.delete(key);
+    for (const [key, participant] of this.participants)
+      if (participant.conversationSid === sid) this.participants.delete(key);
+    for (const [key, message] of this.conversationMessages)
+      if (message.conversationSid === sid) this.conversationMessages.delete(key);
+    for (const [key, webhook] of this.conversationWebhooks)
+      if (webhook.conversationSid === sid) this.conversationWebhooks.delete(key);
   }
 }

@@ -21,15 +21,27 @@ export async function startEmulatorWithClient(options: Partial<TwilioEmulatorOpt
     ...options,
   });
   const baseUrl = await emulator.start();
-  const client = createTwilioClient({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, apiBaseUrl: baseUrl, timeoutMs: 5000 });
+  const client = createTwilioClient({
+    accountSid: ACCOUNT_SID,
+    authToken: AUTH_TOKEN,
+    apiBaseUrl: baseUrl,
+    timeoutMs: 5000,
+  });
   return { emulator, baseUrl, client };
 }
 
 /** A form POST as the first account, for input the SDK itself would refuse or never send. */
-export async function rawPost(baseUrl: string, path: string, form: Record<string, string>): Promise<{ status: number; body: unknown }> {
+export async function rawPost(
+  baseUrl: string,
+  path: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams(form).toString(),
   });
   return { status: response.status, body: await response.json() };

@@ -55,7 +55,12 @@ function encodeForm(params: WebhookParams): string {
   return search.toString();
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<WebhookResponse> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<WebhookResponse> {
   const response = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: await response.text(), headers: Object.fromEntries(response.headers) };
 }

@@ -19,7 +19,13 @@ export function renderConversationMessage(m: EmulatedConversationMessage): objec
     body: m.body,
     media:
       m.mediaSids.length > 0
-        ? m.mediaSids.map((sid) => ({ sid, size: 0, content_type: 'application/octet-stream', filename: null, category: 'media' }))
+        ? m.mediaSids.map((sid) => ({
+            sid,
+            size: 0,
+            content_type: 'application/octet-stream',
+            filename: null,
+            category: 'media',
+          }))
         : null,
     attributes: m.attributes,
     participant_sid: m.participantSid,

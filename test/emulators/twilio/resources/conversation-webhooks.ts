@@ -70,16 +70,24 @@ function createConversationWebhook(ctx: RouteContext) {
   const flowSid = ctx.form.get('Configuration.FlowSid') ?? null;
   const replayAfter = ctx.form.get('Configuration.ReplayAfter');
 
-  if ((target === 'webhook' || target === 'trigger') && !url) throw invalidParam(20001, `Configuration.Url is required for target ${target}`);
+  if ((target === 'webhook' || target === 'trigger') && !url)
+    throw invalidParam(20001, `Configuration.Url is required for target ${target}`);
   if (url !== null && !isAbsoluteHttpUrl(url)) throw invalidParam(20001, `Invalid Configuration.Url: ${url}`);
-  if (target === 'trigger' && triggers.length === 0) throw invalidParam(20001, 'Configuration.Triggers is required for target trigger');
-  if (target === 'studio' && !(flowSid && isSid(flowSid, 'FW'))) throw invalidParam(20001, 'Configuration.FlowSid must be a Studio Flow sid (FW...) for target studio');
+  if (target === 'trigger' && triggers.length === 0)
+    throw invalidParam(20001, 'Configuration.Triggers is required for target trigger');
+  if (target === 'studio' && !(flowSid && isSid(flowSid, 'FW')))
+    throw invalidParam(20001, 'Configuration.FlowSid must be a Studio Flow sid (FW...) for target studio');
   if (method !== 'GET' && method !== 'POST') throw invalidParam(20001, `Invalid Configuration.Method: ${method}`);
   const unknown = filters.find((f) => !POST_EVENTS.has(f));
   if (unknown !== undefined) throw invalidParam(20001, `Invalid Configuration.Filters: ${unknown}`);
-  if (replayAfter !== undefined && !/^\d+$/.test(replayAfter)) throw invalidParam(20001, `Invalid Configuration.ReplayAfter: ${replayAfter}`);
+  if (replayAfter !== undefined && !/^\d+$/.test(replayAfter))
+    throw invalidParam(20001, `Invalid Configuration.ReplayAfter: ${replayAfter}`);
   if (webhooksOf(ctx, conversation.sid).length >= MAX_PER_CONVERSATION) {
-    throw new TwilioApiError(400, 20001, `Conversation ${conversation.sid} already has ${MAX_PER_CONVERSATION} webhooks`);
+    throw new TwilioApiError(
+      400,
+      20001,
+      `Conversation ${conversation.sid} already has ${MAX_PER_CONVERSATION} webhooks`,
+    );
   }
 
   const now = ctx.now();

@@ -26,7 +26,10 @@ function durationMs(duration: string): number | undefined {
 export function renderConversation(c: EmulatedConversation): object {
   const url = `${CONVERSATIONS_URL}/${c.sid}`;
   const timers: Record<string, string> = {};
-  for (const [name, key] of [['inactive', 'date_inactive'], ['closed', 'date_closed']] as const) {
+  for (const [name, key] of [
+    ['inactive', 'date_inactive'],
+    ['closed', 'date_closed'],
+  ] as const) {
     const ms = c.timers[name] ? durationMs(c.timers[name]) : undefined;
     if (ms !== undefined) timers[key] = iso8601(new Date(c.dateUpdated.getTime() + ms));
   }
@@ -115,7 +118,13 @@ function listConversations(ctx: RouteContext) {
   );
   return {
     status: 200,
-    body: renderV1Page({ key: 'conversations', listUrl: CONVERSATIONS_URL, all, query: ctx.query, render: renderConversation }),
+    body: renderV1Page({
+      key: 'conversations',
+      listUrl: CONVERSATIONS_URL,
+      all,
+      query: ctx.query,
+      render: renderConversation,
+    }),
   };
 }
 

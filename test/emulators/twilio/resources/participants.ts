@@ -16,7 +16,11 @@ export function renderParticipant(p: EmulatedParticipant): object {
     identity: p.identity,
     attributes: p.attributes,
     messaging_binding: p.messagingBinding
-      ? { type: p.messagingBinding.type, address: p.messagingBinding.address, proxy_address: p.messagingBinding.proxyAddress }
+      ? {
+          type: p.messagingBinding.type,
+          address: p.messagingBinding.address,
+          proxy_address: p.messagingBinding.proxyAddress,
+        }
       : null,
     role_sid: p.roleSid,
     date_created: iso8601(p.dateCreated),
@@ -56,7 +60,10 @@ function createParticipant(ctx: RouteContext) {
   }
   if (
     binding &&
-    existing.some((p) => p.messagingBinding?.address === binding.address && p.messagingBinding.proxyAddress === binding.proxyAddress)
+    existing.some(
+      (p) =>
+        p.messagingBinding?.address === binding.address && p.messagingBinding.proxyAddress === binding.proxyAddress,
+    )
   ) {
     throw new TwilioApiError(
       409,

@@ -45,22 +45,31 @@ function findCall(ctx: RouteContext): EmulatedCall {
 function oneOf<T extends string>(ctx: RouteContext, name: string, allowed: readonly T[], fallback: T): T {
   const value = ctx.form.get(name);
   if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw invalidParam(20001, `Invalid ${name}: ${value}. Must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw invalidParam(20001, `Invalid ${name}: ${value}. Must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
 function createRecording(ctx: RouteContext) {
   const call = findCall(ctx);
   // Repeated keys (the SDK) or one space-separated value (curl examples in Twilio's docs); default `completed`.
-  const events = ctx.form.getAll('RecordingStatusCallbackEvent').flatMap((v) => v.split(/\s+/)).filter(Boolean);
+  const events = ctx.form
+    .getAll('RecordingStatusCallbackEvent')
+    .flatMap((v) => v.split(/\s+/))
+    .filter(Boolean);
   const invalid = events.find((e) => !STATUS_CALLBACK_EVENTS.includes(e));
-  if (invalid !== undefined) throw invalidParam(20001, `Invalid RecordingStatusCallbackEvent: ${invalid}. Must be in-progress, completed or absent`);
+  if (invalid !== undefined)
+    throw invalidParam(
+      20001,
+      `Invalid RecordingStatusCallbackEvent: ${invalid}. Must be in-progress, completed or absent`,
+    );
   const channels = oneOf(ctx, 'RecordingChannels', ['mono', 'dual'] as const, 'mono');
   const track = oneOf(ctx, 'RecordingTrack', ['inbound', 'outbound', 'both'] as const, 'both');
   const trim = oneOf(ctx, 'Trim', ['trim-silence', 'do-not-trim'] as const, 'do-not-trim');
   const method = oneOf(ctx, 'RecordingStatusCallbackMethod', ['GET', 'POST'] as const, 'POST');
   // Only a live call can be recorded (the code and message are what Twilio answers, as best known).
-  if (call.status !== 'in-progress') throw new TwilioApiError(400, 21220, 'Requested resource is not eligible for recording');
+  if (call.status !== 'in-progress')
+    throw new TwilioApiError(400, 21220, 'Requested resource is not eligible for recording');
   const now = ctx.now();
   const recording: EmulatedRecording = {
     sid: newSid('RE'),
