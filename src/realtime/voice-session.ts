@@ -6,6 +6,7 @@ import type { Config } from '../config/schema';
 import type { VoiceMetrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 import { recordTurnSpans, type TurnTimeline } from '../observability/tracing';
+import { providerKindOf } from '../providers/provider-error';
 import { SpeechChunker } from '../speech/chunker';
 import type { SpeechToText, SttSession, SttTurn } from '../speech/stt';
 import type { TextToSpeech } from '../speech/tts';
@@ -376,7 +377,8 @@ export class VoiceSession {
 
   /** The model or TTS failed: the caller hears an apology instead of silence. */
   private async fallback(turn: ActiveTurn, error: unknown, speaker: () => ReplySpeaker | undefined): Promise<void> {
-    const kind = error instanceof Error && /tts|speech|synthes/i.test(`${error.name} ${error.message}`) ? 'tts' : 'llm';
+    // Anything that is not the synthesis failing (the model, a missing model, a bug) counts against the model.
+    const kind = providerKindOf(error) === 'tts' ? 'tts' : 'llm';
     this.deps.metrics.fallback(kind);
     this.deps.log.error(
       { err: error, callSid: this.deps.callSid, turnId: turn.id },
