@@ -1,4 +1,5 @@
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import { isRetryableStatus } from '../providers/provider-error';
 import type { ChatModel, ChatReply, ChatRequest, ToolCall } from './chat-model';
 import { ChatStreamError, parseToolInput, type ChatStreamEvent, type StreamingChatModel } from './streaming-chat-model';
 
@@ -14,6 +15,8 @@ export interface AnthropicOptions {
   maxRetries?: number;
   timeoutMs?: number;
 }
+
+const PROVIDER = 'anthropic';
 
 /** Mid-stream error types worth asking again for; the rest (invalid request, auth, ...) would fail the same way. */
 const RETRYABLE_ERROR_TYPES = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
@@ -38,8 +41,14 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
     });
   }
 
+  /** Failures throw a {@link ChatStreamError} (a ProviderError of kind `llm`). */
   async complete(request: ChatRequest): Promise<ChatReply> {
-    const message = await this.client.messages.create(this.params(request));
+    let message: Anthropic.Message;
+    try {
+      message = await this.client.messages.create(this.params(request));
+    } catch (error) {
+      throw this.toProviderError(error);
+    }
     const text = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
     const toolCalls = message.content.flatMap((block) =>
       block.type === 'tool_use'
@@ -65,7 +74,7 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
         return;
       } catch (error) {
         if (signal.aborted) return;
-        const failure = this.toStreamError(error);
+        const failure = this.toProviderError(error);
         // The SDK already retried failures to open the stream. Here only a stream that broke before anything was
         // yielded is asked again: once text has gone to speech, a retry would say the same words twice.
         if (!progress.opened || progress.yielded || !failure.details.retryable || attempt >= retries) throw failure;
@@ -144,19 +153,22 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
       }
     }
     if (signal.aborted) return;
-    if (!stopped) throw new ChatStreamError('Anthropic stream ended before message_stop', { retryable: true });
+    if (!stopped)
+      throw new ChatStreamError('Anthropic stream ended before message_stop', { retryable: true }, PROVIDER);
     yield { type: 'done', text, toolCalls, stopReason };
   }
 
   /** A safe-to-log error: status, type, the API's message and request id; the api key is scrubbed from any text. */
-  private toStreamError(error: unknown): ChatStreamError {
+  private toProviderError(error: unknown): ChatStreamError {
     if (error instanceof ChatStreamError) return error;
     const scrub = (text: string): string =>
       this.options.apiKey ? text.split(this.options.apiKey).join('[redacted]') : text;
     if (error instanceof APIConnectionError) {
-      return new ChatStreamError(scrub(`Anthropic connection failed: ${error.message}${causes(error.cause)}`), {
-        retryable: true,
-      });
+      return new ChatStreamError(
+        scrub(`Anthropic connection failed: ${error.message}${causes(error.cause)}`),
+        { retryable: true },
+        PROVIDER,
+      );
     }
     if (isApiError(error)) {
       const status = error.status;
@@ -169,23 +181,27 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
           ? `Anthropic API error mid-stream: ${detail}`
           : `Anthropic API error: HTTP ${status} ${detail}`;
       const retryable =
-        status === undefined
-          ? type !== undefined && RETRYABLE_ERROR_TYPES.has(type)
-          : status === 408 || status === 409 || status === 429 || status >= 500;
-      return new ChatStreamError(scrub(message), {
-        retryable,
-        ...(status === undefined ? {} : { status }),
-        ...(type ? { type } : {}),
-        ...(requestId ? { requestId } : {}),
-      });
+        status === undefined ? type !== undefined && RETRYABLE_ERROR_TYPES.has(type) : isRetryableStatus(status);
+      return new ChatStreamError(
+        scrub(message),
+        {
+          retryable,
+          ...(status === undefined ? {} : { status }),
+          ...(type ? { type } : {}),
+          ...(requestId ? { requestId } : {}),
+        },
+        PROVIDER,
+      );
     }
     // fetch reports a body cut off mid-stream as a TypeError ("terminated", cause "other side closed"); anything
     // else is a bug, not the network. Duck-typed: fetch's errors come from Node's realm, not jest's vm context.
     if (!isErrorLike(error))
-      return new ChatStreamError(scrub(`Anthropic stream failed: ${String(error)}`), { retryable: false });
-    return new ChatStreamError(scrub(`Anthropic stream failed: ${error.message}${causes(error.cause)}`), {
-      retryable: error.name === 'TypeError',
-    });
+      return new ChatStreamError(scrub(`Anthropic stream failed: ${String(error)}`), { retryable: false }, PROVIDER);
+    return new ChatStreamError(
+      scrub(`Anthropic stream failed: ${error.message}${causes(error.cause)}`),
+      { retryable: error.name === 'TypeError' },
+      PROVIDER,
+    );
   }
 }
 
@@ -220,5 +236,5 @@ function toolInput(tool: { name: string; startInput: unknown; json: string }): R
   ) {
     return tool.startInput as Record<string, unknown>;
   }
-  return parseToolInput(tool.name, tool.json);
+  return parseToolInput(tool.name, tool.json, PROVIDER);
 }

@@ -1,3 +1,4 @@
+import { ProviderError } from '../providers/provider-error';
 import type { ChatReply, ChatRequest, ToolCall } from './chat-model';
 
 /**
@@ -17,17 +18,23 @@ export interface StreamingChatModel {
 }
 
 /**
- * A failed streamed reply, with a message that is safe to log (the provider's status, error type and request id,
- * never the credentials). `retryable` says whether asking again later may succeed (overload, rate limit, network).
+ * A failed reply (the `llm` member of the provider error family), with a message that is safe to log (the provider's
+ * status, error type and request id, never the credentials). `retryable` says whether asking again later may succeed
+ * (overload, rate limit, network).
  */
-export class ChatStreamError extends Error {
+export class ChatStreamError extends ProviderError {
   override readonly name = 'ChatStreamError';
 
   constructor(
     message: string,
     readonly details: { retryable: boolean; status?: number; type?: string; requestId?: string },
+    provider: string,
   ) {
-    super(message);
+    super('llm', message, {
+      provider,
+      retryable: details.retryable,
+      ...(details.status === undefined ? {} : { status: details.status }),
+    });
   }
 }
 
@@ -43,16 +50,16 @@ export async function collectReply(events: AsyncIterable<ChatStreamEvent>): Prom
  * Assembles a tool call's input from its streamed JSON fragments. Providers send an empty string (or nothing) for a
  * call without arguments; anything that is not a JSON object is a broken reply, not something to guess around.
  */
-export function parseToolInput(name: string, json: string): Record<string, unknown> {
+export function parseToolInput(name: string, json: string, provider = 'unknown'): Record<string, unknown> {
   if (json.trim() === '') return {};
   let input: unknown;
   try {
     input = JSON.parse(json);
   } catch {
-    throw new ChatStreamError(`tool call ${name}: input is not valid JSON`, { retryable: false });
+    throw new ChatStreamError(`tool call ${name}: input is not valid JSON`, { retryable: false }, provider);
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ChatStreamError(`tool call ${name}: input is not a JSON object`, { retryable: false });
+    throw new ChatStreamError(`tool call ${name}: input is not a JSON object`, { retryable: false }, provider);
   }
   return input as Record<string, unknown>;
 }

@@ -41,7 +41,7 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: (span:
 }
 
 /** performance.now() readings of one reply, as the voice loop took them. */
-export interface TurnTimeline {
+export interface TurnStageTimes {
   speechEndedAt: number;
   sttReceivedAt: number;
   llmRequestAt: number;
@@ -60,7 +60,7 @@ const epoch = (t: number) => performance.timeOrigin + t;
  */
 export function recordTurnSpans(
   call: { callSid: string; turnId: number; interrupted: boolean },
-  timeline: TurnTimeline,
+  timeline: TurnStageTimes,
   latency: TurnLatency,
 ): void {
   const t = tracer();

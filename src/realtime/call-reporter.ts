@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger';
+import type { CallEvents } from './call-events';
 import { signalCallWorkflow } from '../voice/call-signals';
 import {
   callWorkflowId,
@@ -19,7 +20,7 @@ const SIGNAL_ATTEMPTS = 16;
  * chain — the audio loop never awaits Temporal — and are retried if Temporal is briefly away.
  * Tools are updates: their answer is awaited, but only by the turn that asked for them.
  */
-export class CallReporter {
+export class CallReporter implements CallEvents {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(

@@ -254,7 +254,7 @@ class AssemblyAiSttSession implements SttSession {
         );
       }
     }
-    throw new SttError(
+    throw sttError(
       `AssemblyAI streaming: no connection after ${maxAttempts} attempts (${last?.message ?? 'unknown error'})`,
       last?.code,
     );
@@ -295,7 +295,7 @@ class AssemblyAiSttSession implements SttSession {
     this.deliverHeld();
     if (this.state !== 'open') return;
     if (PERMANENT_CODES.has(code)) {
-      this.fail(new SttError(`AssemblyAI streaming closed the session: ${reason || 'no reason'} (code ${code})`, code));
+      this.fail(sttError(`AssemblyAI streaming closed the session: ${reason || 'no reason'} (code ${code})`, code));
       return;
     }
     this.log.warn({ code, reason }, 'AssemblyAI streaming socket closed mid-call; reconnecting');
@@ -440,8 +440,17 @@ function toSttError(error: unknown): SttError {
   const raw = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   const code = typeof raw === 'number' ? raw : undefined;
   const what = code === 4001 ? 'refused the credentials' : 'connection failed';
-  return new SttError(
+  return sttError(
     `AssemblyAI streaming ${what}: ${errorMessage(error)}${code !== undefined ? ` (code ${code})` : ''}`,
     code,
   );
+}
+
+/** Refused credentials, funds or parameters fail the same way next time; anything else (network) may not. */
+function sttError(message: string, code: number | undefined): SttError {
+  return new SttError(message, {
+    provider: 'assemblyai',
+    retryable: code === undefined || !PERMANENT_CODES.has(code),
+    ...(code === undefined ? {} : { code }),
+  });
 }

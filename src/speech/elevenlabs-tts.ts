@@ -6,7 +6,10 @@
  * back-to-back syntheses of a call reuse a warm TLS connection; an aborted stream closes its socket
  * (HTTP/1.1 cannot cancel a response any other way) and the pool opens a fresh one next time.
  */
-import { isRetryableStatus, TtsError, type SynthesisOptions, type TextToSpeech } from './tts';
+import { isRetryableStatus } from '../providers/provider-error';
+import { TtsError, type SynthesisOptions, type TextToSpeech } from './tts';
+
+const PROVIDER = 'elevenlabs';
 
 export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
 const DEFAULT_STALL_TIMEOUT_MS = 10_000;
@@ -56,7 +59,11 @@ export class ElevenLabsTts implements TextToSpeech {
       const response = await this.post(text, scope.signal);
       if (!response.ok) throw await statusError(response, this.options.apiKey);
       if (!response.body)
-        throw new TtsError('ElevenLabs TTS answered without a body', { retryable: true, status: response.status });
+        throw new TtsError('ElevenLabs TTS answered without a body', {
+          provider: PROVIDER,
+          retryable: true,
+          status: response.status,
+        });
       // Node's typings leave the body's chunk type open; fetch bodies are always bytes.
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       for (;;) {
@@ -73,12 +80,17 @@ export class ElevenLabsTts implements TextToSpeech {
         yield Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       }
       if (received === 0)
-        throw new TtsError('ElevenLabs TTS returned no audio', { retryable: true, status: response.status });
+        throw new TtsError('ElevenLabs TTS returned no audio', {
+          provider: PROVIDER,
+          retryable: true,
+          status: response.status,
+        });
     } catch (error) {
       if (signal.aborted) return; // the caller cancelled: end quietly, whatever failed meanwhile
       if (error instanceof TtsError) throw error;
       if (scope.stalled)
         throw new TtsError(`ElevenLabs TTS stalled for ${scope.stallTimeoutMs} ms after ${received} bytes`, {
+          provider: PROVIDER,
           retryable: true,
           cause: error,
         });
@@ -87,7 +99,7 @@ export class ElevenLabsTts implements TextToSpeech {
         received === 0
           ? `ElevenLabs TTS request failed: ${reason}`
           : `ElevenLabs TTS stream broke after ${received} bytes: ${reason}`;
-      throw new TtsError(message, { retryable: true, cause: error });
+      throw new TtsError(message, { provider: PROVIDER, retryable: true, cause: error });
     } finally {
       // Also reached when the consumer stops iterating early: cancel whatever is still in flight.
       scope.close();
@@ -163,6 +175,7 @@ async function statusError(response: Response, apiKey: string): Promise<TtsError
   if (apiKey) detail = detail.split(apiKey).join('[redacted]');
   const suffix = detail ? `: ${detail.slice(0, MAX_ERROR_DETAIL_CHARS)}` : '';
   return new TtsError(`ElevenLabs TTS failed with HTTP ${response.status}${suffix}`, {
+    provider: PROVIDER,
     retryable: isRetryableStatus(response.status),
     status: response.status,
   });

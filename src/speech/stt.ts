@@ -4,6 +4,8 @@
  * invisible here unless it cannot be repaired (then `error`).
  */
 
+import { ProviderError, type ProviderErrorDetails } from '../providers/provider-error';
+
 export interface SttTurn {
   /** Final (formatted, when the provider formats) transcript of the turn; never empty. */
   transcript: string;
@@ -43,14 +45,13 @@ export interface SpeechToText {
   open(events: SttSessionEvents, options?: SttOpenOptions): Promise<SttSession>;
 }
 
-export class SttError extends Error {
+/** Speech recognition failed; `code` is the provider's close/error code (AssemblyAI: 4001 not authorized, ...). */
+export class SttError extends ProviderError {
   override readonly name = 'SttError';
+  readonly code: number | undefined;
 
-  constructor(
-    message: string,
-    /** Provider close/error code, when there is one (AssemblyAI: 4001 not authorized, ...). */
-    readonly code?: number,
-  ) {
-    super(message);
+  constructor(message: string, details: ProviderErrorDetails & { code?: number }) {
+    super('stt', message, details);
+    this.code = details.code;
   }
 }

@@ -3,6 +3,8 @@
  * play without conversion: raw G.711 mu-law, 8 kHz, mono, no container header.
  */
 
+import { ProviderError, type ProviderErrorDetails } from '../providers/provider-error';
+
 export interface SynthesisOptions {
   /**
    * Cancels the synthesis (barge-in, hang-up). Aborting ends the iteration quietly, without an
@@ -20,28 +22,10 @@ export interface TextToSpeech {
   synthesize(text: string, options: SynthesisOptions): AsyncIterable<Buffer>;
 }
 
-export interface TtsErrorDetails {
-  /** True when the same request may succeed if tried again (rate limit, 5xx, network, timeout). */
-  retryable: boolean;
-  /** The provider's HTTP status, when it answered with one. */
-  status?: number;
-  cause?: unknown;
-}
-
 /** A synthesis failed. Messages never carry credentials. */
-export class TtsError extends Error {
-  readonly retryable: boolean;
-  readonly status: number | undefined;
-
-  constructor(message: string, details: TtsErrorDetails) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+export class TtsError extends ProviderError {
+  constructor(message: string, details: ProviderErrorDetails) {
+    super('tts', message, details);
     this.name = 'TtsError';
-    this.retryable = details.retryable;
-    this.status = details.status;
   }
-}
-
-/** Statuses worth a retry: timeouts, conflicts with in-flight work, rate limits and server faults. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
 }

@@ -11,6 +11,7 @@ import {
   parseToolInput,
   type ChatStreamEvent,
 } from '../../src/agent/streaming-chat-model';
+import { ProviderError } from '../../src/providers/provider-error';
 import { AnthropicEmulator, toolUseReply, type RecordedRequest } from '../emulators/anthropic';
 
 const MODEL = 'claude-haiku-4-5';
@@ -283,6 +284,8 @@ describe('failures', () => {
     expect(failure.message).toBe(
       `Anthropic API error: HTTP 500 api_error: Internal server error (request ${emulator.lastRequest()!.requestId})`,
     );
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure).toMatchObject({ kind: 'llm', provider: 'anthropic', retryable: true, status: 500 });
     expect(failure.details).toEqual({
       retryable: true,
       status: 500,
@@ -375,6 +378,7 @@ describe('failures', () => {
     expect(error).toBeInstanceOf(ChatStreamError);
     expect((error as Error).message).toMatch(/^Anthropic connection failed: .*ECONNREFUSED/);
     expect((error as ChatStreamError).details.retryable).toBe(true);
+    expect(error).toMatchObject({ kind: 'llm', retryable: true, status: undefined });
   });
 
   it('never puts the api key in the error', async () => {
@@ -387,6 +391,8 @@ describe('failures', () => {
     expect(error).toBeInstanceOf(ChatStreamError);
     const failure = error as ChatStreamError;
     expect(failure.details).toMatchObject({ status: 401, type: 'authentication_error', retryable: false });
+    expect(failure).toBeInstanceOf(ProviderError);
+    expect(failure).toMatchObject({ kind: 'llm', provider: 'anthropic', retryable: false, status: 401 });
     expect(emulator.requests).toHaveLength(1); // 401 is not retried
     for (const text of [
       failure.message,
@@ -396,6 +402,24 @@ describe('failures', () => {
     ]) {
       expect(text).not.toContain(wrongKey);
     }
+  });
+});
+
+describe('complete() failures', () => {
+  it('are ProviderErrors of kind llm too, retryable by status', async () => {
+    emulator.failNext({ kind: 'overloaded' }, 5);
+    const overloaded = await model({ maxRetries: 0 })
+      .complete(ask('hi'))
+      .catch((error: unknown) => error);
+    expect(overloaded).toBeInstanceOf(ProviderError);
+    expect(overloaded).toMatchObject({ kind: 'llm', provider: 'anthropic', retryable: true, status: 529 });
+    emulator.reset();
+
+    const refused = await model({ apiKey: 'sk-ant-wrong', maxRetries: 0 })
+      .complete(ask('hi'))
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ kind: 'llm', retryable: false, status: 401 });
+    expect((refused as Error).message).not.toContain('sk-ant-wrong');
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AssemblyAiStt, type AssemblyAiSttOptions } from '../../src/speech/assemblyai-stt';
+import { ProviderError } from '../../src/providers/provider-error';
 import { SttError, type SttSession, type SttSessionEvents, type SttTurn } from '../../src/speech/stt';
 import { createLogger } from '../../src/observability/logger';
 import {
@@ -123,6 +124,8 @@ describe('AssemblyAiStt', () => {
     const error = await rejection(client({ apiKey: 'sk-wrong-secret' }).open(events));
     expect(error).toBeInstanceOf(SttError);
     expect((error as SttError).code).toBe(4001);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ kind: 'stt', provider: 'assemblyai', retryable: false });
     expect((error as SttError).message).toMatch(/refused the credentials.*Not Authorized/);
     expect((error as SttError).message).not.toContain('sk-wrong-secret');
     // Not retried: the answer would not change.
@@ -189,6 +192,7 @@ describe('AssemblyAiStt', () => {
     emulator.dropActiveSessions();
     await until(() => heard.errors.length === 1);
     expect(heard.errors[0]!.message).toMatch(/no connection after 3 attempts/);
+    expect(heard.errors[0]).toMatchObject({ kind: 'stt', provider: 'assemblyai', retryable: true });
     expect(emulator.sessions).toHaveLength(4);
     // Dead sessions swallow input and close quietly.
     session.sendAudio(speechMulaw(100));

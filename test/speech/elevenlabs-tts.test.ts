@@ -1,4 +1,5 @@
 import { ElevenLabsTts } from '../../src/speech/elevenlabs-tts';
+import { ProviderError } from '../../src/providers/provider-error';
 import { TtsError } from '../../src/speech/tts';
 import { TtsEmulator } from '../emulators/tts';
 
@@ -150,6 +151,8 @@ describe('ElevenLabsTts against the emulator', () => {
     const bad = new ElevenLabsTts({ apiKey: wrongKey, voiceId: 'v', modelId: 'm', baseUrl: emulator.baseUrl });
     const error = await failure(collect(bad.synthesize('Hello.', { signal: new AbortController().signal })));
     expect(error).toMatchObject({ status: 401, retryable: false });
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ kind: 'tts', provider: 'elevenlabs' });
     expect(error.message).toContain('401');
     expect(error.message).not.toContain(wrongKey);
     expect(error.message).not.toContain(API_KEY);
@@ -164,7 +167,7 @@ describe('ElevenLabsTts against the emulator', () => {
   ])('reports HTTP %i with retryable %s', async (status, retryable) => {
     emulator.failNext(status);
     const error = await failure(collect(tts.synthesize('Hello.', { signal: new AbortController().signal })));
-    expect(error).toMatchObject({ status, retryable });
+    expect(error).toMatchObject({ kind: 'tts', provider: 'elevenlabs', status, retryable });
     expect(error.message).toContain(String(status));
     // The fault is used up: the next synthesis works.
     expect((await collect(tts.synthesize('Hello.', { signal: new AbortController().signal }))).length).toBeGreaterThan(
@@ -194,6 +197,8 @@ describe('ElevenLabsTts against the emulator', () => {
     const unreachable = new ElevenLabsTts({ apiKey: API_KEY, voiceId: 'v', modelId: 'm', baseUrl: url });
     const error = await failure(collect(unreachable.synthesize('Hello.', { signal: new AbortController().signal })));
     expect(error.retryable).toBe(true);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.kind).toBe('tts');
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
 

@@ -1,0 +1,271 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { toAlternatingTurns, type ChatTurn, type ToolCall } from '../agent/chat-model';
+import type { StreamingChatModel } from '../agent/streaming-chat-model';
+import type { Config } from '../config/schema';
+import type { Logger } from '../observability/logger';
+import type { VoiceMetrics } from '../observability/metrics';
+import { recordTurnSpans } from '../observability/tracing';
+import { providerKindOf } from '../providers/provider-error';
+import { SpeechChunker } from '../speech/chunker';
+import type { TextToSpeech } from '../speech/tts';
+import type { ToolOutcome, VoiceToolName } from '../voice/call-types';
+import { VOICE_TOOLS } from '../voice/tools';
+import type { CallContext } from './call-context';
+import type { CallEvents } from './call-events';
+import type { Playout } from './playout';
+import { ReplySpeaker } from './reply-speaker';
+import { TurnTimeline, type CallerTiming } from './turn-timeline';
+
+/** Rounds of tool use one reply may take before it must answer. */
+const MAX_TOOL_ROUNDS = 3;
+/** How long the end of a turn waits for its audio to finish playing before it is recorded anyway. */
+export const SETTLE_TIMEOUT_MS = 60_000;
+
+export interface AgentTurnDeps {
+  id: number;
+  playout: Playout;
+  tts: () => TextToSpeech | undefined;
+  events: CallEvents;
+  metrics: VoiceMetrics;
+  log: Logger;
+  callSid: string;
+  voice: () => Config['voice'];
+  now: () => number;
+  /** The caller's end of speech this turn answers, for its latency (absent for greetings and keypad input). */
+  caller?: CallerTiming;
+  /** The stream is over: a failure is logged but no fallback line is spoken. */
+  hungUp: () => boolean;
+}
+
+export interface ReplyRequest {
+  model: StreamingChatModel | undefined;
+  context: Promise<CallContext>;
+  /** The call so far as the model sees it, read again for every tool round. */
+  callTurns: () => ChatTurn[];
+  /** The turn this one superseded: its heard text must be in the context before this one asks the model. */
+  after?: Promise<void>;
+  /** A tool ended the conversation (hang-up, transfer): the call takes no more turns. */
+  endsCall: () => void;
+}
+
+/**
+ * One agent turn: the model's streamed reply cut into speakable chunks and spoken as it comes
+ * (tool rounds through the call's workflow, a filler over a slow tool), an apology if a provider
+ * fails, and afterwards the record of what the caller actually heard. Aborting it stops all of that.
+ */
+export class AgentTurn {
+  readonly abort = new AbortController();
+  readonly timeline: TurnTimeline;
+  private readonly tts: TextToSpeech | undefined;
+  private speakerOnce?: ReplySpeaker;
+  /** What the tools did, for the model's memory of the call (the transcript keeps only speech). */
+  private readonly toolNotes: string[] = [];
+
+  constructor(private readonly deps: AgentTurnDeps) {
+    this.timeline = new TurnTimeline(deps.now, deps.caller);
+    this.tts = deps.tts();
+  }
+
+  get id(): number {
+    return this.deps.id;
+  }
+
+  /** Said without the model (greeting, failures). */
+  speak(text: string): Promise<void> {
+    return this.play(async () => this.speaker()?.say(text));
+  }
+
+  /** Asks the model and speaks its answer, running the tools it asks for. */
+  reply(request: ReplyRequest): Promise<void> {
+    return this.play(() => this.converse(request));
+  }
+
+  /** The caller talked over the turn (or a new utterance superseded it): stop, and drop unplayed audio. */
+  interrupt(): void {
+    this.abort.abort();
+    if (this.deps.playout.isSpeaking()) {
+      this.deps.playout.clear(this.id);
+      this.deps.metrics.bargeIn();
+      this.deps.log.debug({ callSid: this.deps.callSid, turnId: this.id }, 'barge-in: cleared the agent audio');
+    } else {
+      this.deps.playout.cut(this.id);
+    }
+  }
+
+  /** The stream ended: stop; nothing more will play. */
+  hangUp(): void {
+    this.abort.abort();
+    this.deps.playout.cut(this.id);
+  }
+
+  /**
+   * Reports the turn as heard (with its latency, metrics and spans) and returns it as the call's
+   * context should remember it: the tools' notes, then the words that were played.
+   */
+  record(): string {
+    const { playout, metrics, events, callSid } = this.deps;
+    const heard = playout.heardText(this.id);
+    playout.forget(this.id);
+    const latency = this.timeline.latency();
+    const stages = this.timeline.stages();
+    if (latency && stages) {
+      metrics.recordTurn(latency);
+      recordTurnSpans({ callSid, turnId: this.id, interrupted: heard.interrupted }, stages, latency);
+    }
+    events.turn({
+      turnId: this.id,
+      role: 'agent',
+      text: heard.text,
+      at: new Date().toISOString(),
+      ...(heard.interrupted ? { interrupted: true } : {}),
+      ...(latency ? { latency } : {}),
+    });
+    return [...this.toolNotes, heard.text].filter(Boolean).join(' ');
+  }
+
+  private speaker(): ReplySpeaker | undefined {
+    if (!this.tts) return undefined;
+    this.speakerOnce ??= new ReplySpeaker(this.id, this.tts, this.deps.playout, this.abort.signal, this.deps.now);
+    return this.speakerOnce;
+  }
+
+  /** Runs the body to the last byte sent, falls back on a failure, then waits for the audio to play. */
+  private async play(body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+      await this.speakerOnce?.finished();
+    } catch (error) {
+      if (!this.abort.signal.aborted) await this.fallback(error);
+    }
+    if (this.speakerOnce) this.timeline.spoke(this.speakerOnce.timings);
+    await this.deps.playout.settled(this.id, SETTLE_TIMEOUT_MS);
+  }
+
+  private async converse(request: ReplyRequest): Promise<void> {
+    const { model } = request;
+    if (!model) throw new Error('no language model configured');
+    const context = await request.context;
+    await request.after;
+    const signal = this.abort.signal;
+    if (signal.aborted) return;
+    const scratch: ChatTurn[] = [];
+    for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
+      const chunker = new SpeechChunker();
+      const say = (text: string) => {
+        this.timeline.mark('llmFirstChunk');
+        this.speaker()?.say(text);
+      };
+      this.timeline.mark('llmRequest');
+      const toolCalls: ToolCall[] = [];
+      let text = '';
+      for await (const event of model.stream(
+        {
+          system: context.system,
+          messages: toAlternatingTurns([...context.history, ...request.callTurns(), ...scratch]),
+          ...(round < MAX_TOOL_ROUNDS ? { tools: VOICE_TOOLS } : {}),
+        },
+        { signal },
+      )) {
+        if (event.type === 'text') {
+          this.timeline.mark('llmFirstToken');
+          text += event.text;
+          for (const chunk of chunker.push(event.text)) say(chunk);
+        } else if (event.type === 'tool_call') {
+          toolCalls.push(event.call);
+        }
+      }
+      if (signal.aborted) return;
+      const rest = chunker.flush();
+      if (rest) say(rest);
+      if (toolCalls.length === 0) return;
+      const results = await this.runTools(toolCalls);
+      if (signal.aborted) return;
+      scratch.push(...toolRoundTurns(text, toolCalls, results));
+      this.toolNotes.push(...toolCalls.map((c, i) => `(${c.name}: ${results[i]!.result})`));
+      if (results.some((r) => r.endsConversation)) {
+        request.endsCall();
+        return;
+      }
+    }
+  }
+
+  /** Runs the model's tools through the call's workflow; a short filler covers a slow one. */
+  private async runTools(calls: ToolCall[]): Promise<ToolOutcome[]> {
+    const { filler, fillerAfterMs } = this.deps.voice();
+    // Hanging up or transferring must not cut what the agent just said: wait until it has played.
+    if (calls.some((c) => c.name === 'end_call' || c.name === 'transfer_to_human')) {
+      await this.speaker()?.finished();
+      await this.deps.playout.settled(this.id, SETTLE_TIMEOUT_MS);
+    }
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (!settled && !this.abort.signal.aborted) this.speaker()?.say(filler);
+    }, fillerAfterMs);
+    try {
+      return await Promise.all(
+        calls.map((call) =>
+          isVoiceTool(call.name)
+            ? this.deps.events.runTool({ callId: call.id, name: call.name, input: call.input })
+            : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
+        ),
+      );
+    } finally {
+      settled = true;
+      clearTimeout(timer);
+    }
+  }
+
+  /** The model or TTS failed: the caller hears an apology instead of silence. */
+  private async fallback(error: unknown): Promise<void> {
+    const { metrics, log, callSid, playout, now } = this.deps;
+    // Anything that is not the synthesis failing (the model, a missing model, a bug) counts against the model.
+    const kind = providerKindOf(error) === 'tts' ? 'tts' : 'llm';
+    metrics.fallback(kind);
+    log.error({ err: error, callSid, turnId: this.id }, `${kind} failed during a reply; speaking the fallback line`);
+    if (this.deps.hungUp()) return;
+    // After a TTS failure the failed speaker's queue is dead; a new one speaks the fallback.
+    const tts = kind === 'tts' ? this.deps.tts() : undefined;
+    const retry =
+      kind === 'tts' ? tts && new ReplySpeaker(this.id, tts, playout, this.abort.signal, now) : this.speaker();
+    retry?.say(this.deps.voice().fallbackLine);
+    try {
+      await retry?.finished();
+    } catch (again) {
+      log.error({ err: again, callSid }, 'could not speak the fallback line either');
+    }
+  }
+}
+
+/**
+ * One tool round as the model's conversation records it: its text and tool calls, then the
+ * results. The only place the voice loop builds provider (Anthropic) blocks.
+ */
+function toolRoundTurns(text: string, calls: ToolCall[], results: ToolOutcome[]): ChatTurn[] {
+  return [
+    {
+      role: 'assistant',
+      content: [
+        ...(text ? [{ type: 'text' as const, text }] : []),
+        ...calls.map((c): Anthropic.ToolUseBlockParam => ({
+          type: 'tool_use',
+          id: c.id,
+          name: c.name,
+          input: c.input,
+        })),
+      ],
+    },
+    {
+      role: 'user',
+      content: calls.map((c, i): Anthropic.ToolResultBlockParam => ({
+        type: 'tool_result',
+        tool_use_id: c.id,
+        content: results[i]!.result,
+        ...(results[i]!.ok ? {} : { is_error: true }),
+      })),
+    },
+  ];
+}
+
+function isVoiceTool(name: string): name is VoiceToolName {
+  return VOICE_TOOLS.some((t) => t.name === name);
+}

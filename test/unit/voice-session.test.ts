@@ -1,0 +1,203 @@
+/**
+ * The call coordinator with every provider faked in memory: what the caller hears, what the model
+ * is told, and what the workflow is told, on barge-in, tool rounds, provider failures and keypad input.
+ */
+import { ChatStreamError } from '../../src/agent/streaming-chat-model';
+import { ProviderError } from '../../src/providers/provider-error';
+import { VoiceSession } from '../../src/realtime/voice-session';
+import {
+  BYTES_PER_CHAR,
+  FakeMetrics,
+  FakeModel,
+  FakeReporter,
+  FakeStt,
+  FakeTts,
+  decodeFrame,
+  silentLog,
+  testConfig,
+  text,
+  until,
+  untilAborted,
+  voiced,
+  type Reply,
+  type SentFrame,
+} from './fakes/voice-fakes';
+
+/** A call on fakes, its clock at 1000 ms; "Twilio" plays every mark back at once unless `autoPlay` is off. */
+function call(replies: Reply[] = []) {
+  const stt = new FakeStt();
+  const model = new FakeModel(replies);
+  const tts = new FakeTts();
+  const reporter = new FakeReporter();
+  const metrics = new FakeMetrics();
+  const config = testConfig();
+  const sent: SentFrame[] = [];
+  const state = { clock: 1000, autoPlay: true };
+  const session: VoiceSession = new VoiceSession({
+    config: () => config,
+    stt,
+    llm: () => model,
+    tts: () => tts,
+    reporter,
+    context: Promise.resolve({ system: 'Be brief.', history: [] }),
+    metrics,
+    log: silentLog,
+    streamSid: 'MZ1',
+    callSid: 'CA1',
+    now: () => state.clock,
+    send: (frame) => {
+      const decoded = decodeFrame(frame);
+      sent.push(decoded);
+      const { mark } = decoded;
+      if (mark && state.autoPlay) queueMicrotask(() => session.onMark(mark));
+    },
+  });
+  const marks = () => sent.flatMap((f) => (f.mark ? [f.mark] : []));
+  return { session, stt, model, tts, reporter, metrics, config, sent, state, marks };
+}
+
+async function greeted(c: ReturnType<typeof call>): Promise<void> {
+  c.session.start();
+  await until('the greeting', () => c.reporter.agentTurn(0));
+  await until('STT open', () => c.stt.events);
+}
+
+describe('VoiceSession', () => {
+  it('greets at once, and reports the hang-up after the turn in flight', async () => {
+    const c = call();
+    c.session.start();
+    expect(c.tts.texts).toEqual([c.config.voice.greeting]); // at once, not after STT opens
+    await until('the greeting', () => c.reporter.agentTurn(0));
+    expect(c.reporter.agentTurn(0)).toMatchObject({ role: 'agent', text: c.config.voice.greeting });
+    expect(c.reporter.agentTurn(0)?.latency).toBeUndefined();
+    await c.session.end('stop');
+    expect(c.reporter.endedWith).toMatchObject({ reason: 'stop' });
+    expect(c.stt.closed).toBe(true);
+  });
+
+  it('on barge-in mid-chunk clears the audio, and keeps only what was heard, with "…"', async () => {
+    const c = call([[text('Hello there. '), text('Your order ships tomorrow morning by truck.')], [text('Sure.')]]);
+    await greeted(c);
+    c.state.autoPlay = false;
+    c.stt.say('Where is my order?');
+    await until('both chunks sent', () => c.marks().includes('t1c1'));
+    expect(c.tts.texts.slice(-2)).toEqual(['Hello there.', 'Your order ships tomorrow morning by truck.']);
+    const chunk0Ms = ('Hello there.'.length * BYTES_PER_CHAR) / 8;
+    const chunk1Ms = ('Your order ships tomorrow morning by truck.'.length * BYTES_PER_CHAR) / 8;
+    c.state.clock += chunk0Ms;
+    c.session.onMark('t1c0');
+    c.state.clock += chunk1Ms / 2; // half of the second chunk has played when the caller talks
+    c.session.onAudio(voiced(200));
+    expect(c.sent.at(-1)).toEqual({ event: 'clear' });
+    expect(c.metrics.bargeIns).toBe(1);
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+    expect(c.reporter.agentTurn(1)).toMatchObject({
+      text: 'Hello there. Your order ships tomorrow…',
+      interrupted: true,
+    });
+
+    // The model is told only what was heard.
+    c.state.autoPlay = true;
+    c.stt.say('Thanks.');
+    await until('the next request', () => c.model.requests.length === 2);
+    expect(c.model.requests[1]!.messages).toEqual([
+      { role: 'user', content: 'Where is my order?' },
+      { role: 'assistant', content: 'Hello there. Your order ships tomorrow…' },
+      { role: 'user', content: 'Thanks.' },
+    ]);
+  });
+
+  it('runs a tool round through the reporter, covers the wait with the filler, and speaks the answer', async () => {
+    const call1 = { id: 'toolu_1', name: 'send_sms', input: { body: 'the link' } };
+    const c = call([[text('Let me text you the link. '), { type: 'tool_call', call: call1 }], [text('Sent it.')]]);
+    c.reporter.toolAnswer = () =>
+      new Promise((resolve) => setTimeout(() => resolve({ ok: true, result: 'SMS sent.' }), 60));
+    await greeted(c);
+    c.stt.say('Text me the link.');
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+
+    expect(c.reporter.tools).toEqual([{ callId: 'toolu_1', name: 'send_sms', input: { body: 'the link' } }]);
+    expect(c.model.requests[1]!.messages).toEqual([
+      { role: 'user', content: 'Text me the link.' },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Let me text you the link. ' },
+          { type: 'tool_use', id: 'toolu_1', name: 'send_sms', input: { body: 'the link' } },
+        ],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'SMS sent.' }] },
+    ]);
+    expect(c.reporter.agentTurn(1)!.text).toBe(`Let me text you the link. ${c.config.voice.filler} Sent it.`);
+
+    // The call's context remembers what the tool did, then what was said.
+    c.stt.say('Thanks.');
+    await until('the next request', () => c.model.requests.length === 3);
+    expect(c.model.requests[2]!.messages[1]).toEqual({
+      role: 'assistant',
+      content: `(send_sms: SMS sent.) Let me text you the link. ${c.config.voice.filler} Sent it.`,
+    });
+  });
+
+  it('speaks the fallback line when the model fails, counted as llm', async () => {
+    const c = call([
+      () => Promise.reject(new ChatStreamError('HTTP 529 overloaded', { retryable: true, status: 529 }, 'fake')),
+    ]);
+    await greeted(c);
+    c.stt.say('Hello?');
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+    expect(c.metrics.fallbacks).toEqual(['llm']);
+    expect(c.reporter.agentTurn(1)!.text).toBe(c.config.voice.fallbackLine);
+  });
+
+  it('decides the fallback kind by type, not by the words of the message', async () => {
+    const c = call([() => Promise.reject(new Error('speech synthesis of the prompt exploded'))]);
+    await greeted(c);
+    c.stt.say('Hello?');
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+    expect(c.metrics.fallbacks).toEqual(['llm']);
+  });
+
+  it('speaks the fallback line with a fresh speaker when TTS fails, counted as tts', async () => {
+    const c = call([[text('Your order ships tomorrow.')]]);
+    await greeted(c);
+    c.tts.failWith = (t) =>
+      t.startsWith('Your')
+        ? new ProviderError('tts', 'upstream said no', { provider: 'fake', retryable: false })
+        : undefined;
+    c.stt.say('Where is my order?');
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+    expect(c.metrics.fallbacks).toEqual(['tts']);
+    expect(c.tts.texts.slice(-2)).toEqual(['Your order ships tomorrow.', c.config.voice.fallbackLine]);
+    expect(c.reporter.agentTurn(1)!.text).toBe(c.config.voice.fallbackLine);
+  });
+
+  it('lets keypad input during a reply supersede it, and tells the model what was pressed', async () => {
+    const c = call([untilAborted('Let me look that up for you. '), [text('Got it.')]]);
+    await greeted(c);
+    c.stt.say('My code is');
+    await until('the reply to start', () => c.tts.texts.includes('Let me look that up for you.'));
+    c.session.onDtmf('4');
+    c.session.onDtmf('2');
+    expect(c.reporter.digits).toEqual([]); // gathered until # or a pause
+    c.session.onDtmf('#');
+
+    expect(c.model.signals[0]!.aborted).toBe(true);
+    expect(c.reporter.digits).toEqual(['42#']);
+    expect(c.reporter.turns).toContainEqual(
+      expect.objectContaining({
+        role: 'caller',
+        turnId: 2,
+        text: '(The caller pressed the keypad: 4 2 #)',
+        source: 'dtmf',
+      }),
+    );
+    await until('the reply to the keypad', () => c.reporter.agentTurn(2));
+    expect(c.model.requests[1]!.messages).toEqual([
+      { role: 'user', content: 'My code is' },
+      { role: 'assistant', content: 'Let me look that up for you.' },
+      { role: 'user', content: '(The caller pressed the keypad: 4 2 #)' },
+    ]);
+    expect(c.reporter.agentTurn(2)!.text).toBe('Got it.');
+  });
+});
