@@ -14,8 +14,8 @@ import { createLogger } from '../../src/observability/logger';
 import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
 import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import { callbackUrls } from '../../src/telephony/twilio/callback-urls';
-import { rulesResponder } from '../emulators/anthropic';
-import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../emulators/twilio';
+import { rulesResponder } from '../../devstack/emulators/anthropic';
+import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../../devstack/emulators/twilio';
 import {
   AGENT_NUMBER,
   PUBLIC_URL,

@@ -1,6 +1,6 @@
 import { ElevenLabsTts } from '../../src/speech/elevenlabs-tts';
 import { TtsError } from '../../src/speech/tts';
-import { TtsEmulator } from '../emulators/tts';
+import { TtsEmulator } from '../../devstack/emulators/tts';
 
 const API_KEY = 'xi-test-key-0123456789';
 
