@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../src/config/schema';
-import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
+import { makeEvent } from '../src/events/make-event';
+import type { PublishEvent } from '../src/events/publish';
 import type { MessageStore } from '../src/memory/message-store';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
@@ -22,7 +23,7 @@ export interface CallDeps {
   calls: CallStore;
   messages: MessageStore;
   twilio: TwilioAccounts;
-  dispatcher: EventDispatcher;
+  publish: PublishEvent;
 }
 
 export interface FinalizeCallInput {
@@ -180,7 +181,7 @@ export function createCallActivities(deps: CallDeps) {
     async finalizeCall(input: FinalizeCallInput): Promise<void> {
       await deps.calls.finish(input);
       const endedAt = new Date(input.ended?.at ?? input.status?.at ?? Date.now());
-      await deps.dispatcher.publish(
+      await deps.publish(
         makeEvent('call.ended', {
           id: `call.ended:${input.callSid}`,
           source: 'beluga',

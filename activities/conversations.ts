@@ -17,7 +17,8 @@ import type {
   ParticipantSummary,
   RemoveParticipantInput,
 } from '../src/conversations/operations';
-import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
+import { makeEvent } from '../src/events/make-event';
+import type { PublishEvent } from '../src/events/publish';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { twilioErrorCode } from '../src/telephony/twilio/errors';
@@ -26,7 +27,7 @@ import { twilioActivityFailure } from './twilio-failures';
 export interface ConversationDeps {
   config: () => Config;
   twilio: TwilioAccounts;
-  dispatcher: EventDispatcher;
+  publish: PublishEvent;
   conversations: ConversationStore;
 }
 
@@ -129,7 +130,7 @@ export function createConversationActivities(deps: ConversationDeps) {
      * a retry after a crash between the two steps finishes the job.
      */
     async recordConversationEvent(event: ConversationEvent): Promise<{ recorded: boolean }> {
-      const { recorded } = await deps.dispatcher.publish(
+      const { recorded } = await deps.publish(
         makeEvent(event.type, {
           id: event.id,
           occurredAt: event.occurredAt,

@@ -1,11 +1,12 @@
 import { messageStatusEventType } from '../src/events/catalog';
-import { makeEvent, type EventDispatcher } from '../src/events/dispatcher';
+import { makeEvent } from '../src/events/make-event';
+import type { PublishEvent } from '../src/events/publish';
 import type { DeliveryStatusStore } from '../src/messaging/delivery-status';
 import type { MessageStatusCallback } from '../src/messaging/status-callback';
 
 export interface DeliveryDeps {
   deliveryStatus: DeliveryStatusStore;
-  dispatcher: EventDispatcher;
+  publish: PublishEvent;
 }
 
 export function createDeliveryActivities(deps: DeliveryDeps) {
@@ -20,7 +21,7 @@ export function createDeliveryActivities(deps: DeliveryDeps) {
         accountSid: callback.accountSid,
         at,
       });
-      await deps.dispatcher.publish(
+      await deps.publish(
         makeEvent(messageStatusEventType(callback.status), {
           id: `message.${callback.status}:${callback.messageSid}`,
           occurredAt: at,

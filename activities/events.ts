@@ -1,9 +1,9 @@
 import type { BelugaEvent } from '../src/events/catalog';
-import type { EventDispatcher } from '../src/events/dispatcher';
 import type { PlatformEvent } from '../src/events/event-log';
+import type { PublishEvent } from '../src/events/publish';
 
 export interface EventDeps {
-  dispatcher: EventDispatcher;
+  publish: PublishEvent;
 }
 
 /** Workflows record and route platform events through these; idempotent by event id. */
@@ -13,7 +13,7 @@ export function createEventActivities(deps: EventDeps) {
     async appendEvent(
       event: Omit<PlatformEvent, 'occurredAt'> & { occurredAt: string },
     ): Promise<{ recorded: boolean }> {
-      const { recorded } = await deps.dispatcher.publish({
+      const { recorded } = await deps.publish({
         ...event,
         version: 1,
         source: event.source ?? 'beluga',
@@ -22,7 +22,7 @@ export function createEventActivities(deps: EventDeps) {
     },
 
     async publishEvent(event: BelugaEvent): Promise<{ recorded: boolean; routedTo: string[] }> {
-      return deps.dispatcher.publish(event);
+      return deps.publish(event);
     },
   };
 }

@@ -8,10 +8,10 @@
  */
 import { performance, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTwilioClient } from '../src/telephony/twilio/client';
-import { speech } from '../test/emulators/audio';
-import { MediaStreamsCaller } from '../test/emulators/media-streams';
-import { seededRandom } from '../test/emulators/shared/seeded-random';
-import { sendTwilioWebhook, type WebhookParams } from '../test/emulators/twilio/webhook-sender';
+import { speech } from '../devstack/emulators/audio';
+import { MediaStreamsCaller } from '../devstack/emulators/media-streams';
+import { seededRandom } from '../devstack/emulators/shared/seeded-random';
+import { sendTwilioWebhook, type WebhookParams } from '../devstack/emulators/twilio/webhook-sender';
 import { streamParameters } from '../test/harness/voice';
 import type { CallResult, CallerTarget, FromCallers, RunRequest, ToCallers } from './voice-calls-protocol';
 

@@ -5,9 +5,9 @@
  * emulator's work on every call's audio, the LLM's token streams and the TTS audio do not count as
  * the system's CPU and memory; the system reaches them over loopback like the real services.
  */
-import { AssemblyAiStreamingEmulator } from '../test/emulators/assemblyai-streaming';
-import { AnthropicEmulator, lastUserText, textReply } from '../test/emulators/anthropic';
-import { TtsEmulator } from '../test/emulators/tts';
+import { AssemblyAiStreamingEmulator } from '../devstack/emulators/assemblyai-streaming';
+import { AnthropicEmulator, lastUserText, textReply } from '../devstack/emulators/anthropic';
+import { TtsEmulator } from '../devstack/emulators/tts';
 import type { FromProviders, ProviderKeys, ProviderTiming, ToProviders } from './voice-calls-protocol';
 
 function send(message: FromProviders): void {

@@ -5,15 +5,15 @@
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createTwilioClient } from '../src/telephony/twilio/client';
-import { devDataDir } from '../src/devstack/paths';
-import { sandboxFile, type SandboxInfo } from '../src/devstack/sandbox';
+import { devDataDir } from '../devstack/paths';
+import { sandboxFile, type SandboxInfo } from '../devstack/sandbox';
 import {
   fetchSandboxStatus,
   holdCallerScript,
   releaseCallerScript,
   SandboxControlError,
   type SandboxStatus,
-} from '../src/devstack/sandbox-control';
+} from '../devstack/sandbox-control';
 import {
   CALL_USAGE,
   formatConversation,
@@ -21,10 +21,10 @@ import {
   speakingTimeMs,
   streamParameters,
   UsageError,
-} from '../src/devstack/simulated-call';
+} from '../devstack/simulated-call';
 import type { CallTurn } from '../src/voice/call-types';
-import { MediaStreamsCaller } from '../test/emulators/media-streams';
-import { sendTwilioWebhook } from '../test/emulators/twilio';
+import { MediaStreamsCaller } from '../devstack/emulators/media-streams';
+import { sendTwilioWebhook } from '../devstack/emulators/twilio';
 
 /** Waiting for one answer to be heard: the caller's speech, recognition, the reply and its playback. */
 const TURN_TIMEOUT_MS = 45_000;

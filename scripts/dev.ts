@@ -4,13 +4,13 @@
 // once: `npm run text` texts it, `npm run call` places a simulated phone call.
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config/load';
-import { startProcess, type ManagedProcess } from '../src/devstack/child';
-import { startFerretDb } from '../src/devstack/ferretdb';
-import { isPortOpen } from '../src/devstack/free-port';
-import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../src/devstack/go-tools';
-import { devDataDir, projectRoot } from '../src/devstack/paths';
-import { startTemporalDevServer } from '../src/devstack/temporal-dev-server';
-import { startSandbox, type Sandbox } from '../src/devstack/sandbox';
+import { startProcess, type ManagedProcess } from '../devstack/child';
+import { startFerretDb } from '../devstack/ferretdb';
+import { isPortOpen } from '../devstack/free-port';
+import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../devstack/go-tools';
+import { devDataDir, projectRoot } from '../devstack/paths';
+import { startTemporalDevServer } from '../devstack/temporal-dev-server';
+import { startSandbox, type Sandbox } from '../devstack/sandbox';
 
 const say = (line: string) => process.stdout.write(`[dev] ${line}\n`);
 const prefixed = (name: string, line: string) => process.stdout.write(`[${name}] ${line}\n`);

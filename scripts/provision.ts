@@ -1,6 +1,6 @@
 // `npm run provision [-- --for-tests]`: builds (once, cached per version) the Temporal CLI and FerretDB the dev
 // stack and tests need, unless TEMPORAL_ADDRESS / MONGODB_URI point at servers you already run.
-import { DOCKER_COMPOSE, ensureGoTool, FERRETDB, TEMPORAL_CLI, type GoTool } from '../src/devstack/go-tools';
+import { DOCKER_COMPOSE, ensureGoTool, FERRETDB, TEMPORAL_CLI, type GoTool } from '../devstack/go-tools';
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`[provision] ${line}\n`);

@@ -2,9 +2,9 @@
 // customer would (a Twilio-signed webhook into the gateway) and prints the agent's reply.
 import { parseArgs } from 'node:util';
 import { createTwilioClient } from '../src/telephony/twilio/client';
-import { devDataDir } from '../src/devstack/paths';
-import { sandboxFile, type SandboxInfo } from '../src/devstack/sandbox';
-import { sendTwilioWebhook } from '../test/emulators/twilio';
+import { devDataDir } from '../devstack/paths';
+import { sandboxFile, type SandboxInfo } from '../devstack/sandbox';
+import { sendTwilioWebhook } from '../devstack/emulators/twilio';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { CustomActivityDeps } from './index';
+import type { CustomActivityDeps } from './deps';
 
 /** What the (example) CRM knows about a caller. */
 export interface CrmRouting {

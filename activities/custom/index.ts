@@ -3,12 +3,8 @@
  * and typed for workflows through `customActivities()` in workflows/platform.ts.
  * Activities may do anything (HTTP, databases); they receive the platform's dependencies.
  */
-import type { Config } from '../../src/config/schema';
 import { createCrmActivities } from './crm';
-
-export interface CustomActivityDeps {
-  config: () => Config;
-}
+import type { CustomActivityDeps } from './deps';
 
 export function createCustomActivities(deps: CustomActivityDeps) {
   return {

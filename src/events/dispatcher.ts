@@ -12,50 +12,11 @@ import { inSpan } from '../observability/tracing';
 import { AccountSidKey, CustomerIdKey, EventTypeKey } from '../temporal/search-attributes';
 import { deliverWebhookWorkflow, type DeliverWebhookInput } from '../../workflows/deliver-webhook';
 import { matchingBindings, matchingSubscribers } from './bindings';
-import { BINDING_MEMO, EVENT_VERSION, type BelugaEvent, type EventDataMap, type EventType } from './catalog';
+import { BINDING_MEMO, type BelugaEvent } from './catalog';
 import type { EventLog } from './event-log';
-
-/** `<binding>-<event id>`: one run per binding and event, ever. */
-export function boundWorkflowId(binding: string, eventId: string): string {
-  return `${binding}-${eventId}`;
-}
-
-export function webhookWorkflowId(subscriber: string, eventId: string): string {
-  return `webhook-${subscriber}-${eventId}`;
-}
-
-/** Builds an event with the current version; `id` must derive from the provider's ids. */
-export function makeEvent<T extends EventType>(
-  type: T,
-  fields: {
-    id: string;
-    occurredAt?: Date | string;
-    source?: 'twilio' | 'beluga';
-    accountSid?: string;
-    customerId?: string;
-    data: EventDataMap[T];
-  },
-): BelugaEvent<T> {
-  const occurredAt =
-    fields.occurredAt === undefined ? new Date().toISOString() : new Date(fields.occurredAt).toISOString();
-  return {
-    id: fields.id,
-    type,
-    version: EVENT_VERSION,
-    occurredAt,
-    source: fields.source ?? 'twilio',
-    ...(fields.accountSid ? { accountSid: fields.accountSid } : {}),
-    ...(fields.customerId ? { customerId: fields.customerId } : {}),
-    data: fields.data,
-  };
-}
-
-export interface DispatchResult {
-  /** False when the event log already had this id (a redelivery). */
-  recorded: boolean;
-  /** Workflows and webhook subscribers the event was routed to (by name). */
-  routedTo: string[];
-}
+import { makeEvent } from './make-event';
+import type { DispatchResult } from './publish';
+import { boundWorkflowId, webhookWorkflowId } from './routing-ids';
 
 /**
  * Records an event and routes it: every binding and webhook subscriber that matches it *now* (the

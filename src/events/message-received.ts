@@ -1,6 +1,6 @@
 import type { InboundMessage } from '../messaging/inbound';
 import type { BelugaEvent } from './catalog';
-import { makeEvent } from './dispatcher';
+import { makeEvent } from './make-event';
 
 /** `message.received` for an inbound SMS/MMS/WhatsApp/Conversations message; id from the MessageSid. */
 export function messageReceivedEvent(message: InboundMessage, customerId: string): BelugaEvent<'message.received'> {

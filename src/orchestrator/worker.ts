@@ -56,7 +56,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     deliveryStatus,
     identities: new IdentityStore(deps.db),
     events,
-    dispatcher,
+    publish: (event) => dispatcher.publish(event),
     webhookLog,
     calls,
     log: deps.log,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { callEventType, type BelugaEvent, type CallStatus, type EventType } from '../events/catalog';
-import { makeEvent } from '../events/dispatcher';
+import { makeEvent } from '../events/make-event';
 import { flattenForm, type FormParams } from '../messaging/inbound';
 
 const callSid = z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio call sid');

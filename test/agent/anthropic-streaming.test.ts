@@ -12,7 +12,7 @@ import {
   type ChatStreamEvent,
 } from '../../src/agent/streaming-chat-model';
 import { ProviderError } from '../../src/providers/provider-error';
-import { AnthropicEmulator, toolUseReply, type RecordedRequest } from '../emulators/anthropic';
+import { AnthropicEmulator, toolUseReply, type RecordedRequest } from '../../devstack/emulators/anthropic';
 
 const MODEL = 'claude-haiku-4-5';
 const API_KEY = 'sk-ant-streaming-test-key-0123456789';

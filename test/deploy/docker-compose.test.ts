@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cacheRoot } from '../../src/devstack/paths';
+import { cacheRoot } from '../../devstack/paths';
 import { PROJECT_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -500,6 +500,11 @@ describe('Dockerfile', () => {
       'activities',
     ])
       expect(ignored).not.toContain(needed);
+  });
+
+  test('.dockerignore leaves the dev stack and its emulators out of the production image', () => {
+    const ignored = fs.readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toContain('devstack');
   });
 });
 

@@ -1,5 +1,5 @@
-import type { RecordedRequest } from '../emulators/anthropic';
-import { toolUseReply } from '../emulators/anthropic';
+import type { RecordedRequest } from '../../devstack/emulators/anthropic';
+import { toolUseReply } from '../../devstack/emulators/anthropic';
 import { EventLog } from '../../src/events/event-log';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../src/gateway/workflow-handoff';

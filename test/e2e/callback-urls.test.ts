@@ -6,6 +6,7 @@ import { createConversationActivities } from '../../activities/conversations';
 import { createPlatformActivities } from '../../activities/platform';
 import { ConversationStore } from '../../src/conversations/conversation-store';
 import { IdentityStore } from '../../src/customers/identity-store';
+import type { BelugaEvent } from '../../src/events/catalog';
 import { EventDispatcher } from '../../src/events/dispatcher';
 import { EventLog } from '../../src/events/event-log';
 import { CustomerMemoryStore } from '../../src/memory/customer-memory';
@@ -14,8 +15,8 @@ import { createLogger } from '../../src/observability/logger';
 import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
 import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import { callbackUrls } from '../../src/telephony/twilio/callback-urls';
-import { rulesResponder } from '../emulators/anthropic';
-import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../emulators/twilio';
+import { rulesResponder } from '../../devstack/emulators/anthropic';
+import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../../devstack/emulators/twilio';
 import {
   AGENT_NUMBER,
   PUBLIC_URL,
@@ -105,7 +106,7 @@ describe('configurable Twilio callback URLs', () => {
       config,
       twilio,
       events,
-      dispatcher,
+      publish: (event: BelugaEvent) => dispatcher.publish(event),
       identities: new IdentityStore(system.db),
       messages: new MessageStore(system.db),
       memory: new CustomerMemoryStore(system.db),

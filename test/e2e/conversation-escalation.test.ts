@@ -1,5 +1,5 @@
-import { toolUseReply, type RecordedRequest } from '../emulators/anthropic';
-import { newSid } from '../emulators/twilio';
+import { toolUseReply, type RecordedRequest } from '../../devstack/emulators/anthropic';
+import { newSid } from '../../devstack/emulators/twilio';
 import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, startTestSystem, type TestSystem } from '../harness/system';
 
 const hasToolResult = (request: RecordedRequest) =>

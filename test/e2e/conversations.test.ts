@@ -4,9 +4,9 @@ import { EventLog } from '../../src/events/event-log';
 import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
 import { conversationEventWorkflowId } from '../../workflows/conversation-event';
 import { pendingQuery } from '../../workflows/customer';
-import { rulesResponder } from '../emulators/anthropic';
-import { newSid, signTwilioRequest, type EmulatedConversationMessage } from '../emulators/twilio';
-import type { WebhookParams } from '../emulators/twilio/webhook-sender';
+import { rulesResponder } from '../../devstack/emulators/anthropic';
+import { newSid, signTwilioRequest, type EmulatedConversationMessage } from '../../devstack/emulators/twilio';
+import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import {
   AGENT_NUMBER,
   PUBLIC_URL,

@@ -9,10 +9,10 @@ import { EventLog } from '../../src/events/event-log';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { WebhookDeliveryLog } from '../../src/webhooks/delivery-log';
 import { verifyWebhookSignature } from '../../src/webhooks/signature';
-import { textReply } from '../emulators/anthropic';
-import type { RecordedRequest } from '../emulators/anthropic/types';
-import { closeNow } from '../emulators/shared/listen';
-import type { WebhookParams } from '../emulators/twilio/webhook-sender';
+import { textReply } from '../../devstack/emulators/anthropic';
+import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
+import { closeNow } from '../../devstack/emulators/shared/listen';
+import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import type { escalateNegativeMessageWorkflow } from '../../workflows/custom/escalate-negative-message';
 import type { deliverWebhookWorkflow } from '../../workflows/deliver-webhook';
 import {

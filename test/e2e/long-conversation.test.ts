@@ -1,7 +1,7 @@
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
 import { CustomerMemoryStore } from '../../src/memory/customer-memory';
-import { conversationText, lastUserText } from '../emulators/anthropic';
+import { conversationText, lastUserText } from '../../devstack/emulators/anthropic';
 import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
 
 // A long conversation outgrows its history budget: older messages are folded into a summary by

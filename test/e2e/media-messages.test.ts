@@ -1,6 +1,6 @@
-import { AssemblyAiEmulator } from '../emulators/assemblyai';
-import { MediaServer } from '../emulators/media-server';
-import { lastUserText } from '../emulators/anthropic';
+import { AssemblyAiEmulator } from '../../devstack/emulators/assemblyai';
+import { MediaServer } from '../../devstack/emulators/media-server';
+import { lastUserText } from '../../devstack/emulators/anthropic';
 import { png1x1, wavSine, mp4Header } from '../media/fixtures';
 import {
   eventually,

@@ -1,5 +1,5 @@
 import { eventually, inboundSms, startTestSystem, AGENT_NUMBER, type TestSystem } from '../harness/system';
-import { rulesResponder, lastUserText } from '../emulators/anthropic';
+import { rulesResponder, lastUserText } from '../../devstack/emulators/anthropic';
 
 // The messaging agent's promises, end to end on the real stack: context across turns, restarts and
 // channels; strict ordering under bursts; exactly one reply per message when Twilio throttles.

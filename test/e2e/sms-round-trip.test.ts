@@ -3,8 +3,8 @@ import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
 import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
 import { AGENT_NUMBER, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
-import { rulesResponder } from '../emulators/anthropic';
-import { signTwilioRequest } from '../emulators/twilio';
+import { rulesResponder } from '../../devstack/emulators/anthropic';
+import { signTwilioRequest } from '../../devstack/emulators/twilio';
 
 // The foundation's proof: signed webhook → gateway → signal-with-start → LLM activity → Twilio send,
 // against the real Temporal server, FerretDB, the real SDKs and the wire-level emulators.

@@ -2,8 +2,8 @@ import { EventLog } from '../../src/events/event-log';
 import { CallStore } from '../../src/voice/call-store';
 import { callWorkflowId } from '../../src/voice/call-types';
 import type { callWorkflow } from '../../workflows/call';
-import { conversationText, lastUserText, textReply, toolUseReply } from '../emulators/anthropic';
-import type { RecordedRequest } from '../emulators/anthropic/types';
+import { conversationText, lastUserText, textReply, toolUseReply } from '../../devstack/emulators/anthropic';
+import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
 import {
   AGENT_NUMBER,
   TEST_ACCOUNT_SID,
@@ -194,7 +194,7 @@ describe('voice calls', () => {
     const remote = uniquePhone();
     const { caller, callSid } = await connectCall(system, { remote });
     await caller.waitUntil(() => caller.played.length > 0, 10_000);
-    const { cough } = await import('../emulators/audio');
+    const { cough } = await import('../../devstack/emulators/audio');
     await caller.say(cough(3));
     const greeting = await agentTurn(system, callSid, 0);
     expect(greeting).toMatchObject({ text: GREETING });
@@ -416,7 +416,7 @@ describe('voice calls', () => {
   });
 
   it('refuses a media stream without a valid token', async () => {
-    const { MediaStreamsCaller } = await import('../emulators/media-streams');
+    const { MediaStreamsCaller } = await import('../../devstack/emulators/media-streams');
     const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, {
       accountSid: TEST_ACCOUNT_SID,
       callSid: 'CA' + 'ab'.repeat(16),

@@ -2,7 +2,7 @@ import { EventLog } from '../../src/events/event-log';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { callWorkflowId } from '../../src/voice/call-types';
 import { callStateQuery, type callWorkflow } from '../../workflows/call';
-import type { EmulatedRecording } from '../emulators/twilio';
+import type { EmulatedRecording } from '../../devstack/emulators/twilio';
 import {
   AGENT_NUMBER,
   PUBLIC_URL,

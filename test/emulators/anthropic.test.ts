@@ -9,7 +9,13 @@ import Anthropic, {
   OverloadedError,
 } from '@anthropic-ai/sdk';
 import type { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
-import { AnthropicEmulator, rulesResponder, textReply, toolUseReply, type RecordedRequest } from './anthropic';
+import {
+  AnthropicEmulator,
+  rulesResponder,
+  textReply,
+  toolUseReply,
+  type RecordedRequest,
+} from '../../devstack/emulators/anthropic';
 
 const MODEL = 'claude-haiku-4-5';
 const API_KEY = 'sk-ant-emulator-test-key';

@@ -16,8 +16,8 @@ import {
   DEFAULT_STREAMING_API_KEY,
   silenceMulaw,
   speechMulaw,
-} from './assemblyai-streaming';
-import { ensureTestCertificate } from './tls';
+} from '../../devstack/emulators/assemblyai-streaming';
+import { ensureTestCertificate } from '../../devstack/emulators/tls';
 import { rejection } from '../harness/rejection';
 
 const CHUNK_BYTES = 400; // 50 ms of 8 kHz mu-law

@@ -7,14 +7,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeMulaw, mulawRms, MULAW_FRAME_BYTES } from '../../src/audio/mulaw';
-import { cough, frames, silence, speech, voicedFrameRatio } from './audio';
+import { cough, frames, silence, speech, voicedFrameRatio } from '../../devstack/emulators/audio';
 import {
   MediaStreamsCaller,
   MediaStreamsConnectError,
   type MediaStreamsConnectOptions,
   type TwilioToAppMessage,
-} from './media-streams';
-import { closeNow } from './shared/listen';
+} from '../../devstack/emulators/media-streams';
+import { closeNow } from '../../devstack/emulators/shared/listen';
 
 interface AppSide {
   socket: WebSocket;

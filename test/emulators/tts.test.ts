@@ -1,5 +1,11 @@
 import { decodeMulaw, MULAW_FRAME_BYTES, MULAW_SILENCE, mulawRms } from '../../src/audio/mulaw';
-import { findSignatures, SIGNATURE_CAPACITY, signatureAudio, signatureOf, TtsEmulator } from './tts';
+import {
+  findSignatures,
+  SIGNATURE_CAPACITY,
+  signatureAudio,
+  signatureOf,
+  TtsEmulator,
+} from '../../devstack/emulators/tts';
 
 const API_KEY = 'emulator-key';
 

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import { createTwilioClient, rewriteTwilioUri } from '../../src/telephony/twilio/client';
-import { ACCOUNT_SID, AUTH_TOKEN, startEmulatorWithClient, type EmulatorFixture } from './twilio/test-fixtures';
+import { ACCOUNT_SID, AUTH_TOKEN, startEmulatorWithClient, type EmulatorFixture } from './twilio-fixtures';
 
 describe('rewriteTwilioUri', () => {
   const base = 'http://127.0.0.1:4010';

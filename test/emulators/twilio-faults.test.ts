@@ -7,7 +7,7 @@ import {
   OTHER_AUTH_TOKEN,
   startEmulatorWithClient,
   type EmulatorFixture,
-} from './twilio/test-fixtures';
+} from './twilio-fixtures';
 
 const SMS = { to: '+14155550101', from: '+14155550100', body: 'hello' };
 

@@ -1,4 +1,4 @@
-import { isSid } from './twilio/sids';
+import { isSid } from '../../devstack/emulators/twilio/sids';
 import {
   ACCOUNT_SID,
   OTHER_ACCOUNT_SID,
@@ -6,7 +6,7 @@ import {
   rawPost,
   restError,
   sharedEmulator,
-} from './twilio/test-fixtures';
+} from './twilio-fixtures';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 
 const FROM = '+14155550100';

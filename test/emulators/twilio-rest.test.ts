@@ -1,5 +1,5 @@
-import { isSid } from './twilio/sids';
-import { ACCOUNT_SID, AUTH_TOKEN, rawPost, restError, sharedEmulator } from './twilio/test-fixtures';
+import { isSid } from '../../devstack/emulators/twilio/sids';
+import { ACCOUNT_SID, AUTH_TOKEN, rawPost, restError, sharedEmulator } from './twilio-fixtures';
 
 const FROM = '+14155550100';
 const TO = '+14155550101';

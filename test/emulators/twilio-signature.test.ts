@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import { createHmac } from 'node:crypto';
 import { isValidTwilioBodySignature, isValidTwilioSignature } from '../../src/telephony/twilio/signature';
-import { bodySha256Hex, signTwilioRequest, withBodySha256 } from './twilio/webhook-sender';
+import { bodySha256Hex, signTwilioRequest, withBodySha256 } from '../../devstack/emulators/twilio/webhook-sender';
 
 // Official vectors (protocols.md section 5, from the twilio-node test suite).
 const TOKEN = '12345';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isValidTwilioBodySignature, isValidTwilioSignature } from '../../src/telephony/twilio/signature';
-import { sendTwilioJsonWebhook, sendTwilioWebhook } from './twilio/webhook-sender';
-import { FormParams } from './twilio/form-params';
+import { sendTwilioJsonWebhook, sendTwilioWebhook } from '../../devstack/emulators/twilio/webhook-sender';
+import { FormParams } from '../../devstack/emulators/twilio/form-params';
 
 const AUTH_TOKEN = 'webhook-test-token';
 const PUBLIC_BASE = 'https://beluga-gw.example.ngrok.app';

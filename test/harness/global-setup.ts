@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../../src/devstack/go-tools';
-import { freePort } from '../../src/devstack/free-port';
-import { startFerretDb } from '../../src/devstack/ferretdb';
-import { startTemporalDevServer } from '../../src/devstack/temporal-dev-server';
+import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../../devstack/go-tools';
+import { freePort } from '../../devstack/free-port';
+import { startFerretDb } from '../../devstack/ferretdb';
+import { startTemporalDevServer } from '../../devstack/temporal-dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/register-search-attributes';
-import type { ManagedProcess } from '../../src/devstack/child';
-import { trustTestCertificateInChildProcesses } from '../emulators/tls';
+import type { ManagedProcess } from '../../devstack/child';
+import { trustTestCertificateInChildProcesses } from '../../devstack/emulators/tls';
 
 declare global {
   var __belugaStack: { processes: ManagedProcess[]; tmpDir: string } | undefined;

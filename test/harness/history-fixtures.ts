@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { findExistingTool, TEMPORAL_CLI } from '../../src/devstack/go-tools';
+import { findExistingTool, TEMPORAL_CLI } from '../../devstack/go-tools';
 import { testStack } from './stack';
 
 export const HISTORY_FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');

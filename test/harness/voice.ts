@@ -1,4 +1,4 @@
-import { MediaStreamsCaller } from '../emulators/media-streams';
+import { MediaStreamsCaller } from '../../devstack/emulators/media-streams';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { CallStore } from '../../src/voice/call-store';
 import type { CallTurn } from '../../src/voice/call-types';

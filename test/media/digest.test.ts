@@ -6,8 +6,8 @@ import { digestMedia, mediaDigestsToPrompt, type DigestMediaDeps, type MediaDige
 import { DEFAULT_MEDIA_LIMITS } from '../../src/media/media-types';
 import { AssemblyAiTranscriber, type AudioTranscriber } from '../../src/media/transcribe';
 import type { MediaRef } from '../../src/messaging/inbound';
-import { AssemblyAiEmulator } from '../emulators/assemblyai';
-import { MediaServer, type ServedFile } from '../emulators/media-server';
+import { AssemblyAiEmulator } from '../../devstack/emulators/assemblyai';
+import { MediaServer, type ServedFile } from '../../devstack/emulators/media-server';
 import { gif1x1, mp4Header, png1x1, wavSine, webmHeader } from './fixtures';
 
 const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';

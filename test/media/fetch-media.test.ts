@@ -6,7 +6,7 @@ import {
   MediaTypeMismatchError,
   probeMedia,
 } from '../../src/media/fetch-media';
-import { MediaServer, type MediaServerRequest } from '../emulators/media-server';
+import { MediaServer, type MediaServerRequest } from '../../devstack/emulators/media-server';
 import { png1x1 } from './fixtures';
 import { rejection } from '../harness/rejection';
 

@@ -1,7 +1,7 @@
 /** AssemblyAiTranscriber through the real `assemblyai` SDK against the AssemblyAI emulator. */
 import { AssemblyAiTranscriber, TranscriptionError } from '../../src/media/transcribe';
-import { AssemblyAiEmulator } from '../emulators/assemblyai';
-import { MediaServer } from '../emulators/media-server';
+import { AssemblyAiEmulator } from '../../devstack/emulators/assemblyai';
+import { MediaServer } from '../../devstack/emulators/media-server';
 import { wavSine } from './fixtures';
 import { rejection } from '../harness/rejection';
 

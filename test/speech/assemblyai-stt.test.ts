@@ -14,7 +14,7 @@ import {
   mulawFrames,
   silenceMulaw,
   speechMulaw,
-} from '../emulators/assemblyai-streaming';
+} from '../../devstack/emulators/assemblyai-streaming';
 import { rejection } from '../harness/rejection';
 
 interface Heard {

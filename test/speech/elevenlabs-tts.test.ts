@@ -1,7 +1,7 @@
 import { ElevenLabsTts } from '../../src/speech/elevenlabs-tts';
 import { ProviderError } from '../../src/providers/provider-error';
 import { TtsError } from '../../src/speech/tts';
-import { TtsEmulator } from '../emulators/tts';
+import { TtsEmulator } from '../../devstack/emulators/tts';
 
 const API_KEY = 'xi-test-key-0123456789';
 

@@ -5,7 +5,7 @@ import { jitteredBackoffMs } from '../../activities/webhooks';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { matchesPattern, matchingBindings, matchingSubscribers } from '../../src/events/bindings';
 import { callEventType, messageStatusEventType } from '../../src/events/catalog';
-import { makeEvent } from '../../src/events/dispatcher';
+import { makeEvent } from '../../src/events/make-event';
 import { signWebhook, verifyWebhookSignature } from '../../src/webhooks/signature';
 import { streamToken, verifyStreamToken } from '../../src/voice/stream-token';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../../src/voice/webhooks';

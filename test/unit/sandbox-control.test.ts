@@ -8,7 +8,7 @@ import {
   startSandboxControl,
   type SandboxControlServer,
   type SandboxStatus,
-} from '../../src/devstack/sandbox-control';
+} from '../../devstack/sandbox-control';
 
 describe('dev sandbox control endpoint', () => {
   const token = 'sandbox-token-0123456789abcdef';

@@ -1,6 +1,6 @@
 import { createTwilioClient, isMessageSend } from '../../src/telephony/twilio/client';
 import { RateLimiter } from '../../src/telephony/twilio/rate-limiter';
-import { TwilioEmulator } from '../emulators/twilio';
+import { TwilioEmulator } from '../../devstack/emulators/twilio';
 
 const SID = 'AC' + 'b2'.repeat(16);
 const TOKEN = 'rate-limit-token';

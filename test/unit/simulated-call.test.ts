@@ -7,7 +7,7 @@ import {
   speakingTimeMs,
   streamParameters,
   UsageError,
-} from '../../src/devstack/simulated-call';
+} from '../../devstack/simulated-call';
 import type { CallTurn } from '../../src/voice/call-types';
 import { connectStreamTwiml } from '../../src/voice/twiml';
 

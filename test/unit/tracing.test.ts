@@ -10,7 +10,7 @@ import {
 import express from 'express';
 import { traceTwilioWebhooks } from '../../src/gateway/trace-requests';
 import { inSpan, recordTurnSpans, startTracing } from '../../src/observability/tracing';
-import { closeNow } from '../emulators/shared/listen';
+import { closeNow } from '../../devstack/emulators/shared/listen';
 
 const exporter = new InMemorySpanExporter();
 beforeAll(() => {

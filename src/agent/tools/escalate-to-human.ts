@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { makeEvent } from '../../events/dispatcher';
+import { makeEvent } from '../../events/make-event';
 import { defineTool } from './types';
 
 /** The on-call page goes out by SMS: from our number on this channel, else the account's first SMS number. */
@@ -58,7 +58,7 @@ export const escalateToHumanTool = defineTool({
     } else {
       throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
     }
-    await deps.dispatcher.publish(
+    await deps.publish(
       makeEvent('escalation.requested', {
         id: eventId,
         source: 'beluga',

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { Config } from '../../config/schema';
 import type { IdentityStore } from '../../customers/identity-store';
-import type { EventDispatcher } from '../../events/dispatcher';
 import type { EventLog } from '../../events/event-log';
+import type { PublishEvent } from '../../events/publish';
 import type { CustomerMemoryStore } from '../../memory/customer-memory';
 import type { MessageStore } from '../../memory/message-store';
 import type { TwilioAccounts } from '../../telephony/twilio/accounts';
@@ -28,7 +28,7 @@ export interface ToolDeps {
   memory: CustomerMemoryStore;
   twilio: TwilioAccounts;
   events: EventLog;
-  dispatcher: EventDispatcher;
+  publish: PublishEvent;
 }
 
 /** A tool that runs as its own Temporal activity (`tool_<name>`): durable, retried, visible in the UI. */

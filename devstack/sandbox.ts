@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load';
+import { loadConfig } from '../src/config/load';
 // The sandbox reuses the wire-level emulators the tests use: the real SDKs talk to them.
-import { AnthropicEmulator } from '../../test/emulators/anthropic';
-import { AssemblyAiEmulator } from '../../test/emulators/assemblyai';
-import { AssemblyAiStreamingEmulator } from '../../test/emulators/assemblyai-streaming';
-import { trustTestCertificateInChildProcesses } from '../../test/emulators/tls';
-import { TtsEmulator } from '../../test/emulators/tts';
-import { TwilioEmulator } from '../../test/emulators/twilio';
+import { AnthropicEmulator } from './emulators/anthropic';
+import { AssemblyAiEmulator } from './emulators/assemblyai';
+import { AssemblyAiStreamingEmulator } from './emulators/assemblyai-streaming';
+import { trustTestCertificateInChildProcesses } from './emulators/tls';
+import { TtsEmulator } from './emulators/tts';
+import { TwilioEmulator } from './emulators/twilio';
 import { startSandboxControl, type SandboxControlAccess, type SimulatedTimings } from './sandbox-control';
 import { DEFAULT_CALLER_SCRIPT } from './simulated-call';
 

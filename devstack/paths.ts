@@ -8,7 +8,7 @@ export function cacheRoot(): string {
   return path.join(xdg, 'beluga');
 }
 
-export const projectRoot = path.resolve(__dirname, '..', '..');
+export const projectRoot = path.resolve(__dirname, '..');
 
 /** Where `npm run dev` keeps Temporal's and FerretDB's SQLite files between restarts. */
 export function devDataDir(): string {

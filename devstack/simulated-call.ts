@@ -4,7 +4,7 @@
  * finished call is printed. Kept apart from scripts/call.ts so they can be unit-tested.
  */
 import { parseArgs } from 'node:util';
-import type { CallTurn, TurnLatency } from '../voice/call-types';
+import type { CallTurn, TurnLatency } from '../src/voice/call-types';
 
 /** What the scripted caller says by default: an order, a question about it, then a reference back to it. */
 export const DEFAULT_CALLER_SCRIPT: readonly string[] = [

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { PROJECT_SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { PROJECT_SEARCH_ATTRIBUTES } from '../src/temporal/search-attributes';
 import { startProcess, tail, waitUntilReady, type LineSink, type ManagedProcess } from './child';
 
 export interface TemporalDevServerOptions {

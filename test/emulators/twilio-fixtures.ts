@@ -1,7 +1,7 @@
 import type twilio from 'twilio';
 import TwilioSdk from 'twilio';
-import { createTwilioClient } from '../../../src/telephony/twilio/client';
-import { TwilioEmulator, type TwilioEmulatorOptions } from './emulator';
+import { createTwilioClient } from '../../src/telephony/twilio/client';
+import { TwilioEmulator, type TwilioEmulatorOptions } from '../../devstack/emulators/twilio/emulator';
 
 export const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 export const AUTH_TOKEN = 'emulator-auth-token-1';

@@ -1,0 +1,80 @@
+/**
+ * Import boundaries of the production code (src/, workflows/, activities/, workers/), checked by
+ * `npm run lint` through scripts/check-boundaries.mjs. Type-only imports count: a cycle of types
+ * still ties the modules together.
+ */
+
+/** Production code: what the three processes run. */
+const PRODUCTION = '^(src|workflows|activities|workers)/';
+
+/**
+ * src/ modules that workflow code may load at runtime: pure constants and types, no I/O, no clock,
+ * no randomness, nothing but `@temporalio/common` and each other. Add a module here only if it is
+ * that pure; everything else reaches workflows through activities.
+ */
+const WORKFLOW_SAFE_SRC = [
+  '^src/temporal/search-attributes\\.ts$',
+  '^src/events/catalog\\.ts$',
+  '^src/voice/call-types\\.ts$',
+];
+
+/** Imports that vanish when TypeScript compiles, so they load nothing at runtime. */
+const TYPE_ONLY = ['type-only', 'pre-compilation-only'];
+
+/**
+ * TODO(issue 9): the last cycle, activities/index → activities/webhooks → (type DeliverWebhookInput)
+ * workflows/deliver-webhook → (type Activities) activities/index. It goes away when activities import
+ * the workflow's input type from its contract module instead of the workflow file; then delete this
+ * exception (the `via` below).
+ */
+const KNOWN_CYCLE = '^(activities/index|activities/webhooks|workflows/deliver-webhook)\\.ts$';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'Modules in a cycle can only be understood, tested and loaded together; layers must point one way.',
+      severity: 'error',
+      from: { path: PRODUCTION },
+      to: { circular: true, via: { pathNot: KNOWN_CYCLE } },
+    },
+    {
+      name: 'no-test-or-devstack-in-production',
+      comment:
+        'The dev stack, emulators and test helpers are not shipped (see .dockerignore): production must not load them.',
+      severity: 'error',
+      from: { path: PRODUCTION },
+      to: { path: '^(test|devstack|scripts|bench)/' },
+    },
+    {
+      name: 'workflows-load-only-deterministic-code',
+      comment:
+        "Workflow code replays in Temporal's deterministic sandbox: at runtime it loads only workflows/, the workflow SDK and pure src/ modules.",
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: {
+        dependencyTypesNot: TYPE_ONLY,
+        pathNot: ['^workflows/', '^node_modules/@temporalio/(workflow|common)/', ...WORKFLOW_SAFE_SRC],
+      },
+    },
+    {
+      name: 'workflow-safe-src-stays-pure',
+      comment:
+        'The src/ modules workflows load must stay free of I/O and other runtime dependencies, or workflows would inherit them.',
+      severity: 'error',
+      from: { path: WORKFLOW_SAFE_SRC },
+      to: {
+        dependencyTypesNot: TYPE_ONLY,
+        pathNot: ['^node_modules/@temporalio/common/', ...WORKFLOW_SAFE_SRC],
+      },
+    },
+  ],
+  options: {
+    // Keep type-only imports in the graph, marked so the runtime rules above can tell them apart.
+    tsPreCompilationDeps: 'specify',
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Report imports of packages and of non-production folders, but do not cruise inside them.
+    doNotFollow: { path: ['node_modules', '^(test|devstack|scripts|bench)/'] },
+  },
+};

@@ -1,0 +1,8 @@
+/** `<binding>-<event id>`: one run per binding and event, ever. */
+export function boundWorkflowId(binding: string, eventId: string): string {
+  return `${binding}-${eventId}`;
+}
+
+export function webhookWorkflowId(subscriber: string, eventId: string): string {
+  return `webhook-${subscriber}-${eventId}`;
+}
