@@ -1,6 +1,6 @@
 /**
  * Import boundaries of the production code (src/, workflows/, activities/, workers/), checked by
- * `npm run lint` through scripts/check-boundaries.mjs. Type-only imports count: a cycle of types
+ * `npm run lint` (`depcruise`). Type-only imports count: a cycle of types
  * still ties the modules together.
  */
 
