@@ -12,9 +12,8 @@ import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-han
 import { signalCallWorkflow } from '../voice/call-signals';
 import { CallStore } from '../voice/call-store';
 import type { CallRecordingUpdate } from '../voice/call-types';
-import { callStatusSignal, recordingSignal } from '../../workflows/call';
+import { callStatusSignal, callWorkflowId, recordingSignal, type CallWorkflow } from '../../workflows/call/contract';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { callWorkflowId } from '../voice/call-types';
 
 export interface VoiceRouteDeps {
   config: ConfigStore;
@@ -104,7 +103,7 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       // The live call's workflow learns of it too. A plain signal, not signal-with-start: news of a
       // recording must never start a workflow for a call that is long over.
       await deps.temporal.workflow
-        .getHandle(callWorkflowId(call.callSid))
+        .getHandle<CallWorkflow>(callWorkflowId(call.callSid))
         .signal(recordingSignal, update)
         .catch((error: unknown) => {
           if (!(error instanceof WorkflowNotFoundError)) throw error;

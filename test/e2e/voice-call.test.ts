@@ -1,7 +1,6 @@
 import { EventLog } from '../../src/events/event-log';
 import { CallStore } from '../../src/voice/call-store';
-import { callWorkflowId } from '../../src/voice/call-types';
-import type { callWorkflow } from '../../workflows/call';
+import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import { conversationText, lastUserText, textReply, toolUseReply } from '../emulators/anthropic';
 import type { RecordedRequest } from '../emulators/anthropic/types';
 import {
@@ -84,7 +83,7 @@ describe('voice calls', () => {
     await caller.hangup();
     await callStatus(system, callSid, 'completed', { CallDuration: '12', SequenceNumber: '3' });
 
-    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+    const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
     expect(result).toEqual({ outcome: 'completed', turns: 7 });
     maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     const record = (await new CallStore(system.db).get(callSid))!;
@@ -245,7 +244,7 @@ describe('voice calls', () => {
     // Twilio leaves <Connect><Stream> for the <Dial>: the stream stops, the call completes later.
     await caller.hangup();
     await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
-    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+    const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
     expect(result.outcome).toBe('transferred');
     expect((await agentTurn(system, callSid, 1)).text).toBe('Sure, let me transfer you now.');
   });
@@ -290,7 +289,7 @@ describe('voice calls', () => {
       expect(hangUpAt).toBeGreaterThanOrEqual(Math.floor(performance.timeOrigin + goodbyeMark.at) - 50);
       await caller.hangup();
       await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
-      const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+      const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
       expect(result.outcome).toBe('agent_ended');
     } finally {
       slowSends.remove();
@@ -395,9 +394,7 @@ describe('voice calls', () => {
     await first.caller.say({ durationMs: 900, seed: 62 });
     await first.caller.drop();
     await callStatus(system, first.callSid, 'completed', { SequenceNumber: '3' });
-    const dropped = await system.temporal.workflow
-      .getHandle<typeof callWorkflow>(callWorkflowId(first.callSid))
-      .result();
+    const dropped = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(first.callSid)).result();
     expect(dropped.outcome).toBe('dropped');
     const partial = (await new CallStore(system.db).get(first.callSid))!;
     expect(partial).toMatchObject({ outcome: 'dropped', endReason: 'socket_closed' });
