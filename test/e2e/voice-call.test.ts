@@ -1,10 +1,13 @@
+import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
+import { MessageStore } from '../../src/memory/message-store';
 import { CallStore } from '../../src/voice/call-store';
 import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import { conversationText, lastUserText, textReply, toolUseReply } from '../emulators/anthropic';
 import type { RecordedRequest } from '../emulators/anthropic/types';
 import {
   AGENT_NUMBER,
+  PUBLIC_URL,
   TEST_ACCOUNT_SID,
   eventually,
   inboundSms,
@@ -271,6 +274,20 @@ describe('voice calls', () => {
       expect(system.twilio.sentMessages({ to: remote }).map((m) => [m.from, m.body])).toEqual([
         [AGENT_NUMBER, 'Beluga HQ: 1 Harbour Way, San Francisco'],
       ]);
+      // The one path every text takes: with a status callback, and in the caller's history.
+      const [sms] = system.twilio.sentMessages({ to: remote });
+      expect(sms!.statusCallback).toBe(`${PUBLIC_URL}/twilio/messaging/status`);
+      const customerId = await new IdentityStore(system.db).resolve(remote);
+      const history = await new MessageStore(system.db).recent(customerId, 50);
+      const recorded = history.find((m) => m.twilioSid === sms!.sid);
+      expect(recorded?.id.startsWith(`sms:${callSid}:`)).toBe(true);
+      expect(recorded).toMatchObject({
+        direction: 'outbound',
+        channel: 'sms',
+        from: AGENT_NUMBER,
+        to: remote,
+        body: 'Beluga HQ: 1 Harbour Way, San Francisco',
+      });
 
       await caller.say({ durationMs: 1100, seed: 72 });
       await eventually('the hang-up at Twilio', () =>
