@@ -5,7 +5,9 @@ import type { PublishEvent } from '../src/events/publish';
 import type { MessageStore } from '../src/memory/message-store';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
-import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
+import type { IdentityStore } from '../src/customers/identity-store';
+import { sendSms } from '../src/messaging/send-sms';
+import { isRetryableTwilioError, twilioErrorCode, twilioFailure } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
 import type {
   CallOutcome,
@@ -22,6 +24,7 @@ export interface CallDeps {
   config: () => Config;
   calls: CallStore;
   messages: MessageStore;
+  identities: IdentityStore;
   twilio: TwilioAccounts;
   publish: PublishEvent;
 }
@@ -60,8 +63,9 @@ export function createCallActivities(deps: CallDeps) {
       await action();
       return { ok: true, result: success, ...(endsConversation ? { endsConversation } : {}) };
     } catch (error) {
-      if (isRetryableTwilioError(error)) throw error;
-      return { ok: false, result: `Could not ${what}: ${(error as Error).message}` };
+      const failure = twilioFailure(error, what);
+      if (!failure.nonRetryable) throw failure;
+      return { ok: false, result: `Could not ${what}: ${(failure.cause ?? failure).message}` };
     }
   }
 
@@ -166,9 +170,18 @@ export function createCallActivities(deps: CallDeps) {
           if (!message) return { ok: false, result: 'send_sms needs a non-empty message.' };
           if (!input.remote.startsWith('+') || !input.local.startsWith('+'))
             return { ok: false, result: 'The caller has no textable number.' };
+          // Recorded in the caller's history with a status callback, like any message we send.
+          const text = {
+            idempotencyKey: `sms:${input.callSid}:${request.callId}`,
+            customerId: await deps.identities.resolve(input.remote),
+            accountSid: input.accountSid,
+            from: input.local,
+            to: input.remote,
+            body: message,
+          };
           return twilioTool(
             'send the text',
-            () => client.messages.create({ to: input.remote, from: input.local, body: message }),
+            () => sendSms(deps, text, 'send the text'),
             `Text sent to ${input.remote}.`,
           );
         }

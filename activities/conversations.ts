@@ -22,7 +22,7 @@ import type { PublishEvent } from '../src/events/publish';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { twilioErrorCode } from '../src/telephony/twilio/errors';
-import { twilioActivityFailure } from './twilio-failures';
+import { twilioFailure } from '../src/telephony/twilio/errors';
 
 export interface ConversationDeps {
   config: () => Config;
@@ -155,12 +155,12 @@ export function createConversationActivities(deps: ConversationDeps) {
         // Twilio created it but the answer was lost: the retry finds the unique name taken by it.
         // (Without a unique name such a retry can create a second conversation.)
         if (!(input.uniqueName && isRetryAttempt() && twilioErrorCode(error) === UNIQUE_NAME_TAKEN))
-          throw twilioActivityFailure(error, 'create the conversation');
+          throw twilioFailure(error, 'create the conversation');
         created = await client.conversations.v1
           .conversations(input.uniqueName)
           .fetch()
           .catch((e: unknown) => {
-            throw twilioActivityFailure(e, 'fetch the conversation');
+            throw twilioFailure(e, 'fetch the conversation');
           });
       }
       const webhook = scopedWebhookFor(deps.config(), input.accountSid);
@@ -168,7 +168,7 @@ export function createConversationActivities(deps: ConversationDeps) {
         try {
           await ensureScopedWebhook(client, created.sid, webhook);
         } catch (error) {
-          const failure = twilioActivityFailure(error, 'add the conversation webhook');
+          const failure = twilioFailure(error, 'add the conversation webhook');
           // A retry finds the conversation again only by its unique name; otherwise (or when no retry
           // follows) remove it, best effort, so a failed create leaves no conversation behind.
           if (!input.uniqueName || failure.nonRetryable)
@@ -216,9 +216,9 @@ export function createConversationActivities(deps: ConversationDeps) {
       } catch (error) {
         // "Already a participant" on a retry: the earlier attempt added them.
         if (!(isRetryAttempt() && PARTICIPANT_EXISTS.has(twilioErrorCode(error) ?? 0)))
-          throw twilioActivityFailure(error, 'add the participant');
+          throw twilioFailure(error, 'add the participant');
         added = await existingParticipant(client, input).catch((e: unknown) => {
-          throw twilioActivityFailure(e, 'fetch the participant');
+          throw twilioFailure(e, 'fetch the participant');
         });
         if (!added)
           throw ApplicationFailure.retryable(
@@ -243,7 +243,7 @@ export function createConversationActivities(deps: ConversationDeps) {
       } catch (error) {
         // 404 on a retry: the earlier attempt removed them. On a first attempt it is a wrong sid.
         if (!(isRetryAttempt() && (error as { status?: unknown }).status === 404))
-          throw twilioActivityFailure(error, 'remove the participant');
+          throw twilioFailure(error, 'remove the participant');
       }
       await deps.conversations.noteParticipantRemoved(
         input.conversationSid,
@@ -263,7 +263,7 @@ export function createConversationActivities(deps: ConversationDeps) {
       } catch (error) {
         // A retry may find the conversation already closed by the earlier attempt: that is success.
         const current = isRetryAttempt() ? await conversation.fetch().catch(() => undefined) : undefined;
-        if (current?.state !== 'closed') throw twilioActivityFailure(error, 'close the conversation');
+        if (current?.state !== 'closed') throw twilioFailure(error, 'close the conversation');
         closed = current;
       }
       await deps.conversations.noteClosed(closed.sid, input.accountSid, closed.dateUpdated ?? new Date());

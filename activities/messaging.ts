@@ -1,5 +1,4 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import type { ChatModel, ChatTurn, ToolCall, TurnContent } from '../src/agent/chat-model';
 import { ALL_TOOL_SPECS } from '../src/agent/tools';
 import { toAlternatingTurns } from '../src/agent/chat-model';
@@ -8,10 +7,10 @@ import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
 import type { HistoryMessage, MessageStore } from '../src/memory/message-store';
 import { postConversationReply } from '../src/conversations/post-reply';
-import { parseTwilioAddress } from '../src/messaging/addresses';
 import type { InboundMessage } from '../src/messaging/inbound';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
-import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
+import { twilioFailure } from '../src/telephony/twilio/errors';
+import { sendSms } from '../src/messaging/send-sms';
 
 export interface MessagingDeps {
   config: () => Config;
@@ -154,50 +153,38 @@ export function createMessagingActivities(deps: MessagingDeps) {
       return { summarized: fold.length };
     },
 
-    /** Sends a message through Twilio's Messages API on the customer's channel, once. */
+    /** Sends a message on the customer's channel, once: a Conversation message, else an SMS/WhatsApp message. */
     async sendMessage(input: SendMessageInput): Promise<{ twilioSid: string }> {
       const body = input.fallback ? deps.config().agent.fallbackReply : input.body;
       if (!body) throw ApplicationFailure.nonRetryable('sendMessage needs a body or fallback', 'BadInput');
-      const already = await deps.messages.get(input.idempotencyKey);
+      const { idempotencyKey, customerId, accountSid, from, to, conversationSid } = input;
+      if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body });
+      const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
       await deps.messages.recordOnce({
-        id: input.idempotencyKey,
-        customerId: input.customerId,
-        accountSid: input.accountSid,
+        id: idempotencyKey,
+        customerId,
+        accountSid,
         direction: 'outbound',
-        channel: input.conversationSid ? 'conversations' : parseTwilioAddress(input.to).channel,
-        from: input.from,
-        to: input.to,
+        channel: 'conversations',
+        from,
+        to,
         body,
         status: 'sending',
       });
-      const statusCallback = callbackUrls(deps.config(), input.accountSid).messageStatus;
       try {
-        if (input.conversationSid) {
-          // Inside a Conversation the reply is a conversation message by the agent, not an SMS.
-          const author = deps.config().conversations.agentIdentity;
-          const posted = await postConversationReply(deps.twilio.client(input.accountSid), {
-            conversationSid: input.conversationSid,
-            author,
-            body,
-            idempotencyKey: input.idempotencyKey,
-          });
-          // Twilio accepted it into the conversation; per-participant delivery arrives as onDeliveryUpdated.
-          await deps.messages.markSent(input.idempotencyKey, posted.sid, 'accepted');
-          return { twilioSid: posted.sid };
-        }
-        const sent = await deps.twilio
-          .client(input.accountSid)
-          .messages.create({ to: input.to, from: input.from, body, statusCallback });
-        await deps.messages.markSent(input.idempotencyKey, sent.sid, sent.status);
-        return { twilioSid: sent.sid };
+        // Inside a Conversation the reply is a conversation message by the agent, not an SMS.
+        const posted = await postConversationReply(deps.twilio.client(accountSid), {
+          conversationSid,
+          author: deps.config().conversations.agentIdentity,
+          body,
+          idempotencyKey,
+        });
+        // Twilio accepted it into the conversation; per-participant delivery arrives as onDeliveryUpdated.
+        await deps.messages.markSent(idempotencyKey, posted.sid, 'accepted');
+        return { twilioSid: posted.sid };
       } catch (error) {
-        if (isRetryableTwilioError(error)) throw error;
-        // 4xx other than 429: retrying cannot help (invalid number, unsubscribed...).
-        throw ApplicationFailure.nonRetryable(
-          `Twilio refused the message: ${(error as Error).message}`,
-          `Twilio${twilioErrorCode(error) ?? 'Error'}`,
-        );
+        throw twilioFailure(error, 'send the message');
       }
     },
   };

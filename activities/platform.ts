@@ -4,20 +4,12 @@ import { escalateToHumanTool } from '../src/agent/tools/escalate-to-human';
 import type { ToolDeps } from '../src/agent/tools/types';
 import { parseTwilioAddress } from '../src/messaging/addresses';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
-import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
+import { sendSms } from '../src/messaging/send-sms';
+import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
 
 export interface PlatformDeps extends ToolDeps {
   chatModel: () => ChatModel | undefined;
-}
-
-/** Twilio 429/5xx/network errors are retried by the activity's policy; a refusal is final. */
-function twilioFailure(error: unknown, what: string): Error {
-  if (isRetryableTwilioError(error)) return error as Error;
-  return ApplicationFailure.nonRetryable(
-    `Twilio refused to ${what}: ${(error as Error).message}`,
-    `Twilio${twilioErrorCode(error) ?? 'Error'}`,
-  );
 }
 
 function accountFor(deps: PlatformDeps, accountSid: string | undefined): string {
@@ -50,7 +42,10 @@ function senderFor(deps: PlatformDeps, accountSid: string, to: string, from: str
  */
 export function createPlatformActivities(deps: PlatformDeps) {
   return {
-    /** SMS, or WhatsApp when `to` is `whatsapp:+E164`. */
+    /**
+     * SMS, or WhatsApp when `to` is `whatsapp:+E164`; recorded in the recipient's history and sent
+     * once per activity (a retried attempt finds the first one's message).
+     */
     async sendText(input: {
       to: string;
       body: string;
@@ -60,17 +55,16 @@ export function createPlatformActivities(deps: PlatformDeps) {
       if (!input.body.trim()) throw ApplicationFailure.nonRetryable('sendText needs a non-empty body', 'BadInput');
       const accountSid = accountFor(deps, input.accountSid);
       const from = senderFor(deps, accountSid, input.to, input.from);
-      try {
-        const sent = await deps.twilio.client(accountSid).messages.create({
-          to: input.to,
-          from,
-          body: input.body,
-          statusCallback: callbackUrls(deps.config(), accountSid).messageStatus,
-        });
-        return { messageSid: sent.sid };
-      } catch (error) {
-        throw twilioFailure(error, 'send the message');
-      }
+      const { workflowExecution, activityId } = Context.current().info;
+      const sent = await sendSms(deps, {
+        idempotencyKey: `text:${workflowExecution?.workflowId ?? 'standalone'}:${activityId}`,
+        customerId: await deps.identities.resolve(input.to),
+        accountSid,
+        from,
+        to: input.to,
+        body: input.body,
+      });
+      return { messageSid: sent.twilioSid };
     },
 
     /**

@@ -3,7 +3,7 @@ import type { Config } from '../src/config/schema';
 import type { Logger } from '../src/observability/logger';
 import { signWebhook } from '../src/webhooks/signature';
 import { webhookDeliveryId, type WebhookDeliveryLog } from '../src/webhooks/delivery-log';
-import type { DeliverWebhookInput } from '../workflows/deliver-webhook';
+import type { DeliverWebhookInput } from '../workflows/deliver-webhook/contract';
 
 export interface WebhookDeps {
   config: () => Config;

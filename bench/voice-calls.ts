@@ -30,8 +30,8 @@ import globalSetup from '../test/harness/global-setup';
 import globalTeardown from '../test/harness/global-teardown';
 import { AGENT_NUMBER, PUBLIC_URL, startTestSystem, type TestSystem } from '../test/harness/system';
 import { CallStore } from '../src/voice/call-store';
-import { callWorkflowId, type TurnLatency } from '../src/voice/call-types';
-import type { callWorkflow } from '../workflows/call';
+import type { TurnLatency } from '../src/voice/call-types';
+import { callWorkflowId, type CallWorkflow } from '../workflows/call/contract';
 import type {
   CallResult,
   CallerTarget,
@@ -454,7 +454,7 @@ async function runLevel(
   await eachLimited(result.calls, 20, async (call) => {
     let outcome: string | undefined;
     if (call.callSid && call.completed) {
-      const handle = system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(call.callSid));
+      const handle = system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(call.callSid));
       let timer: NodeJS.Timeout | undefined;
       try {
         outcome = (

@@ -1,11 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
-import { IdentityStore } from '../src/customers/identity-store';
 import { createGatewayApp } from '../src/gateway/app';
 import { attachMediaStreamProxy } from '../src/gateway/media-stream-proxy';
 import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
+import { createStores } from '../src/storage/stores';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -20,8 +20,7 @@ async function main(): Promise<void> {
     temporal: client,
     temporalConnection: connection,
     mongo,
-    db: mongo.db(mongodb.database),
-    identities: new IdentityStore(mongo.db(mongodb.database)),
+    stores: createStores(mongo.db(mongodb.database)),
     log,
   });
   const server = app.listen(port, () => {

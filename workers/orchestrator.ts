@@ -5,6 +5,7 @@ import { createOrchestratorWorker } from '../src/orchestrator/worker';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
 import { retryUntilConnected } from '../src/runtime/retry';
+import { createStores } from '../src/storage/stores';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
   );
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri);
-  const worker = await createOrchestratorWorker({ config, connection, client, log, db: mongo.db(mongodb.database) });
+  const stores = createStores(mongo.db(mongodb.database));
+  const worker = await createOrchestratorWorker({ config, connection, client, log, stores });
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
   // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();

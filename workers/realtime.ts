@@ -5,6 +5,7 @@ import { startTracing } from '../src/observability/tracing';
 import { voiceProvidersFromConfig } from '../src/realtime/providers';
 import { createRealtimeServer } from '../src/realtime/server';
 import { loadConfigOrExit } from '../src/runtime/startup';
+import { createStores } from '../src/storage/stores';
 
 /**
  * The realtime worker owns live calls: Twilio Media Streams over WebSocket, each driving STT,
@@ -22,7 +23,7 @@ function main(): void {
   const realtime = createRealtimeServer({
     config,
     temporal: client,
-    db: mongo.db(mongodb.database),
+    stores: createStores(mongo.db(mongodb.database)),
     providers: voiceProvidersFromConfig(config, log),
     metrics,
     log,

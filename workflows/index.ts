@@ -1,16 +1,16 @@
 // Every workflow the orchestrator worker registers (the worker bundles this file).
-export { customerWorkflow } from './customer';
-export { messageStatusWorkflow } from './message-status';
-export { followUpWorkflow } from './follow-up';
-export { conversationEventWorkflow } from './conversation-event';
+export { customerWorkflow } from './customer/workflow';
+export { messageStatusWorkflow } from './message-status/workflow';
+export { followUpWorkflow } from './follow-up/workflow';
+export { conversationEventWorkflow } from './conversation-event/workflow';
 export {
   addConversationParticipantWorkflow,
   closeConversationWorkflow,
   createConversationWorkflow,
   removeConversationParticipantWorkflow,
-} from './conversation-operations';
-export { deliverWebhookWorkflow } from './deliver-webhook';
+} from './conversation-operations/workflow';
+export { deliverWebhookWorkflow } from './deliver-webhook/workflow';
 // Users' workflows, bound to events in configuration.
 export * from './custom';
-export { callWorkflow } from './call';
-export { placeOutboundCallWorkflow } from './outbound-call';
+export { callWorkflow } from './call/workflow';
+export { placeOutboundCallWorkflow } from './outbound-call/workflow';

@@ -8,16 +8,14 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { createPlatformActivities } from '../activities/platform';
 import type { createCustomActivities } from '../activities/custom';
+import { PLATFORM_DEFAULT } from '../src/temporal/retry-policies';
 
 export type { BelugaEvent, EventDataMap, EventType } from '../src/events/catalog';
 
 type PlatformActivities = ReturnType<typeof createPlatformActivities>;
 type CustomActivities = ReturnType<typeof createCustomActivities>;
 
-const DEFAULTS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-};
+const DEFAULTS: ActivityOptions = PLATFORM_DEFAULT;
 
 /**
  * Built-in activities: `sendText` (SMS/WhatsApp), `placeCall`, `transferCall`, `askAgent`,

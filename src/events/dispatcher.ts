@@ -1,22 +1,22 @@
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
-  type Client,
-  type WorkflowStartOptions,
-} from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import type { EventMetrics } from '../observability/metrics';
 import { inSpan } from '../observability/tracing';
 import { AccountSidKey, CustomerIdKey, EventTypeKey } from '../temporal/search-attributes';
-import { deliverWebhookWorkflow, type DeliverWebhookInput } from '../../workflows/deliver-webhook';
+import { startOnce } from '../temporal/start-once';
+import {
+  DELIVER_WEBHOOK_WORKFLOW,
+  webhookWorkflowId,
+  type DeliverWebhookInput,
+  type DeliverWebhookWorkflow,
+} from '../../workflows/deliver-webhook/contract';
 import { matchingBindings, matchingSubscribers } from './bindings';
 import { BINDING_MEMO, type BelugaEvent } from './catalog';
 import type { EventLog } from './event-log';
 import { makeEvent } from './make-event';
 import type { DispatchResult } from './publish';
-import { boundWorkflowId, webhookWorkflowId } from './routing-ids';
+import { boundWorkflowId } from './routing-ids';
 
 /**
  * Records an event and routes it: every binding and webhook subscriber that matches it *now* (the
@@ -71,7 +71,9 @@ export class EventDispatcher {
     // disturbs another, and the ids (`<binding>-<event id>`) make a redelivery start nothing.
     await Promise.all([
       ...runnable.map((binding) =>
-        this.startOnce(binding.workflow, {
+        // A redelivered event starts nothing: the same event was routed before (a Twilio retry).
+        startOnce<(event: BelugaEvent) => Promise<unknown>>(this.deps.temporal, {
+          workflowType: binding.workflow,
           workflowId: boundWorkflowId(binding.name, event.id),
           taskQueue: binding.taskQueue ?? config.temporal.taskQueue,
           args: [event],
@@ -81,7 +83,7 @@ export class EventDispatcher {
             [BINDING_MEMO.eventType]: event.type,
             ...(event.accountSid ? { [BINDING_MEMO.accountSid]: event.accountSid } : {}),
           },
-          typedSearchAttributes: searchAttributes,
+          searchAttributes,
         }),
       ),
       ...subscribers.map((subscriber) => {
@@ -95,27 +97,16 @@ export class EventDispatcher {
             timeoutMs: subscriber.timeoutMs,
           },
         };
-        return this.startOnce(deliverWebhookWorkflow, {
+        return startOnce<DeliverWebhookWorkflow>(this.deps.temporal, {
+          workflowType: DELIVER_WEBHOOK_WORKFLOW,
           workflowId: webhookWorkflowId(subscriber.name, event.id),
           taskQueue: config.temporal.taskQueue,
           args: [input],
-          typedSearchAttributes: searchAttributes,
+          searchAttributes,
         });
       }),
     ]);
     return { recorded, routedTo: [...runnable.map((b) => b.name), ...subscribers.map((s) => `webhook:${s.name}`)] };
-  }
-
-  private async startOnce(workflow: string | Workflow, options: WorkflowStartOptions): Promise<void> {
-    try {
-      await this.deps.temporal.workflow.start(workflow, {
-        ...options,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (error) {
-      // The same event was routed before (a Twilio retry): no second effect.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
   }
 
   /** A binding that names no registered workflow is a configuration error: said once per event, as `workflow.failed`. */

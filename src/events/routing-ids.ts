@@ -2,7 +2,3 @@
 export function boundWorkflowId(binding: string, eventId: string): string {
   return `${binding}-${eventId}`;
 }
-
-export function webhookWorkflowId(subscriber: string, eventId: string): string {
-  return `webhook-${subscriber}-${eventId}`;
-}

@@ -1,14 +1,10 @@
 import express, { type Express } from 'express';
 import type { Client, Connection } from '@temporalio/client';
-import type { Db, MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import type { ConfigStore } from '../config/store';
-import type { IdentityStore } from '../customers/identity-store';
 import type { Logger } from '../observability/logger';
+import type { Stores } from '../storage/stores';
 import { createMetrics, PROMETHEUS_CONTENT_TYPE, type Metrics } from '../observability/metrics';
-import { CustomerMemoryStore } from '../memory/customer-memory';
-import { MessageStore } from '../memory/message-store';
-import { DeliveryStatusStore } from '../messaging/delivery-status';
-import { ConversationStore } from '../conversations/conversation-store';
 import { conversationApiRoutes } from './conversation-api-routes';
 import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
@@ -19,18 +15,16 @@ import { requireTwilioSignature } from './twilio-webhook';
 import { traceTwilioWebhooks } from './trace-requests';
 import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
-import { CallStore } from '../voice/call-store';
 import { EventDispatcher } from '../events/dispatcher';
-import { EventLog } from '../events/event-log';
 import { registeredWorkflowTypes } from '../orchestrator/workflow-types';
 
 export interface GatewayDeps {
   config: ConfigStore;
   temporal: Client;
   temporalConnection: Connection;
+  /** For /health only. */
   mongo: MongoClient;
-  db: Db;
-  identities: IdentityStore;
+  stores: Stores;
   log: Logger;
   /** Served at GET /metrics; the gateway makes its own when not given. */
   metrics?: Metrics;
@@ -44,15 +38,22 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.set('trust proxy', true);
 
   const metrics = deps.metrics ?? createMetrics('gateway');
+  const { stores } = deps;
   const dispatcher = new EventDispatcher({
     temporal: deps.temporal,
-    events: new EventLog(deps.db),
+    events: stores.events,
     config: deps.config,
     log: deps.log,
     knownWorkflows: registeredWorkflowTypes(),
     metrics: metrics.events,
   });
-  const routeDeps = { ...deps, dispatcher };
+  const routeDeps = {
+    config: deps.config,
+    temporal: deps.temporal,
+    identities: stores.identities,
+    dispatcher,
+    log: deps.log,
+  };
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -60,30 +61,30 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(routeDeps));
   twilioRoutes.use('/conversations', conversationWebhookRoutes(routeDeps));
-  twilioRoutes.use('/voice', voiceRoutes(routeDeps));
+  twilioRoutes.use('/voice', voiceRoutes({ ...routeDeps, calls: stores.calls }));
   app.use('/twilio', twilioRoutes);
 
   app.use(
     '/api',
     operatorApi(deps.config, [
       customerRoutes({
-        identities: deps.identities,
-        messages: new MessageStore(deps.db),
-        memory: new CustomerMemoryStore(deps.db),
-        deliveryStatus: new DeliveryStatusStore(deps.db),
+        identities: stores.identities,
+        messages: stores.messages,
+        memory: stores.memory,
+        deliveryStatus: stores.deliveryStatus,
         log: deps.log,
       }),
       conversationApiRoutes({
         config: deps.config,
         temporal: deps.temporal,
-        conversations: new ConversationStore(deps.db),
+        conversations: stores.conversations,
         log: deps.log,
       }),
       callRoutes({
         config: deps.config,
         temporal: deps.temporal,
-        calls: new CallStore(deps.db),
-        messages: new MessageStore(deps.db),
+        calls: stores.calls,
+        messages: stores.messages,
         log: deps.log,
       }),
     ]),

@@ -6,7 +6,11 @@ import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import type { MessageStore } from '../memory/message-store';
 import type { CallStore } from '../voice/call-store';
-import { placeOutboundCallWorkflow } from '../../workflows/outbound-call';
+import {
+  PLACE_OUTBOUND_CALL_WORKFLOW,
+  outboundCallWorkflowId,
+  type PlaceOutboundCallWorkflow,
+} from '../../workflows/outbound-call/contract';
 import { ApiError, handle } from './operator-api';
 
 export interface CallRouteDeps {
@@ -53,12 +57,15 @@ export function callRoutes(deps: CallRouteDeps): Router {
       if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid))
         throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
       try {
-        const { callSid } = await deps.temporal.workflow.execute(placeOutboundCallWorkflow, {
-          workflowId: `outbound-${randomUUID()}`,
-          taskQueue: deps.config.get().temporal.taskQueue,
-          args: [body],
-          workflowExecutionTimeout: '2 minutes',
-        });
+        const { callSid } = await deps.temporal.workflow.execute<PlaceOutboundCallWorkflow>(
+          PLACE_OUTBOUND_CALL_WORKFLOW,
+          {
+            workflowId: outboundCallWorkflowId(randomUUID()),
+            taskQueue: deps.config.get().temporal.taskQueue,
+            args: [body],
+            workflowExecutionTimeout: '2 minutes',
+          },
+        );
         res.status(201).json({ callSid });
       } catch (error) {
         if (error instanceof WorkflowFailedError)

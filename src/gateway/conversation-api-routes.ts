@@ -6,13 +6,22 @@ import type { ConversationStore } from '../conversations/conversation-store';
 import type { ParticipantTarget } from '../conversations/operations';
 import type { Logger } from '../observability/logger';
 import type { Client } from '@temporalio/client';
+import { runOperation, type OperationRunner } from '../temporal/operation-runner';
 import {
-  addConversationParticipantWorkflow,
-  closeConversationWorkflow,
-  createConversationWorkflow,
-  removeConversationParticipantWorkflow,
-} from '../../workflows/conversation-operations';
-import { runOperation, sendOutcome, type OperationRunner } from './conversation-operations';
+  ADD_CONVERSATION_PARTICIPANT_WORKFLOW,
+  CLOSE_CONVERSATION_WORKFLOW,
+  CREATE_CONVERSATION_WORKFLOW,
+  REMOVE_CONVERSATION_PARTICIPANT_WORKFLOW,
+  addParticipantWorkflowId,
+  closeConversationWorkflowId,
+  createConversationWorkflowId,
+  removeParticipantWorkflowId,
+  type AddConversationParticipantWorkflow,
+  type CloseConversationWorkflow,
+  type CreateConversationWorkflow,
+  type RemoveConversationParticipantWorkflow,
+} from '../../workflows/conversation-operations/contract';
+import { sendOutcome } from './operation-outcome';
 import { ApiError, handle } from './operator-api';
 
 export interface ConversationApiDeps {
@@ -124,9 +133,9 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
         friendlyName: body.friendlyName,
         ...(body.uniqueName ? { uniqueName: body.uniqueName } : {}),
       };
-      const outcome = await runOperation(runner, {
-        workflow: createConversationWorkflow,
-        workflowId: `conversation-create-${operationKey(req)}`,
+      const outcome = await runOperation<CreateConversationWorkflow>(runner, {
+        workflowType: CREATE_CONVERSATION_WORKFLOW,
+        workflowId: createConversationWorkflowId(operationKey(req)),
         args: [input],
         accountSid: account,
         summary: `Create conversation "${body.friendlyName}"`,
@@ -146,11 +155,9 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
           ? { identity: body.identity }
           : { address: body.address!, proxyAddress: body.proxyAddress! };
       const who = 'identity' in target ? target.identity : `${target.address} via ${target.proxyAddress}`;
-      // Not named after the participant: the same person may be added again after a removal.
-      const workflowId = `conversation-${conversationSid}-add-${operationKey(req)}`;
-      const outcome = await runOperation(runner, {
-        workflow: addConversationParticipantWorkflow,
-        workflowId,
+      const outcome = await runOperation<AddConversationParticipantWorkflow>(runner, {
+        workflowType: ADD_CONVERSATION_PARTICIPANT_WORKFLOW,
+        workflowId: addParticipantWorkflowId(conversationSid, operationKey(req)),
         args: [{ accountSid: account, conversationSid, ...target }],
         accountSid: account,
         summary: `Add ${who} to ${conversationSid}`,
@@ -167,11 +174,9 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
       if (!PARTICIPANT_SID.test(participantSid))
         throw new ApiError(400, 'participant sid must be MB followed by 32 hex characters');
       const account = await accountFor(AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
-      // A participant sid is removed once: the natural id makes a repeated request harmless.
-      const workflowId = `conversation-${conversationSid}-remove-${participantSid}`;
-      const outcome = await runOperation(runner, {
-        workflow: removeConversationParticipantWorkflow,
-        workflowId,
+      const outcome = await runOperation<RemoveConversationParticipantWorkflow>(runner, {
+        workflowType: REMOVE_CONVERSATION_PARTICIPANT_WORKFLOW,
+        workflowId: removeParticipantWorkflowId(conversationSid, participantSid),
         args: [{ accountSid: account, conversationSid, participantSid }],
         accountSid: account,
         summary: `Remove ${participantSid} from ${conversationSid}`,
@@ -185,10 +190,9 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
     handle(deps.log, async (req, res) => {
       const conversationSid = conversationSidOf(req);
       const account = await accountFor(AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
-      // Closed is terminal on Twilio: one close per conversation.
-      const outcome = await runOperation(runner, {
-        workflow: closeConversationWorkflow,
-        workflowId: `conversation-${conversationSid}-close`,
+      const outcome = await runOperation<CloseConversationWorkflow>(runner, {
+        workflowType: CLOSE_CONVERSATION_WORKFLOW,
+        workflowId: closeConversationWorkflowId(conversationSid),
         args: [{ accountSid: account, conversationSid }],
         accountSid: account,
         summary: `Close ${conversationSid}`,

@@ -14,8 +14,14 @@ import type { Logger } from '../observability/logger';
 import type { EventDispatcher } from '../events/dispatcher';
 import { messageReceivedEvent } from '../events/message-received';
 import type { Client } from '@temporalio/client';
-import { conversationEventWorkflow, conversationEventWorkflowId } from '../../workflows/conversation-event';
-import { answerUnavailable, parsedOr400, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
+import { eventSearchAttributes } from '../temporal/search-attributes';
+import { startOnce } from '../temporal/start-once';
+import {
+  CONVERSATION_EVENT_WORKFLOW,
+  conversationEventWorkflowId,
+  type ConversationEventWorkflow,
+} from '../../workflows/conversation-event/contract';
+import { answerUnavailable, parsedOr400, signalCustomerWorkflow } from './workflow-handoff';
 
 export interface ConversationWebhookDeps {
   config: ConfigStore;
@@ -83,12 +89,12 @@ async function handOverMessage(
 /** Lifecycle/participant/delivery events: one workflow per event id, so a redelivery is a no-op. */
 async function recordEvent(deps: ConversationWebhookDeps, event: ConversationEvent, res: Response): Promise<void> {
   try {
-    await startOncePerEvent(deps.temporal, conversationEventWorkflow, {
+    await startOnce<ConversationEventWorkflow>(deps.temporal, {
+      workflowType: CONVERSATION_EVENT_WORKFLOW,
       workflowId: conversationEventWorkflowId(event),
       taskQueue: deps.config.get().temporal.taskQueue,
       args: [event],
-      accountSid: event.accountSid,
-      eventType: event.type,
+      searchAttributes: eventSearchAttributes(event.accountSid, event.type),
     });
     res.status(200).end();
   } catch (error) {

@@ -8,8 +8,14 @@ import { parseStatusCallback } from '../messaging/status-callback';
 import type { Logger } from '../observability/logger';
 import type { EventDispatcher } from '../events/dispatcher';
 import { messageReceivedEvent } from '../events/message-received';
-import { messageStatusWorkflow, messageStatusWorkflowId } from '../../workflows/message-status';
-import { answerUnavailable, parsedOr400, signalCustomerWorkflow, startOncePerEvent } from './workflow-handoff';
+import { startOnce } from '../temporal/start-once';
+import { eventSearchAttributes } from '../temporal/search-attributes';
+import {
+  MESSAGE_STATUS_WORKFLOW,
+  messageStatusWorkflowId,
+  type MessageStatusWorkflow,
+} from '../../workflows/message-status/contract';
+import { answerUnavailable, parsedOr400, signalCustomerWorkflow } from './workflow-handoff';
 
 export interface MessagingRouteDeps {
   config: ConfigStore;
@@ -44,12 +50,12 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
     const callback = parsedOr400(res, () => parseStatusCallback(req.body as FormParams));
     if (!callback) return;
     try {
-      await startOncePerEvent(deps.temporal, messageStatusWorkflow, {
+      await startOnce<MessageStatusWorkflow>(deps.temporal, {
+        workflowType: MESSAGE_STATUS_WORKFLOW,
         workflowId: messageStatusWorkflowId(callback),
         taskQueue: deps.config.get().temporal.taskQueue,
         args: [callback],
-        accountSid: callback.accountSid,
-        eventType: `message.${callback.status}`,
+        searchAttributes: eventSearchAttributes(callback.accountSid, `message.${callback.status}`),
       });
       res.status(204).end();
     } catch (error) {

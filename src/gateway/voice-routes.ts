@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import type { Db } from 'mongodb';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
 import type { EventDispatcher } from '../events/dispatcher';
@@ -10,18 +9,17 @@ import { connectStreamTwiml } from '../voice/twiml';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
 import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
 import { signalCallWorkflow } from '../voice/call-signals';
-import { CallStore } from '../voice/call-store';
+import type { CallStore } from '../voice/call-store';
 import type { CallRecordingUpdate } from '../voice/call-types';
-import { callStatusSignal, recordingSignal } from '../../workflows/call';
+import { callStatusSignal, callWorkflowId, recordingSignal, type CallWorkflow } from '../../workflows/call/contract';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { callWorkflowId } from '../voice/call-types';
 
 export interface VoiceRouteDeps {
   config: ConfigStore;
   identities: IdentityStore;
   dispatcher: EventDispatcher;
   temporal: Client;
-  db: Db;
+  calls: CallStore;
   log: Logger;
 }
 
@@ -31,7 +29,6 @@ const STREAM_TOKEN_TTL_SECONDS = 300;
 /** Voice webhooks: the incoming call's TwiML, call progress and recording callbacks. */
 export function voiceRoutes(deps: VoiceRouteDeps): Router {
   const router = Router();
-  const calls = new CallStore(deps.db);
 
   router.post('/incoming', async (req, res) => {
     const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
@@ -100,11 +97,11 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       // The gateway stores the recording itself (an insert-only fact, so a redelivery adds nothing):
       // the completed callback usually comes after the call's workflow has finished, and a signal
       // accepted just as that workflow completes could otherwise go unrecorded.
-      await calls.addRecording(call, update);
+      await deps.calls.addRecording(call, update);
       // The live call's workflow learns of it too. A plain signal, not signal-with-start: news of a
       // recording must never start a workflow for a call that is long over.
       await deps.temporal.workflow
-        .getHandle(callWorkflowId(call.callSid))
+        .getHandle<CallWorkflow>(callWorkflowId(call.callSid))
         .signal(recordingSignal, update)
         .catch((error: unknown) => {
           if (!(error instanceof WorkflowNotFoundError)) throw error;

@@ -1,29 +1,27 @@
 import type { Response } from 'express';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
-  type Client,
-  type WorkflowStartOptions,
-} from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
 import { ZodError } from 'zod';
 import type { Config } from '../config/schema';
 import type { InboundMessage } from '../messaging/inbound';
-import { AccountSidKey, ChannelKey, CustomerIdKey, EventTypeKey } from '../temporal/search-attributes';
-import { customerWorkflow, inboundMessageSignal } from '../../workflows/customer';
+import { AccountSidKey, ChannelKey, CustomerIdKey } from '../temporal/search-attributes';
+import {
+  CUSTOMER_WORKFLOW,
+  customerWorkflowId,
+  inboundMessageSignal,
+  type CustomerWorkflow,
+} from '../../workflows/customer/contract';
 
-export function customerWorkflowId(customerId: string): string {
-  return `customer-${customerId}`;
-}
-
-/** Queues a customer's message on their workflow, starting it if needed (same for SMS, WhatsApp, Conversations). */
+/**
+ * Queues a customer's message on their workflow, starting it if needed (same for SMS, WhatsApp,
+ * Conversations). Not "once": an idle customer workflow completes, and the next message starts a new run.
+ */
 export async function signalCustomerWorkflow(
   temporal: Client,
   config: Config,
   customerId: string,
   message: InboundMessage,
 ): Promise<void> {
-  await temporal.workflow.signalWithStart(customerWorkflow, {
+  await temporal.workflow.signalWithStart<CustomerWorkflow, [InboundMessage]>(CUSTOMER_WORKFLOW, {
     workflowId: customerWorkflowId(customerId),
     taskQueue: config.temporal.taskQueue,
     args: [{ customerId, maxMessagesPerRun: config.messaging.maxMessagesPerRun }],
@@ -35,34 +33,6 @@ export async function signalCustomerWorkflow(
       { key: AccountSidKey, value: message.accountSid },
     ],
   });
-}
-
-/**
- * Starts the workflow that handles one provider event, at most once per id: even after the first
- * run completed, a redelivery is a no-op ('duplicate'). Other failures are thrown.
- */
-export async function startOncePerEvent<W extends Workflow>(
-  temporal: Client,
-  workflow: W,
-  options: { workflowId: string; taskQueue: string; args: Parameters<W>; accountSid: string; eventType: string },
-): Promise<'started' | 'duplicate'> {
-  try {
-    await temporal.workflow.start(workflow, {
-      workflowId: options.workflowId,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      taskQueue: options.taskQueue,
-      args: options.args,
-      typedSearchAttributes: [
-        { key: AccountSidKey, value: options.accountSid },
-        { key: EventTypeKey, value: options.eventType },
-      ],
-      // Callers are checked against Parameters<W>; the SDK's conditional args type cannot see that.
-    } as unknown as WorkflowStartOptions<W>);
-    return 'started';
-  } catch (error) {
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'duplicate';
-    throw error;
-  }
 }
 
 /** The parsed webhook, or undefined after answering 400 naming the bad fields. */

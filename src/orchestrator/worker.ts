@@ -1,19 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import type { Db } from 'mongodb';
 import { createActivities } from '../../activities';
 import type { ConfigStore } from '../config/store';
-import { ConversationStore } from '../conversations/conversation-store';
-import { IdentityStore } from '../customers/identity-store';
 import { EventDispatcher } from '../events/dispatcher';
-import { EventLog } from '../events/event-log';
 import type { Logger } from '../observability/logger';
-import { WebhookDeliveryLog } from '../webhooks/delivery-log';
-import { CallStore } from '../voice/call-store';
+import type { Stores } from '../storage/stores';
 import { registeredWorkflowTypes } from './workflow-types';
-import { CustomerMemoryStore } from '../memory/customer-memory';
-import { MessageStore } from '../memory/message-store';
-import { DeliveryStatusStore } from '../messaging/delivery-status';
 import { chatModelFromConfig } from '../runtime/chat-model';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
 
@@ -23,7 +15,7 @@ export interface OrchestratorDeps {
   /** For starting workflows from activities (event routing). */
   client: Client;
   log: Logger;
-  db: Db;
+  stores: Stores;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -33,39 +25,29 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/in
 
 /** The worker that runs every workflow and activity of the platform. */
 export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<Worker> {
-  const messages = new MessageStore(deps.db);
-  const events = new EventLog(deps.db);
-  const deliveryStatus = new DeliveryStatusStore(deps.db);
-  const webhookLog = new WebhookDeliveryLog(deps.db);
-  const calls = new CallStore(deps.db);
-  await Promise.all([
-    messages.ensureIndexes(),
-    events.ensureIndexes(),
-    deliveryStatus.ensureIndexes(),
-    webhookLog.ensureIndexes(),
-    calls.ensureIndexes(),
-  ]);
+  const { stores } = deps;
+  await stores.ensureIndexes();
   const dispatcher = new EventDispatcher({
     temporal: deps.client,
-    events,
+    events: stores.events,
     config: deps.config,
     log: deps.log,
     knownWorkflows: registeredWorkflowTypes(),
   });
   const activities = createActivities({
-    deliveryStatus,
-    identities: new IdentityStore(deps.db),
-    events,
+    deliveryStatus: stores.deliveryStatus,
+    identities: stores.identities,
+    events: stores.events,
     publish: (event) => dispatcher.publish(event),
-    webhookLog,
-    calls,
+    webhookLog: stores.webhookLog,
+    calls: stores.calls,
     log: deps.log,
     config: () => deps.config.get(),
-    messages,
-    memory: new CustomerMemoryStore(deps.db),
+    messages: stores.messages,
+    memory: stores.memory,
     twilio: new TwilioAccounts(deps.config),
     chatModel: chatModelFromConfig(deps.config),
-    conversations: new ConversationStore(deps.db),
+    conversations: stores.conversations,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   return Worker.create({

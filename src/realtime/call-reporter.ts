@@ -2,15 +2,16 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger';
 import type { CallEvents } from './call-events';
 import { signalCallWorkflow } from '../voice/call-signals';
+import type { CallTurn, StreamEnded, StreamStarted, ToolOutcome, ToolRequest } from '../voice/call-types';
 import {
   callWorkflowId,
-  type CallTurn,
-  type StreamEnded,
-  type StreamStarted,
-  type ToolOutcome,
-  type ToolRequest,
-} from '../voice/call-types';
-import { dtmfSignal, runToolUpdate, streamEndedSignal, streamStartedSignal, turnSignal } from '../../workflows/call';
+  dtmfSignal,
+  runToolUpdate,
+  streamEndedSignal,
+  streamStartedSignal,
+  turnSignal,
+  type CallWorkflow,
+} from '../../workflows/call/contract';
 
 /** Signals are retried this long (with backoff, about a minute) before the loss is logged; audio never waits for them. */
 const SIGNAL_ATTEMPTS = 16;
@@ -57,7 +58,7 @@ export class CallReporter implements CallEvents {
   /** Runs a tool in the call's workflow; a failure becomes an answer the model can relay, never an exception. */
   async runTool(request: ToolRequest, timeoutMs = 15_000): Promise<ToolOutcome> {
     await this.chain;
-    const handle = this.temporal.workflow.getHandle(callWorkflowId(this.call.callSid));
+    const handle = this.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(this.call.callSid));
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([

@@ -1,12 +1,10 @@
 import http from 'node:http';
 import type { Client } from '@temporalio/client';
-import type { Db } from 'mongodb';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConfigStore } from '../config/store';
-import { CustomerMemoryStore } from '../memory/customer-memory';
-import { MessageStore } from '../memory/message-store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
+import type { Stores } from '../storage/stores';
 import { verifyStreamToken } from '../voice/stream-token';
 import { loadCallContext, type CallContext } from './call-context';
 import { CallReporter } from './call-reporter';
@@ -21,7 +19,7 @@ const START_TIMEOUT_MS = 10_000;
 export interface RealtimeDeps {
   config: ConfigStore;
   temporal: Client;
-  db: Db;
+  stores: Pick<Stores, 'messages' | 'memory'>;
   providers: VoiceProviders;
   metrics: Metrics;
   log: Logger;
@@ -39,7 +37,7 @@ export interface RealtimeServer {
  * Twilio Media Stream), `/health` and `/metrics`.
  */
 export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
-  const stores = { messages: new MessageStore(deps.db), memory: new CustomerMemoryStore(deps.db) };
+  const { stores } = deps;
   const sessions = new Set<VoiceSession>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
 

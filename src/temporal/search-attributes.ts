@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair } from '@temporalio/common';
 
 // Importable from workflow code: @temporalio/common is deterministic-safe.
 export const CustomerIdKey = defineSearchAttributeKey('CustomerId', 'KEYWORD');
@@ -11,3 +11,11 @@ export const EventTypeKey = defineSearchAttributeKey('EventType', 'KEYWORD');
 export const PROJECT_SEARCH_ATTRIBUTES = [CustomerIdKey, CallSidKey, ChannelKey, AccountSidKey, EventTypeKey].map(
   (k) => k.name,
 );
+
+/** The attributes of a workflow that handles one provider event (a status callback, a Conversations event). */
+export function eventSearchAttributes(accountSid: string, eventType: string): SearchAttributePair[] {
+  return [
+    { key: AccountSidKey, value: accountSid },
+    { key: EventTypeKey, value: eventType },
+  ];
+}

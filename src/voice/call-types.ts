@@ -110,7 +110,3 @@ export const CALL_STATUS_RANK: Record<CallStatus, number> = {
   'no-answer': 4,
   canceled: 4,
 };
-
-export function callWorkflowId(callSid: string): string {
-  return `call-${callSid}`;
-}

@@ -2,7 +2,7 @@ import type { RecordedRequest } from '../../devstack/emulators/anthropic';
 import { toolUseReply } from '../../devstack/emulators/anthropic';
 import { EventLog } from '../../src/events/event-log';
 import { IdentityStore } from '../../src/customers/identity-store';
-import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
+import { customerWorkflowId } from '../../workflows/customer/contract';
 import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
 
 const ON_CALL = '+14155550911';

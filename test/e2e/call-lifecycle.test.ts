@@ -1,7 +1,6 @@
 import { EventLog } from '../../src/events/event-log';
 import { CallStore } from '../../src/voice/call-store';
-import { callWorkflowId } from '../../src/voice/call-types';
-import type { callWorkflow } from '../../workflows/call';
+import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import { AGENT_NUMBER, eventually, startTestSystem, type TestSystem } from '../harness/system';
 import { callStatus } from '../harness/voice';
 
@@ -38,7 +37,7 @@ describe('call lifecycle from status callbacks', () => {
     await callStatus(system, sid, 'ringing', { ...base, SequenceNumber: '1' });
     await callStatus(system, sid, 'in-progress', { ...base, SequenceNumber: '2' });
     await callStatus(system, sid, 'completed', { ...base, SequenceNumber: '3', CallDuration: '31' });
-    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(sid)).result();
+    const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(sid)).result();
     expect(result).toEqual({ outcome: 'completed', turns: 0 });
     const record = (await new CallStore(system.db).get(sid))!;
     expect(record).toMatchObject({ finalStatus: 'completed', durationSeconds: 31, outcome: 'completed' });
@@ -55,7 +54,7 @@ describe('call lifecycle from status callbacks', () => {
     await callStatus(system, sid, 'initiated', { ...base, SequenceNumber: '0' });
     await callStatus(system, sid, 'ringing', { ...base, SequenceNumber: '1' });
     await callStatus(system, sid, 'no-answer', { ...base, SequenceNumber: '2' });
-    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(sid)).result();
+    const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(sid)).result();
     expect(result.outcome).toBe('no_answer');
     const ended = await eventually('call.ended', async () => (await events(sid)).find((e) => e.type === 'call.ended'));
     expect(ended.data).toMatchObject({ outcome: 'no_answer', turns: 0 });

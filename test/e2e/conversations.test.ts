@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
-import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
-import { conversationEventWorkflowId } from '../../workflows/conversation-event';
-import { pendingQuery } from '../../workflows/customer';
+import { customerWorkflowId } from '../../workflows/customer/contract';
+import { conversationEventWorkflowId } from '../../workflows/conversation-event/contract';
+import { pendingQuery } from '../../workflows/customer/contract';
 import { rulesResponder } from '../../devstack/emulators/anthropic';
 import { newSid, signTwilioRequest, type EmulatedConversationMessage } from '../../devstack/emulators/twilio';
 import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';

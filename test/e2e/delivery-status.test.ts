@@ -1,6 +1,6 @@
 import { DeliveryStatusStore } from '../../src/messaging/delivery-status';
 import { EventLog } from '../../src/events/event-log';
-import { messageStatusWorkflowId } from '../../workflows/message-status';
+import { messageStatusWorkflowId } from '../../workflows/message-status/contract';
 import {
   eventually,
   inboundSms,

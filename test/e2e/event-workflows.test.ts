@@ -14,7 +14,7 @@ import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
 import { closeNow } from '../../devstack/emulators/shared/listen';
 import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import type { escalateNegativeMessageWorkflow } from '../../workflows/custom/escalate-negative-message';
-import type { deliverWebhookWorkflow } from '../../workflows/deliver-webhook';
+import type { DeliverWebhookWorkflow } from '../../workflows/deliver-webhook/contract';
 import {
   AGENT_NUMBER,
   TEST_ACCOUNT_SID,
@@ -380,7 +380,7 @@ describe('event-driven workflows', () => {
           Direction: 'inbound',
           CallDuration: '42',
         });
-        const result = await resultOf<typeof deliverWebhookWorkflow>(`webhook-crm-sync-call.completed:${sid}`);
+        const result = await resultOf<DeliverWebhookWorkflow>(`webhook-crm-sync-call.completed:${sid}`);
         expect(result).toMatchObject({ delivered: true, attempts: 4, status: 200 });
         const accepted = receiver.deliveries.filter((d) => d.status === 200);
         expect(accepted).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { IdentityStore } from '../../src/customers/identity-store';
-import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
+import { customerWorkflowId } from '../../workflows/customer/contract';
 import { CustomerMemoryStore } from '../../src/memory/customer-memory';
 import { conversationText, lastUserText } from '../../devstack/emulators/anthropic';
 import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';

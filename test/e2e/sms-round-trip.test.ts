@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
-import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
+import { customerWorkflowId } from '../../workflows/customer/contract';
 import { AGENT_NUMBER, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
 import { rulesResponder } from '../../devstack/emulators/anthropic';
 import { signTwilioRequest } from '../../devstack/emulators/twilio';

@@ -1,11 +1,13 @@
+import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
+import { MessageStore } from '../../src/memory/message-store';
 import { CallStore } from '../../src/voice/call-store';
-import { callWorkflowId } from '../../src/voice/call-types';
-import type { callWorkflow } from '../../workflows/call';
+import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import { conversationText, lastUserText, textReply, toolUseReply } from '../../devstack/emulators/anthropic';
 import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
 import {
   AGENT_NUMBER,
+  PUBLIC_URL,
   TEST_ACCOUNT_SID,
   eventually,
   inboundSms,
@@ -84,7 +86,7 @@ describe('voice calls', () => {
     await caller.hangup();
     await callStatus(system, callSid, 'completed', { CallDuration: '12', SequenceNumber: '3' });
 
-    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+    const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
     expect(result).toEqual({ outcome: 'completed', turns: 7 });
     maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     const record = (await new CallStore(system.db).get(callSid))!;
@@ -245,7 +247,7 @@ describe('voice calls', () => {
     // Twilio leaves <Connect><Stream> for the <Dial>: the stream stops, the call completes later.
     await caller.hangup();
     await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
-    const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+    const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
     expect(result.outcome).toBe('transferred');
     expect((await agentTurn(system, callSid, 1)).text).toBe('Sure, let me transfer you now.');
   });
@@ -272,6 +274,20 @@ describe('voice calls', () => {
       expect(system.twilio.sentMessages({ to: remote }).map((m) => [m.from, m.body])).toEqual([
         [AGENT_NUMBER, 'Beluga HQ: 1 Harbour Way, San Francisco'],
       ]);
+      // The one path every text takes: with a status callback, and in the caller's history.
+      const [sms] = system.twilio.sentMessages({ to: remote });
+      expect(sms!.statusCallback).toBe(`${PUBLIC_URL}/twilio/messaging/status`);
+      const customerId = await new IdentityStore(system.db).resolve(remote);
+      const history = await new MessageStore(system.db).recent(customerId, 50);
+      const recorded = history.find((m) => m.twilioSid === sms!.sid);
+      expect(recorded?.id.startsWith(`sms:${callSid}:`)).toBe(true);
+      expect(recorded).toMatchObject({
+        direction: 'outbound',
+        channel: 'sms',
+        from: AGENT_NUMBER,
+        to: remote,
+        body: 'Beluga HQ: 1 Harbour Way, San Francisco',
+      });
 
       await caller.say({ durationMs: 1100, seed: 72 });
       await eventually('the hang-up at Twilio', () =>
@@ -290,7 +306,7 @@ describe('voice calls', () => {
       expect(hangUpAt).toBeGreaterThanOrEqual(Math.floor(performance.timeOrigin + goodbyeMark.at) - 50);
       await caller.hangup();
       await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
-      const result = await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid)).result();
+      const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
       expect(result.outcome).toBe('agent_ended');
     } finally {
       slowSends.remove();
@@ -395,9 +411,7 @@ describe('voice calls', () => {
     await first.caller.say({ durationMs: 900, seed: 62 });
     await first.caller.drop();
     await callStatus(system, first.callSid, 'completed', { SequenceNumber: '3' });
-    const dropped = await system.temporal.workflow
-      .getHandle<typeof callWorkflow>(callWorkflowId(first.callSid))
-      .result();
+    const dropped = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(first.callSid)).result();
     expect(dropped.outcome).toBe('dropped');
     const partial = (await new CallStore(system.db).get(first.callSid))!;
     expect(partial).toMatchObject({ outcome: 'dropped', endReason: 'socket_closed' });

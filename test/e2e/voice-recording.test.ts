@@ -1,7 +1,6 @@
 import { EventLog } from '../../src/events/event-log';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
-import { callWorkflowId } from '../../src/voice/call-types';
-import { callStateQuery, type callWorkflow } from '../../workflows/call';
+import { callStateQuery, callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import type { EmulatedRecording } from '../../devstack/emulators/twilio';
 import {
   AGENT_NUMBER,
@@ -95,7 +94,7 @@ describe('call recording (VOICE_RECORD=true)', () => {
   async function hangUp(call: LiveCall): Promise<void> {
     await call.caller.hangup();
     await callStatus(system, call.callSid, 'completed', { CallDuration: '9', SequenceNumber: '3' });
-    await system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(call.callSid)).result();
+    await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(call.callSid)).result();
   }
 
   it('records an inbound call once, and stores its recording callbacks: duplicates and late in-progress change nothing', async () => {
@@ -112,7 +111,7 @@ describe('call recording (VOICE_RECORD=true)', () => {
     await agentTurn(system, callSid, 0);
 
     await recordingCallback(callSid, recording, 'in-progress');
-    const handle = system.temporal.workflow.getHandle<typeof callWorkflow>(callWorkflowId(callSid));
+    const handle = system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid));
     // The live call's workflow hears of it too.
     await eventually('the recording in the call state', async () =>
       (await handle.query(callStateQuery)).recordings.find((r) => r.recordingSid === recording.sid),

@@ -9,7 +9,6 @@ import {
 } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ConfigStore } from '../../src/config/store';
-import { IdentityStore } from '../../src/customers/identity-store';
 import { createGatewayApp } from '../../src/gateway/app';
 import { createLogger } from '../../src/observability/logger';
 import { createOrchestratorWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/orchestrator/worker';
@@ -18,6 +17,7 @@ import { freePort } from '../../devstack/free-port';
 import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
+import { createStores } from '../../src/storage/stores';
 import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY } from '../../devstack/emulators/assemblyai-streaming';
 import { TtsEmulator } from '../../devstack/emulators/tts';
 import { AnthropicEmulator } from '../../devstack/emulators/anthropic';
@@ -118,6 +118,7 @@ export async function startTestSystem(
   });
   const mongo = await MongoClient.connect(stack.mongoUri);
   const db = mongo.db(config.get().mongodb.database);
+  const stores = createStores(db);
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const temporal = new Client({ connection, namespace: config.get().temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
@@ -133,7 +134,7 @@ export async function startTestSystem(
     realtime = createRealtimeServer({
       config,
       temporal,
-      db,
+      stores,
       providers: voiceProvidersFromConfig(config, log),
       metrics: createMetrics('test-realtime'),
       log,
@@ -180,7 +181,7 @@ export async function startTestSystem(
         connection: nativeConnection,
         client: temporal,
         log,
-        db,
+        stores,
         workflowBundle: await workflowBundle(),
       });
       running = worker.run();
@@ -196,8 +197,7 @@ export async function startTestSystem(
         temporal,
         temporalConnection: connection,
         mongo,
-        db,
-        identities: new IdentityStore(db),
+        stores,
         log,
       });
       server = http.createServer(app);

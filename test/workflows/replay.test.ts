@@ -6,7 +6,7 @@ import { HISTORY_FIXTURES, maybeRecordHistory } from '../harness/history-fixture
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { eventually, inboundSms, startTestSystem, workflowBundle, type TestSystem } from '../harness/system';
 import { IdentityStore } from '../../src/customers/identity-store';
-import { customerWorkflowId } from '../../src/gateway/workflow-handoff';
+import { customerWorkflowId } from '../../workflows/customer/contract';
 
 const FIXTURES = HISTORY_FIXTURES;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { makeEvent } from '../../events/make-event';
+import { sendSms } from '../../messaging/send-sms';
 import { defineTool } from './types';
 
 /** The on-call page goes out by SMS: from our number on this channel, else the account's first SMS number. */
@@ -48,7 +49,11 @@ export const escalateToHumanTool = defineTool({
     } else if (escalation.onCallNumber) {
       if (!(await deps.events.exists(eventId))) {
         const body = `[${input.urgency.toUpperCase()}] Customer ${context.customerAddress} needs a person: ${input.reason}`;
-        await client.messages.create({
+        // In the on-call number's own history (not the customer's: the agent must not read it as its reply).
+        await sendSms(deps, {
+          idempotencyKey: eventId,
+          customerId: await deps.identities.resolve(escalation.onCallNumber),
+          accountSid: context.accountSid,
           to: escalation.onCallNumber,
           from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []),
           body,

@@ -8,12 +8,11 @@ import {
   WorkflowIdReusePolicy,
   type Client,
   type WorkflowHandle,
-  type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { Workflow, WorkflowResultType } from '@temporalio/common';
-import type { Response } from 'express';
 import type { ConfigStore } from '../config/store';
-import { AccountSidKey } from '../temporal/search-attributes';
+import { AccountSidKey } from './search-attributes';
+import { workflowStartOptions } from './start-once';
 
 /**
  * Runs one operator operation as its own workflow and waits a bounded time for its result. The
@@ -21,7 +20,8 @@ import { AccountSidKey } from '../temporal/search-attributes';
  * completed one's result; only a failed one may run again.
  */
 export interface OperationRequest<W extends Workflow> {
-  workflow: W;
+  /** The workflow's type name from its contract; `W` is the contract's function type. */
+  workflowType: string;
   workflowId: string;
   args: Parameters<W>;
   accountSid: string;
@@ -65,17 +65,21 @@ export async function runOperation<W extends Workflow>(
 ): Promise<OperationOutcome<WorkflowResultType<W>>> {
   let handle: WorkflowHandle<W>;
   try {
-    // The generic W cannot be checked against the conditional `args` type; callers' args are typed by OperationRequest.
-    const options = {
-      workflowId: request.workflowId,
-      taskQueue: runner.config.get().temporal.taskQueue,
-      args: request.args,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-      staticSummary: request.summary,
-      typedSearchAttributes: [{ key: AccountSidKey, value: request.accountSid }],
-    } as unknown as WorkflowStartOptions<W>;
-    handle = await runner.temporal.workflow.start(request.workflow, options);
+    const options = workflowStartOptions<W>(
+      {
+        workflowType: request.workflowType,
+        workflowId: request.workflowId,
+        taskQueue: runner.config.get().temporal.taskQueue,
+        args: request.args,
+        staticSummary: request.summary,
+        searchAttributes: [{ key: AccountSidKey, value: request.accountSid }],
+      },
+      {
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      },
+    );
+    handle = await runner.temporal.workflow.start<W>(request.workflowType, options);
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     // The same operation completed before (a repeated request): its result is the answer.
@@ -101,18 +105,4 @@ export async function runOperation<W extends Workflow>(
     // If the timeout won, the result still settles later; nothing waits for it.
     result.catch(() => undefined);
   }
-}
-
-/** Writes an outcome: the result with `successStatus`, a clear failure, or 202 with the workflow id to follow. */
-export function sendOutcome<R>(res: Response, outcome: OperationOutcome<R>, successStatus: number): void {
-  if (!outcome.done) {
-    res.status(202).json({ status: 'pending', workflowId: outcome.workflowId });
-    return;
-  }
-  if ('failure' in outcome) {
-    const { status, ...body } = outcome.failure;
-    res.status(status).json(body);
-    return;
-  }
-  res.status(successStatus).json(outcome.result);
 }

@@ -1,20 +1,6 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { BelugaEvent } from '../src/events/catalog';
-
-/** Captured when the event arrived; the URL and secret are read live at each attempt (rotation works). */
-export interface WebhookDeliveryOptions {
-  name: string;
-  deadlineSeconds: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-  timeoutMs: number;
-}
-
-export interface DeliverWebhookInput {
-  subscriber: WebhookDeliveryOptions;
-  event: BelugaEvent;
-}
+import type { Activities } from '../../activities';
+import type { DeliverWebhookInput, DeliverWebhookResult, DeliverWebhookWorkflow } from './contract';
 
 const { recordWebhookFinalFailure } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
@@ -23,9 +9,7 @@ const { recordWebhookFinalFailure } = proxyLocalActivities<Activities>({ startTo
  * exponential backoff and jitter until the subscriber's deadline. Each subscriber gets its own
  * execution, so a slow or dead receiver never delays another one (or the call that caused it).
  */
-export async function deliverWebhookWorkflow(
-  input: DeliverWebhookInput,
-): Promise<{ delivered: true; attempts: number; status: number }> {
+export async function deliverWebhookWorkflow(input: DeliverWebhookInput): Promise<DeliverWebhookResult> {
   const { subscriber, event } = input;
   const { deliverWebhook } = proxyActivities<Activities>({
     startToCloseTimeout: subscriber.timeoutMs + 5_000,
@@ -48,3 +32,4 @@ export async function deliverWebhookWorkflow(
     );
   }
 }
+deliverWebhookWorkflow satisfies DeliverWebhookWorkflow;

@@ -1,17 +1,14 @@
 import {
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { CallSidKey, CustomerIdKey } from '../src/temporal/search-attributes';
+import type { Activities } from '../../activities';
+import { CallSidKey, CustomerIdKey } from '../../src/temporal/search-attributes';
 import {
   CALL_STATUS_RANK,
   RECORDING_STATUS_RANK,
@@ -25,55 +22,33 @@ import {
   type StreamStarted,
   type ToolOutcome,
   type ToolRequest,
-} from '../src/voice/call-types';
+} from '../../src/voice/call-types';
+import { CALLER_WAITING, CALL_RECORDING, CONVERSATION_STEP } from '../../src/temporal/retry-policies';
+import {
+  callStateQuery,
+  callStatusSignal,
+  dtmfSignal,
+  recordingSignal,
+  runToolUpdate,
+  streamEndedSignal,
+  streamStartedSignal,
+  turnSignal,
+  type CallResult,
+  type CallWorkflow,
+  type CallWorkflowInput,
+} from './contract';
 
-/** Signals, updates and queries live beside the workflow. */
-export const callStatusSignal = defineSignal<[CallStatusUpdate]>('callStatus');
-export const streamStartedSignal = defineSignal<[StreamStarted]>('streamStarted');
-export const turnSignal = defineSignal<[CallTurn]>('turn');
-export const dtmfSignal = defineSignal<[{ digits: string; at: string }]>('dtmf');
-export const streamEndedSignal = defineSignal<[StreamEnded]>('streamEnded');
-/** A recording status callback (the gateway has stored it already: it must survive this workflow's end). */
-export const recordingSignal = defineSignal<[CallRecordingUpdate]>('recording');
-/** Tools with side effects: an update, so the result flows back into the conversation. */
-export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequest]>('runTool');
-export const callStateQuery = defineQuery<CallState>('callState');
-
-export interface CallWorkflowInput {
-  callSid: string;
-  accountSid: string;
-}
-
-export interface CallState {
-  status?: CallStatusUpdate;
-  stream?: StreamStarted;
-  ended?: StreamEnded;
-  turns: number;
-  dtmf: string[];
-  outcome?: CallOutcome;
-  recordings: CallRecordingUpdate[];
-}
-
-const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded } =
+  proxyActivities<Activities>(CONVERSATION_STEP);
 /** A caller is waiting on the line: tools get a few quick attempts, not minutes of retries. */
-const { runVoiceTool } = proxyActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+const { runVoiceTool } = proxyActivities<Activities>(CALLER_WAITING);
 
 /**
  * Starting a recording races the caller's conversation, so it runs beside it; bounded, so a Twilio
  * outage cannot hold the call's end for long. Longer than two Twilio requests (15 s each), so a
  * timed-out attempt has given up before the next one lists the call's recordings.
  */
-const { startCallRecording } = proxyActivities<Activities>({
-  startToCloseTimeout: '40 seconds',
-  scheduleToCloseTimeout: '3 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' },
-});
+const { startCallRecording } = proxyActivities<Activities>(CALL_RECORDING);
 
 /** After the stream ends, how long the final status callback may take before the call is closed without it. */
 const STATUS_GRACE = '30 seconds';
@@ -86,7 +61,7 @@ const ABANDONED_AFTER = '2 hours';
  * recorded as it happens, so a dropped call leaves its partial transcript. Tools with side
  * effects run here as updates. At the end: the call record, the customer's memory, `call.ended`.
  */
-export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome: CallOutcome; turns: number }> {
+export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult> {
   let status: CallStatusUpdate | undefined;
   let stream: StreamStarted | undefined;
   let ended: StreamEnded | undefined;
@@ -238,6 +213,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<{ outcome:
   if (stream?.customerId) await summarizeHistoryIfNeeded({ customerId: stream.customerId });
   return { outcome, turns };
 }
+
+callWorkflow satisfies CallWorkflow;
 
 function outcomeOf(
   status: CallStatusUpdate | undefined,

@@ -4,8 +4,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   log,
   patched,
   proxyActivities,
@@ -15,55 +13,31 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { ToolActivityInput } from '../activities/tools';
-import type { ChatTurn, ToolCall } from '../src/agent/chat-model';
-import type { InboundMessage } from '../src/messaging/inbound';
-import { ChannelKey, CustomerIdKey } from '../src/temporal/search-attributes';
-import { followUpWorkflow } from './follow-up';
-
-/** Signals, queries and the input live beside the workflow (Temporal samples' convention). */
-export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
-export const pendingQuery = defineQuery<{ queued: number; processed: number }>('pending');
-
-export interface CustomerWorkflowInput {
-  customerId: string;
-  /** Carried across continue-as-new: messages not yet answered, and recently seen sids. */
-  queue?: InboundMessage[];
-  recentSids?: string[];
-  processed?: number;
-  /** Messages this run handles before continuing as new (from configuration at first start). */
-  maxMessagesPerRun?: number;
-}
+import type { Activities } from '../../activities';
+import type { ToolActivityInput } from '../../activities/tools';
+import type { ChatTurn, ToolCall } from '../../src/agent/chat-model';
+import type { InboundMessage } from '../../src/messaging/inbound';
+import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
+import { AGENT_TOOL, CONVERSATION_STEP, MODEL_CALL } from '../../src/temporal/retry-policies';
+import { FOLLOW_UP_WORKFLOW, followUpWorkflowId, type FollowUpWorkflow } from '../follow-up/contract';
+import { inboundMessageSignal, pendingQuery, type CustomerWorkflow, type CustomerWorkflowInput } from './contract';
 
 /** Twilio retries a webhook within minutes; remembering this many sids covers that window. */
 const RECENT_SIDS = 500;
 /** An idle customer workflow completes; the next message starts a new one (memory is in MongoDB). */
 const IDLE_TIMEOUT = '7 days';
 
-const { recordInbound, sendMessage, digestInboundMedia } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const { recordInbound, sendMessage, digestInboundMedia } = proxyActivities<Activities>(CONVERSATION_STEP);
 
 /**
  * Short database steps run as local activities: same retries and durable result, without a
  * round trip through the server for each (the history records them as markers).
  */
-const local = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const local = proxyLocalActivities<Activities>(CONVERSATION_STEP);
 /** Summarization may call the model: bounded, and its failure never stalls the conversation. */
-const localSummarize = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '90 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
-}).summarizeHistoryIfNeeded;
+const localSummarize = proxyLocalActivities<Activities>(MODEL_CALL).summarizeHistoryIfNeeded;
 
-const { generateReply, summarizeHistoryIfNeeded } = proxyActivities<Activities>({
-  startToCloseTimeout: '90 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+const { generateReply, summarizeHistoryIfNeeded } = proxyActivities<Activities>(MODEL_CALL);
 
 /**
  * The long-lived conversation entity of one person (`customer-<id>`): inbound messages are queued
@@ -107,16 +81,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof customerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun });
+      await continueAsNew<CustomerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun });
     }
   }
 }
 
+customerWorkflow satisfies CustomerWorkflow;
+
 /** Tool activities by name (`tool_<name>`): durable, retried, each visible in the Temporal UI. */
-const toolActivities = proxyActivities<Record<string, (args: ToolActivityInput) => Promise<unknown>>>({
-  startToCloseTimeout: '60 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 5 },
-});
+const toolActivities = proxyActivities<Record<string, (args: ToolActivityInput) => Promise<unknown>>>(AGENT_TOOL);
 
 /** A model that keeps asking for tools must still answer: after this many rounds it gets none. */
 const MAX_TOOL_ROUNDS = 4;
@@ -142,8 +115,8 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
       const body = typeof call.input.message === 'string' ? call.input.message : '';
       if (!(delayMinutes > 0) || !body)
         return { id: call.id, content: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
-      const child = await startChild(followUpWorkflow, {
-        workflowId: `followup-${customerId}-${call.id}`,
+      const child = await startChild<FollowUpWorkflow>(FOLLOW_UP_WORKFLOW, {
+        workflowId: followUpWorkflowId(customerId, call.id),
         parentClosePolicy: ParentClosePolicy.ABANDON,
         args: [
           {

@@ -1,20 +1,9 @@
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { Activities } from '../../activities';
+import { EVENT_STEP } from '../../src/temporal/retry-policies';
+import type { FollowUpInput, FollowUpWorkflow } from './contract';
 
-export interface FollowUpInput {
-  customerId: string;
-  accountSid: string;
-  from: string;
-  to: string;
-  body: string;
-  delayMs: number;
-  conversationSid?: string;
-}
-
-const { sendMessage } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { sendMessage } = proxyActivities<Activities>(EVENT_STEP);
 
 /**
  * A message the agent promised to send later (`schedule_follow_up`): a durable timer, so it goes
@@ -34,3 +23,4 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<{ twilioSi
     ...(input.conversationSid ? { conversationSid: input.conversationSid } : {}),
   });
 }
+followUpWorkflow satisfies FollowUpWorkflow;

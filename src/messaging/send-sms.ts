@@ -1,0 +1,62 @@
+import type { Config } from '../config/schema';
+import type { MessageStore } from '../memory/message-store';
+import { callbackUrls } from '../telephony/twilio/callback-urls';
+import type { TwilioAccounts } from '../telephony/twilio/accounts';
+import { twilioFailure } from '../telephony/twilio/errors';
+import { parseTwilioAddress } from './addresses';
+
+export interface SmsDeps {
+  config: () => Config;
+  twilio: TwilioAccounts;
+  messages: MessageStore;
+}
+
+export interface SmsRequest {
+  /** Same key, same message: a retried attempt never sends twice once Twilio accepted it. */
+  idempotencyKey: string;
+  /** Whose history the message belongs to. */
+  customerId: string;
+  accountSid: string;
+  from: string;
+  /** `+E164` (SMS) or `whatsapp:+E164`. */
+  to: string;
+  body: string;
+}
+
+/**
+ * The one path a text message (SMS or WhatsApp) leaves by: recorded before it is sent, sent with
+ * the status callback (so its delivery is tracked), then marked with Twilio's sid. A Twilio
+ * error becomes `twilioFailure` (`what` names the action in its message).
+ */
+export async function sendSms(
+  deps: SmsDeps,
+  request: SmsRequest,
+  what = 'send the message',
+): Promise<{ twilioSid: string }> {
+  const already = await deps.messages.get(request.idempotencyKey);
+  if (already?.twilioSid) return { twilioSid: already.twilioSid };
+  await deps.messages.recordOnce({
+    id: request.idempotencyKey,
+    customerId: request.customerId,
+    accountSid: request.accountSid,
+    direction: 'outbound',
+    channel: parseTwilioAddress(request.to).channel,
+    from: request.from,
+    to: request.to,
+    body: request.body,
+    status: 'sending',
+  });
+  let sent: { sid: string; status: string };
+  try {
+    sent = await deps.twilio.client(request.accountSid).messages.create({
+      to: request.to,
+      from: request.from,
+      body: request.body,
+      statusCallback: callbackUrls(deps.config(), request.accountSid).messageStatus,
+    });
+  } catch (error) {
+    throw twilioFailure(error, what);
+  }
+  await deps.messages.markSent(request.idempotencyKey, sent.sid, sent.status);
+  return { twilioSid: sent.sid };
+}

@@ -1,0 +1,49 @@
+import type { Db } from 'mongodb';
+import { ConversationStore } from '../conversations/conversation-store';
+import { IdentityStore } from '../customers/identity-store';
+import { EventLog } from '../events/event-log';
+import { CustomerMemoryStore } from '../memory/customer-memory';
+import { MessageStore } from '../memory/message-store';
+import { DeliveryStatusStore } from '../messaging/delivery-status';
+import { CallStore } from '../voice/call-store';
+import { WebhookDeliveryLog } from '../webhooks/delivery-log';
+
+/** Every MongoDB-backed store, built once per process by its entry point and handed down narrowly. */
+export interface Stores {
+  identities: IdentityStore;
+  messages: MessageStore;
+  memory: CustomerMemoryStore;
+  deliveryStatus: DeliveryStatusStore;
+  events: EventLog;
+  webhookLog: WebhookDeliveryLog;
+  calls: CallStore;
+  conversations: ConversationStore;
+  /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
+  ensureIndexes(): Promise<void>;
+}
+
+export function createStores(db: Db): Stores {
+  const stores = {
+    identities: new IdentityStore(db),
+    messages: new MessageStore(db),
+    memory: new CustomerMemoryStore(db),
+    deliveryStatus: new DeliveryStatusStore(db),
+    events: new EventLog(db),
+    webhookLog: new WebhookDeliveryLog(db),
+    calls: new CallStore(db),
+    // Creates its own indexes on first use.
+    conversations: new ConversationStore(db),
+  };
+  return {
+    ...stores,
+    async ensureIndexes() {
+      await Promise.all([
+        stores.messages.ensureIndexes(),
+        stores.events.ensureIndexes(),
+        stores.deliveryStatus.ensureIndexes(),
+        stores.webhookLog.ensureIndexes(),
+        stores.calls.ensureIndexes(),
+      ]);
+    },
+  };
+}

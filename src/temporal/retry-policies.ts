@@ -1,0 +1,78 @@
+/**
+ * Named activity options: timeouts and retry policies, each with the reason for its numbers.
+ * Pure data (workflow code imports it, so no Node imports). Changing a value changes what running
+ * workflows schedule from then on; the replay fixtures do not record these, but behaviour does.
+ */
+import type { ActivityOptions } from '@temporalio/common';
+
+/** Backoff shared by every policy below: start at a second, double each attempt. */
+const BACKOFF = { initialInterval: '1 second', backoffCoefficient: 2 } as const;
+
+/**
+ * A database write or a single Twilio request inside a conversation or a call: retried without
+ * limit, at most 30 s apart, so the conversation resumes soon after an outage ends.
+ */
+export const CONVERSATION_STEP: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumInterval: '30 seconds' },
+};
+
+/**
+ * The one step of a small event workflow (a status callback, a Conversations event, a follow-up):
+ * nobody waits on it, so it is retried until it lands, at most a minute apart.
+ */
+export const EVENT_STEP: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumInterval: '1 minute' },
+};
+
+/** Placing a call: Twilio 429/5xx are retried a few times; a refused number fails at once (non-retryable). */
+export const TWILIO_CALL: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumAttempts: 5 },
+};
+
+/**
+ * An operator waits on the answer: bounded, so a change that cannot be made within minutes fails
+ * visibly instead of retrying forever.
+ */
+export const OPERATOR_WAITING: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '5 minutes',
+  retry: { ...BACKOFF, maximumInterval: '30 seconds' },
+};
+
+/** A caller is waiting on the line: a few quick attempts, not minutes of retries. */
+export const CALLER_WAITING: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 3 },
+};
+
+/**
+ * Starting a call's recording races the conversation; bounded, so a Twilio outage cannot hold the
+ * call's end for long. Longer than two Twilio requests (15 s each), so a timed-out attempt has given
+ * up before the next one lists the call's recordings.
+ */
+export const CALL_RECORDING: ActivityOptions = {
+  startToCloseTimeout: '40 seconds',
+  scheduleToCloseTimeout: '3 minutes',
+  retry: { ...BACKOFF, maximumInterval: '15 seconds' },
+};
+
+/** A model call (reply or summary): slow, and retried only a few times before the fallback answers. */
+export const MODEL_CALL: ActivityOptions = {
+  startToCloseTimeout: '90 seconds',
+  retry: { ...BACKOFF, maximumAttempts: 3 },
+};
+
+/** A tool the agent called: a few attempts, then the model hears that it failed and tells the customer. */
+export const AGENT_TOOL: ActivityOptions = {
+  startToCloseTimeout: '60 seconds',
+  retry: { ...BACKOFF, maximumAttempts: 5 },
+};
+
+/** Users' workflows (workflows/platform.ts) unless they pass their own: bounded at ten attempts. */
+export const PLATFORM_DEFAULT: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 10 },
+};

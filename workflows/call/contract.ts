@@ -1,0 +1,55 @@
+/**
+ * The call workflow's contract: its type name, id, input, result, signals, update and query.
+ * The gateway, the realtime worker and the tests import this, never the workflow itself.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CallOutcome,
+  CallRecordingUpdate,
+  CallStatusUpdate,
+  CallTurn,
+  StreamEnded,
+  StreamStarted,
+  ToolOutcome,
+  ToolRequest,
+} from '../../src/voice/call-types';
+
+export const CALL_WORKFLOW = 'callWorkflow';
+
+export interface CallWorkflowInput {
+  callSid: string;
+  accountSid: string;
+}
+
+export interface CallResult {
+  outcome: CallOutcome;
+  turns: number;
+}
+
+export type CallWorkflow = (input: CallWorkflowInput) => Promise<CallResult>;
+
+/** `call-<CallSid>`: one workflow per phone call. */
+export function callWorkflowId(callSid: string): string {
+  return `call-${callSid}`;
+}
+
+export interface CallState {
+  status?: CallStatusUpdate;
+  stream?: StreamStarted;
+  ended?: StreamEnded;
+  turns: number;
+  dtmf: string[];
+  outcome?: CallOutcome;
+  recordings: CallRecordingUpdate[];
+}
+
+export const callStatusSignal = defineSignal<[CallStatusUpdate]>('callStatus');
+export const streamStartedSignal = defineSignal<[StreamStarted]>('streamStarted');
+export const turnSignal = defineSignal<[CallTurn]>('turn');
+export const dtmfSignal = defineSignal<[{ digits: string; at: string }]>('dtmf');
+export const streamEndedSignal = defineSignal<[StreamEnded]>('streamEnded');
+/** A recording status callback (the gateway has stored it already: it must survive this workflow's end). */
+export const recordingSignal = defineSignal<[CallRecordingUpdate]>('recording');
+/** Tools with side effects: an update, so the result flows back into the conversation. */
+export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequest]>('runTool');
+export const callStateQuery = defineQuery<CallState>('callState');

@@ -1,0 +1,25 @@
+/** The customer workflow's contract: type name, id, input, the inbound-message signal and the pending query. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { InboundMessage } from '../../src/messaging/inbound';
+
+export const CUSTOMER_WORKFLOW = 'customerWorkflow';
+
+export interface CustomerWorkflowInput {
+  customerId: string;
+  /** Carried across continue-as-new: messages not yet answered, and recently seen sids. */
+  queue?: InboundMessage[];
+  recentSids?: string[];
+  processed?: number;
+  /** Messages this run handles before continuing as new (from configuration at first start). */
+  maxMessagesPerRun?: number;
+}
+
+export type CustomerWorkflow = (input: CustomerWorkflowInput) => Promise<void>;
+
+/** `customer-<id>`: one long-lived conversation entity per person. */
+export function customerWorkflowId(customerId: string): string {
+  return `customer-${customerId}`;
+}
+
+export const inboundMessageSignal = defineSignal<[InboundMessage]>('inboundMessage');
+export const pendingQuery = defineQuery<{ queued: number; processed: number }>('pending');
