@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { userMessage } from '../src/agent/chat-items';
 import type { ChatModel } from '../src/agent/chat-model';
 import { escalateToHumanTool } from '../src/agent/tools/escalate-to-human';
 import type { ToolDeps } from '../src/agent/tools/types';
@@ -131,7 +132,7 @@ export function createPlatformActivities(deps: PlatformDeps) {
         system:
           input.system ??
           'You are a precise assistant inside an automation. Answer exactly what is asked, briefly, with no preamble.',
-        messages: [{ role: 'user', content: input.prompt }],
+        items: [userMessage(input.prompt)],
         maxTokens: input.maxTokens ?? 256,
       });
       return { text: reply.text.trim() };

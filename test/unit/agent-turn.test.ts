@@ -1,4 +1,5 @@
 /** One agent turn on fakes: its latency timeline, and a hang-up tool that waits for the goodbye to play. */
+import { userMessage } from '../../src/agent/chat-items';
 import type { ChatStreamEvent } from '../../src/agent/streaming-chat-model';
 import { AgentTurn } from '../../src/realtime/agent-turn';
 import { Playout } from '../../src/realtime/playout';
@@ -52,7 +53,7 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
     turn.reply({
       model,
       context: Promise.resolve({ system: 'Be brief.', history: [] }),
-      callTurns: () => [{ role: 'user', content: 'Hello?' }],
+      callItems: () => [userMessage('Hello?')],
       endsCall: () => (ended = true),
     });
   return { turn, reply, clock, marks, playout, reporter, metrics, model, ended: () => ended };
