@@ -150,12 +150,14 @@ export function createPlatformActivities(deps: PlatformDeps) {
     }): Promise<{ escalated: true; via: string }> {
       const accountSid = accountFor(deps, input.accountSid);
       const customerId = await deps.identities.resolve(input.customerAddress);
+      const idempotencyKey = input.key ?? Context.current().info.workflowExecution?.workflowId ?? 'escalation';
       const context = {
         customerId,
         accountSid,
         customerAddress: input.customerAddress,
         agentAddress: input.agentAddress,
-        callId: input.key ?? Context.current().info.workflowExecution?.workflowId ?? 'escalation',
+        // No model here: the caller's key stands in for the tool-use id, which tools use as their idempotency key.
+        toolCallId: idempotencyKey,
         ...(input.conversationSid ? { conversationSid: input.conversationSid } : {}),
       };
       const parsed = escalateToHumanTool.input.parse({ reason: input.reason, urgency: input.urgency ?? 'normal' });

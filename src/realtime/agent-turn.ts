@@ -218,7 +218,7 @@ export class AgentTurn {
       return await Promise.all(
         calls.map((call) =>
           isVoiceTool(call.name)
-            ? this.deps.events.runTool({ callId: call.id, name: call.name, input: call.input })
+            ? this.deps.events.runTool({ toolCallId: call.id, name: call.name, input: call.input })
             : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
         ),
       );

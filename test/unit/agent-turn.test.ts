@@ -103,7 +103,7 @@ describe('AgentTurn', () => {
     expect(t.reporter.tools).toEqual([]); // still playing
     t.playout.onMark('t1c0');
     await done;
-    expect(t.reporter.tools).toEqual([{ callId: 'toolu_9', name: 'end_call', input: {} }]);
+    expect(t.reporter.tools).toEqual([{ toolCallId: 'toolu_9', name: 'end_call', input: {} }]);
     expect(t.ended()).toBe(true);
     expect(t.model.requests).toHaveLength(1); // no round after the hang-up
     expect(t.turn.record()).toBe('(end_call: Call ended.) Goodbye!');

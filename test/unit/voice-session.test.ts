@@ -123,7 +123,7 @@ describe('VoiceSession', () => {
     c.stt.say('Text me the link.');
     await until('the agent turn', () => c.reporter.agentTurn(1));
 
-    expect(c.reporter.tools).toEqual([{ callId: 'toolu_1', name: 'send_sms', input: { body: 'the link' } }]);
+    expect(c.reporter.tools).toEqual([{ toolCallId: 'toolu_1', name: 'send_sms', input: { body: 'the link' } }]);
     expect(wire(c.model.requests[1]!)).toEqual([
       { role: 'user', content: 'Text me the link.' },
       {

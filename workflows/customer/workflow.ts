@@ -101,7 +101,7 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
     accountSid: message.accountSid,
     customerAddress: message.from,
     agentAddress: message.to,
-    callId: call.id,
+    toolCallId: call.id,
     ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
   };
   try {
