@@ -17,6 +17,7 @@ const WORKFLOW_SAFE_SRC = [
   '^src/events/catalog\\.ts$',
   '^src/voice/call-types\\.ts$',
   '^src/temporal/retry-policies\\.ts$',
+  '^src/agent/tool-rounds\\.ts$',
 ];
 
 /** Imports that vanish when TypeScript compiles, so they load nothing at runtime. */

@@ -9,14 +9,15 @@ import type { IdentityStore } from '../src/customers/identity-store';
 import { sendSms } from '../src/messaging/send-sms';
 import { isRetryableTwilioError, twilioErrorCode, twilioFailure } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
-import type {
-  CallOutcome,
-  CallStatusUpdate,
-  CallTurn,
-  StreamEnded,
-  StreamStarted,
-  ToolOutcome,
-  ToolRequest,
+import {
+  toolCallIdOf,
+  type CallOutcome,
+  type CallStatusUpdate,
+  type CallTurn,
+  type StreamEnded,
+  type StreamStarted,
+  type ToolOutcome,
+  type ToolRequestPayload,
 } from '../src/voice/call-types';
 import { transferTwiml } from '../src/voice/twiml';
 
@@ -138,7 +139,8 @@ export function createCallActivities(deps: CallDeps) {
       accountSid: string;
       remote: string;
       local: string;
-      request: ToolRequest;
+      /** An old run of the call workflow may still send the legacy shape. */
+      request: ToolRequestPayload;
     }): Promise<ToolOutcome> {
       const { request } = input;
       const client = deps.twilio.client(input.accountSid);
@@ -172,7 +174,7 @@ export function createCallActivities(deps: CallDeps) {
             return { ok: false, result: 'The caller has no textable number.' };
           // Recorded in the caller's history with a status callback, like any message we send.
           const text = {
-            idempotencyKey: `sms:${input.callSid}:${request.callId}`,
+            idempotencyKey: `sms:${input.callSid}:${toolCallIdOf(request)}`,
             customerId: await deps.identities.resolve(input.remote),
             accountSid: input.accountSid,
             from: input.local,

@@ -1,7 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ChatModel, ChatTurn, ToolCall, TurnContent } from '../src/agent/chat-model';
+import {
+  assistantMessage,
+  hasUserContent,
+  userMessage,
+  type ChatItem,
+  type ContentPart,
+} from '../src/agent/chat-items';
+import type { ChatModel, ToolCall } from '../src/agent/chat-model';
+import { fromLegacyTurns, type LegacyTurn } from '../src/agent/legacy-turns';
 import { ALL_TOOL_SPECS } from '../src/agent/tools';
-import { toAlternatingTurns } from '../src/agent/chat-model';
 import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
@@ -42,21 +49,21 @@ function systemPromptWithMemory(base: string, summary: string | undefined): stri
 /** Images cost tokens: only the newest few messages carry theirs; older ones are mentioned. */
 const IMAGE_MESSAGES_IN_CONTEXT = 2;
 
-function toTurns(history: HistoryMessage[]): ChatTurn[] {
+function toItems(history: HistoryMessage[]): ChatItem[] {
   let imageMessages = 0;
-  const turns = [...history].reverse().map((m): ChatTurn => {
-    if (m.direction === 'outbound') return { role: 'assistant', content: m.body };
-    if (!m.mediaDigests?.length) return { role: 'user', content: m.body };
+  const items = [...history].reverse().map((m): ChatItem => {
+    if (m.direction === 'outbound') return assistantMessage(m.body);
+    if (!m.mediaDigests?.length) return userMessage(m.body);
     const { content, customerNote } = mediaDigestsToPrompt(m.mediaDigests);
-    const keepImages = content.some((b) => b.type === 'image') && imageMessages++ < IMAGE_MESSAGES_IN_CONTEXT;
-    const blocks: Exclude<TurnContent, string> = content.map((b) =>
-      b.type === 'image' && !keepImages ? { type: 'text', text: '[an image the customer sent earlier]' } : b,
+    const keepImages = content.some((p) => p.type === 'image') && imageMessages++ < IMAGE_MESSAGES_IN_CONTEXT;
+    const parts: ContentPart[] = content.map((p) =>
+      p.type === 'image' && !keepImages ? { type: 'text', text: '[an image the customer sent earlier]' } : p,
     );
-    if (m.body.trim()) blocks.unshift({ type: 'text', text: m.body });
-    if (customerNote) blocks.push({ type: 'text', text: `[Tell the customer politely: ${customerNote}]` });
-    return { role: 'user', content: blocks };
+    if (m.body.trim()) parts.unshift({ type: 'text', text: m.body });
+    if (customerNote) parts.push({ type: 'text', text: `[Tell the customer politely: ${customerNote}]` });
+    return userMessage(parts);
   });
-  return turns.reverse();
+  return items.reverse();
 }
 
 function transcriptOf(messages: HistoryMessage[]): string {
@@ -95,7 +102,8 @@ export function createMessagingActivities(deps: MessagingDeps) {
      */
     async generateReply(input: {
       customerId: string;
-      scratch?: ChatTurn[];
+      /** Chat items; a run scheduled before they existed sends Anthropic-shaped turns, read all the same. */
+      scratch?: Array<ChatItem | LegacyTurn>;
     }): Promise<{ text: string; toolCalls: ToolCall[]; historyFull: boolean }> {
       const model = deps.chatModel();
       if (!model)
@@ -109,12 +117,12 @@ export function createMessagingActivities(deps: MessagingDeps) {
         deps.config().messaging.historyBudget,
         memory?.summarizedThrough,
       );
-      const turns = toAlternatingTurns([...toTurns(history), ...(input.scratch ?? [])]);
-      if (turns.length === 0)
+      const items = [...toItems(history), ...fromLegacyTurns(input.scratch ?? [])];
+      if (!hasUserContent(items))
         throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
       const reply = await model.complete({
         system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary),
-        messages: turns,
+        items,
         tools: ALL_TOOL_SPECS,
       });
       const text = reply.text.trim();
@@ -140,11 +148,10 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (fold.length === 0) return { summarized: 0 };
       const reply = await model.complete({
         system: deps.config().agent.summaryPrompt,
-        messages: [
-          {
-            role: 'user',
-            content: `Existing summary:\n${memory?.summary ?? '(none)'}\n\nConversation excerpt to fold in:\n${transcriptOf(fold)}`,
-          },
+        items: [
+          userMessage(
+            `Existing summary:\n${memory?.summary ?? '(none)'}\n\nConversation excerpt to fold in:\n${transcriptOf(fold)}`,
+          ),
         ],
       });
       const summary = reply.text.trim();

@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { userMessage } from '../src/agent/chat-items';
 import type { ChatModel } from '../src/agent/chat-model';
 import { escalateToHumanTool } from '../src/agent/tools/escalate-to-human';
 import type { ToolDeps } from '../src/agent/tools/types';
@@ -131,7 +132,7 @@ export function createPlatformActivities(deps: PlatformDeps) {
         system:
           input.system ??
           'You are a precise assistant inside an automation. Answer exactly what is asked, briefly, with no preamble.',
-        messages: [{ role: 'user', content: input.prompt }],
+        items: [userMessage(input.prompt)],
         maxTokens: input.maxTokens ?? 256,
       });
       return { text: reply.text.trim() };
@@ -149,12 +150,14 @@ export function createPlatformActivities(deps: PlatformDeps) {
     }): Promise<{ escalated: true; via: string }> {
       const accountSid = accountFor(deps, input.accountSid);
       const customerId = await deps.identities.resolve(input.customerAddress);
+      const idempotencyKey = input.key ?? Context.current().info.workflowExecution?.workflowId ?? 'escalation';
       const context = {
         customerId,
         accountSid,
         customerAddress: input.customerAddress,
         agentAddress: input.agentAddress,
-        callId: input.key ?? Context.current().info.workflowExecution?.workflowId ?? 'escalation',
+        // No model here: the caller's key stands in for the tool-use id, which tools use as their idempotency key.
+        toolCallId: idempotencyKey,
         ...(input.conversationSid ? { conversationSid: input.conversationSid } : {}),
       };
       const parsed = escalateToHumanTool.input.parse({ reason: input.reason, urgency: input.urgency ?? 'normal' });

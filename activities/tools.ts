@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ACTIVITY_TOOLS, toolActivityName } from '../src/agent/tools';
-import type { ToolContext, ToolDeps } from '../src/agent/tools/types';
+import { withToolCallId, type LegacyToolContext, type ToolContext, type ToolDeps } from '../src/agent/tools/types';
 
 export interface ToolActivityInput {
   input: Record<string, unknown>;
-  context: ToolContext;
+  /** Activities an old run scheduled carry the legacy context (`callId`). */
+  context: ToolContext | LegacyToolContext;
 }
 
 /** One activity per registered tool (`tool_<name>`), so each call is its own row in the Temporal UI. */
@@ -19,7 +20,7 @@ export function createToolActivities(deps: ToolDeps): Record<string, (args: Tool
           `invalid input for ${tool.spec.name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
           'InvalidToolInput',
         );
-      return tool.run(parsed.data, context, deps);
+      return tool.run(parsed.data, withToolCallId(context), deps);
     };
   }
   return activities;

@@ -1,5 +1,6 @@
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
 import { isRetryableStatus } from '../providers/provider-error';
+import { toAnthropicMessages } from './anthropic-format';
 import type { ChatModel, ChatReply, ChatRequest, ToolCall } from './chat-model';
 import { ChatStreamError, parseToolInput, type ChatStreamEvent, type StreamingChatModel } from './streaming-chat-model';
 
@@ -88,7 +89,7 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
       model: this.options.model,
       max_tokens: request.maxTokens ?? this.options.maxTokens,
       system: request.system,
-      messages: request.messages,
+      messages: toAnthropicMessages(request.items),
       ...(request.tools?.length
         ? {
             tools: request.tools.map((t) => ({

@@ -1,8 +1,8 @@
 /**
- * Turns a message's media into what the agent can use: images as base64 for Claude, voice notes as
+ * Turns a message's media into what the agent can use: images as base64 for the model, voice notes as
  * transcripts, videos and everything else as facts to mention. Never throws for bad media.
  */
-import type Anthropic from '@anthropic-ai/sdk';
+import type { ContentPart, TextPart } from '../agent/chat-items';
 import type { MediaRef } from '../messaging/inbound';
 import {
   fetchMedia,
@@ -115,11 +115,9 @@ function pick<T extends object, K extends keyof T>(source: T, ...keys: K[]): Par
   return out;
 }
 
-export type MediaContentBlock = Anthropic.ImageBlockParam | Anthropic.TextBlockParam;
-
 export interface MediaPrompt {
   /** For the user turn, after (or before) the message's own text: images and bracketed notes, in media order. */
-  content: MediaContentBlock[];
+  content: ContentPart[];
   /**
    * Customer-facing sentences about files we could not use, for the agent to pass on; undefined
    * when every file was usable.
@@ -127,15 +125,15 @@ export interface MediaPrompt {
   customerNote: string | undefined;
 }
 
-/** Builds the Anthropic content blocks for the user turn and the note the agent must mention. */
+/** Builds the content parts for the user's message and the note the agent must mention. */
 export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaPrompt {
-  const content: MediaContentBlock[] = [];
+  const content: ContentPart[] = [];
   const sentences: string[] = [];
   let mentionSupported = false;
   for (const digest of digests) {
     switch (digest.kind) {
       case 'image':
-        content.push({ type: 'image', source: { type: 'base64', media_type: digest.mediaType, data: digest.base64 } });
+        content.push({ type: 'image', mediaType: digest.mediaType, data: digest.base64 });
         break;
       case 'audio':
         content.push(
@@ -190,7 +188,7 @@ export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaProm
   return { content, customerNote: unique.length > 0 ? unique.join(' ') : undefined };
 }
 
-function text(value: string): Anthropic.TextBlockParam {
+function text(value: string): TextPart {
   return { type: 'text', text: value };
 }
 

@@ -1,6 +1,7 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import { toAlternatingTurns, type ChatTurn, type ToolCall } from '../agent/chat-model';
+import type { ChatItem } from '../agent/chat-items';
+import type { ChatRequest, ToolCall } from '../agent/chat-model';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
+import { runToolRounds, type ToolResult, type ToolRoundReply } from '../agent/tool-rounds';
 import type { Config } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import type { VoiceMetrics } from '../observability/metrics';
@@ -41,7 +42,7 @@ export interface ReplyRequest {
   model: StreamingChatModel | undefined;
   context: Promise<CallContext>;
   /** The call so far as the model sees it, read again for every tool round. */
-  callTurns: () => ChatTurn[];
+  callItems: () => ChatItem[];
   /** The turn this one superseded: its heard text must be in the context before this one asks the model. */
   after?: Promise<void>;
   /** A tool ended the conversation (hang-up, transfer): the call takes no more turns. */
@@ -148,45 +149,57 @@ export class AgentTurn {
     await request.after;
     const signal = this.abort.signal;
     if (signal.aborted) return;
-    const scratch: ChatTurn[] = [];
-    for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
-      const chunker = new SpeechChunker();
-      const say = (text: string) => {
-        this.timeline.mark('llmFirstChunk');
-        this.speaker()?.say(text);
-      };
-      this.timeline.mark('llmRequest');
-      const toolCalls: ToolCall[] = [];
-      let text = '';
-      for await (const event of model.stream(
-        {
-          system: context.system,
-          messages: toAlternatingTurns([...context.history, ...request.callTurns(), ...scratch]),
-          ...(round < MAX_TOOL_ROUNDS ? { tools: VOICE_TOOLS } : {}),
-        },
-        { signal },
-      )) {
-        if (event.type === 'text') {
-          this.timeline.mark('llmFirstToken');
-          text += event.text;
-          for (const chunk of chunker.push(event.text)) say(chunk);
-        } else if (event.type === 'tool_call') {
-          toolCalls.push(event.call);
+    let ended = false;
+    await runToolRounds({
+      maxRounds: MAX_TOOL_ROUNDS,
+      ask: (items, { last }) =>
+        this.ask(
+          model,
+          { system: context.system, items: [...context.history, ...request.callItems(), ...items] },
+          last,
+        ),
+      runTools: async (calls) => {
+        const outcomes = await this.runTools(calls);
+        if (signal.aborted) return [];
+        this.toolNotes.push(...calls.map((c, i) => `(${c.name}: ${outcomes[i]!.result})`));
+        if (outcomes.some((o) => o.endsConversation)) {
+          ended = true;
+          request.endsCall();
         }
-      }
-      if (signal.aborted) return;
-      const rest = chunker.flush();
-      if (rest) say(rest);
-      if (toolCalls.length === 0) return;
-      const results = await this.runTools(toolCalls);
-      if (signal.aborted) return;
-      scratch.push(...toolRoundTurns(text, toolCalls, results));
-      this.toolNotes.push(...toolCalls.map((c, i) => `(${c.name}: ${results[i]!.result})`));
-      if (results.some((r) => r.endsConversation)) {
-        request.endsCall();
-        return;
+        return outcomes.map((o): ToolResult => ({ output: o.result, isError: !o.ok }));
+      },
+      shouldStop: () => signal.aborted || ended,
+    });
+  }
+
+  /** One model round, spoken through the chunker as it streams; the last round offers no tools, so it must answer. */
+  private async ask(
+    model: StreamingChatModel,
+    request: Omit<ChatRequest, 'tools'>,
+    last: boolean,
+  ): Promise<ToolRoundReply> {
+    const { signal } = this.abort;
+    const chunker = new SpeechChunker();
+    const say = (text: string) => {
+      this.timeline.mark('llmFirstChunk');
+      this.speaker()?.say(text);
+    };
+    this.timeline.mark('llmRequest');
+    const toolCalls: ToolCall[] = [];
+    let text = '';
+    for await (const event of model.stream({ ...request, ...(last ? {} : { tools: VOICE_TOOLS }) }, { signal })) {
+      if (event.type === 'text') {
+        this.timeline.mark('llmFirstToken');
+        text += event.text;
+        for (const chunk of chunker.push(event.text)) say(chunk);
+      } else if (event.type === 'tool_call') {
+        toolCalls.push(event.call);
       }
     }
+    if (signal.aborted) return { text, toolCalls };
+    const rest = chunker.flush();
+    if (rest) say(rest);
+    return { text, toolCalls };
   }
 
   /** Runs the model's tools through the call's workflow; a short filler covers a slow one. */
@@ -205,7 +218,7 @@ export class AgentTurn {
       return await Promise.all(
         calls.map((call) =>
           isVoiceTool(call.name)
-            ? this.deps.events.runTool({ callId: call.id, name: call.name, input: call.input })
+            ? this.deps.events.runTool({ toolCallId: call.id, name: call.name, input: call.input })
             : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
         ),
       );
@@ -234,36 +247,6 @@ export class AgentTurn {
       log.error({ err: again, callSid }, 'could not speak the fallback line either');
     }
   }
-}
-
-/**
- * One tool round as the model's conversation records it: its text and tool calls, then the
- * results. The only place the voice loop builds provider (Anthropic) blocks.
- */
-function toolRoundTurns(text: string, calls: ToolCall[], results: ToolOutcome[]): ChatTurn[] {
-  return [
-    {
-      role: 'assistant',
-      content: [
-        ...(text ? [{ type: 'text' as const, text }] : []),
-        ...calls.map((c): Anthropic.ToolUseBlockParam => ({
-          type: 'tool_use',
-          id: c.id,
-          name: c.name,
-          input: c.input,
-        })),
-      ],
-    },
-    {
-      role: 'user',
-      content: calls.map((c, i): Anthropic.ToolResultBlockParam => ({
-        type: 'tool_result',
-        tool_use_id: c.id,
-        content: results[i]!.result,
-        ...(results[i]!.ok ? {} : { is_error: true }),
-      })),
-    },
-  ];
 }
 
 function isVoiceTool(name: string): name is VoiceToolName {

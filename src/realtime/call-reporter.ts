@@ -62,7 +62,7 @@ export class CallReporter implements CallEvents {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        handle.executeUpdate(runToolUpdate, { args: [request], updateId: `tool-${request.callId}` }),
+        handle.executeUpdate(runToolUpdate, { args: [request], updateId: `tool-${request.toolCallId}` }),
         new Promise<never>(
           (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
         ),

@@ -1,4 +1,4 @@
-import type { ChatTurn } from '../agent/chat-model';
+import { assistantMessage, userMessage, type ChatItem, type MessageItem } from '../agent/chat-items';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
 import type { Config } from '../config/schema';
 import type { Logger } from '../observability/logger';
@@ -44,7 +44,7 @@ export class VoiceSession {
   private active?: { turn: AgentTurn; done: Promise<void> };
   private turnSeq = 0;
   /** This call so far, as the model sees it (agent turns hold only what was heard). */
-  private readonly callTurns: ChatTurn[] = [];
+  private readonly callItems: ChatItem[] = [];
   /** A tool ended the conversation: the caller's input is no longer answered. */
   private ending = false;
   private closed = false;
@@ -127,12 +127,12 @@ export class VoiceSession {
     this.caller.resetVoiceWindow();
     const id = ++this.turnSeq;
     this.deps.reporter.turn({ turnId: id, role: 'caller', text, at: new Date().toISOString(), source });
-    this.callTurns.push({ role: 'user', content: text });
+    this.callItems.push(userMessage(text));
     this.startTurn(id, timing, (turn) =>
       turn.reply({
         model: this.deps.llm(),
         context: this.deps.context,
-        callTurns: () => this.callTurns,
+        callItems: () => this.callItems,
         ...(previous ? { after: previous.done } : {}),
         endsCall: () => (this.ending = true),
       }),
@@ -147,8 +147,8 @@ export class VoiceSession {
 
   /** Starts a turn in its own slot of the call's context, filled with what was heard once it is over. */
   private startTurn(id: number, caller: CallerTiming | undefined, body: (turn: AgentTurn) => Promise<void>): void {
-    const slot: ChatTurn = { role: 'assistant', content: '' };
-    this.callTurns.push(slot);
+    const slot: MessageItem = assistantMessage('');
+    this.callItems.push(slot);
     const { config, tts, reporter, metrics, log, callSid } = this.deps;
     const turn = new AgentTurn({
       id,

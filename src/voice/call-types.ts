@@ -79,10 +79,23 @@ export const VOICE_TOOL_NAMES = ['transfer_to_human', 'end_call', 'send_sms'] as
 export type VoiceToolName = (typeof VOICE_TOOL_NAMES)[number];
 
 export interface ToolRequest {
-  /** The model's tool_use id: the idempotency key (a retried update runs the tool once). */
-  callId: string;
+  /** The model's tool-use id: the idempotency key (a retried update runs the tool once). */
+  toolCallId: string;
   name: VoiceToolName;
   input: Record<string, unknown>;
+}
+
+/** A {@link ToolRequest} as realtime workers sent it before `toolCallId` (in flight during a deploy). */
+export interface LegacyToolRequest extends Omit<ToolRequest, 'toolCallId'> {
+  /** @deprecated The model's tool-use id; read it through {@link toolCallIdOf}. */
+  callId: string;
+}
+
+/** The runTool update's argument, and the voice tool activity's request: either shape. */
+export type ToolRequestPayload = ToolRequest | LegacyToolRequest;
+
+export function toolCallIdOf(request: ToolRequestPayload): string {
+  return 'toolCallId' in request ? request.toolCallId : request.callId;
 }
 
 export interface ToolOutcome {

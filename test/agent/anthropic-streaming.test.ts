@@ -4,6 +4,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { AnthropicChatModel, type AnthropicOptions } from '../../src/agent/anthropic-chat-model';
+import { userMessage } from '../../src/agent/chat-items';
 import type { ChatRequest, ToolCall, ToolSpec } from '../../src/agent/chat-model';
 import {
   ChatStreamError,
@@ -26,7 +27,7 @@ function model(options: Partial<AnthropicOptions> = {}): AnthropicChatModel {
 }
 
 function ask(text: string, extra: Partial<ChatRequest> = {}): ChatRequest {
-  return { system: 'You are Beluga, a receptionist.', messages: [{ role: 'user', content: text }], ...extra };
+  return { system: 'You are Beluga, a receptionist.', items: [userMessage(text)], ...extra };
 }
 
 interface Observed {
@@ -175,17 +176,22 @@ describe('the request on the wire', () => {
     ];
     const request: ChatRequest = {
       system: 'You are Beluga, a receptionist.',
-      messages: [
-        { role: 'user', content: 'I need a person' },
-        {
-          role: 'assistant',
-          content: [{ type: 'tool_use', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } }],
-        },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'transferred' }] },
+      items: [
+        userMessage('I need a person'),
+        { type: 'tool_call', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } },
+        { type: 'tool_result', toolCallId: 'toolu_1', output: 'transferred', isError: false },
       ],
       tools,
       maxTokens: 99,
     };
+    const messages = [
+      { role: 'user', content: 'I need a person' },
+      {
+        role: 'assistant',
+        content: [{ type: 'tool_use', id: 'toolu_1', name: 'transfer_call', input: { reason: 'asked' } }],
+      },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'transferred' }] },
+    ];
     const chat = model();
 
     await collectReply(chat.stream(request, { signal: new AbortController().signal }));
@@ -200,7 +206,7 @@ describe('the request on the wire', () => {
       stream: true,
       max_tokens: 99,
       system: request.system,
-      messages: request.messages,
+      messages,
       tools: [{ name: 'transfer_call', description: 'Transfer to a human', input_schema: tools[0]!.inputSchema }],
     });
     const { stream: _stream, ...streamedBody } = streamed!.body;

@@ -78,10 +78,7 @@ describe('images', () => {
     ]);
     expect(Buffer.from((digests[0] as { base64: string }).base64, 'base64').equals(png)).toBe(true);
     const prompt = mediaDigestsToPrompt(digests);
-    expect(prompt.content[0]).toEqual({
-      type: 'image',
-      source: { type: 'base64', media_type: 'image/png', data: png.toString('base64') },
-    });
+    expect(prompt.content[0]).toEqual({ type: 'image', mediaType: 'image/png', data: png.toString('base64') });
     expect(prompt.customerNote).toBeUndefined();
   });
 

@@ -1,4 +1,5 @@
 /** One agent turn on fakes: its latency timeline, and a hang-up tool that waits for the goodbye to play. */
+import { userMessage } from '../../src/agent/chat-items';
 import type { ChatStreamEvent } from '../../src/agent/streaming-chat-model';
 import { AgentTurn } from '../../src/realtime/agent-turn';
 import { Playout } from '../../src/realtime/playout';
@@ -52,7 +53,7 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
     turn.reply({
       model,
       context: Promise.resolve({ system: 'Be brief.', history: [] }),
-      callTurns: () => [{ role: 'user', content: 'Hello?' }],
+      callItems: () => [userMessage('Hello?')],
       endsCall: () => (ended = true),
     });
   return { turn, reply, clock, marks, playout, reporter, metrics, model, ended: () => ended };
@@ -102,7 +103,7 @@ describe('AgentTurn', () => {
     expect(t.reporter.tools).toEqual([]); // still playing
     t.playout.onMark('t1c0');
     await done;
-    expect(t.reporter.tools).toEqual([{ callId: 'toolu_9', name: 'end_call', input: {} }]);
+    expect(t.reporter.tools).toEqual([{ toolCallId: 'toolu_9', name: 'end_call', input: {} }]);
     expect(t.ended()).toBe(true);
     expect(t.model.requests).toHaveLength(1); // no round after the hang-up
     expect(t.turn.record()).toBe('(end_call: Call ended.) Goodbye!');

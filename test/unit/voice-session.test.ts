@@ -2,6 +2,8 @@
  * The call coordinator with every provider faked in memory: what the caller hears, what the model
  * is told, and what the workflow is told, on barge-in, tool rounds, provider failures and keypad input.
  */
+import { toAnthropicMessages } from '../../src/agent/anthropic-format';
+import type { ChatRequest } from '../../src/agent/chat-model';
 import { ChatStreamError } from '../../src/agent/streaming-chat-model';
 import { ProviderError } from '../../src/providers/provider-error';
 import { VoiceSession } from '../../src/realtime/voice-session';
@@ -22,6 +24,11 @@ import {
   type Reply,
   type SentFrame,
 } from './fakes/voice-fakes';
+
+/** The turns the model receives on the wire (Anthropic's shape, built by the adapter from our items). */
+function wire(request: ChatRequest) {
+  return toAnthropicMessages(request.items);
+}
 
 /** A call on fakes, its clock at 1000 ms; "Twilio" plays every mark back at once unless `autoPlay` is off. */
 function call(replies: Reply[] = []) {
@@ -100,7 +107,7 @@ describe('VoiceSession', () => {
     c.state.autoPlay = true;
     c.stt.say('Thanks.');
     await until('the next request', () => c.model.requests.length === 2);
-    expect(c.model.requests[1]!.messages).toEqual([
+    expect(wire(c.model.requests[1]!)).toEqual([
       { role: 'user', content: 'Where is my order?' },
       { role: 'assistant', content: 'Hello there. Your order ships tomorrow…' },
       { role: 'user', content: 'Thanks.' },
@@ -116,8 +123,8 @@ describe('VoiceSession', () => {
     c.stt.say('Text me the link.');
     await until('the agent turn', () => c.reporter.agentTurn(1));
 
-    expect(c.reporter.tools).toEqual([{ callId: 'toolu_1', name: 'send_sms', input: { body: 'the link' } }]);
-    expect(c.model.requests[1]!.messages).toEqual([
+    expect(c.reporter.tools).toEqual([{ toolCallId: 'toolu_1', name: 'send_sms', input: { body: 'the link' } }]);
+    expect(wire(c.model.requests[1]!)).toEqual([
       { role: 'user', content: 'Text me the link.' },
       {
         role: 'assistant',
@@ -133,7 +140,7 @@ describe('VoiceSession', () => {
     // The call's context remembers what the tool did, then what was said.
     c.stt.say('Thanks.');
     await until('the next request', () => c.model.requests.length === 3);
-    expect(c.model.requests[2]!.messages[1]).toEqual({
+    expect(wire(c.model.requests[2]!)[1]).toEqual({
       role: 'assistant',
       content: `(send_sms: SMS sent.) Let me text you the link. ${c.config.voice.filler} Sent it.`,
     });
@@ -193,7 +200,7 @@ describe('VoiceSession', () => {
       }),
     );
     await until('the reply to the keypad', () => c.reporter.agentTurn(2));
-    expect(c.model.requests[1]!.messages).toEqual([
+    expect(wire(c.model.requests[1]!)).toEqual([
       { role: 'user', content: 'My code is' },
       { role: 'assistant', content: 'Let me look that up for you.' },
       { role: 'user', content: '(The caller pressed the keypad: 4 2 #)' },

@@ -11,7 +11,7 @@ import type {
   StreamEnded,
   StreamStarted,
   ToolOutcome,
-  ToolRequest,
+  ToolRequestPayload,
 } from '../../src/voice/call-types';
 
 export const CALL_WORKFLOW = 'callWorkflow';
@@ -51,5 +51,6 @@ export const streamEndedSignal = defineSignal<[StreamEnded]>('streamEnded');
 /** A recording status callback (the gateway has stored it already: it must survive this workflow's end). */
 export const recordingSignal = defineSignal<[CallRecordingUpdate]>('recording');
 /** Tools with side effects: an update, so the result flows back into the conversation. */
-export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequest]>('runTool');
+/** Accepts the legacy request shape too: an update sent by a realtime worker from before `toolCallId`. */
+export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequestPayload]>('runTool');
 export const callStateQuery = defineQuery<CallState>('callState');

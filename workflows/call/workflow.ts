@@ -21,7 +21,8 @@ import {
   type StreamEnded,
   type StreamStarted,
   type ToolOutcome,
-  type ToolRequest,
+  type ToolRequestPayload,
+  toolCallIdOf,
 } from '../../src/voice/call-types';
 import { CALLER_WAITING, CALL_RECORDING, CONVERSATION_STEP } from '../../src/temporal/retry-policies';
 import {
@@ -112,16 +113,17 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     runToolUpdate,
     (request) => {
       // The same tool call (a retried update) runs once and gets the same answer.
-      let run = tools.get(request.callId);
+      const toolCallId = toolCallIdOf(request);
+      let run = tools.get(toolCallId);
       if (!run) {
         run = runVoiceTool({
           callSid: input.callSid,
           accountSid: input.accountSid,
           remote: stream?.remote ?? status?.from ?? '',
           local: stream?.local ?? status?.to ?? '',
-          request,
+          request: { toolCallId, name: request.name, input: request.input },
         });
-        tools.set(request.callId, run);
+        tools.set(toolCallId, run);
       }
       return run.then((outcome) => {
         if (outcome.ok && request.name === 'transfer_to_human') outcomeHint = 'transferred';
@@ -130,7 +132,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
       });
     },
     {
-      validator: (request: ToolRequest) => {
+      validator: (request: ToolRequestPayload) => {
         if (!VOICE_TOOL_NAMES.includes(request.name)) throw new Error(`unknown tool ${String(request.name)}`);
       },
     },

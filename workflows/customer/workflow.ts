@@ -15,7 +15,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ToolActivityInput } from '../../activities/tools';
-import type { ChatTurn, ToolCall } from '../../src/agent/chat-model';
+import type { ToolCall } from '../../src/agent/chat-model';
+import { runToolRounds, type ToolResult } from '../../src/agent/tool-rounds';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
 import { AGENT_TOOL, CONVERSATION_STEP, MODEL_CALL } from '../../src/temporal/retry-policies';
@@ -91,22 +92,16 @@ customerWorkflow satisfies CustomerWorkflow;
 /** Tool activities by name (`tool_<name>`): durable, retried, each visible in the Temporal UI. */
 const toolActivities = proxyActivities<Record<string, (args: ToolActivityInput) => Promise<unknown>>>(AGENT_TOOL);
 
-/** A model that keeps asking for tools must still answer: after this many rounds it gets none. */
+/** A model that keeps asking for tools must still answer: after this many rounds its tool calls are not run. */
 const MAX_TOOL_ROUNDS = 4;
 
-interface ToolOutcome {
-  id: string;
-  content: string;
-  isError: boolean;
-}
-
-async function runTool(call: ToolCall, message: InboundMessage, customerId: string): Promise<ToolOutcome> {
+async function runTool(call: ToolCall, message: InboundMessage, customerId: string): Promise<ToolResult> {
   const context = {
     customerId,
     accountSid: message.accountSid,
     customerAddress: message.from,
     agentAddress: message.to,
-    callId: call.id,
+    toolCallId: call.id,
     ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
   };
   try {
@@ -114,7 +109,7 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
       const delayMinutes = Number(call.input.delayMinutes);
       const body = typeof call.input.message === 'string' ? call.input.message : '';
       if (!(delayMinutes > 0) || !body)
-        return { id: call.id, content: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
+        return { output: 'schedule_follow_up needs delayMinutes > 0 and a message', isError: true };
       const child = await startChild<FollowUpWorkflow>(FOLLOW_UP_WORKFLOW, {
         workflowId: followUpWorkflowId(customerId, call.id),
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -131,18 +126,17 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
         ],
       });
       return {
-        id: call.id,
-        content: JSON.stringify({ scheduled: true, followUpId: child.workflowId, inMinutes: delayMinutes }),
+        output: JSON.stringify({ scheduled: true, followUpId: child.workflowId, inMinutes: delayMinutes }),
         isError: false,
       };
     }
     const activity = toolActivities[`tool_${call.name}`];
-    if (!activity) return { id: call.id, content: `unknown tool ${call.name}`, isError: true };
-    return { id: call.id, content: JSON.stringify(await activity({ input: call.input, context })), isError: false };
+    if (!activity) return { output: `unknown tool ${call.name}`, isError: true };
+    return { output: JSON.stringify(await activity({ input: call.input, context })), isError: false };
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The model learns the tool failed and can tell the customer, instead of the turn dying.
-    return { id: call.id, content: `tool failed: ${error.cause?.message ?? error.message}`, isError: true };
+    return { output: `tool failed: ${error.cause?.message ?? error.message}`, isError: true };
   }
 }
 
@@ -151,36 +145,24 @@ async function agentReply(
   customerId: string,
   message: InboundMessage,
 ): Promise<{ text: string; historyFull: boolean }> {
-  const scratch: ChatTurn[] = [];
   let historyFull = false;
-  for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
-    const reply = await generateReply({ customerId, scratch });
-    historyFull ||= reply.historyFull ?? true;
-    // Results recorded before tools existed carry no toolCalls (replay of old histories).
-    const calls: ToolCall[] = reply.toolCalls ?? [];
-    if (calls.length === 0 || round === MAX_TOOL_ROUNDS) return { text: reply.text, historyFull };
-    const outcomes: ToolOutcome[] = [];
-    for (const call of calls) outcomes.push(await runTool(call, message, customerId));
-    scratch.push(
-      {
-        role: 'assistant',
-        content: [
-          ...(reply.text ? [{ type: 'text' as const, text: reply.text }] : []),
-          ...calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.input })),
-        ],
-      },
-      {
-        role: 'user',
-        content: outcomes.map((o) => ({
-          type: 'tool_result' as const,
-          tool_use_id: o.id,
-          content: o.content,
-          is_error: o.isError,
-        })),
-      },
-    );
-  }
-  return { text: '', historyFull };
+  const { text } = await runToolRounds({
+    maxRounds: MAX_TOOL_ROUNDS,
+    // The model is offered its tools on every round, the last too; calls it makes then are not run.
+    ask: async (scratch) => {
+      const reply = await generateReply({ customerId, scratch: [...scratch] });
+      historyFull ||= reply.historyFull ?? true;
+      // Results recorded before tools existed carry no toolCalls (replay of old histories).
+      return { text: reply.text, toolCalls: reply.toolCalls ?? [] };
+    },
+    // One at a time, in the model's order: the history records each tool as it ran.
+    runTools: async (calls) => {
+      const results: ToolResult[] = [];
+      for (const call of calls) results.push(await runTool(call, message, customerId));
+      return results;
+    },
+  });
+  return { text, historyFull };
 }
 
 async function summarize(customerId: string): Promise<void> {

@@ -32,7 +32,7 @@ export const escalateToHumanTool = defineTool({
   },
   input: z.object({ reason: z.string().min(1).max(500), urgency: z.enum(['normal', 'urgent']).default('normal') }),
   async run(input, context, deps) {
-    const eventId = `escalation:${context.callId}`;
+    const eventId = `escalation:${context.toolCallId}`;
     const { escalation } = deps.config();
     const client = deps.twilio.client(context.accountSid);
     let via: string;

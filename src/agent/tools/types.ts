@@ -17,8 +17,24 @@ export interface ToolContext {
   /** Our own address on that channel. */
   agentAddress: string;
   conversationSid?: string;
-  /** The model's id for this call: a natural idempotency key for side effects. */
+  /**
+   * The model's tool-use id for this call: the idempotency key for the tool's side effects. Code that runs a tool
+   * without the model passes a key of the same uniqueness.
+   */
+  toolCallId: string;
+}
+
+/** A {@link ToolContext} as tool activities scheduled before `toolCallId` carry it. */
+export interface LegacyToolContext extends Omit<ToolContext, 'toolCallId'> {
+  /** @deprecated The model's tool-use id; read it through {@link withToolCallId}. */
   callId: string;
+}
+
+/** The context in the current shape, whichever shape it came in. */
+export function withToolCallId(context: ToolContext | LegacyToolContext): ToolContext {
+  if ('toolCallId' in context) return context;
+  const { callId, ...rest } = context;
+  return { ...rest, toolCallId: callId };
 }
 
 export interface ToolDeps {
