@@ -14,12 +14,10 @@ export interface CustomerWorkflowInput {
   /** Messages this run handles before continuing as new (from configuration at first start). */
   maxMessagesPerRun?: number;
   /** Carried across continue-as-new. Production leaves it unset; tests and operators may shorten it. */
-  timings?: CustomerWorkflowTimings;
-}
-
-export interface CustomerWorkflowTimings {
-  /** How long the workflow waits for a message before it completes (default 7 days). */
-  idleTimeout?: Duration;
+  timings?: {
+    /** How long the workflow waits for a message before it completes (default 7 days). */
+    idleTimeout?: Duration;
+  };
 }
 
 export type CustomerWorkflow = (input: CustomerWorkflowInput) => Promise<void>;
