@@ -2,6 +2,7 @@
  * The call workflow's contract: its type name, id, input, result, signals, update and query.
  * The gateway, the realtime worker and the tests import this, never the workflow itself.
  */
+import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   CallOutcome,
@@ -19,6 +20,15 @@ export const CALL_WORKFLOW = 'callWorkflow';
 export interface CallWorkflowInput {
   callSid: string;
   accountSid: string;
+  /** Production leaves it unset; tests and operators may shorten it. */
+  timings?: CallWorkflowTimings;
+}
+
+export interface CallWorkflowTimings {
+  /** After the stream ends, how long the final status callback may take (default 30 seconds). */
+  statusGrace?: Duration;
+  /** A call with no final status and no stream end is closed after this (default 2 hours). */
+  abandonedAfter?: Duration;
 }
 
 export interface CallResult {

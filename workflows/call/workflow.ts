@@ -73,6 +73,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
   const tools = new Map<string, Promise<ToolOutcome>>();
   const recordings = new Map<string, CallRecordingUpdate>();
   let recordingStarted: Promise<void> | undefined;
+  const statusGrace = input.timings?.statusGrace ?? STATUS_GRACE;
+  const abandonedAfter = input.timings?.abandonedAfter ?? ABANDONED_AFTER;
 
   setHandler(callStatusSignal, (update) => {
     // Forward only: Twilio does not guarantee arrival order (SequenceNumber says the real one).
@@ -171,7 +173,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
   };
 
   upsertSearchAttributes([{ key: CallSidKey, value: input.callSid }]);
-  const abandoned = condition(() => false, ABANDONED_AFTER).then(() => true);
+  const abandoned = condition(() => false, abandonedAfter).then(() => true);
   let timedOut = false;
   void abandoned.then(() => (timedOut = true));
   for (;;) {
@@ -187,13 +189,13 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     if (isTerminal() || timedOut) break;
     if (ended) {
       // The stream is over; the final status callback normally follows within seconds.
-      await condition(() => isTerminal() || pending.length > 0, STATUS_GRACE);
+      await condition(() => isTerminal() || pending.length > 0, statusGrace);
       await drain();
       if (!pending.length) break;
     }
   }
   // Twilio's final status can overtake the realtime worker's last report (the agent's last turn, the hang-up).
-  if (stream && !ended) await condition(() => ended !== undefined, STATUS_GRACE);
+  if (stream && !ended) await condition(() => ended !== undefined, statusGrace);
   await condition(allHandlersFinished);
   await drain();
   // Settled (started, refused or given up) before the workflow ends, never abandoned mid-attempt.

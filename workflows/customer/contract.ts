@@ -1,4 +1,5 @@
 /** The customer workflow's contract: type name, id, input, the inbound-message signal and the pending query. */
+import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { InboundMessage } from '../../src/messaging/inbound';
 
@@ -12,6 +13,11 @@ export interface CustomerWorkflowInput {
   processed?: number;
   /** Messages this run handles before continuing as new (from configuration at first start). */
   maxMessagesPerRun?: number;
+  /** Carried across continue-as-new. Production leaves it unset; tests and operators may shorten it. */
+  timings?: {
+    /** How long the workflow waits for a message before it completes (default 7 days). */
+    idleTimeout?: Duration;
+  };
 }
 
 export type CustomerWorkflow = (input: CustomerWorkflowInput) => Promise<void>;

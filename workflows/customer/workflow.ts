@@ -53,6 +53,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   let processed = input.processed ?? 0;
   let processedThisRun = 0;
   const maxMessagesPerRun = input.maxMessagesPerRun ?? 200;
+  const { timings } = input;
+  const idleTimeout = timings?.idleTimeout ?? IDLE_TIMEOUT;
 
   setHandler(inboundMessageSignal, (message) => {
     if (seen.has(message.messageSid)) {
@@ -68,7 +70,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   upsertSearchAttributes([{ key: CustomerIdKey, value: customerId }]);
 
   for (;;) {
-    const gotWork = await condition(() => queue.length > 0, IDLE_TIMEOUT);
+    const gotWork = await condition(() => queue.length > 0, idleTimeout);
     if (!gotWork && queue.length === 0) return;
     const message = queue.shift()!;
     upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
@@ -82,7 +84,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
       await condition(allHandlersFinished);
-      await continueAsNew<CustomerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun });
+      await continueAsNew<CustomerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun, timings });
     }
   }
 }

@@ -1,0 +1,211 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Activities } from '../../activities';
+import type { ToolActivityInput } from '../../activities/tools';
+import type { InboundMessage } from '../../src/messaging/inbound';
+import {
+  CUSTOMER_WORKFLOW,
+  customerWorkflowId,
+  inboundMessageSignal,
+  type CustomerWorkflow,
+  type CustomerWorkflowInput,
+} from '../../workflows/customer/contract';
+import { uniqueName } from '../harness/stack';
+import { ActivityCalls, startStubbedWorker, type StubbedWorker } from '../harness/stubbed-worker';
+import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, messageSid } from '../harness/system';
+
+type Reply = Awaited<ReturnType<Activities['generateReply']>>;
+
+/**
+ * customerWorkflow with stubbed activities and shortened timers: idle timeout, continue-as-new,
+ * the tool-round limit and the fallback reply, each in a few seconds.
+ */
+describe('customerWorkflow', () => {
+  const calls = new ActivityCalls();
+  /** Per workflow: how the model answers, and a gate recordInbound waits on (to let messages queue up). */
+  const replies = new Map<string, () => Reply>();
+  const inboundGates = new Map<string, Promise<void>>();
+  let worker: StubbedWorker;
+
+  const workflowIdOf = (input: { customerId: string }) => customerWorkflowId(input.customerId);
+  const stubs = {
+    async recordInbound(input: Parameters<Activities['recordInbound']>[0]) {
+      calls.record('recordInbound', input);
+      await inboundGates.get(workflowIdOf(input));
+    },
+    async generateReply(input: Parameters<Activities['generateReply']>[0]) {
+      calls.record('generateReply', input);
+      const reply = replies.get(workflowIdOf(input));
+      return reply ? reply() : { text: 'Happy to help.', toolCalls: [], historyFull: false };
+    },
+    async sendMessage(input: Parameters<Activities['sendMessage']>[0]) {
+      calls.record('sendMessage', input);
+      return { twilioSid: `SM-${input.idempotencyKey}` };
+    },
+    async digestInboundMedia(input: Parameters<Activities['digestInboundMedia']>[0]) {
+      calls.record('digestInboundMedia', input);
+      return { usable: true, digests: [] };
+    },
+    async summarizeHistoryIfNeeded(input: Parameters<Activities['summarizeHistoryIfNeeded']>[0]) {
+      calls.record('summarizeHistoryIfNeeded', input);
+      return { summarized: 0 };
+    },
+    async appendEvent(input: Parameters<Activities['appendEvent']>[0]) {
+      calls.record('appendEvent', input);
+      return { recorded: true };
+    },
+  } satisfies Partial<Activities>;
+  /** Tool activities (`tool_<name>`) are registered by name at run time. */
+  const toolStubs: Record<string, (args: ToolActivityInput) => Promise<unknown>> = {
+    async tool_lookup_customer(input) {
+      calls.record('tool_lookup_customer', input);
+      return { found: true, name: 'Ada' };
+    },
+  };
+
+  beforeAll(async () => {
+    worker = await startStubbedWorker({ ...stubs, ...toolStubs });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+  });
+
+  function message(body: string): InboundMessage {
+    return {
+      messageSid: messageSid(),
+      accountSid: TEST_ACCOUNT_SID,
+      channel: 'sms',
+      from: '+14155550100',
+      to: AGENT_NUMBER,
+      body,
+      media: [],
+      receivedAt: new Date().toISOString(),
+    };
+  }
+
+  function newCustomer() {
+    const customerId = uniqueName('customer');
+    return { customerId, workflowId: customerWorkflowId(customerId) };
+  }
+
+  async function start(
+    { customerId, workflowId }: { customerId: string; workflowId: string },
+    input: Omit<CustomerWorkflowInput, 'customerId'>,
+    first?: InboundMessage,
+  ) {
+    const options = {
+      workflowId,
+      taskQueue: worker.taskQueue,
+      args: [{ customerId, ...input }] as [CustomerWorkflowInput],
+    };
+    const startedAt = Date.now();
+    const handle = first
+      ? await worker.client.workflow.signalWithStart<CustomerWorkflow, [InboundMessage]>(CUSTOMER_WORKFLOW, {
+          ...options,
+          signal: inboundMessageSignal,
+          signalArgs: [first],
+        })
+      : await worker.client.workflow.start<CustomerWorkflow>(CUSTOMER_WORKFLOW, options);
+    return { handle, startedAt };
+  }
+
+  const sent = (workflowId: string) =>
+    calls.of(workflowId, 'sendMessage').map((c) => c.input as Parameters<Activities['sendMessage']>[0]);
+
+  it('completes after the idle timeout when no message arrives', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    const { handle, startedAt } = await start(customer, { timings: { idleTimeout: '1 second' } });
+    await handle.result();
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
+    expect(calls.of(workflowId)).toEqual([]);
+  });
+
+  it('answers a message that arrives before the idle timeout, which then starts over', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    const { handle, startedAt } = await start(customer, { timings: { idleTimeout: '1.5 seconds' } });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const hello = message('hello');
+    await handle.signal(inboundMessageSignal, hello);
+    await handle.result();
+    const [reply] = calls.of(workflowId, 'sendMessage');
+    expect(reply?.input).toMatchObject({ idempotencyKey: `reply:${hello.messageSid}`, body: 'Happy to help.' });
+    // The idle timer restarted after the answer: the workflow outlived its first timeout.
+    expect(Date.now() - reply!.at).toBeGreaterThanOrEqual(1400);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2100);
+  });
+
+  it('continues as new with the unanswered message and the recent sids; each message is answered once, in order', async () => {
+    const [first, second, third, later] = ['one', 'two', 'three', 'four'].map(message) as [
+      InboundMessage,
+      InboundMessage,
+      InboundMessage,
+      InboundMessage,
+    ];
+    let open!: () => void;
+    const customerGate = new Promise<void>((resolve) => (open = resolve));
+    // The first message is held at recordInbound until the other two are queued behind it.
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    inboundGates.set(workflowId, customerGate);
+    const { handle } = await start(customer, { maxMessagesPerRun: 2, timings: { idleTimeout: '1 second' } }, first);
+    await handle.signal(inboundMessageSignal, second);
+    await handle.signal(inboundMessageSignal, third);
+    open();
+
+    await eventually('the third reply', () => sent(workflowId).length === 3);
+    // Redelivered by Twilio after the continue-as-new: still known, so dropped; a new message is answered.
+    await handle.signal(inboundMessageSignal, second);
+    await handle.signal(inboundMessageSignal, later);
+    await handle.result();
+
+    expect(sent(workflowId).map((m) => m.idempotencyKey)).toEqual(
+      [first, second, third, later].map((m) => `reply:${m.messageSid}`),
+    );
+    const runs = calls.of(workflowId, 'sendMessage').map((c) => c.runId);
+    expect(runs[1]).toBe(runs[0]);
+    expect(runs[2]).not.toBe(runs[0]);
+    expect(runs[3]).toBe(runs[2]);
+    const firstRun = await worker.client.workflow.getHandle(workflowId, runs[0]).describe();
+    expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+  });
+
+  it('sends the reply after the tool-round limit even if the model keeps asking for tools', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    let round = 0;
+    replies.set(workflowId, () => ({
+      text: `Still looking (${++round})`,
+      toolCalls: [{ id: `toolu_${round}`, name: 'lookup_customer', input: {} }],
+      historyFull: false,
+    }));
+    const { handle } = await start(customer, { timings: { idleTimeout: '500 milliseconds' } }, message('who am I?'));
+    await handle.result();
+    // MAX_TOOL_ROUNDS (4) rounds of tools, then a fifth answer that is sent as it is.
+    expect(calls.of(workflowId, 'generateReply').length).toBe(5);
+    expect(calls.of(workflowId, 'tool_lookup_customer').length).toBe(4);
+    expect(sent(workflowId)).toEqual([expect.objectContaining({ body: 'Still looking (5)' })]);
+  });
+
+  it('sends the fallback and records agent.fallback when the model fails', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    replies.set(workflowId, () => {
+      throw ApplicationFailure.nonRetryable('model is down', 'ModelDown');
+    });
+    const hello = message('hello?');
+    const { handle } = await start(customer, { timings: { idleTimeout: '500 milliseconds' } }, hello);
+    await handle.result();
+    expect(calls.of(workflowId, 'generateReply')).toHaveLength(1);
+    const [reply] = sent(workflowId);
+    expect(reply).toMatchObject({ idempotencyKey: `reply:${hello.messageSid}`, fallback: true });
+    expect(reply?.body).toBeUndefined();
+    const events = calls.of(workflowId, 'appendEvent').map((c) => c.input);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      id: `agent.fallback:${hello.messageSid}`,
+      type: 'agent.fallback',
+      data: { messageSid: hello.messageSid, error: 'model is down' },
+    });
+  });
+});
