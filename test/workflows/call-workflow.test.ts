@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities';
-import type { CallStatusUpdate, StreamEnded, StreamStarted, ToolRequest } from '../../src/voice/call-types';
+import {
+  toolCallIdOf,
+  type CallStatusUpdate,
+  type LegacyToolRequest,
+  type StreamEnded,
+  type StreamStarted,
+  type ToolRequest,
+  type ToolRequestPayload,
+} from '../../src/voice/call-types';
 import {
   CALL_WORKFLOW,
   callStateQuery,
@@ -175,16 +183,19 @@ describe('callWorkflow', () => {
   it('runs a tool once per tool-use id, however often the update is retried', async () => {
     const call = await startCall({ statusGrace: '500 milliseconds' });
     await call.streamStarted();
-    const sms: ToolRequest = { callId: 'toolu_sms', name: 'send_sms', input: { message: 'Your order shipped.' } };
+    const sms: ToolRequest = { toolCallId: 'toolu_sms', name: 'send_sms', input: { message: 'Your order shipped.' } };
     const first = await call.handle.executeUpdate(runToolUpdate, { args: [sms] });
     const retried = await call.handle.executeUpdate(runToolUpdate, { args: [{ ...sms }] });
     expect(retried).toEqual(first);
-    await call.handle.executeUpdate(runToolUpdate, { args: [{ callId: 'toolu_end', name: 'end_call', input: {} }] });
+    // An update from a realtime worker of the previous release names the tool-use id `callId`.
+    const legacyEnd: LegacyToolRequest = { callId: 'toolu_end', name: 'end_call', input: {} };
+    await call.handle.executeUpdate(runToolUpdate, { args: [legacyEnd] });
+    await call.handle.executeUpdate(runToolUpdate, { args: [{ ...legacyEnd }] });
 
     const runs = calls
       .of(call.workflowId, 'runVoiceTool')
-      .map((c) => c.input as { request: ToolRequest; remote: string });
-    expect(runs.map((r) => r.request.callId)).toEqual(['toolu_sms', 'toolu_end']);
+      .map((c) => c.input as { request: ToolRequestPayload; remote: string });
+    expect(runs.map((r) => toolCallIdOf(r.request))).toEqual(['toolu_sms', 'toolu_end']);
     expect(runs[0]?.remote).toBe(CALLER);
 
     await call.streamEnded('stop');
