@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/schema';
 import type { Logger } from '../src/observability/logger';
+import { jitteredBackoffMs } from '../src/runtime/backoff';
 import { signWebhook } from '../src/webhooks/signature';
 import { webhookDeliveryId, type WebhookDeliveryLog } from '../src/webhooks/delivery-log';
 import type { DeliverWebhookInput } from '../workflows/deliver-webhook/contract';
@@ -9,17 +10,6 @@ export interface WebhookDeps {
   config: () => Config;
   webhookLog: WebhookDeliveryLog;
   log: Logger;
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries of many deliveries spread out. */
-export function jitteredBackoffMs(
-  attempt: number,
-  initialMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
 export function createWebhookActivities(deps: WebhookDeps) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { jitteredBackoffMs } from '../../activities/webhooks';
+import { jitteredBackoffMs } from '../../src/runtime/backoff';
 import { ConfigError, loadConfig } from '../../src/config/load';
 import { matchesPattern, matchingBindings, matchingSubscribers } from '../../src/events/bindings';
 import { callEventType, messageStatusEventType } from '../../src/events/catalog';
