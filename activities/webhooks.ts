@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/schema';
 import type { Logger } from '../src/observability/logger';
 import { jitteredBackoffMs } from '../src/runtime/backoff';
-import { signWebhook } from '../src/webhooks/signature';
+import { SIGNATURE_HEADER, signWebhook } from '../src/webhooks/signature';
 import { webhookDeliveryId, type WebhookDeliveryLog } from '../src/webhooks/delivery-log';
 import type { DeliverWebhookInput } from '../workflows/deliver-webhook/contract';
 
@@ -50,7 +50,7 @@ export function createWebhookActivities(deps: WebhookDeps) {
             'beluga-event-type': event.type,
             'beluga-delivery-id': deliveryId,
             'beluga-delivery-attempt': String(attempt),
-            'beluga-signature': signWebhook(subscriber.secret, body, Math.floor(Date.now() / 1000)),
+            [SIGNATURE_HEADER]: signWebhook(subscriber.secret, body, Math.floor(Date.now() / 1000)),
           },
           body,
         });

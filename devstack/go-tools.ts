@@ -61,7 +61,7 @@ function onPath(binary: string): string | undefined {
   return found.status === 0 && p ? p : undefined;
 }
 
-export function cachedToolPath(tool: GoTool): string {
+function cachedToolPath(tool: GoTool): string {
   return path.join(cacheRoot(), 'tools', `${tool.name}-${tool.version}`, tool.name);
 }
 

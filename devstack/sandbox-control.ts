@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 
 export const SANDBOX_TOKEN_HEADER = 'x-beluga-sandbox-token';
 /** One simulated call holds the script at a time; a crashed caller's lease lapses by itself. */
-export const DEFAULT_LEASE_MS = 5 * 60_000;
+const DEFAULT_LEASE_MS = 5 * 60_000;
 const MAX_UTTERANCES = 20;
 const MAX_UTTERANCE_CHARS = 500;
 

@@ -12,13 +12,13 @@ import { TwilioEmulator } from './emulators/twilio';
 import { startSandboxControl, type SandboxControlAccess, type SimulatedTimings } from './sandbox-control';
 import { DEFAULT_CALLER_SCRIPT } from './simulated-call';
 
-export const SANDBOX_AGENT_NUMBER = '+15005550006';
+const SANDBOX_AGENT_NUMBER = '+15005550006';
 
 /**
  * Provider timings in the range the real services show, so the latencies `npm run call` prints
  * mean something (with the emulators' defaults of 0 they would only measure this machine).
  */
-export const SANDBOX_TIMINGS: SimulatedTimings = {
+const SANDBOX_TIMINGS: SimulatedTimings = {
   sttFinalizationMs: 150,
   llmFirstTokenMs: 350,
   llmTokensPerSecond: 80,

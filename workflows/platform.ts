@@ -10,6 +10,7 @@ import type { createPlatformActivities } from '../activities/platform';
 import type { createCustomActivities } from '../activities/custom';
 import { PLATFORM_DEFAULT } from '../src/temporal/retry-policies';
 
+/** @public The event types user workflows are written against. */
 export type { BelugaEvent, EventDataMap, EventType } from '../src/events/catalog';
 
 type PlatformActivities = ReturnType<typeof createPlatformActivities>;
@@ -20,6 +21,7 @@ const DEFAULTS: ActivityOptions = PLATFORM_DEFAULT;
 /**
  * Built-in activities: `sendText` (SMS/WhatsApp), `placeCall`, `transferCall`, `askAgent`,
  * `escalate`, `fetchMemory`, `searchTranscripts`. Pass options to change timeouts or retries.
+ * @public
  */
 export function platformActivities(options: ActivityOptions = DEFAULTS) {
   return proxyActivities<PlatformActivities>(options);

@@ -9,13 +9,13 @@ import type { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { closeNow } from './shared/listen';
 
-export interface BasicCredentials {
+interface BasicCredentials {
   username: string;
   password: string;
 }
 
 /** `totalBytes` of zeros after an optional `prefix`, produced as it is sent (no big buffer in memory). */
-export interface GeneratedBody {
+interface GeneratedBody {
   totalBytes: number;
   prefix?: Buffer;
 }

@@ -11,7 +11,7 @@ export interface TextPart {
 }
 
 /** An image the customer sent, inline. */
-export interface ImagePart {
+interface ImagePart {
   type: 'image';
   mediaType: ImageMediaType;
   /** The image's bytes, base64-encoded. */
@@ -28,7 +28,7 @@ export interface MessageItem {
 }
 
 /** The model asked for a tool (`id` is the model's tool-use id). */
-export interface ToolCallItem {
+interface ToolCallItem {
   type: 'tool_call';
   id: string;
   name: string;
@@ -36,7 +36,7 @@ export interface ToolCallItem {
 }
 
 /** What a tool returned, given back to the model. */
-export interface ToolResultItem {
+interface ToolResultItem {
   type: 'tool_result';
   /** The {@link ToolCallItem.id} this answers. */
   toolCallId: string;

@@ -4,7 +4,7 @@ import { EVENT_TYPES, isEventType } from '../events/catalog';
 const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters');
 const url = z.url({ protocol: /^(https?|wss?)$/ });
 
-export const TwilioAccountSchema = z.object({
+const TwilioAccountSchema = z.object({
   /** Short name used in logs and the operator API. */
   name: z.string().min(1).default('default'),
   accountSid,
@@ -71,7 +71,7 @@ const eventFilter = z
   .default({});
 
 /** Starts the named workflow (exported from workflows/custom) for each matching event. */
-export const EventBindingSchema = z.object({
+const EventBindingSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it becomes part of workflow ids)'),
   events: z.array(eventPattern).min(1),
   workflow: z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be the exported name of a workflow function'),
@@ -81,7 +81,7 @@ export const EventBindingSchema = z.object({
 });
 
 /** An outgoing webhook: matching events are POSTed as signed JSON, retried durably until the deadline. */
-export const WebhookSubscriberSchema = z.object({
+const WebhookSubscriberSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, - and _ only (it becomes part of workflow ids)'),
   url: z.url({ protocol: /^https?$/ }),
   /** HMAC-SHA256 key the receiver verifies `Beluga-Signature` with. */

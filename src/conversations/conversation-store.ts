@@ -19,7 +19,7 @@ import {
  * which also makes out-of-order and redelivered reports harmless.
  */
 
-export interface EventSummary {
+interface EventSummary {
   id: string;
   type: string;
   occurredAt: Date;
@@ -42,7 +42,7 @@ interface ConversationDoc {
   firstSeenAt: Date;
 }
 
-export interface ParticipantView extends ConversationParticipant {
+interface ParticipantView extends ConversationParticipant {
   addedAt: Date;
 }
 

@@ -31,18 +31,18 @@ interface EventBase {
   source?: string;
 }
 
-export interface ConversationDetails {
+interface ConversationDetails {
   friendlyName?: string;
   uniqueName?: string;
   state?: ConversationState;
 }
 
-export interface ConversationChangedEvent extends EventBase {
+interface ConversationChangedEvent extends EventBase {
   type: 'conversation.created' | 'conversation.updated' | 'conversation.removed';
   conversation: ConversationDetails;
 }
 
-export interface ConversationStateChangedEvent extends EventBase {
+interface ConversationStateChangedEvent extends EventBase {
   /** `conversation.closed` when the new state is closed (terminal on Twilio). */
   type: 'conversation.state_changed' | 'conversation.closed';
   from: ConversationState;
@@ -50,7 +50,7 @@ export interface ConversationStateChangedEvent extends EventBase {
   reason?: string;
 }
 
-export interface ParticipantChangedEvent extends EventBase {
+interface ParticipantChangedEvent extends EventBase {
   type: 'participant.added' | 'participant.removed';
   participant: ConversationParticipant;
 }
@@ -72,7 +72,6 @@ export interface DeliveryUpdatedEvent extends EventBase {
 
 export type ConversationEvent =
   ConversationChangedEvent | ConversationStateChangedEvent | ParticipantChangedEvent | DeliveryUpdatedEvent;
-export type ConversationEventType = ConversationEvent['type'];
 
 export function deliveryEventType(status: DeliveryStatus): DeliveryUpdatedEvent['type'] {
   return status === 'failed' || status === 'undelivered' ? 'message.failed' : `message.${status}`;

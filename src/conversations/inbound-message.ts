@@ -13,7 +13,7 @@ const SYSTEM_AUTHOR = 'system';
  * its phone address (so the person is the same customer as over SMS); a chat participant's is
  * its identity, written `identity:<name>`.
  */
-export function authorAddress(author: string): string {
+function authorAddress(author: string): string {
   return PHONE.test(author) || WHATSAPP.test(author) ? author : `${IDENTITY_PREFIX}${author}`;
 }
 
@@ -21,7 +21,7 @@ export function authorAddress(author: string): string {
  * Media Content Service URL of an attachment; fetched with the account's credentials like any
  * Twilio media URL (it redirects to a short-lived download link).
  */
-export function conversationMediaUrl(chatServiceSid: string, mediaSid: string): string {
+function conversationMediaUrl(chatServiceSid: string, mediaSid: string): string {
   return `https://mcs.us1.twilio.com/v1/Services/${chatServiceSid}/Media/${mediaSid}/Content`;
 }
 

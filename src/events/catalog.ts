@@ -12,7 +12,7 @@ export const EVENT_VERSION = 1;
 export type CallStatus =
   'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled';
 
-export interface CallEventData {
+interface CallEventData {
   callSid: string;
   status: CallStatus;
   from: string;
@@ -26,7 +26,7 @@ export interface CallEventData {
   answeredBy?: string;
 }
 
-export interface CallOutcomeData {
+interface CallOutcomeData {
   callSid: string;
   customerId?: string;
   /** completed normally, transferred to a person, dropped mid-conversation, never answered... */
@@ -47,7 +47,7 @@ export interface RecordingEventData {
   source?: string;
 }
 
-export interface MessageReceivedData {
+interface MessageReceivedData {
   messageSid: string;
   channel: 'sms' | 'mms' | 'whatsapp' | 'conversations';
   from: string;
@@ -57,7 +57,7 @@ export interface MessageReceivedData {
   conversationSid?: string;
 }
 
-export interface MessageStatusData {
+interface MessageStatusData {
   messageSid: string;
   status: string;
   errorCode?: number;
@@ -66,7 +66,7 @@ export interface MessageStatusData {
   [extra: string]: unknown;
 }
 
-export interface WorkflowFailedData {
+interface WorkflowFailedData {
   workflowType: string;
   workflowId: string;
   /** The binding that started it. */

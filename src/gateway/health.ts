@@ -3,9 +3,9 @@ import type { MongoClient } from 'mongodb';
 import type { ConfigStore } from '../config/store';
 import { missingCredentials } from '../config/load';
 
-export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
 
-export interface HealthCheck {
+interface HealthCheck {
   status: 'ok' | 'degraded' | 'down';
   detail?: string;
   missing?: string[];

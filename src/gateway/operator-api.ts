@@ -21,7 +21,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /** `X-API-Key: <key>` or `Authorization: Bearer <key>`, compared in constant time. */
-export function requireOperatorKey(config: ConfigStore) {
+function requireOperatorKey(config: ConfigStore) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const expected = config.get().operatorApiKey;
     if (!expected) {

@@ -73,7 +73,7 @@ export interface MediaHeaders {
   sizeBytes: number | undefined;
 }
 
-export const DEFAULT_MEDIA_TIMEOUT_MS = 20_000;
+const DEFAULT_MEDIA_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 

@@ -56,7 +56,7 @@ const MIB = 1024 * 1024;
  * Anthropic's 5 MB per-image limit applies to the base64 string, so the raw bytes may be at most
  * 3/4 of it (3.75 MiB); anything larger would be rejected by the API after we paid to download it.
  */
-export const ANTHROPIC_IMAGE_BASE64_LIMIT_BYTES = 5 * MIB;
+const ANTHROPIC_IMAGE_BASE64_LIMIT_BYTES = 5 * MIB;
 
 export interface MediaLimits {
   /** Largest image we download (raw bytes). */

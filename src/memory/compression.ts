@@ -2,7 +2,7 @@ import { compress, decompress } from '@mongodb-js/zstd';
 import { Binary } from 'mongodb';
 
 /** Bodies above this many bytes are stored zstd-compressed; small ones stay readable in the DB. */
-export const COMPRESS_THRESHOLD_BYTES = 1024;
+const COMPRESS_THRESHOLD_BYTES = 1024;
 
 export type StoredText = { text: string } | { zstd: Binary };
 

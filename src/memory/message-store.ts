@@ -5,7 +5,7 @@ import type { MediaRef } from '../messaging/inbound';
 import { isDuplicateKey } from '../storage/duplicate-key';
 import { packText, unpackText, type StoredText } from './compression';
 
-export type Direction = 'inbound' | 'outbound';
+type Direction = 'inbound' | 'outbound';
 
 /** One message in a customer's history, as the agent and the operator API see it. */
 export interface HistoryMessage {

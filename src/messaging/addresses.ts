@@ -24,12 +24,6 @@ export function parseTwilioAddress(raw: string): ChannelAddress {
   return { channel: 'sms', address: value };
 }
 
-/** Puts the channel prefix back for sending on the same channel. */
-export function formatTwilioAddress({ channel, address }: ChannelAddress): string {
-  if (channel === 'conversations') return `${IDENTITY_PREFIX}${address}`;
-  return channel === 'whatsapp' ? `whatsapp:${address}` : address;
-}
-
 /**
  * The identity key a person is known by across channels: SMS +E164 and WhatsApp whatsapp:+E164
  * of the same number are the same person. A Conversations chat identity is its own key

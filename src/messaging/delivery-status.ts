@@ -19,12 +19,6 @@ const STATUS_RANK: Record<string, number> = {
   read: 5,
 };
 
-export const FAILED_STATUSES = new Set(['failed', 'undelivered']);
-
-export function isKnownStatus(status: string): boolean {
-  return status in STATUS_RANK;
-}
-
 export interface DeliveryStatus {
   twilioSid: string;
   status: string;

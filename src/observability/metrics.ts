@@ -31,7 +31,7 @@ export interface VoiceMetrics {
 }
 
 export type FallbackKind = 'llm' | 'tts' | 'stt';
-export type WebhookOutcome = 'delivered' | 'failed';
+type WebhookOutcome = 'delivered' | 'failed';
 
 export interface EventMetrics {
   eventPublished(type: string): void;

@@ -20,7 +20,7 @@ import { TurnTimeline, type CallerTiming } from './turn-timeline';
 /** Rounds of tool use one reply may take before it must answer. */
 const MAX_TOOL_ROUNDS = 3;
 /** How long the end of a turn waits for its audio to finish playing before it is recorded anyway. */
-export const SETTLE_TIMEOUT_MS = 60_000;
+const SETTLE_TIMEOUT_MS = 60_000;
 
 export interface AgentTurnDeps {
   id: number;

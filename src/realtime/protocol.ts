@@ -14,26 +14,26 @@ export interface StartMessage {
     mediaFormat?: { encoding: string; sampleRate: number; channels: number };
   };
 }
-export interface MediaMessage {
+interface MediaMessage {
   event: 'media';
   streamSid: string;
   media: { payload: string; track?: string; chunk?: string; timestamp?: string };
 }
-export interface MarkMessage {
+interface MarkMessage {
   event: 'mark';
   streamSid: string;
   mark: { name: string };
 }
-export interface DtmfMessage {
+interface DtmfMessage {
   event: 'dtmf';
   streamSid: string;
   dtmf: { digit: string; track?: string };
 }
-export interface StopMessage {
+interface StopMessage {
   event: 'stop';
   streamSid: string;
 }
-export interface ConnectedMessage {
+interface ConnectedMessage {
   event: 'connected';
 }
 

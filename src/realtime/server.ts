@@ -12,7 +12,7 @@ import { parseStreamMessage, type StartMessage } from './protocol';
 import type { VoiceProviders } from './providers';
 import { VoiceSession } from './voice-session';
 
-export const MEDIA_STREAM_PATH = '/twilio/media-stream';
+const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
 const START_TIMEOUT_MS = 10_000;
 

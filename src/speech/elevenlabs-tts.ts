@@ -11,12 +11,12 @@ import { TtsError, type SynthesisOptions, type TextToSpeech } from './tts';
 
 const PROVIDER = 'elevenlabs';
 
-export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
+const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
 const DEFAULT_STALL_TIMEOUT_MS = 10_000;
 const MAX_ERROR_DETAIL_CHARS = 200;
 
 /** ElevenLabs `voice_settings`; omitted fields keep the voice's stored settings. */
-export interface ElevenLabsVoiceSettings {
+interface ElevenLabsVoiceSettings {
   stability?: number;
   similarity_boost?: number;
   style?: number;

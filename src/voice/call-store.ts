@@ -29,7 +29,7 @@ export interface CallRecord {
   recordings: CallRecording[];
 }
 
-export interface CallRecording extends Omit<CallRecordingUpdate, 'at'> {
+interface CallRecording extends Omit<CallRecordingUpdate, 'at'> {
   /** When this status was reported. */
   at: Date;
 }

@@ -29,10 +29,3 @@ export function transferTwiml(to: string, options: { callerId?: string; announce
   response.dial(options.callerId ? { callerId: options.callerId } : {}, to);
   return response.toString();
 }
-
-export function sayAndHangUpTwiml(text: string): string {
-  const response = new twilio.twiml.VoiceResponse();
-  response.say(text);
-  response.hangup();
-  return response.toString();
-}

@@ -30,7 +30,7 @@ export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 export const AGENT_NUMBER = '+15005550006';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
-export const OPERATOR_KEY = 'test-operator-key-0123456789';
+const OPERATOR_KEY = 'test-operator-key-0123456789';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Workflow code is bundled once per test file (bundling takes seconds). */
@@ -78,7 +78,7 @@ export interface TestSystemOptions {
   voice?: boolean;
 }
 
-export const TEST_TTS_KEY = 'test-tts-key-0123456789';
+const TEST_TTS_KEY = 'test-tts-key-0123456789';
 
 export async function startTestSystem(
   env: Record<string, string> = {},

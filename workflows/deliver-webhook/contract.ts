@@ -4,7 +4,7 @@ import type { BelugaEvent } from '../../src/events/catalog';
 export const DELIVER_WEBHOOK_WORKFLOW = 'deliverWebhookWorkflow';
 
 /** Captured when the event arrived; the URL and secret are read live at each attempt (rotation works). */
-export interface WebhookDeliveryOptions {
+interface WebhookDeliveryOptions {
   name: string;
   deadlineSeconds: number;
   initialBackoffMs: number;

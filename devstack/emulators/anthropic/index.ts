@@ -1,13 +1,3 @@
 export { AnthropicEmulator } from './emulator';
-export {
-  contentText,
-  conversationText,
-  echoResponder,
-  lastUserText,
-  rulesResponder,
-  textReply,
-  toolUseReply,
-  type ResponderRule,
-} from './responders';
-export { estimateTokens, splitJsonIntoFragments, splitTextIntoTokens } from './tokenize';
+export { conversationText, lastUserText, rulesResponder, textReply, toolUseReply } from './responders';
 export type * from './types';

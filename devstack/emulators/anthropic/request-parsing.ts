@@ -44,7 +44,7 @@ export function presentedApiKey(headers: IncomingHttpHeaders): string | undefine
   return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
 }
 
-export interface MessagesRequestFields {
+interface MessagesRequestFields {
   body: Record<string, unknown>;
   model: string;
   system?: string | RequestContentBlock[];

@@ -19,7 +19,7 @@ export function toolUseReply(
 }
 
 /** Plain text of a message's content; tool_result blocks contribute their own text content. */
-export function contentText(content: string | RequestContentBlock[]): string {
+function contentText(content: string | RequestContentBlock[]): string {
   if (typeof content === 'string') return content;
   return content
     .map((block) => {

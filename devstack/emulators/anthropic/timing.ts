@@ -13,7 +13,7 @@ export async function sleepUntil(deadline: number, signal: AbortSignal): Promise
   if (signal.aborted) throw new AbortedError();
 }
 
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(new AbortedError());
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {

@@ -37,8 +37,7 @@ export interface RequestTool {
 }
 
 /** How a request ended, so tests can tell served requests from injected failures. */
-export type RequestOutcome =
-  'pending' | 'completed' | 'http_error' | 'stream_error' | 'dropped' | 'client_disconnected';
+type RequestOutcome = 'pending' | 'completed' | 'http_error' | 'stream_error' | 'dropped' | 'client_disconnected';
 
 /** One request as the emulator received it. The api key value is never stored. */
 export interface RecordedRequest {
@@ -69,12 +68,12 @@ export interface RecordedRequest {
   outcome: RequestOutcome;
 }
 
-export interface EmulatedTextBlock {
+interface EmulatedTextBlock {
   type: 'text';
   text: string;
 }
 
-export interface EmulatedToolUseBlock {
+interface EmulatedToolUseBlock {
   type: 'tool_use';
   name: string;
   input: Record<string, unknown>;
@@ -85,7 +84,7 @@ export interface EmulatedToolUseBlock {
 export type EmulatedBlock = EmulatedTextBlock | EmulatedToolUseBlock;
 
 /** Per-reply overrides of the emulator's timing. */
-export interface ReplyTiming {
+interface ReplyTiming {
   ttftMs?: number;
   tokensPerSecond?: number;
 }

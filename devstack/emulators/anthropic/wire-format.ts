@@ -2,21 +2,21 @@
 import { estimateTokens, splitJsonIntoFragments, splitTextIntoTokens } from './tokenize';
 import type { ApiErrorType, EmulatedReply, RecordedRequest, StopReason } from './types';
 
-export interface WireTextBlock {
+interface WireTextBlock {
   type: 'text';
   text: string;
 }
 
-export interface WireToolUseBlock {
+interface WireToolUseBlock {
   type: 'tool_use';
   id: string;
   name: string;
   input: Record<string, unknown>;
 }
 
-export type WireContentBlock = WireTextBlock | WireToolUseBlock;
+type WireContentBlock = WireTextBlock | WireToolUseBlock;
 
-export interface WireUsage {
+interface WireUsage {
   input_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
@@ -88,7 +88,7 @@ export function resolveReply(reply: EmulatedReply, request: RecordedRequest, ids
 }
 
 /** ~chars/4 over everything the model would read: system prompt, messages and tool definitions. */
-export function estimateInputTokens(request: RecordedRequest): number {
+function estimateInputTokens(request: RecordedRequest): number {
   return Math.max(1, estimateTokens(JSON.stringify([request.system ?? '', request.messages, request.tools ?? []])));
 }
 

@@ -26,7 +26,7 @@ import type {
 } from './types';
 
 export const DEFAULT_STREAMING_API_KEY = 'test-assemblyai-streaming-key';
-export const STREAMING_PATH = '/v3/ws';
+const STREAMING_PATH = '/v3/ws';
 
 const DEFAULT_SETTINGS: StreamingEmulatorSettings = {
   voicedRms: 500,

@@ -1,7 +1,7 @@
 import type { EmulatedWord, ScriptedTranscript, TranscriptionInput } from './types';
 
 /** Duration of a PCM WAV file from its RIFF `fmt `/`data` chunks, or undefined for anything else. */
-export function wavDurationSeconds(bytes: Buffer): number | undefined {
+function wavDurationSeconds(bytes: Buffer): number | undefined {
   if (bytes.length < 12 || bytes.toString('ascii', 0, 4) !== 'RIFF' || bytes.toString('ascii', 8, 12) !== 'WAVE')
     return undefined;
   let byteRate: number | undefined;

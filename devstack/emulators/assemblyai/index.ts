@@ -3,5 +3,4 @@
  * reached through `new AssemblyAI({ apiKey, baseUrl })`.
  */
 export { AssemblyAiEmulator } from './emulator';
-export { defaultScript, spreadWords, wavDurationSeconds } from './audio';
 export type * from './types';

@@ -18,7 +18,7 @@ export interface ScriptedTranscript {
 }
 
 /** The transcript ends with `status: "error"` and this message, as the real API does for bad audio. */
-export interface ScriptedFailure {
+interface ScriptedFailure {
   error: string;
 }
 

@@ -5,10 +5,8 @@
 import { MULAW_FRAME_BYTES, MULAW_SILENCE, encodeMulaw, mulawRms } from '../../../src/audio/mulaw';
 import { coughSamples, speechSamples } from './synth';
 
-export { SAMPLE_RATE, speechSamples, coughSamples } from './synth';
-
 /** Frames above this linear RMS count as voiced; generated speech sits well above it, silence at 0. */
-export const VOICED_RMS_THRESHOLD = 500;
+const VOICED_RMS_THRESHOLD = 500;
 
 /** Benchmarks ask for the same few utterances for hundreds of callers: synthesize each once. */
 const speechCache = new Map<string, Buffer>();
@@ -48,7 +46,7 @@ export function frames(audio: Buffer): Buffer[] {
   return out;
 }
 
-export function isVoicedFrame(frame: Uint8Array, threshold = VOICED_RMS_THRESHOLD): boolean {
+function isVoicedFrame(frame: Uint8Array, threshold = VOICED_RMS_THRESHOLD): boolean {
   return mulawRms(frame) > threshold;
 }
 
@@ -57,11 +55,4 @@ export function voicedFrameRatio(audio: Buffer, threshold = VOICED_RMS_THRESHOLD
   const all = frames(audio);
   if (all.length === 0) return 0;
   return all.filter((frame) => isVoicedFrame(frame, threshold)).length / all.length;
-}
-
-/** Index of the last voiced frame, or -1 when none is. */
-export function lastVoicedFrameIndex(audio: Buffer, threshold = VOICED_RMS_THRESHOLD): number {
-  const all = frames(audio);
-  for (let i = all.length - 1; i >= 0; i--) if (isVoicedFrame(all[i]!, threshold)) return i;
-  return -1;
 }

@@ -1,7 +1,7 @@
 /** Where words and syllables fall in a generated utterance, and which vowel each syllable carries. */
 
 /** Formant frequencies (Hz) of a few vowels, from Peterson & Barney's averages. */
-export const VOWELS: ReadonlyArray<readonly [number, number, number]> = [
+const VOWELS: ReadonlyArray<readonly [number, number, number]> = [
   [730, 1090, 2440], // "a" as in father
   [270, 2290, 3010], // "i" as in beet
   [300, 870, 2240], // "u" as in boot
@@ -11,7 +11,7 @@ export const VOWELS: ReadonlyArray<readonly [number, number, number]> = [
   [440, 1020, 2240], // "uh" as in but
 ];
 
-export interface Syllable {
+interface Syllable {
   start: number;
   end: number;
   vowel: readonly [number, number, number];

@@ -7,7 +7,7 @@ import { seededRandom } from '../shared/seeded-random';
 import { planWords, type Word } from './plan';
 import { Resonator } from './resonator';
 
-export const SAMPLE_RATE = 8000;
+const SAMPLE_RATE = 8000;
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 
 /** Linear RMS at a syllable's loudest point; syllable valleys fall to ENVELOPE_FLOOR of it. */

@@ -4,7 +4,4 @@
  * real-time playback of the app's audio, mark/clear semantics), recording everything for assertions.
  */
 export { MediaStreamsCaller, MediaStreamsConnectError } from './caller';
-export { FrameTicker, sharedTicker, FRAME_MS } from './ticker';
-export { findPlaybackGaps } from './analysis';
-export { SILENCE_FRAME_PAYLOAD, parseAppMessage } from './wire';
 export type * from './types';

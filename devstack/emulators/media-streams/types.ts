@@ -21,7 +21,7 @@ export interface StartMessage {
   };
 }
 
-export interface InboundMediaMessage {
+interface InboundMediaMessage {
   event: 'media';
   sequenceNumber: string;
   streamSid: string;

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Listens on loopback (port 0 = any free one) and resolves to the server's base URL. */
-export async function listenOnLoopback(server: http.Server, port = 0): Promise<string> {
+async function listenOnLoopback(server: http.Server, port = 0): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

@@ -31,7 +31,7 @@ const MIN_REMAINING_VALIDITY_MS = 7 * 24 * 3600 * 1000;
 const VALIDITY_MS = 825 * 24 * 3600 * 1000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-export function defaultTestTlsDir(): string {
+function defaultTestTlsDir(): string {
   return path.join(os.tmpdir(), 'beluga-test-tls');
 }
 

@@ -5,5 +5,5 @@
  * the audio a caller heard came from, `emulator.textOf(k)` what they said.
  */
 export { TtsEmulator } from './emulator';
-export { findSignatures, plannedAudioBytes, SIGNATURE_CAPACITY, signatureAudio, signatureOf } from './audio';
+export { findSignatures, SIGNATURE_CAPACITY, signatureAudio, signatureOf } from './audio';
 export type * from './types';

@@ -4,15 +4,6 @@
  * Plus a webhook sender that signs requests like Twilio does.
  */
 export { TwilioEmulator } from './emulator';
-export type { EmulatorStateView, RecordedRequest, TwilioEmulatorHooks, TwilioEmulatorOptions } from './emulator';
-export type { FaultKind, FaultRuleHandle, RequestMatcher } from './faults';
 export type * from './store';
-export { twilioErrorBody, type TwilioErrorBody } from './errors';
-export { newSid, isSid } from './sids';
-export {
-  sendTwilioWebhook,
-  sendTwilioJsonWebhook,
-  signTwilioRequest,
-  bodySha256Hex,
-  withBodySha256,
-} from './webhook-sender';
+export { newSid } from './sids';
+export { sendTwilioWebhook, signTwilioRequest } from './webhook-sender';

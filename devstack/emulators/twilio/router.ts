@@ -25,7 +25,7 @@ export interface RouteContext {
   emit: (event: EmulatorEvent) => void;
 }
 
-export interface RouteResult {
+interface RouteResult {
   status: number;
   body?: object;
 }

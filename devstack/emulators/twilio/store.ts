@@ -74,7 +74,7 @@ export interface EmulatedCall {
 }
 
 /** Twilio's recording statuses (`processing` between the call's end and `completed`). */
-export type RecordingStatus = 'in-progress' | 'paused' | 'stopped' | 'processing' | 'completed' | 'absent';
+type RecordingStatus = 'in-progress' | 'paused' | 'stopped' | 'processing' | 'completed' | 'absent';
 
 /** A call recording started through `POST /Calls/{CallSid}/Recordings.json`. */
 export interface EmulatedRecording {

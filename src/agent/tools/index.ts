@@ -7,7 +7,7 @@ import type { ActivityTool } from './types';
 export const ACTIVITY_TOOLS: ActivityTool<never>[] = [lookupCustomerTool, escalateToHumanTool] as ActivityTool<never>[];
 
 /** Runs in the customer workflow as a durable timer (a child workflow), not as an activity. */
-export const FOLLOW_UP_TOOL: ToolSpec = {
+const FOLLOW_UP_TOOL: ToolSpec = {
   name: 'schedule_follow_up',
   description:
     'Schedule a message to the customer later (a reminder, a check-in). It is sent on the same channel after the delay, even if the system restarts meanwhile.',

@@ -14,7 +14,7 @@ export function twilioErrorCode(error: unknown): number | undefined {
 }
 
 /** Carried in the failure's details so the caller (operator API) can answer with Twilio's status and code. */
-export interface TwilioFailureDetails {
+interface TwilioFailureDetails {
   status?: number;
   code?: number;
 }

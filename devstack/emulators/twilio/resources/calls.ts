@@ -15,12 +15,12 @@ function formatNumber(number: string): string {
   return nanp ? `(${nanp[1]}) ${nanp[2]}-${nanp[3]}` : number;
 }
 
-export function callDurationSeconds(call: EmulatedCall): number | null {
+function callDurationSeconds(call: EmulatedCall): number | null {
   if (!call.startTime || !call.endTime) return null;
   return Math.max(0, Math.round((call.endTime.getTime() - call.startTime.getTime()) / 1000));
 }
 
-export function renderCall(call: EmulatedCall): object {
+function renderCall(call: EmulatedCall): object {
   const uri = `/2010-04-01/Accounts/${call.accountSid}/Calls/${call.sid}`;
   const duration = callDurationSeconds(call);
   return {

@@ -8,7 +8,7 @@ import { CONVERSATIONS_URL, findConversationOr404 } from './conversations';
 
 const BASE = '/conversations/v1/Conversations/{ConversationSid}/Messages';
 
-export function renderConversationMessage(m: EmulatedConversationMessage): object {
+function renderConversationMessage(m: EmulatedConversationMessage): object {
   const url = `${CONVERSATIONS_URL}/${m.conversationSid}/Messages/${m.sid}`;
   return {
     account_sid: m.accountSid,

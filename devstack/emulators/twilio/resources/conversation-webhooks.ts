@@ -24,7 +24,7 @@ const POST_EVENTS: ReadonlySet<string> = new Set([
   'onDeliveryUpdated',
 ]);
 
-export function renderConversationWebhook(w: EmulatedConversationWebhook): object {
+function renderConversationWebhook(w: EmulatedConversationWebhook): object {
   const configuration: Record<string, unknown> = { url: w.url, method: w.method, filters: w.filters };
   if (w.target === 'trigger') configuration.triggers = w.triggers;
   if (w.target === 'studio') configuration.flow_sid = w.flowSid;

@@ -23,7 +23,7 @@ function durationMs(duration: string): number | undefined {
   return (((d * 24 + h) * 60 + min) * 60 + s) * 1000;
 }
 
-export function renderConversation(c: EmulatedConversation): object {
+function renderConversation(c: EmulatedConversation): object {
   const url = `${CONVERSATIONS_URL}/${c.sid}`;
   const timers: Record<string, string> = {};
   for (const [name, key] of [

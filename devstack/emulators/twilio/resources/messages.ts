@@ -12,7 +12,7 @@ const MAX_BODY_CHARS = 1600;
 const GSM7_BASIC = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/;
 const GSM7_EXTENSION = /[\^{}\\[~\]|€]/g;
 
-export function countSegments(body: string): number {
+function countSegments(body: string): number {
   if (body.length === 0) return 1;
   if (GSM7_BASIC.test(body)) {
     const septets = body.length + (body.match(GSM7_EXTENSION)?.length ?? 0);
@@ -24,7 +24,7 @@ export function countSegments(body: string): number {
 
 const messageUri = (m: EmulatedMessage) => `/2010-04-01/Accounts/${m.accountSid}/Messages/${m.sid}`;
 
-export function renderMessage(m: EmulatedMessage): object {
+function renderMessage(m: EmulatedMessage): object {
   return {
     account_sid: m.accountSid,
     api_version: '2010-04-01',

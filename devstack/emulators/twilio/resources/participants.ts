@@ -8,7 +8,7 @@ import { CONVERSATIONS_URL, findConversationOr404 } from './conversations';
 
 const BASE = '/conversations/v1/Conversations/{ConversationSid}/Participants';
 
-export function renderParticipant(p: EmulatedParticipant): object {
+function renderParticipant(p: EmulatedParticipant): object {
   return {
     account_sid: p.accountSid,
     conversation_sid: p.conversationSid,

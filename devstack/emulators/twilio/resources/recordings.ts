@@ -11,7 +11,7 @@ const BASE = '/api/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings';
 
 const STATUS_CALLBACK_EVENTS = ['in-progress', 'completed', 'absent'];
 
-export function renderRecording(recording: EmulatedRecording): object {
+function renderRecording(recording: EmulatedRecording): object {
   return {
     account_sid: recording.accountSid,
     api_version: '2010-04-01',
