@@ -8,8 +8,9 @@ const MEDIA_STREAM_PATH = '/twilio/media-stream';
 
 /**
  * One public URL is enough (one tunnel in development): the gateway passes media-stream
- * WebSocket upgrades through to the realtime worker byte for byte. The realtime worker
- * authenticates the stream itself (signed token), so nothing here needs to understand it.
+ * WebSocket upgrades through to the realtime worker byte for byte, headers included. The realtime
+ * worker authenticates the stream itself (the upgrade's X-Twilio-Signature, the signed token in
+ * `start`), so nothing here needs to understand it.
  */
 export function attachMediaStreamProxy(server: http.Server, config: ConfigStore, log: Logger): { closeAll(): void } {
   // Upgraded sockets are not HTTP connections any more: server.close() would wait for them forever.

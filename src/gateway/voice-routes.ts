@@ -43,16 +43,19 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
     try {
       const customerId = call.from ? await deps.identities.resolve(call.from) : '';
       const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
+      // Who is calling travels signed inside the token; the plain parameters only repeat it (the
+      // realtime worker refuses a stream whose parameters disagree with its token).
+      const identity = { customerId, from: call.from, to: call.to, direction: call.direction ?? 'inbound' };
+      const token = streamToken(account.authToken, {
+        ...identity,
+        callSid: call.callSid,
+        accountSid: call.accountSid,
+        expiresAt: expires,
+      });
       const twiml = connectStreamTwiml({
         publicUrl: config.publicUrl,
         ...(config.voice.mediaStreamUrl ? { streamUrl: config.voice.mediaStreamUrl } : {}),
-        parameters: {
-          customerId,
-          from: call.from,
-          to: call.to,
-          direction: call.direction ?? 'inbound',
-          token: streamToken(account.authToken, call.callSid, expires),
-        },
+        parameters: { ...identity, token },
       });
       deps.log.info({ callSid: call.callSid, customerId }, 'incoming call answered with a media stream');
       res.type('text/xml').send(twiml);

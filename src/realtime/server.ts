@@ -5,16 +5,22 @@ import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { Stores } from '../storage/stores';
-import { verifyStreamToken } from '../voice/stream-token';
+import { verifyStreamToken, type StreamClaims } from '../voice/stream-token';
 import { loadCallContext, type CallContext } from './call-context';
 import { CallReporter } from './call-reporter';
 import { parseStreamMessage, type StartMessage } from './protocol';
 import type { VoiceProviders } from './providers';
+import { PendingSockets, upgradeSignature } from './upgrade-guard';
+import { UsedStreams } from './used-streams';
 import { VoiceSession } from './voice-session';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 1_000;
+/** Upgraded sockets not yet authenticated by a valid `start`; beyond this new upgrades get 503. */
+const MAX_UNAUTHENTICATED = 64;
+/** The unsigned `<Parameter>`s that, when present, must say what the token says. */
+const SIGNED_PARAMETERS = ['customerId', 'from', 'to', 'direction'] as const;
 
 export interface RealtimeDeps {
   config: ConfigStore;
@@ -40,6 +46,8 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   const { stores } = deps;
   const sessions = new Set<VoiceSession>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const pending = new PendingSockets(MAX_UNAUTHENTICATED);
+  const used = new UsedStreams();
 
   const server = http.createServer((req, res) => {
     if (req.url === '/health') {
@@ -72,13 +80,27 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    if (upgradeSignature(deps.config.get(), req) === 'invalid') {
+      deps.log.warn('refused a media stream upgrade: invalid X-Twilio-Signature');
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const release = pending.admit();
+    if (!release) {
+      deps.log.warn('refused a media stream upgrade: too many unauthenticated connections');
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    // Released once `start` authenticates the stream, or when the socket goes (a failed handshake included).
+    socket.once('close', release);
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, release));
   });
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, authenticated: () => void): void {
     let session: VoiceSession | undefined;
     let stopped = false;
-    const startTimer = setTimeout(() => ws.close(1008, 'no start message'), START_TIMEOUT_MS);
+    let startSeen = false;
+    const startTimer = setTimeout(() => ws.close(1008, 'no valid start message'), START_TIMEOUT_MS);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       const message = parseStreamMessage(
@@ -93,9 +115,14 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       switch (message.event) {
         case 'start':
           clearTimeout(startTimer);
-          if (session) return;
+          // One try per socket: a refused start closes it, and nothing more it sends is read.
+          if (startSeen) return;
+          startSeen = true;
           session = open(ws, message);
-          if (session) sessions.add(session);
+          if (session) {
+            authenticated();
+            sessions.add(session);
+          }
           return;
         case 'media':
           session?.onAudio(Buffer.from(message.media.payload, 'base64'));
@@ -132,16 +159,30 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     }
   }
 
-  /** Authenticates the stream by its signed token, then starts the call's session. */
+  /**
+   * Authenticates the stream by its signed token (who is calling comes from the token alone), once
+   * per call, then starts the call's session.
+   */
   function open(ws: WebSocket, start: StartMessage): VoiceSession | undefined {
     const config = deps.config.get();
     const { callSid, accountSid, customParameters: params } = start.start;
-    const account = config.twilio.accounts.find((a) => a.accountSid === accountSid);
-    if (!account || !verifyStreamToken(account.authToken, callSid, params.token)) {
-      deps.log.warn({ callSid, accountSid }, 'refused a media stream: missing or invalid stream token');
+    const refuse = (why: string): undefined => {
+      deps.log.warn({ callSid, accountSid }, `refused a media stream: ${why}`);
       ws.close(1008, 'unauthorized');
       return undefined;
-    }
+    };
+    const account = config.twilio.accounts.find((a) => a.accountSid === accountSid);
+    const claims = account && verifyStreamToken(account.authToken, params.token, { callSid, accountSid });
+    if (!claims) return refuse('missing or invalid stream token');
+    if (SIGNED_PARAMETERS.some((name) => params[name] !== undefined && params[name] !== claims[name]))
+      return refuse('stream parameters disagree with the stream token');
+    if (!used.claim(callSid, claims.expiresAt * 1000)) return refuse('the call already has (or had) a stream');
+    return startSession(ws, start, claims);
+  }
+
+  function startSession(ws: WebSocket, start: StartMessage, claims: StreamClaims): VoiceSession | undefined {
+    const config = deps.config.get();
+    const { callSid, accountSid } = start.start;
     const log = deps.log.child({ callSid });
     const stt = deps.providers.stt();
     if (!stt) {
@@ -150,16 +191,15 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       return undefined;
     }
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
-    const customerId = params.customerId ?? '';
-    const remote = params.from ?? '';
+    const { customerId, from: remote, direction } = claims;
     reporter.streamStarted({
       callSid,
       accountSid,
       streamSid: start.streamSid,
       customerId,
       remote,
-      local: params.to ?? '',
-      direction: params.direction ?? 'inbound',
+      local: claims.to,
+      direction,
       at: new Date().toISOString(),
     });
     const context: Promise<CallContext> = loadCallContext(stores, config, customerId, remote).catch(
@@ -184,7 +224,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       },
     });
     session.start();
-    log.info({ customerId, direction: params.direction }, 'media stream started');
+    log.info({ customerId, direction }, 'media stream started');
     return session;
   }
 

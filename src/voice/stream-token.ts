@@ -1,24 +1,66 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** What the gateway vouches for when it answers a call; the realtime worker trusts nothing else about the caller. */
+export interface StreamClaims {
+  callSid: string;
+  accountSid: string;
+  customerId: string;
+  from: string;
+  to: string;
+  direction: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
 
 /**
  * The media-stream WebSocket is authenticated by a token the gateway puts in the TwiML's
- * `<Parameter>`s: HMAC-SHA256 over the call sid and an expiry, keyed with the account's auth
- * token (which both the gateway and the realtime worker know, and nobody else).
+ * `<Parameter>`s: base64url(JSON claims + a random nonce) "." base64url(HMAC-SHA256), keyed with
+ * the account's auth token (which both the gateway and the realtime worker know, and nobody else).
+ * The claims travel inside the token, so the worker reads who is calling from what was signed.
  */
-export function streamToken(authToken: string, callSid: string, expiresAtSeconds: number): string {
-  return `${expiresAtSeconds}.${createHmac('sha256', authToken).update(`media-stream|${callSid}|${expiresAtSeconds}`).digest('hex')}`;
+export function streamToken(authToken: string, claims: StreamClaims): string {
+  const body = Buffer.from(JSON.stringify({ ...claims, nonce: randomBytes(12).toString('base64url') })).toString(
+    'base64url',
+  );
+  return `${body}.${mac(authToken, body).toString('base64url')}`;
 }
 
+function mac(authToken: string, body: string): Buffer {
+  return createHmac('sha256', authToken).update(`media-stream|${body}`).digest();
+}
+
+/** The token's claims when it is authentic, unexpired and for this call of this account; otherwise undefined. */
 export function verifyStreamToken(
   authToken: string,
-  callSid: string,
   token: string | undefined,
+  expected: { callSid: string; accountSid: string },
   nowSeconds = Math.floor(Date.now() / 1000),
-): boolean {
-  if (!token) return false;
-  const [expires, mac] = token.split('.', 2);
-  const expiresAt = Number(expires);
-  if (!Number.isInteger(expiresAt) || !mac || !/^[0-9a-f]{64}$/.test(mac) || expiresAt < nowSeconds) return false;
-  const expected = createHmac('sha256', authToken).update(`media-stream|${callSid}|${expiresAt}`).digest();
-  return timingSafeEqual(expected, Buffer.from(mac, 'hex'));
+): StreamClaims | undefined {
+  if (!token || !authToken) return undefined;
+  const parts = token.split('.');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
+  const [body, signature] = parts as [string, string];
+  // Compared as text: base64 decoding skips stray characters, so decoded bytes could match a doctored string.
+  const given = Buffer.from(signature);
+  const wanted = Buffer.from(mac(authToken, body).toString('base64url'));
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return undefined;
+  const claims = parseClaims(Buffer.from(body, 'base64url').toString('utf8'));
+  if (!claims || claims.callSid !== expected.callSid || claims.accountSid !== expected.accountSid) return undefined;
+  return claims.expiresAt >= nowSeconds ? claims : undefined;
+}
+
+const TEXT_CLAIMS = ['callSid', 'accountSid', 'customerId', 'from', 'to', 'direction'] as const;
+
+function parseClaims(json: string): StreamClaims | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (!Number.isInteger(record.expiresAt) || TEXT_CLAIMS.some((k) => typeof record[k] !== 'string')) return undefined;
+  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Omit<StreamClaims, 'expiresAt'>;
+  return { ...text, expiresAt: record.expiresAt as number };
 }

@@ -7,7 +7,6 @@ import { matchesPattern, matchingBindings, matchingSubscribers } from '../../src
 import { callEventType, messageStatusEventType } from '../../src/events/catalog';
 import { makeEvent } from '../../src/events/make-event';
 import { signWebhook, verifyWebhookSignature } from '../../src/webhooks/signature';
-import { streamToken, verifyStreamToken } from '../../src/voice/stream-token';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../../src/voice/webhooks';
 
 const SID = 'AC' + 'd4'.repeat(16);
@@ -203,17 +202,5 @@ describe('outgoing webhook signatures', () => {
     expect(jitteredBackoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
     const spread = new Set(Array.from({ length: 20 }, () => jitteredBackoffMs(3, 1000, 60_000)));
     expect(spread.size).toBeGreaterThan(10);
-  });
-});
-
-describe('media stream tokens', () => {
-  it('bind the stream to its call and expire', () => {
-    const token = streamToken('auth-token', CALL, 2_000_000_000);
-    expect(verifyStreamToken('auth-token', CALL, token, 1_999_999_000)).toBe(true);
-    expect(verifyStreamToken('auth-token', 'CA' + '00'.repeat(16), token, 1_999_999_000)).toBe(false);
-    expect(verifyStreamToken('other-token', CALL, token, 1_999_999_000)).toBe(false);
-    expect(verifyStreamToken('auth-token', CALL, token, 2_000_000_001)).toBe(false);
-    expect(verifyStreamToken('auth-token', CALL, undefined)).toBe(false);
-    expect(verifyStreamToken('auth-token', CALL, 'garbage')).toBe(false);
   });
 });
