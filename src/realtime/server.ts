@@ -11,6 +11,7 @@ import { CallReporter } from './call-reporter';
 import { parseStreamMessage, type StartMessage } from './protocol';
 import type { VoiceProviders } from './providers';
 import { VoiceSession } from './voice-session';
+import { callParties } from '../voice/call-types';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
@@ -151,18 +152,20 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     }
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
     const customerId = params.customerId ?? '';
-    const remote = params.from ?? '';
+    const direction = params.direction ?? 'inbound';
+    // The stream carries Twilio's From/To; the person on the line is the callee when we placed the call.
+    const { remote, local } = callParties({ direction, from: params.from, to: params.to });
     reporter.streamStarted({
       callSid,
       accountSid,
       streamSid: start.streamSid,
       customerId,
       remote,
-      local: params.to ?? '',
-      direction: params.direction ?? 'inbound',
+      local,
+      direction,
       at: new Date().toISOString(),
     });
-    const context: Promise<CallContext> = loadCallContext(stores, config, customerId, remote).catch(
+    const context: Promise<CallContext> = loadCallContext(stores, config, { customerId, remote, direction }).catch(
       (error: unknown) => {
         log.error({ err: error }, 'could not load the customer context; answering without memory');
         return { system: config.voice.systemPrompt, history: [] };
