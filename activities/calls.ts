@@ -6,6 +6,7 @@ import type { MessageStore } from '../src/memory/message-store';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import type { IdentityStore } from '../src/customers/identity-store';
+import { isWithheldNumber } from '../src/customers/caller-identity';
 import { sendSms } from '../src/messaging/send-sms';
 import { isRetryableTwilioError, twilioErrorCode, twilioFailure } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
@@ -170,6 +171,8 @@ export function createCallActivities(deps: CallDeps) {
         case 'send_sms': {
           const message = typeof request.input.message === 'string' ? request.input.message.trim() : '';
           if (!message) return { ok: false, result: 'send_sms needs a non-empty message.' };
+          if (isWithheldNumber(input.remote))
+            return { ok: false, result: 'The caller withheld their number: no text can be sent to them.' };
           if (!input.remote.startsWith('+') || !input.local.startsWith('+'))
             return { ok: false, result: 'The caller has no textable number.' };
           // Recorded in the caller's history with a status callback, like any message we send.

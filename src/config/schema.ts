@@ -192,7 +192,7 @@ export const ConfigSchema = z.object({
       .string()
       .min(1)
       .default(
-        'You are a friendly, efficient customer support agent on a phone call. Your words are spoken aloud: answer in one to three short sentences, plain words, no lists, no markdown, no emoji. If the previous call with this customer was cut off, pick up where you left off.',
+        'You are a friendly, efficient customer support agent on a phone call. Your words are spoken aloud: answer in one to three short sentences, plain words, no lists, no markdown, no emoji.',
       ),
     /** Said when the model or speech synthesis fails, instead of silence. */
     fallbackLine: z.string().min(1).default("Sorry, I'm having trouble on my end. Could you say that again?"),

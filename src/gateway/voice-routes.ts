@@ -10,7 +10,8 @@ import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice
 import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
 import { signalCallWorkflow } from '../voice/call-signals';
 import type { CallStore } from '../voice/call-store';
-import type { CallRecordingUpdate } from '../voice/call-types';
+import { callParties, type CallRecordingUpdate } from '../voice/call-types';
+import { callCustomerAddress } from '../customers/caller-identity';
 import { callStatusSignal, callWorkflowId, recordingSignal, type CallWorkflow } from '../../workflows/call/contract';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
@@ -41,7 +42,9 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       return;
     }
     try {
-      const customerId = call.from ? await deps.identities.resolve(call.from) : '';
+      // The person on the line (the callee of a call we placed); a withheld number gets a customer of this call alone.
+      const { remote } = callParties(call);
+      const customerId = await deps.identities.resolve(callCustomerAddress(call.callSid, remote));
       const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
       // Who is calling travels signed inside the token; the plain parameters only repeat it (the
       // realtime worker refuses a stream whose parameters disagree with its token).
@@ -69,8 +72,8 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
     const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
     if (!call) return;
     try {
-      const remote = call.direction && call.direction !== 'inbound' ? call.to : call.from;
-      const customerId = remote ? await deps.identities.find(remote) : undefined;
+      const { remote } = callParties(call);
+      const customerId = await deps.identities.find(callCustomerAddress(call.callSid, remote));
       await signalCallWorkflow(deps.temporal, deps.config.get().temporal.taskQueue, call, callStatusSignal, [
         {
           status: call.status,

@@ -2,6 +2,7 @@ import { hasUserContent, type ChatItem } from '../agent/chat-items';
 import type { Config } from '../config/schema';
 import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
+import { isWithheldNumber } from '../customers/caller-identity';
 
 /** Earlier messages the voice agent sees: enough to pick up a dropped call or an SMS thread. */
 const HISTORY_MESSAGES = 30;
@@ -16,9 +17,10 @@ export interface CallContext {
 export async function loadCallContext(
   deps: { messages: MessageStore; memory: CustomerMemoryStore },
   config: Config,
-  customerId: string,
-  caller: string,
+  /** The call's customer and the person on the line: the caller, or the callee of a call we placed. */
+  call: { customerId: string; remote: string; direction: string },
 ): Promise<CallContext> {
+  const { customerId } = call;
   const [memory, recent] = customerId
     ? await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, HISTORY_MESSAGES)])
     : [undefined, []];
@@ -31,11 +33,23 @@ export async function loadCallContext(
         m.channel === 'voice' ? m.body : `[${m.channel} message, ${m.createdAt.toISOString().slice(0, 16)}] ${m.body}`,
     }));
   const parts = [config.voice.systemPrompt];
-  if (caller) parts.push(`The caller's phone number is ${caller}.`);
+  parts.push(whoIsOnTheLine(call));
   if (memory?.summary)
     parts.push(`What you remember about this customer from earlier conversations:\n${memory.summary}`);
   // As the model will see it: nothing before the customer's first words counts.
   if (hasUserContent(history))
-    parts.push('The messages before this call are your earlier conversation with this customer (texts and calls).');
+    parts.push(
+      'The messages before this call are your earlier conversation with this customer (texts and calls). If the previous call with this customer was cut off, pick up where you left off.',
+    );
   return { system: parts.join('\n\n'), history };
+}
+
+/** A withheld number is nobody's: the model hears that it has none, never the placeholder. */
+function whoIsOnTheLine(call: { remote: string; direction: string }): string {
+  const outbound = call.direction.startsWith('outbound');
+  if (isWithheldNumber(call.remote))
+    return 'The caller has withheld their phone number: you have not spoken with them before, and no text can be sent to them.';
+  return outbound
+    ? `You placed this call. The phone number of the person you called is ${call.remote}.`
+    : `The caller's phone number is ${call.remote}.`;
 }

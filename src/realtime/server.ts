@@ -13,6 +13,7 @@ import type { VoiceProviders } from './providers';
 import { PendingSockets, upgradeSignature } from './upgrade-guard';
 import { UsedStreams } from './used-streams';
 import { VoiceSession } from './voice-session';
+import { callParties } from '../voice/call-types';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
@@ -191,18 +192,20 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       return undefined;
     }
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
-    const { customerId, from: remote, direction } = claims;
+    const { customerId, direction } = claims;
+    // The token carries Twilio's From/To; the person on the line is the callee when we placed the call.
+    const { remote, local } = callParties(claims);
     reporter.streamStarted({
       callSid,
       accountSid,
       streamSid: start.streamSid,
       customerId,
       remote,
-      local: claims.to,
+      local,
       direction,
       at: new Date().toISOString(),
     });
-    const context: Promise<CallContext> = loadCallContext(stores, config, customerId, remote).catch(
+    const context: Promise<CallContext> = loadCallContext(stores, config, { customerId, remote, direction }).catch(
       (error: unknown) => {
         log.error({ err: error }, 'could not load the customer context; answering without memory');
         return { system: config.voice.systemPrompt, history: [] };

@@ -47,6 +47,23 @@ export interface StreamStarted {
   at: string;
 }
 
+/** The two ends of a call: the person on the line (`remote`) and our number (`local`). */
+export interface CallParties {
+  remote: string;
+  local: string;
+}
+
+/**
+ * Who the remote party of a call is: the caller (`From`) of an inbound call, the callee (`To`) of one
+ * we placed (Twilio's `Direction` is `outbound-api` for those, `outbound-dial` for a <Dial> leg).
+ * The one rule for the customer, the stream, the call record, the tools and the events.
+ */
+export function callParties(call: { direction?: string; from?: string; to?: string }): CallParties {
+  const from = call.from ?? '';
+  const to = call.to ?? '';
+  return call.direction?.startsWith('outbound') ? { remote: to, local: from } : { remote: from, local: to };
+}
+
 export interface StreamEnded {
   /** `stop`: Twilio ended the stream (hang-up or transfer); `socket_closed`: the connection died. */
   reason: 'stop' | 'socket_closed' | 'error';

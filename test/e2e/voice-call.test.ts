@@ -313,10 +313,17 @@ describe('voice calls', () => {
     }
   });
 
-  it('places an outbound call through the operator API and runs the same loop', async () => {
+  it('places an outbound call through the operator API and runs the same loop, with the callee as the customer', async () => {
     const remote = uniquePhone();
-    system.stt.script(['Yes, this is a good time.']);
-    scriptModel(system, [[/good time/i, () => 'Great, I am calling about your renewal.']]);
+    system.stt.script(['Yes, this is a good time.', 'Please text me the renewal details.']);
+    system.anthropic.setResponder((request) => {
+      const said = lastUserText(request);
+      if (/good time/i.test(said)) return textReply('Great, I am calling about your renewal.');
+      if (/text me the renewal/i.test(said))
+        return toolUseReply('send_sms', { message: 'Renewal: 12 months, due June 1.' }, { text: 'Sure.' });
+      if (/Text sent to/.test(said)) return textReply('Sent to your phone.');
+      return textReply('Okay.');
+    });
     const placed = await system.api('POST', '/calls', { to: remote });
     expect(placed.status).toBe(201);
     const callSid = String(placed.json.callSid);
@@ -328,11 +335,41 @@ describe('voice calls', () => {
       statusCallback: 'https://beluga-test.example.com/twilio/voice/status',
     });
     // When the callee answers, Twilio fetches the TwiML and opens the stream.
-    const { caller } = await connectCall(system, { remote, direction: 'outbound-api', callSid });
+    const { caller, parameters } = await connectCall(system, { remote, direction: 'outbound-api', callSid });
     expect((await agentTurn(system, callSid, 0)).text).toBe(GREETING);
     await caller.say({ durationMs: 1000, seed: 31 });
     expect((await agentTurn(system, callSid, 1)).text).toBe('Great, I am calling about your renewal.');
+
+    // The callee is the customer (not our own number, From on a call we place).
+    const byAddress = await system.api('GET', `/customers/by-address/${encodeURIComponent(remote)}`);
+    expect(byAddress.status).toBe(200);
+    const customerId = String(byAddress.json.customerId);
+    expect(parameters.customerId).toBe(customerId);
+    expect(customerId).not.toBe(await new IdentityStore(system.db).find(AGENT_NUMBER));
+    const [firstRequest] = system.anthropic.requests.filter((r) => /good time/i.test(lastUserText(r)));
+    const prompt = conversationText(firstRequest!);
+    expect(prompt).toContain(`The phone number of the person you called is ${remote}.`);
+    expect(prompt).not.toContain(AGENT_NUMBER);
+
+    // send_sms texts the callee from our number, into the callee's history.
+    await caller.say({ durationMs: 1000, seed: 32 });
+    expect((await agentTurn(system, callSid, 2)).text).toBe('Sure. Sent to your phone.');
+    expect(system.twilio.sentMessages({ to: remote }).map((m) => [m.from, m.body])).toEqual([
+      [AGENT_NUMBER, 'Renewal: 12 months, due June 1.'],
+    ]);
+    expect(system.twilio.sentMessages({ to: AGENT_NUMBER }).filter((m) => m.body.startsWith('Renewal'))).toEqual([]);
+    const history = await new MessageStore(system.db).recent(customerId, 50);
+    expect(history.map((m) => m.body)).toContain('Renewal: 12 months, due June 1.');
+
     await caller.hangup();
+    await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
+    await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
+    expect(await new CallStore(system.db).get(callSid)).toMatchObject({
+      customerId,
+      remote,
+      local: AGENT_NUMBER,
+      direction: 'outbound-api',
+    });
     expect((await system.api('POST', '/calls', { to: '555-0100' })).status).toBe(400);
   });
 

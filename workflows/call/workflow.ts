@@ -22,6 +22,7 @@ import {
   type StreamStarted,
   type ToolOutcome,
   type ToolRequestPayload,
+  callParties,
   toolCallIdOf,
 } from '../../src/voice/call-types';
 import { CALLER_WAITING, CALL_RECORDING, CONVERSATION_STEP } from '../../src/temporal/retry-policies';
@@ -121,8 +122,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
         run = runVoiceTool({
           callSid: input.callSid,
           accountSid: input.accountSid,
-          remote: stream?.remote ?? status?.from ?? '',
-          local: stream?.local ?? status?.to ?? '',
+          ...(stream ? { remote: stream.remote, local: stream.local } : callParties(status ?? {})),
           request: { toolCallId, name: request.name, input: request.input },
         });
         tools.set(toolCallId, run);
