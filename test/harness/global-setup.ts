@@ -9,6 +9,7 @@ import { startTemporalDevServer } from '../../devstack/temporal-dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/register-search-attributes';
 import type { ManagedProcess } from '../../devstack/child';
 import { trustTestCertificateInChildProcesses } from '../../devstack/emulators/tls';
+import { bundleWorkflowsForRun } from './workflow-bundle';
 
 declare global {
   var __belugaStack: { processes: ManagedProcess[]; tmpDir: string } | undefined;
@@ -29,7 +30,8 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__belugaStack = { processes, tmpDir };
   const log = (line: string) => process.stderr.write(`[test stack] ${line}\n`);
 
-  const [temporalAddress, mongoUri] = await Promise.all([
+  const [, temporalAddress, mongoUri] = await Promise.all([
+    bundleWorkflowsForRun(tmpDir).then(() => undefined),
     (async () => {
       if (process.env.TEMPORAL_ADDRESS) {
         const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS });

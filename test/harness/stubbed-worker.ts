@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { testStack, uniqueName } from './stack';
-import { workflowBundle } from './system';
+import { workflowBundle } from './workflow-bundle';
 
 /**
  * The real workflow bundle on its own task queue of the shared dev server, with stubbed activities

@@ -1,17 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  NativeConnection,
-  type Worker,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ConfigStore } from '../../src/config/store';
 import { createGatewayApp } from '../../src/gateway/app';
 import { createLogger } from '../../src/observability/logger';
-import { createOrchestratorWorker, WORKFLOW_INTERCEPTOR_MODULES } from '../../src/orchestrator/worker';
+import { createOrchestratorWorker } from '../../src/orchestrator/worker';
+import { workflowBundle } from './workflow-bundle';
 import { attachMediaStreamProxy } from '../../src/gateway/media-stream-proxy';
 import { freePort } from '../../devstack/free-port';
 import { createMetrics } from '../../src/observability/metrics';
@@ -31,17 +27,6 @@ export const AGENT_NUMBER = '+15005550006';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
 const OPERATOR_KEY = 'test-operator-key-0123456789';
-
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Workflow code is bundled once per test file (bundling takes seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-  });
-  return bundle;
-}
 
 /** The running system under test: gateway, orchestrator worker, emulators, on the shared stack. */
 export interface TestSystem {

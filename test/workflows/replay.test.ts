@@ -4,7 +4,8 @@ import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { HISTORY_FIXTURES, maybeRecordHistory } from '../harness/history-fixtures';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { eventually, inboundSms, startTestSystem, workflowBundle, type TestSystem } from '../harness/system';
+import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import { workflowBundle } from '../harness/workflow-bundle';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../workflows/customer/contract';
 
