@@ -15,12 +15,21 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
+  const stores = createStores(mongo.db(mongodb.database));
+  // Whichever of gateway and orchestrator starts first migrates; both may (migrations are insert-only).
+  // In the background: the gateway answers /health while MongoDB is still unreachable.
+  stores
+    .migrate({ defaultAccountSid: config.get().twilio.accounts[0]?.accountSid })
+    .then((ran) => ran.length && log.info({ migrations: ran }, 'data migrated'))
+    .catch((error: unknown) =>
+      log.error({ err: error }, 'data migration failed; the orchestrator retries at its start'),
+    );
   const app = createGatewayApp({
     config,
     temporal: client,
     temporalConnection: connection,
     mongo,
-    stores: createStores(mongo.db(mongodb.database)),
+    stores,
     log,
   });
   const server = app.listen(port, () => {
