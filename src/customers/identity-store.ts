@@ -23,7 +23,7 @@ export function scopedIdentityKey(accountSid: string, rawAddress: string): strin
 }
 
 /** Default id for a person first seen at a scoped key: stable, so concurrent first contacts agree. */
-function defaultCustomerId(scopedKey: string): string {
+export function defaultCustomerId(scopedKey: string): string {
   return `cus_${createHash('sha256').update(scopedKey).digest('hex').slice(0, 20)}`;
 }
 
