@@ -81,6 +81,8 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id/messages',
     handle(deps.log, async (req, res) => {
       const limit = z.coerce.number().int().min(1).max(500).default(50).parse(req.query.limit);
+      const named = AccountQuery.parse(req.query).accountSid;
+      if (named) await customerAddresses(deps, String(req.params.id), named);
       const history = await deps.messages.recent(String(req.params.id), limit);
       // Outbound messages show how far delivery got (callbacks are kept per Twilio sid).
       const messages = await Promise.all(

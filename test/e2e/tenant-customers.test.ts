@@ -91,6 +91,11 @@ describe('customers scoped by account', () => {
       `/customers/${String(one.json.customerId)}?accountSid=${SECOND_ACCOUNT_SID}`,
     );
     expect(foreign.status).toBe(404);
+    const foreignHistory = await system.api(
+      'GET',
+      `/customers/${String(one.json.customerId)}/messages?accountSid=${SECOND_ACCOUNT_SID}`,
+    );
+    expect(foreignHistory.status).toBe(404);
 
     // Linking never crosses accounts: the address is linked within the customer's own account.
     const linked = await system.api('POST', `/customers/${String(two.json.customerId)}/addresses`, {
