@@ -17,13 +17,14 @@ async function main(): Promise<void> {
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
   const stores = createStores(mongo.db(mongodb.database));
   // Whichever of gateway and orchestrator starts first migrates; both may (migrations are insert-only).
-  // In the background: the gateway answers /health while MongoDB is still unreachable.
-  stores
-    .migrate({ defaultAccountSid: config.get().twilio.accounts[0]?.accountSid })
-    .then((ran) => ran.length && log.info({ migrations: ran }, 'data migrated'))
-    .catch((error: unknown) =>
-      log.error({ err: error }, 'data migration failed; the orchestrator retries at its start'),
-    );
+  // Before listening, so no webhook resolves a customer against unmigrated identities; an unreachable
+  // MongoDB fails it within serverSelectionTimeoutMS and the gateway listens anyway (/health reports it).
+  try {
+    const ran = await stores.migrate({ defaultAccountSid: config.get().twilio.accounts[0]?.accountSid });
+    if (ran.length) log.info({ migrations: ran }, 'data migrated');
+  } catch (error) {
+    log.error({ err: error }, 'data migration failed; the orchestrator retries at its start');
+  }
   const app = createGatewayApp({
     config,
     temporal: client,
