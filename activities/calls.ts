@@ -178,7 +178,7 @@ export function createCallActivities(deps: CallDeps) {
           // Recorded in the caller's history with a status callback, like any message we send.
           const text = {
             idempotencyKey: `sms:${input.callSid}:${toolCallIdOf(request)}`,
-            customerId: await deps.identities.resolve(input.remote),
+            customerId: await deps.identities.resolve(input.accountSid, input.remote),
             accountSid: input.accountSid,
             from: input.local,
             to: input.remote,

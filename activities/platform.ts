@@ -59,7 +59,7 @@ export function createPlatformActivities(deps: PlatformDeps) {
       const { workflowExecution, activityId } = Context.current().info;
       const sent = await sendSms(deps, {
         idempotencyKey: `text:${workflowExecution?.workflowId ?? 'standalone'}:${activityId}`,
-        customerId: await deps.identities.resolve(input.to),
+        customerId: await deps.identities.resolve(accountSid, input.to),
         accountSid,
         from,
         to: input.to,
@@ -149,7 +149,7 @@ export function createPlatformActivities(deps: PlatformDeps) {
       key?: string;
     }): Promise<{ escalated: true; via: string }> {
       const accountSid = accountFor(deps, input.accountSid);
-      const customerId = await deps.identities.resolve(input.customerAddress);
+      const customerId = await deps.identities.resolve(accountSid, input.customerAddress);
       const idempotencyKey = input.key ?? Context.current().info.workflowExecution?.workflowId ?? 'escalation';
       const context = {
         customerId,
@@ -165,12 +165,20 @@ export function createPlatformActivities(deps: PlatformDeps) {
     },
 
     /** What the agent remembers about a person: summary and recent messages (by customer id or any of their addresses). */
-    async fetchMemory(input: { customerId?: string; address?: string; recentMessages?: number }): Promise<{
+    async fetchMemory(input: {
+      customerId?: string;
+      address?: string;
+      /** The account the address belongs to (customers are per account); default: the first configured. */
+      accountSid?: string;
+      recentMessages?: number;
+    }): Promise<{
       customerId?: string;
       summary?: string;
       recent: Array<{ direction: string; channel: string; body: string; at: string }>;
     }> {
-      const customerId = input.customerId ?? (input.address ? await deps.identities.find(input.address) : undefined);
+      const customerId =
+        input.customerId ??
+        (input.address ? await deps.identities.find(accountFor(deps, input.accountSid), input.address) : undefined);
       if (!customerId) return { recent: [] };
       const [memory, recent] = await Promise.all([
         deps.memory.get(customerId),
@@ -192,11 +200,14 @@ export function createPlatformActivities(deps: PlatformDeps) {
     async searchTranscripts(input: {
       query: string;
       customerId?: string;
+      /** Only this account's messages. */
+      accountSid?: string;
       limit?: number;
     }): Promise<{ hits: Array<{ customerId: string; channel: string; direction: string; body: string; at: string }> }> {
       if (!input.query.trim()) throw ApplicationFailure.nonRetryable('searchTranscripts needs a query', 'BadInput');
       const hits = await deps.messages.search(input.query, {
         ...(input.customerId ? { customerId: input.customerId } : {}),
+        ...(input.accountSid ? { accountSid: input.accountSid } : {}),
         limit: input.limit ?? 20,
       });
       return {

@@ -15,12 +15,22 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
+  const stores = createStores(mongo.db(mongodb.database));
+  // Whichever of gateway and orchestrator starts first migrates; both may (migrations are insert-only).
+  // Before listening, so no webhook resolves a customer against unmigrated identities; an unreachable
+  // MongoDB fails it within serverSelectionTimeoutMS and the gateway listens anyway (/health reports it).
+  try {
+    const ran = await stores.migrate({ defaultAccountSid: config.get().twilio.accounts[0]?.accountSid });
+    if (ran.length) log.info({ migrations: ran }, 'data migrated');
+  } catch (error) {
+    log.error({ err: error }, 'data migration failed; the orchestrator retries at its start');
+  }
   const app = createGatewayApp({
     config,
     temporal: client,
     temporalConnection: connection,
     mongo,
-    stores: createStores(mongo.db(mongodb.database)),
+    stores,
     log,
   });
   const server = app.listen(port, () => {

@@ -3,18 +3,31 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { identityKey } from '../messaging/addresses';
 
-interface IdentityDoc {
+/**
+ * One address of one customer within one account. Documents written before customers were scoped by
+ * account (`_id` = the bare identity key, no `accountSid`) are left in place by the migration
+ * (`src/storage/migrations/`) and never read here: every query names `accountSid`.
+ */
+export interface IdentityDoc {
   _id: string;
+  accountSid?: string;
+  /** The identity key without the account (`phone:+E164`, `identity:<name>`, `call:<CallSid>` …). */
+  address?: string;
   customerId: string;
   createdAt: Date;
 }
 
-/** Default id for a person first seen at `key`: stable, so concurrent first contacts agree. */
-function defaultCustomerId(key: string): string {
-  return `cus_${createHash('sha256').update(key).digest('hex').slice(0, 20)}`;
+/** An identity key within one account: the same number on two accounts is two people to us. */
+export function scopedIdentityKey(accountSid: string, rawAddress: string): string {
+  return `${accountSid}|${identityKey(rawAddress)}`;
 }
 
-/** Maps channel addresses to one customer id (one person across SMS, WhatsApp, calls). */
+/** Default id for a person first seen at a scoped key: stable, so concurrent first contacts agree. */
+export function defaultCustomerId(scopedKey: string): string {
+  return `cus_${createHash('sha256').update(scopedKey).digest('hex').slice(0, 20)}`;
+}
+
+/** Maps channel addresses to one customer id per account (one person across SMS, WhatsApp, calls). */
 export class IdentityStore {
   private readonly identities: Collection<IdentityDoc>;
 
@@ -22,46 +35,74 @@ export class IdentityStore {
     this.identities = db.collection<IdentityDoc>('identities');
   }
 
-  /** The customer an address belongs to, if it has been seen or linked. */
-  async find(rawAddress: string): Promise<string | undefined> {
-    return (await this.identities.findOne({ _id: identityKey(rawAddress) }))?.customerId;
+  /** The customer an address belongs to in this account, if it has been seen or linked. */
+  async find(accountSid: string, rawAddress: string): Promise<string | undefined> {
+    return (await this.identities.findOne({ _id: scopedIdentityKey(accountSid, rawAddress) }))?.customerId;
   }
 
-  /** Every identity key that leads to this customer. */
+  /** Every identity key (without the account) that leads to this customer. */
   async addresses(customerId: string): Promise<string[]> {
-    return (await this.identities.find({ customerId }).sort({ _id: 1 }).toArray()).map((d) => d._id);
+    const docs = await this.identities
+      .find({ customerId, accountSid: { $exists: true } })
+      .sort({ _id: 1 })
+      .toArray();
+    return docs.map((d) => d.address ?? d._id.slice(d._id.indexOf('|') + 1));
+  }
+
+  /** The account a customer belongs to, or undefined for an unknown customer. */
+  async accountOf(customerId: string): Promise<string | undefined> {
+    return (await this.identities.findOne({ customerId, accountSid: { $exists: true } }))?.accountSid;
   }
 
   /**
    * Links another address (an email, a second phone, a Conversations identity) to an existing
-   * customer. An address that already belongs to someone else is not moved: that is a conflict.
+   * customer of the same account. An address that already belongs to someone else is not moved:
+   * that is a conflict; a customer of another account is never linked.
    */
-  async link(rawAddress: string, customerId: string): Promise<'linked' | 'already-linked' | { conflictWith: string }> {
-    const key = identityKey(rawAddress);
+  async link(
+    accountSid: string,
+    rawAddress: string,
+    customerId: string,
+  ): Promise<'linked' | 'already-linked' | { conflictWith: string } | { otherAccount: string }> {
+    const owner = await this.accountOf(customerId);
+    if (owner && owner !== accountSid) return { otherAccount: owner };
+    const key = scopedIdentityKey(accountSid, rawAddress);
     try {
-      await this.identities.insertOne({ _id: key, customerId, createdAt: new Date() });
+      await this.identities.insertOne(this.doc(accountSid, rawAddress, customerId));
       return 'linked';
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const owner = await this.identities.findOne({ _id: key });
-      return owner?.customerId === customerId ? 'already-linked' : { conflictWith: owner?.customerId ?? 'unknown' };
+      const existing = await this.identities.findOne({ _id: key });
+      return existing?.customerId === customerId
+        ? 'already-linked'
+        : { conflictWith: existing?.customerId ?? 'unknown' };
     }
   }
 
-  /** The customer behind an address, created on first contact. */
-  async resolve(rawAddress: string): Promise<string> {
-    const key = identityKey(rawAddress);
+  /** The customer behind an address in this account, created on first contact. */
+  async resolve(accountSid: string, rawAddress: string): Promise<string> {
+    const key = scopedIdentityKey(accountSid, rawAddress);
     const found = await this.identities.findOne({ _id: key });
     if (found) return found.customerId;
-    const customerId = defaultCustomerId(key);
+    const doc = this.doc(accountSid, rawAddress, defaultCustomerId(key));
     try {
-      await this.identities.insertOne({ _id: key, customerId, createdAt: new Date() });
-      return customerId;
+      await this.identities.insertOne(doc);
+      return doc.customerId;
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const winner = await this.identities.findOne({ _id: key });
       if (!winner) throw error;
       return winner.customerId;
     }
+  }
+
+  private doc(accountSid: string, rawAddress: string, customerId: string): IdentityDoc {
+    return {
+      _id: scopedIdentityKey(accountSid, rawAddress),
+      accountSid,
+      address: identityKey(rawAddress),
+      customerId,
+      createdAt: new Date(),
+    };
   }
 }

@@ -68,6 +68,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     '/api',
     operatorApi(deps.config, [
       customerRoutes({
+        config: deps.config,
         identities: stores.identities,
         messages: stores.messages,
         memory: stores.memory,

@@ -27,6 +27,10 @@ const SearchQuery = z.object({
     .string()
     .regex(/^cus_[0-9a-f]+$/, 'must be a customer id (cus_…)')
     .optional(),
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account sid (AC…)')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
@@ -92,6 +96,7 @@ export function callRoutes(deps: CallRouteDeps): Router {
       const hits = await deps.messages.search(query.q, {
         limit: query.limit,
         ...(query.customerId ? { customerId: query.customerId } : {}),
+        ...(query.accountSid ? { accountSid: query.accountSid } : {}),
       });
       res.json({
         hits: hits.map((m) => ({

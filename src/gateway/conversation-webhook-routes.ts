@@ -72,7 +72,7 @@ async function handOverMessage(
       'media without ChatServiceSid cannot be fetched; answering the text only',
     );
   try {
-    const customerId = await deps.identities.resolve(inbound.from);
+    const customerId = await deps.identities.resolve(inbound.accountSid, inbound.from);
     await signalCustomerWorkflow(deps.temporal, config, customerId, inbound);
     await deps.dispatcher.publish(messageReceivedEvent(inbound, customerId));
     deps.log.info(

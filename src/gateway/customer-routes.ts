@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
 import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
@@ -8,6 +9,7 @@ import type { Logger } from '../observability/logger';
 import { ApiError, handle } from './operator-api';
 
 export interface CustomerRouteDeps {
+  config: ConfigStore;
   identities: IdentityStore;
   messages: MessageStore;
   memory: CustomerMemoryStore;
@@ -15,7 +17,35 @@ export interface CustomerRouteDeps {
   log: Logger;
 }
 
-const LinkBody = z.object({ address: z.string().min(3).max(320) });
+const LinkBody = z.object({ address: z.string().min(3).max(320), accountSid: z.string().optional() });
+const AccountQuery = z.object({
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account sid (AC…)')
+    .optional(),
+});
+
+/**
+ * The account an operator request is about: the one named, or the only one configured. With several
+ * accounts and none named the request is ambiguous (customers are per account).
+ */
+function requestAccount(config: ConfigStore, named: string | undefined): string {
+  const accounts = config.get().twilio.accounts.map((a) => a.accountSid);
+  if (named) {
+    if (!accounts.includes(named)) throw new ApiError(400, `accountSid: account ${named} is not configured`);
+    return named;
+  }
+  if (accounts.length === 1) return accounts[0]!;
+  throw new ApiError(400, 'accountSid: required when more than one account is configured');
+}
+
+/** A customer's addresses, or 404 when the customer is unknown or belongs to another account than the one named. */
+async function customerAddresses(deps: CustomerRouteDeps, customerId: string, named?: string): Promise<string[]> {
+  const addresses = await deps.identities.addresses(customerId);
+  if (addresses.length === 0 || (named && (await deps.identities.accountOf(customerId)) !== named))
+    throw new ApiError(404, `customer ${customerId} not found`);
+  return addresses;
+}
 
 /** Operator view of customers: who they are across channels, what the agent remembers, history. */
 export function customerRoutes(deps: CustomerRouteDeps): Router {
@@ -24,7 +54,8 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
   router.get(
     '/customers/by-address/:address',
     handle(deps.log, async (req, res) => {
-      const customerId = await deps.identities.find(String(req.params.address));
+      const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+      const customerId = await deps.identities.find(accountSid, String(req.params.address));
       if (!customerId) throw new ApiError(404, 'no customer has this address');
       res.json({ customerId });
     }),
@@ -34,11 +65,12 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id',
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
-      const addresses = await deps.identities.addresses(customerId);
-      if (addresses.length === 0) throw new ApiError(404, `customer ${customerId} not found`);
+      const addresses = await customerAddresses(deps, customerId, AccountQuery.parse(req.query).accountSid);
+      const accountSid = await deps.identities.accountOf(customerId);
       const memory = await deps.memory.get(customerId);
       res.json({
         customerId,
+        accountSid,
         addresses,
         memory: memory ? { summary: memory.summary, updatedAt: memory.updatedAt } : null,
       });
@@ -49,6 +81,8 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id/messages',
     handle(deps.log, async (req, res) => {
       const limit = z.coerce.number().int().min(1).max(500).default(50).parse(req.query.limit);
+      const named = AccountQuery.parse(req.query).accountSid;
+      if (named) await customerAddresses(deps, String(req.params.id), named);
       const history = await deps.messages.recent(String(req.params.id), limit);
       // Outbound messages show how far delivery got (callbacks are kept per Twilio sid).
       const messages = await Promise.all(
@@ -67,12 +101,18 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id/addresses',
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
-      const { address } = LinkBody.parse(req.body);
-      if ((await deps.identities.addresses(customerId)).length === 0)
-        throw new ApiError(404, `customer ${customerId} not found`);
-      const outcome = await deps.identities.link(address, customerId);
+      const { address, accountSid: named } = LinkBody.parse(req.body);
+      await customerAddresses(deps, customerId, named);
+      // The customer's own account: an operator never links an address across accounts by accident.
+      const accountSid = (await deps.identities.accountOf(customerId))!;
+      const outcome = await deps.identities.link(accountSid, address, customerId);
       if (typeof outcome === 'object')
-        throw new ApiError(409, `address already belongs to customer ${outcome.conflictWith}`);
+        throw new ApiError(
+          409,
+          'conflictWith' in outcome
+            ? `address already belongs to customer ${outcome.conflictWith}`
+            : `customer belongs to account ${outcome.otherAccount}`,
+        );
       res
         .status(outcome === 'linked' ? 201 : 200)
         .json({ customerId, addresses: await deps.identities.addresses(customerId) });

@@ -34,7 +34,7 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
     const message = parsedOr400(res, () => parseInboundMessage(req.body as FormParams));
     if (!message) return;
     try {
-      const customerId = await deps.identities.resolve(message.from);
+      const customerId = await deps.identities.resolve(message.accountSid, message.from);
       await signalCustomerWorkflow(deps.temporal, deps.config.get(), customerId, message);
       // After the signal: a failure here is answered 503, and Twilio's retry is deduped by both.
       await deps.dispatcher.publish(messageReceivedEvent(message, customerId));

@@ -44,7 +44,7 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
     try {
       // The person on the line (the callee of a call we placed); a withheld number gets a customer of this call alone.
       const { remote } = callParties(call);
-      const customerId = await deps.identities.resolve(callCustomerAddress(call.callSid, remote));
+      const customerId = await deps.identities.resolve(call.accountSid, callCustomerAddress(call.callSid, remote));
       const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
       // Who is calling travels signed inside the token; the plain parameters only repeat it (the
       // realtime worker refuses a stream whose parameters disagree with its token).
@@ -73,7 +73,7 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
     if (!call) return;
     try {
       const { remote } = callParties(call);
-      const customerId = await deps.identities.find(callCustomerAddress(call.callSid, remote));
+      const customerId = await deps.identities.find(call.accountSid, callCustomerAddress(call.callSid, remote));
       await signalCallWorkflow(deps.temporal, deps.config.get().temporal.taskQueue, call, callStatusSignal, [
         {
           status: call.status,

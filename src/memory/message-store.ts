@@ -128,9 +128,16 @@ export class MessageStore {
    * Case-insensitive text search, newest first. Small bodies are matched by the database; the
    * rare compressed ones (> 1 KiB) are unpacked and matched here.
    */
-  async search(query: string, options: { customerId?: string; limit: number }): Promise<HistoryMessage[]> {
+  async search(
+    query: string,
+    options: { customerId?: string; accountSid?: string; limit: number },
+  ): Promise<HistoryMessage[]> {
     const pattern = query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const scope = options.customerId ? { customerId: options.customerId } : {};
+    // Every message carries its account: a search that names one never returns another's.
+    const scope = {
+      ...(options.customerId ? { customerId: options.customerId } : {}),
+      ...(options.accountSid ? { accountSid: options.accountSid } : {}),
+    };
     const plain = await this.messages
       .find({ ...scope, 'body.text': { $regex: pattern, $options: 'i' } })
       .sort({ seq: -1 })

@@ -27,6 +27,7 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/in
 export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<Worker> {
   const { stores } = deps;
   await stores.ensureIndexes();
+  await stores.migrate({ defaultAccountSid: deps.config.get().twilio.accounts[0]?.accountSid });
   const dispatcher = new EventDispatcher({
     temporal: deps.client,
     events: stores.events,

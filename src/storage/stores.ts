@@ -7,6 +7,7 @@ import { MessageStore } from '../memory/message-store';
 import { DeliveryStatusStore } from '../messaging/delivery-status';
 import { CallStore } from '../voice/call-store';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
+import { runMigrations } from './migrations/runner';
 
 /** Every MongoDB-backed store, built once per process by its entry point and handed down narrowly. */
 export interface Stores {
@@ -20,6 +21,11 @@ export interface Stores {
   conversations: ConversationStore;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
+  /**
+   * Brings data written by earlier releases up to date (`src/storage/migrations/`), once per database;
+   * safe to run from several processes at once. Returns the migrations this call ran.
+   */
+  migrate(context: { defaultAccountSid: string | undefined }): Promise<string[]>;
 }
 
 export function createStores(db: Db): Stores {
@@ -45,5 +51,6 @@ export function createStores(db: Db): Stores {
         stores.calls.ensureIndexes(),
       ]);
     },
+    migrate: (context) => runMigrations(db, context),
   };
 }

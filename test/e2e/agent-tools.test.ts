@@ -3,7 +3,7 @@ import { toolUseReply } from '../../devstack/emulators/anthropic';
 import { EventLog } from '../../src/events/event-log';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../workflows/customer/contract';
-import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import { eventually, inboundSms, startTestSystem, TEST_ACCOUNT_SID, type TestSystem } from '../harness/system';
 
 const ON_CALL = '+14155550911';
 
@@ -54,7 +54,7 @@ describe('agent tools', () => {
     expect(system.anthropic.requests.at(-1)!.tools!.map((t) => t.name)).toEqual(
       expect.arrayContaining(['lookup_customer', 'escalate_to_human', 'schedule_follow_up']),
     );
-    const customerId = await new IdentityStore(system.db).resolve(from);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from);
     const history = await system.temporal.workflow.getHandle(customerWorkflowId(customerId)).fetchHistory();
     const activityTypes = (history.events ?? [])
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
@@ -103,7 +103,7 @@ describe('agent tools', () => {
       30_000,
     );
     expect(followUp.from).toBe('whatsapp:+15005550006');
-    const customerId = await new IdentityStore(system.db).resolve(from);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from);
     const children = [];
     for await (const w of system.temporal.workflow.list({
       query: `WorkflowType = "followUpWorkflow" AND WorkflowId STARTS_WITH "followup-${customerId}"`,

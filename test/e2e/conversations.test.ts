@@ -101,7 +101,7 @@ describe('Twilio Conversations', () => {
     ).toHaveLength(0);
 
     // The chat identity is a customer of its own, with the exchange in its history on this channel.
-    const customerId = await new IdentityStore(system.db).find(`identity:${author}`);
+    const customerId = await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, `identity:${author}`);
     expect(customerId).toBeDefined();
     type Listed = Array<{ direction: string; channel: string; body: string; twilioSid?: string }>;
     // The reply is marked with Twilio's sid just after Twilio accepted it: wait for that write.
@@ -147,12 +147,12 @@ describe('Twilio Conversations', () => {
       'You said: first question',
       'You said: second question',
     ]);
-    const customerId = (await new IdentityStore(system.db).find(`identity:${author}`))!;
+    const customerId = (await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, `identity:${author}`))!;
     const handle = system.temporal.workflow.getHandle(customerWorkflowId(customerId));
     await eventually('both answers finished', async () => (await handle.query(pendingQuery)).processed >= 2);
     expect(await handle.query(pendingQuery)).toEqual({ queued: 0, processed: 2 });
-    expect(await new IdentityStore(system.db).find(`identity:${AGENT_IDENTITY}`)).toBeUndefined();
-    expect(await new IdentityStore(system.db).find('identity:renamed-agent')).toBeUndefined();
+    expect(await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, `identity:${AGENT_IDENTITY}`)).toBeUndefined();
+    expect(await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, 'identity:renamed-agent')).toBeUndefined();
   });
 
   it('answers pre-events with an empty 200 and starts nothing', async () => {
@@ -181,7 +181,7 @@ describe('Twilio Conversations', () => {
     ]);
 
     await new Promise((r) => setTimeout(r, 1000));
-    expect(await new IdentityStore(system.db).find(`identity:${author}`)).toBeUndefined();
+    expect(await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, `identity:${author}`)).toBeUndefined();
     expect(
       system.anthropic.requests.slice(before).some((r) => JSON.stringify(r.messages).includes('pre-event body')),
     ).toBe(false);
@@ -455,7 +455,7 @@ describe('Twilio Conversations', () => {
     expect(last.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(last.messages)).toContain('Hi, my name is Ada');
     expect(JSON.stringify(last.messages)).toContain('Nice to meet you, Ada.');
-    const customerId = (await new IdentityStore(system.db).find(from))!;
+    const customerId = (await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, from))!;
     // One customer workflow answered both, the SMS and the Conversations message.
     const handle = system.temporal.workflow.getHandle(customerWorkflowId(customerId));
     await eventually('both answers finished', async () => (await handle.query(pendingQuery)).processed >= 2);
@@ -503,6 +503,6 @@ describe('Twilio Conversations', () => {
       'X-Twilio-Signature': signTwilioRequest('wrong-token', `${PUBLIC_URL}${EVENTS_PATH}`, params),
     });
     expect(forged.status).toBe(403);
-    expect(await new IdentityStore(system.db).find('identity:mallory')).toBeUndefined();
+    expect(await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, 'identity:mallory')).toBeUndefined();
   });
 });

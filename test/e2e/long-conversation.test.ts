@@ -2,7 +2,7 @@ import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../workflows/customer/contract';
 import { CustomerMemoryStore } from '../../src/memory/customer-memory';
 import { conversationText, lastUserText } from '../../devstack/emulators/anthropic';
-import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import { eventually, inboundSms, startTestSystem, TEST_ACCOUNT_SID, type TestSystem } from '../harness/system';
 
 // A long conversation outgrows its history budget: older messages are folded into a summary by
 // an activity, the workflow continues as new, and a fact from the very first message still
@@ -45,7 +45,7 @@ describe('long conversations', () => {
     expect(summaries.length).toBeGreaterThan(0);
     expect(conversationText(summaries[0]!)).toContain('my name is Zed and my order is 7731');
 
-    const customerId = await new IdentityStore(system.db).resolve(from);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from);
     expect((await new CustomerMemoryStore(system.db).get(customerId))!.summary).toContain('order is 7731');
 
     const last = system.anthropic.requests

@@ -2,7 +2,14 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { EventLog } from '../../src/events/event-log';
 import { customerWorkflowId } from '../../workflows/customer/contract';
-import { AGENT_NUMBER, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  AGENT_NUMBER,
+  eventually,
+  inboundSms,
+  startTestSystem,
+  TEST_ACCOUNT_SID,
+  type TestSystem,
+} from '../harness/system';
 import { rulesResponder } from '../../devstack/emulators/anthropic';
 import { signTwilioRequest } from '../../devstack/emulators/twilio';
 
@@ -21,7 +28,7 @@ describe('durable SMS round trip', () => {
   });
 
   async function workflowFor(phone: string) {
-    const customerId = await new IdentityStore(system.db).resolve(phone);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, phone);
     return system.temporal.workflow.getHandle(customerWorkflowId(customerId));
   }
 
@@ -48,7 +55,9 @@ describe('durable SMS round trip', () => {
 
     const description = await (await workflowFor(from)).describe();
     expect(description.type).toBe('customerWorkflow');
-    expect(description.searchAttributes.CustomerId).toEqual([await new IdentityStore(system.db).resolve(from)]);
+    expect(description.searchAttributes.CustomerId).toEqual([
+      await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from),
+    ]);
   });
 
   it('rejects a forged signature with 403 and starts nothing', async () => {
@@ -144,7 +153,7 @@ describe('durable SMS round trip', () => {
       40_000,
     );
     expect(reply!.body).toBe(system.config.get().agent.fallbackReply);
-    const customerId = await new IdentityStore(system.db).resolve(from);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from);
     const events = await new EventLog(system.db).list({ type: 'agent.fallback', customerId });
     expect(events).toHaveLength(1);
     expect(events[0]!.data.channel).toBe('sms');

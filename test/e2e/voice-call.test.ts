@@ -277,7 +277,7 @@ describe('voice calls', () => {
       // The one path every text takes: with a status callback, and in the caller's history.
       const [sms] = system.twilio.sentMessages({ to: remote });
       expect(sms!.statusCallback).toBe(`${PUBLIC_URL}/twilio/messaging/status`);
-      const customerId = await new IdentityStore(system.db).resolve(remote);
+      const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, remote);
       const history = await new MessageStore(system.db).recent(customerId, 50);
       const recorded = history.find((m) => m.twilioSid === sms!.sid);
       expect(recorded?.id.startsWith(`sms:${callSid}:`)).toBe(true);
@@ -345,7 +345,7 @@ describe('voice calls', () => {
     expect(byAddress.status).toBe(200);
     const customerId = String(byAddress.json.customerId);
     expect(parameters.customerId).toBe(customerId);
-    expect(customerId).not.toBe(await new IdentityStore(system.db).find(AGENT_NUMBER));
+    expect(customerId).not.toBe(await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, AGENT_NUMBER));
     const [firstRequest] = system.anthropic.requests.filter((r) => /good time/i.test(lastUserText(r)));
     const prompt = conversationText(firstRequest!);
     expect(prompt).toContain(`The phone number of the person you called is ${remote}.`);

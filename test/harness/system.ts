@@ -1,4 +1,7 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -24,6 +27,10 @@ import { testStack, uniqueName } from './stack';
 export const TEST_ACCOUNT_SID = 'AC' + 'a1'.repeat(16);
 export const TEST_AUTH_TOKEN = 'test-auth-token-0123456789abcdef';
 export const AGENT_NUMBER = '+15005550006';
+/** A second tenant, configured with `{ secondAccount: true }` (customers are per account). */
+export const SECOND_ACCOUNT_SID = 'AC' + 'b2'.repeat(16);
+const SECOND_AUTH_TOKEN = 'second-auth-token-0123456789abcd';
+export const SECOND_AGENT_NUMBER = '+15005550007';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
 const OPERATOR_KEY = 'test-operator-key-0123456789';
@@ -61,6 +68,8 @@ export interface TestSystem {
 export interface TestSystemOptions {
   /** Also run the realtime worker with the AssemblyAI streaming and TTS emulators. */
   voice?: boolean;
+  /** Also configure a second Twilio account (SECOND_ACCOUNT_SID, number SECOND_AGENT_NUMBER) through a config file. */
+  secondAccount?: boolean;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -70,7 +79,12 @@ export async function startTestSystem(
   options: TestSystemOptions = {},
 ): Promise<TestSystem> {
   const stack = testStack();
-  const twilio = new TwilioEmulator({ accounts: { [TEST_ACCOUNT_SID]: TEST_AUTH_TOKEN } });
+  const twilio = new TwilioEmulator({
+    accounts: {
+      [TEST_ACCOUNT_SID]: TEST_AUTH_TOKEN,
+      ...(options.secondAccount ? { [SECOND_ACCOUNT_SID]: SECOND_AUTH_TOKEN } : {}),
+    },
+  });
   const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
   const stt = new AssemblyAiStreamingEmulator();
   const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
@@ -85,7 +99,9 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
+  const configFile = options.secondAccount ? secondAccountConfigFile() : undefined;
   const config = ConfigStore.load({
+    ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
     MONGODB_URI: stack.mongoUri,
@@ -154,7 +170,7 @@ export async function startTestSystem(
       const response = await sendTwilioWebhook({
         url: `${gatewayUrl}${path}`,
         publicUrl: `${PUBLIC_URL}${path}`,
-        authToken: TEST_AUTH_TOKEN,
+        authToken: params.AccountSid === SECOND_ACCOUNT_SID ? SECOND_AUTH_TOKEN : TEST_AUTH_TOKEN,
         params,
         headers,
       });
@@ -209,11 +225,25 @@ export async function startTestSystem(
       await db.dropDatabase().catch(() => undefined);
       await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
       config.close();
+      if (configFile) fs.rmSync(path.dirname(configFile), { recursive: true, force: true });
     },
   };
   await system.startGateway();
   await system.startWorker();
   return system;
+}
+
+/** A config file listing the second account; the env account (TWILIO_ACCOUNT_SID) joins it as the first. */
+function secondAccountConfigFile(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-accounts-')), 'config.json');
+  const account = {
+    name: 'second',
+    accountSid: SECOND_ACCOUNT_SID,
+    authToken: SECOND_AUTH_TOKEN,
+    phoneNumbers: [SECOND_AGENT_NUMBER],
+  };
+  fs.writeFileSync(file, JSON.stringify({ twilio: { accounts: [account] } }));
+  return file;
 }
 
 /** Polls until `probe` returns a value (not undefined/false), or fails with `what` after the timeout. */

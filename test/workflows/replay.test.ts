@@ -4,7 +4,7 @@ import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { HISTORY_FIXTURES, maybeRecordHistory } from '../harness/history-fixtures';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import { eventually, inboundSms, startTestSystem, TEST_ACCOUNT_SID, type TestSystem } from '../harness/system';
 import { workflowBundle } from '../harness/workflow-bundle';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../workflows/customer/contract';
@@ -37,7 +37,7 @@ describe('workflow replay', () => {
       await system.webhook('/twilio/messaging/inbound', inboundSms(from, body));
       await eventually('reply', () => system.twilio.sentMessages({ to: from }).length > count);
     }
-    const customerId = await new IdentityStore(system.db).resolve(from);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from);
     const workflowId = customerWorkflowId(customerId);
     return { workflowId, history: await system.temporal.workflow.getHandle(workflowId).fetchHistory() };
   }

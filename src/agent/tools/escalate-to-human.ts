@@ -52,7 +52,7 @@ export const escalateToHumanTool = defineTool({
         // In the on-call number's own history (not the customer's: the agent must not read it as its reply).
         await sendSms(deps, {
           idempotencyKey: eventId,
-          customerId: await deps.identities.resolve(escalation.onCallNumber),
+          customerId: await deps.identities.resolve(context.accountSid, escalation.onCallNumber),
           accountSid: context.accountSid,
           to: escalation.onCallNumber,
           from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []),
