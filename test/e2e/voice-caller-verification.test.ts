@@ -8,38 +8,46 @@ const GREETING = 'Hi, thanks for calling Beluga. How can I help?';
 const ORDER = '5512-7730';
 const SUMMARY = `Sam Rivera; order ${ORDER} ships Friday to 12 Elm Street.`;
 
+/** What is stored about a number: an SMS conversation and a memory summary. */
+async function seedMemory(system: TestSystem, remote: string): Promise<void> {
+  await system.webhook('/twilio/messaging/inbound', inboundSms(remote, 'Hi, what about my order?'));
+  await eventually('the SMS reply', () => system.twilio.sentMessages({ to: remote })[0]);
+  const customer = await system.api('GET', `/customers/by-address/${encodeURIComponent(remote)}`);
+  await new CustomerMemoryStore(system.db).save({
+    customerId: String(customer.json.customerId),
+    summary: SUMMARY,
+    summarizedThrough: new Date(0),
+  });
+}
+
+/** The model answers memory questions only from what its request holds. */
+function scriptModel(system: TestSystem): void {
+  system.anthropic.setResponder((request) => {
+    const said = lastUserText(request);
+    const knows = conversationText(request).includes(ORDER);
+    if (/what about my order/.test(said)) return textReply(`Order ${ORDER} ships Friday.`);
+    if (/Where is my order/.test(said))
+      return textReply(knows ? `Order ${ORDER} ships Friday.` : 'I need to verify you first. Shall I text you a code?');
+    if (/text me a code/.test(said)) return toolUseReply('send_verification_code', {}, { text: 'Sure.' });
+    if (/code was texted/.test(said)) return textReply('Please read me the code.');
+    const code = /My code is (\d{6})/.exec(said)?.[1];
+    if (code) return toolUseReply('check_verification_code', { code }, { text: 'Checking.' });
+    if (/^Verified/.test(said)) return textReply(knows ? `Thanks, Sam. Order ${ORDER} ships Friday.` : 'Thanks.');
+    return textReply('Okay.');
+  });
+}
+
+const randomPhone = () => `+1628${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
+
 describe('a caller whose number is not verified', () => {
   let system: TestSystem;
-  const remote = `+1628${String(Math.floor(Math.random() * 10_000_000)).padStart(7, '0')}`;
+  const remote = randomPhone();
 
   beforeAll(async () => {
     system = await startTestSystem({ VOICE_GREETING: GREETING }, { voice: true });
     system.tts.setTiming({ msPerChar: 25 });
-    /** The model answers memory questions only from what its request holds. */
-    system.anthropic.setResponder((request) => {
-      const said = lastUserText(request);
-      const knows = conversationText(request).includes(ORDER);
-      if (/what about my order/.test(said)) return textReply(`Order ${ORDER} ships Friday.`);
-      if (/Where is my order/.test(said))
-        return textReply(
-          knows ? `Order ${ORDER} ships Friday.` : 'I need to verify you first. Shall I text you a code?',
-        );
-      if (/text me a code/.test(said)) return toolUseReply('send_verification_code', {}, { text: 'Sure.' });
-      if (/code was texted/.test(said)) return textReply('Please read me the code.');
-      const code = /My code is (\d{6})/.exec(said)?.[1];
-      if (code) return toolUseReply('check_verification_code', { code }, { text: 'Checking.' });
-      if (/^Verified/.test(said)) return textReply(knows ? `Thanks, Sam. Order ${ORDER} ships Friday.` : 'Thanks.');
-      return textReply('Okay.');
-    });
-    // What is stored about the number: an SMS conversation and a memory summary.
-    await system.webhook('/twilio/messaging/inbound', inboundSms(remote, 'Hi, what about my order?'));
-    await eventually('the SMS reply', () => system.twilio.sentMessages({ to: remote })[0]);
-    const customer = await system.api('GET', `/customers/by-address/${encodeURIComponent(remote)}`);
-    await new CustomerMemoryStore(system.db).save({
-      customerId: String(customer.json.customerId),
-      summary: SUMMARY,
-      summarizedThrough: new Date(0),
-    });
+    scriptModel(system);
+    await seedMemory(system, remote);
   });
 
   afterAll(async () => {
@@ -99,5 +107,38 @@ describe('a caller whose number is not verified', () => {
     expect((await agentTurn(system, call.callSid, 1)).text).toBe(`Order ${ORDER} ships Friday.`);
     expect(conversationText(system.anthropic.requests[before]!)).toContain(SUMMARY);
     await hangUp(call);
+  });
+});
+
+describe('voice.requireVerification', () => {
+  let system: TestSystem;
+  const remote = randomPhone();
+
+  beforeAll(async () => {
+    system = await startTestSystem({ VOICE_GREETING: GREETING, VOICE_REQUIRE_VERIFICATION: 'true' }, { voice: true });
+    system.tts.setTiming({ msPerChar: 25 });
+    scriptModel(system);
+    await seedMemory(system, remote);
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('an A-attested caller hears no memory either until verified', async () => {
+    const before = system.anthropic.requests.length;
+    const call = await connectCall(system, { remote, stirVerstat: 'TN-Validation-Passed-A' });
+    await agentTurn(system, call.callSid, 0);
+    system.stt.script(['Where is my order?']);
+    await call.caller.say({ durationMs: 1000, seed: 95 });
+    expect((await agentTurn(system, call.callSid, 1)).text).toBe(
+      'I need to verify you first. Shall I text you a code?',
+    );
+    const first = conversationText(system.anthropic.requests[before]!);
+    expect(first).not.toContain(ORDER);
+    expect(first).toContain('identity is not confirmed');
+    await call.caller.hangup();
+    await callStatus(system, call.callSid, 'completed', { SequenceNumber: '3' });
+    await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(call.callSid)).result();
   });
 });
