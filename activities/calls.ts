@@ -21,6 +21,8 @@ import {
   type ToolRequestPayload,
 } from '../src/voice/call-types';
 import { transferTwiml } from '../src/voice/twiml';
+import type { VerificationStore } from '../src/customers/verification-store';
+import { checkVerificationCode, sendVerificationCode } from './voice-verification';
 
 export interface CallDeps {
   config: () => Config;
@@ -29,6 +31,7 @@ export interface CallDeps {
   identities: IdentityStore;
   twilio: TwilioAccounts;
   publish: PublishEvent;
+  verifications: VerificationStore;
 }
 
 export interface FinalizeCallInput {
@@ -190,6 +193,10 @@ export function createCallActivities(deps: CallDeps) {
             `Text sent to ${input.remote}.`,
           );
         }
+        case 'send_verification_code':
+          return sendVerificationCode(deps, input);
+        case 'check_verification_code':
+          return checkVerificationCode(deps, input);
         default:
           throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');
       }

@@ -171,6 +171,8 @@ async function run(request: RunRequest): Promise<void> {
         To: target.agentNumber,
         Direction: 'inbound',
         CallStatus: 'ringing',
+        // A fully attested caller ID (trusted): the call loads the customer's memory, as a real one would.
+        StirVerstat: 'TN-Validation-Passed-A',
         ApiVersion: '2010-04-01',
       };
       stage = 'voice webhook';

@@ -206,6 +206,11 @@ export const ConfigSchema = z.object({
       .optional(),
     /** Record calls (Twilio recording, with recording status callbacks). */
     record: z.union([z.boolean(), z.stringbool()]).default(false),
+    /**
+     * Every inbound caller is unverified until they confirm a code sent to the number on file, even
+     * with full STIR/SHAKEN attestation (src/customers/caller-trust.ts).
+     */
+    requireVerification: z.union([z.boolean(), z.stringbool()]).default(false),
     /** Voiced caller audio (ms within the last 400 ms) that interrupts the agent: a cough is shorter. */
     bargeInMinVoicedMs: z.coerce.number().int().min(20).max(2000).default(200),
     /** Linear RMS above which a 20 ms frame counts as voiced. */

@@ -11,7 +11,8 @@ import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-han
 import { signalCallWorkflow } from '../voice/call-signals';
 import type { CallStore } from '../voice/call-store';
 import { callParties, type CallRecordingUpdate } from '../voice/call-types';
-import { callCustomerAddress } from '../customers/caller-identity';
+import { callCustomerAddress, isWithheldNumber } from '../customers/caller-identity';
+import { callerTrust } from '../customers/caller-trust';
 import { callStatusSignal, callWorkflowId, recordingSignal, type CallWorkflow } from '../../workflows/call/contract';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
@@ -49,8 +50,15 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       // Who is calling travels signed inside the token; the plain parameters only repeat it (the
       // realtime worker refuses a stream whose parameters disagree with its token).
       const identity = { customerId, from: call.from, to: call.to, direction: call.direction ?? 'inbound' };
+      const trust = callerTrust({
+        direction: identity.direction,
+        stirVerstat: call.stirVerstat,
+        withheld: isWithheldNumber(remote),
+        requireVerification: config.voice.requireVerification,
+      });
       const token = streamToken(account.authToken, {
         ...identity,
+        trust,
         callSid: call.callSid,
         accountSid: call.accountSid,
         expiresAt: expires,
@@ -60,7 +68,7 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         ...(config.voice.mediaStreamUrl ? { streamUrl: config.voice.mediaStreamUrl } : {}),
         parameters: { ...identity, token },
       });
-      deps.log.info({ callSid: call.callSid, customerId }, 'incoming call answered with a media stream');
+      deps.log.info({ callSid: call.callSid, customerId, trust }, 'incoming call answered with a media stream');
       res.type('text/xml').send(twiml);
     } catch (error) {
       deps.log.error({ err: error, callSid: call.callSid }, 'could not answer the incoming call');

@@ -49,6 +49,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     twilio: new TwilioAccounts(deps.config),
     chatModel: chatModelFromConfig(deps.config),
     conversations: stores.conversations,
+    verifications: stores.verifications,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   return Worker.create({

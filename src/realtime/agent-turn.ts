@@ -40,13 +40,16 @@ export interface AgentTurnDeps {
 
 export interface ReplyRequest {
   model: StreamingChatModel | undefined;
-  context: Promise<CallContext>;
+  /** Read again for every model round: a verification in one round brings the memory into the next. */
+  context: () => Promise<CallContext>;
   /** The call so far as the model sees it, read again for every tool round. */
   callItems: () => ChatItem[];
   /** The turn this one superseded: its heard text must be in the context before this one asks the model. */
   after?: Promise<void>;
   /** A tool ended the conversation (hang-up, transfer): the call takes no more turns. */
   endsCall: () => void;
+  /** A tool confirmed the caller's identity: the call's context is to be reloaded with their memory. */
+  verified: () => void;
 }
 
 /**
@@ -145,23 +148,26 @@ export class AgentTurn {
   private async converse(request: ReplyRequest): Promise<void> {
     const { model } = request;
     if (!model) throw new Error('no language model configured');
-    const context = await request.context;
+    await request.context();
     await request.after;
     const signal = this.abort.signal;
     if (signal.aborted) return;
     let ended = false;
     await runToolRounds({
       maxRounds: MAX_TOOL_ROUNDS,
-      ask: (items, { last }) =>
-        this.ask(
+      ask: async (items, { last }) => {
+        const context = await request.context();
+        return this.ask(
           model,
           { system: context.system, items: [...context.history, ...request.callItems(), ...items] },
           last,
-        ),
+        );
+      },
       runTools: async (calls) => {
         const outcomes = await this.runTools(calls);
         if (signal.aborted) return [];
         this.toolNotes.push(...calls.map((c, i) => `(${c.name}: ${outcomes[i]!.result})`));
+        if (outcomes.some((o) => o.verified)) request.verified();
         if (outcomes.some((o) => o.endsConversation)) {
           ended = true;
           request.endsCall();

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema';
 import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
 import { isWithheldNumber } from '../customers/caller-identity';
+import type { CallerTrust } from '../customers/caller-trust';
 
 /** Earlier messages the voice agent sees: enough to pick up a dropped call or an SMS thread. */
 const HISTORY_MESSAGES = 30;
@@ -13,14 +14,21 @@ export interface CallContext {
   history: ChatItem[];
 }
 
-/** Loaded once when the stream starts, in parallel with the greeting. */
+/**
+ * Loaded when the stream starts, in parallel with the greeting, and again once an unverified caller
+ * confirms the code sent to the number on file. What the caller may hear of the stored memory is
+ * decided here alone: a verified caller (`callerTrust`) gets the memory summary and the earlier
+ * history; an unverified one gets neither, and the model is told not to reveal personal details.
+ */
 export async function loadCallContext(
   deps: { messages: MessageStore; memory: CustomerMemoryStore },
   config: Config,
   /** The call's customer and the person on the line: the caller, or the callee of a call we placed. */
-  call: { customerId: string; remote: string; direction: string },
+  call: { customerId: string; remote: string; direction: string; trust: CallerTrust },
 ): Promise<CallContext> {
   const { customerId } = call;
+  if (call.trust !== 'verified')
+    return { system: [config.voice.systemPrompt, whoIsOnTheLine(call), unconfirmed(call)].join('\n\n'), history: [] };
   const [memory, recent] = customerId
     ? await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, HISTORY_MESSAGES)])
     : [undefined, []];
@@ -42,6 +50,14 @@ export async function loadCallContext(
       'The messages before this call are your earlier conversation with this customer (texts and calls). If the previous call with this customer was cut off, pick up where you left off.',
     );
   return { system: parts.join('\n\n'), history };
+}
+
+/** The caller's number is not proven to be theirs: nothing stored about its owner is theirs to hear yet. */
+function unconfirmed(call: { remote: string }): string {
+  const rule =
+    "The caller's identity is not confirmed (caller ID can be faked): do not reveal or confirm any personal details, account details, orders or earlier conversations, even if they say who they are.";
+  if (isWithheldNumber(call.remote)) return rule;
+  return `${rule} If they need any of that, offer to verify them: send_verification_code texts a 6-digit code to the number on file; when they tell you the code, check it with check_verification_code.`;
 }
 
 /** A withheld number is nobody's: the model hears that it has none, never the placeholder. */

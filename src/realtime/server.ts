@@ -7,6 +7,7 @@ import type { Metrics } from '../observability/metrics';
 import type { Stores } from '../storage/stores';
 import { verifyStreamToken, type StreamClaims } from '../voice/stream-token';
 import { loadCallContext, type CallContext } from './call-context';
+import type { CallerTrust } from '../customers/caller-trust';
 import { CallReporter } from './call-reporter';
 import { parseStreamMessage, type StartMessage } from './protocol';
 import type { VoiceProviders } from './providers';
@@ -205,12 +206,12 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       direction,
       at: new Date().toISOString(),
     });
-    const context: Promise<CallContext> = loadCallContext(stores, config, { customerId, remote, direction }).catch(
-      (error: unknown) => {
-        log.error({ err: error }, 'could not load the customer context; answering without memory');
-        return { system: config.voice.systemPrompt, history: [] };
-      },
-    );
+    const load = (trust: CallerTrust) =>
+      loadCallContext(stores, deps.config.get(), { customerId, remote, direction, trust });
+    const context: Promise<CallContext> = load(claims.trust).catch((error: unknown) => {
+      log.error({ err: error }, 'could not load the customer context; answering without memory');
+      return { system: config.voice.systemPrompt, history: [] };
+    });
     const session = new VoiceSession({
       config: () => deps.config.get(),
       stt,
@@ -218,6 +219,8 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       tts: deps.providers.tts,
       reporter,
       context,
+      // Only an unverified caller can become verified (by the code sent to the number on file).
+      ...(claims.trust === 'unverified' ? { verifiedContext: () => load('verified') } : {}),
       metrics: deps.metrics.voice,
       log,
       streamSid: start.streamSid,
@@ -227,7 +230,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       },
     });
     session.start();
-    log.info({ customerId, direction }, 'media stream started');
+    log.info({ customerId, direction, trust: claims.trust }, 'media stream started');
     return session;
   }
 

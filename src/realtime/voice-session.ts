@@ -19,8 +19,10 @@ export interface VoiceSessionDeps {
   llm: () => StreamingChatModel | undefined;
   tts: () => TextToSpeech | undefined;
   reporter: CallEvents;
-  /** The customer's memory and history, loading while the greeting plays. */
+  /** The customer's memory and history (as far as the caller is trusted), loading while the greeting plays. */
   context: Promise<CallContext>;
+  /** The context of a caller who has just confirmed who they are (with their memory), loaded on demand. */
+  verifiedContext?: () => Promise<CallContext>;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -48,10 +50,13 @@ export class VoiceSession {
   /** A tool ended the conversation: the caller's input is no longer answered. */
   private ending = false;
   private closed = false;
+  private context: Promise<CallContext>;
+  private verified = false;
   private readonly now: () => number;
 
   constructor(private readonly deps: VoiceSessionDeps) {
     this.now = deps.now ?? (() => performance.now());
+    this.context = deps.context;
     this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
     this.caller = new CallerInput(
       {
@@ -131,12 +136,25 @@ export class VoiceSession {
     this.startTurn(id, timing, (turn) =>
       turn.reply({
         model: this.deps.llm(),
-        context: this.deps.context,
+        context: () => this.context,
         callItems: () => this.callItems,
         ...(previous ? { after: previous.done } : {}),
         endsCall: () => (this.ending = true),
+        verified: () => this.callerVerified(),
       }),
     );
+  }
+
+  /** The caller confirmed the code: from the next model round on, the context holds their memory and history. */
+  private callerVerified(): void {
+    const load = this.deps.verifiedContext;
+    if (this.verified || !load) return;
+    this.verified = true;
+    const before = this.context;
+    this.context = load().catch((error: unknown) => {
+      this.deps.log.error({ err: error }, 'could not load the verified caller context; going on without memory');
+      return before;
+    });
   }
 
   /** Said without the model (greeting, failures): turn 0 for the greeting. */

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { ConversationStore } from '../conversations/conversation-store';
 import { IdentityStore } from '../customers/identity-store';
+import { VerificationStore } from '../customers/verification-store';
 import { EventLog } from '../events/event-log';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
@@ -19,6 +20,8 @@ export interface Stores {
   webhookLog: WebhookDeliveryLog;
   calls: CallStore;
   conversations: ConversationStore;
+  /** One-time codes that confirm a caller's number (voice verification tools). */
+  verifications: VerificationStore;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -39,6 +42,7 @@ export function createStores(db: Db): Stores {
     calls: new CallStore(db),
     // Creates its own indexes on first use.
     conversations: new ConversationStore(db),
+    verifications: new VerificationStore(db),
   };
   return {
     ...stores,
@@ -49,6 +53,7 @@ export function createStores(db: Db): Stores {
         stores.deliveryStatus.ensureIndexes(),
         stores.webhookLog.ensureIndexes(),
         stores.calls.ensureIndexes(),
+        stores.verifications.ensureIndexes(),
       ]);
     },
     migrate: (context) => runMigrations(db, context),

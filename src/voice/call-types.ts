@@ -92,7 +92,13 @@ export const RECORDING_STATUS_RANK: Record<CallRecordingUpdate['status'], number
   failed: 1,
 };
 
-export const VOICE_TOOL_NAMES = ['transfer_to_human', 'end_call', 'send_sms'] as const;
+export const VOICE_TOOL_NAMES = [
+  'transfer_to_human',
+  'end_call',
+  'send_sms',
+  'send_verification_code',
+  'check_verification_code',
+] as const;
 export type VoiceToolName = (typeof VOICE_TOOL_NAMES)[number];
 
 export interface ToolRequest {
@@ -121,6 +127,8 @@ export interface ToolOutcome {
   result: string;
   /** The call is leaving the agent (transferred or ending): speak no more. */
   endsConversation?: boolean;
+  /** The caller confirmed the code sent to the number on file: their memory may now be loaded. */
+  verified?: boolean;
 }
 
 export type CallOutcome =

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { CALLER_TRUST_LEVELS, type CallerTrust } from '../customers/caller-trust';
 
 /** What the gateway vouches for when it answers a call; the realtime worker trusts nothing else about the caller. */
 export interface StreamClaims {
@@ -8,6 +9,8 @@ export interface StreamClaims {
   from: string;
   to: string;
   direction: string;
+  /** How far the remote party's number is trusted (`callerTrust`): an unverified caller hears no memory. */
+  trust: CallerTrust;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -61,6 +64,11 @@ function parseClaims(json: string): StreamClaims | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   if (!Number.isInteger(record.expiresAt) || TEXT_CLAIMS.some((k) => typeof record[k] !== 'string')) return undefined;
-  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Omit<StreamClaims, 'expiresAt'>;
-  return { ...text, expiresAt: record.expiresAt as number };
+  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Omit<
+    StreamClaims,
+    'expiresAt' | 'trust'
+  >;
+  // A token without a known trust level (minted before trust was signed) vouches for nobody.
+  const trust = CALLER_TRUST_LEVELS.find((level) => level === record.trust) ?? 'unverified';
+  return { ...text, trust, expiresAt: record.expiresAt as number };
 }

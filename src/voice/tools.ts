@@ -28,4 +28,19 @@ export const VOICE_TOOLS: Array<ToolSpec & { name: VoiceToolName }> = [
       required: ['message'],
     },
   },
+  {
+    name: 'send_verification_code',
+    description:
+      "Text a 6-digit code to the number on file, to confirm the caller is its owner before you discuss anything personal. Use it when the caller's identity is not confirmed and they ask about their account, orders or earlier conversations.",
+    inputSchema: { type: 'object', properties: {} },
+  },
+  {
+    name: 'check_verification_code',
+    description: 'Check the code the caller read out. Never say the code back to them.',
+    inputSchema: {
+      type: 'object',
+      properties: { code: { type: 'string', description: 'the 6 digits the caller said' } },
+      required: ['code'],
+    },
+  },
 ];

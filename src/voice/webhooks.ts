@@ -29,6 +29,7 @@ const CallForm = z.object({
   Timestamp: z.string().optional(),
   ParentCallSid: z.string().optional(),
   AnsweredBy: z.string().optional(),
+  StirVerstat: z.string().optional(),
 });
 
 /** A voice webhook (incoming call or status callback) as the platform sees it. */
@@ -45,6 +46,8 @@ export interface CallWebhook {
   occurredAt: string;
   parentCallSid?: string;
   answeredBy?: string;
+  /** Twilio's STIR/SHAKEN verification of the caller ID (`TN-Validation-Passed-A` …), inbound calls only. */
+  stirVerstat?: string;
 }
 
 export function parseCallWebhook(params: FormParams, now: Date = new Date()): CallWebhook {
@@ -62,6 +65,7 @@ export function parseCallWebhook(params: FormParams, now: Date = new Date()): Ca
     occurredAt: (stamped && !Number.isNaN(stamped.getTime()) ? stamped : now).toISOString(),
     ...(form.ParentCallSid ? { parentCallSid: form.ParentCallSid } : {}),
     ...(form.AnsweredBy ? { answeredBy: form.AnsweredBy } : {}),
+    ...(form.StirVerstat ? { stirVerstat: form.StirVerstat } : {}),
   };
 }
 

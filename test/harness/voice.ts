@@ -35,9 +35,19 @@ export interface LiveCall {
  */
 export async function connectCall(
   system: TestSystem,
-  options: { remote: string; direction?: 'inbound' | 'outbound-api'; callSid?: string },
+  options: {
+    remote: string;
+    direction?: 'inbound' | 'outbound-api';
+    callSid?: string;
+    /**
+     * Twilio's STIR/SHAKEN verdict on an inbound caller ID: full attestation (trusted, memory
+     * recalled) unless a test says otherwise; `null` sends none, as for a call from abroad.
+     */
+    stirVerstat?: string | null;
+  },
 ): Promise<LiveCall> {
   const direction = options.direction ?? 'inbound';
+  const stirVerstat = options.stirVerstat === undefined ? 'TN-Validation-Passed-A' : options.stirVerstat;
   const [from, to] = direction === 'inbound' ? [options.remote, AGENT_NUMBER] : [AGENT_NUMBER, options.remote];
   let callSid = options.callSid;
   if (!callSid) {
@@ -58,6 +68,7 @@ export async function connectCall(
     Direction: direction,
     CallStatus: 'ringing',
     ApiVersion: '2010-04-01',
+    ...(direction === 'inbound' && stirVerstat !== null ? { StirVerstat: stirVerstat } : {}),
   };
   const answer = await system.webhook('/twilio/voice/incoming', form);
   if (answer.status !== 200) throw new Error(`voice webhook answered ${answer.status}: ${answer.body}`);

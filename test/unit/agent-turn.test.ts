@@ -52,9 +52,10 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
   const reply = () =>
     turn.reply({
       model,
-      context: Promise.resolve({ system: 'Be brief.', history: [] }),
+      context: () => Promise.resolve({ system: 'Be brief.', history: [] }),
       callItems: () => [userMessage('Hello?')],
       endsCall: () => (ended = true),
+      verified: () => undefined,
     });
   return { turn, reply, clock, marks, playout, reporter, metrics, model, ended: () => ended };
 }

@@ -17,6 +17,7 @@ describe('the voice prompt names who is on the line', () => {
       customerId: 'cus_1',
       remote: '+14155550100',
       direction: 'inbound',
+      trust: 'verified',
     });
     expect(system).toContain("The caller's phone number is +14155550100.");
   });
@@ -26,6 +27,7 @@ describe('the voice prompt names who is on the line', () => {
       customerId: 'cus_1',
       remote: '+14155550100',
       direction: 'outbound-api',
+      trust: 'verified',
     });
     expect(system).toContain('The phone number of the person you called is +14155550100.');
     expect(system).not.toContain("The caller's phone number");
@@ -38,6 +40,7 @@ describe('the voice prompt names who is on the line', () => {
         customerId: 'cus_1',
         remote,
         direction: 'inbound',
+        trust: 'unverified',
       });
       expect(system).toContain('withheld their phone number');
       expect(system).not.toContain('phone number is');
@@ -45,4 +48,57 @@ describe('the voice prompt names who is on the line', () => {
       expect(history).toEqual([]);
     },
   );
+});
+
+describe('what an unverified caller may hear of the stored memory', () => {
+  const config = loadConfig({});
+  const at = new Date('2026-11-01T10:00:00Z');
+  /** A customer with a summary and an SMS thread. */
+  const known = {
+    memory: {
+      get: () => Promise.resolve({ summary: 'Order 4471 ships Friday; lives at 12 Elm Street.', summarizedThrough: 0 }),
+    } as unknown as CustomerMemoryStore,
+    messages: {
+      recent: () =>
+        Promise.resolve([
+          { seq: 1, direction: 'inbound', channel: 'sms', body: 'Where is order 4471?', createdAt: at },
+          { seq: 2, direction: 'outbound', channel: 'sms', body: 'It ships Friday.', createdAt: at },
+        ]),
+    } as unknown as MessageStore,
+  };
+  const call = { customerId: 'cus_1', remote: '+14155550100', direction: 'inbound' };
+
+  it('nothing of the summary or the history, and a rule not to reveal personal details', async () => {
+    const { system, history } = await loadCallContext(known, config, { ...call, trust: 'unverified' });
+    expect(history).toEqual([]);
+    expect(system).not.toContain('4471');
+    expect(system).not.toContain('Elm Street');
+    expect(system).not.toContain('pick up where you left off');
+    expect(system).toContain('identity is not confirmed');
+    expect(system).toContain('do not reveal');
+    expect(system).toContain('send_verification_code');
+  });
+
+  it('never reads the stores for an unverified caller', async () => {
+    const touched: string[] = [];
+    const spying = {
+      memory: { get: () => (touched.push('memory'), Promise.resolve(undefined)) } as unknown as CustomerMemoryStore,
+      messages: { recent: () => (touched.push('messages'), Promise.resolve([])) } as unknown as MessageStore,
+    };
+    await loadCallContext(spying, config, { ...call, trust: 'unverified' });
+    expect(touched).toEqual([]);
+  });
+
+  it('a withheld caller is not offered a code (there is no number to send it to)', async () => {
+    const { system } = await loadCallContext(known, config, { ...call, remote: 'anonymous', trust: 'unverified' });
+    expect(system).toContain('do not reveal');
+    expect(system).not.toContain('send_verification_code');
+  });
+
+  it('once verified: the summary and the history', async () => {
+    const { system, history } = await loadCallContext(known, config, { ...call, trust: 'verified' });
+    expect(system).toContain('Order 4471 ships Friday');
+    expect(system).not.toContain('identity is not confirmed');
+    expect(history).toHaveLength(2);
+  });
 });

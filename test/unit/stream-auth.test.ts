@@ -14,6 +14,7 @@ const CLAIMS: StreamClaims = {
   from: '+14155550123',
   to: '+15005550006',
   direction: 'inbound',
+  trust: 'unverified',
   expiresAt: 2_000_000_000,
 };
 const FOR_CALL = { callSid: CALL, accountSid: ACCOUNT };
@@ -51,6 +52,7 @@ describe('media stream tokens', () => {
       { from: '+14155550999' },
       { to: '+15005550007' },
       { direction: 'outbound-api' },
+      { trust: 'verified' as const },
       { expiresAt: 2_100_000_000 },
     ])
       expect(verifyStreamToken('auth-token', tampered(token, change), FOR_CALL, NOW)).toBe(undefined);

@@ -6,7 +6,8 @@ import { toAnthropicMessages } from '../../src/agent/anthropic-format';
 import type { ChatRequest } from '../../src/agent/chat-model';
 import { ChatStreamError } from '../../src/agent/streaming-chat-model';
 import { ProviderError } from '../../src/providers/provider-error';
-import { VoiceSession } from '../../src/realtime/voice-session';
+import { userMessage } from '../../src/agent/chat-items';
+import { VoiceSession, type VoiceSessionDeps } from '../../src/realtime/voice-session';
 import {
   BYTES_PER_CHAR,
   FakeMetrics,
@@ -31,7 +32,7 @@ function wire(request: ChatRequest) {
 }
 
 /** A call on fakes, its clock at 1000 ms; "Twilio" plays every mark back at once unless `autoPlay` is off. */
-function call(replies: Reply[] = []) {
+function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedContext'> = {}) {
   const stt = new FakeStt();
   const model = new FakeModel(replies);
   const tts = new FakeTts();
@@ -47,6 +48,7 @@ function call(replies: Reply[] = []) {
     tts: () => tts,
     reporter,
     context: Promise.resolve({ system: 'Be brief.', history: [] }),
+    ...extra,
     metrics,
     log: silentLog,
     streamSid: 'MZ1',
@@ -144,6 +146,35 @@ describe('VoiceSession', () => {
       role: 'assistant',
       content: `(send_sms: SMS sent.) Let me text you the link. ${c.config.voice.filler} Sent it.`,
     });
+  });
+
+  it("loads the caller's memory once a tool verifies them: the very next model round sees it", async () => {
+    const check = { id: 'toolu_v', name: 'check_verification_code', input: { code: '123456' } };
+    let loads = 0;
+    const c = call([[{ type: 'tool_call', call: check }], [text('Thanks, Sam.')], [text('Sure.')]], {
+      verifiedContext: () => {
+        loads++;
+        return Promise.resolve({ system: 'Be brief. You remember: Sam.', history: [userMessage('An earlier SMS.')] });
+      },
+    });
+    c.reporter.toolAnswer = (request) =>
+      Promise.resolve(
+        request.name === 'check_verification_code'
+          ? { ok: true, result: 'Verified.', verified: true }
+          : { ok: true, result: 'Done.' },
+      );
+    await greeted(c);
+    c.stt.say('My code is 1 2 3 4 5 6.');
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+    expect(c.model.requests[0]!.system).toBe('Be brief.');
+    expect(wire(c.model.requests[0]!)[0]).toEqual({ role: 'user', content: 'My code is 1 2 3 4 5 6.' });
+    expect(c.model.requests[1]!.system).toBe('Be brief. You remember: Sam.');
+    expect(wire(c.model.requests[1]!)[0]).toEqual({ role: 'user', content: 'An earlier SMS.' });
+    // Later turns keep it, and it is loaded once.
+    c.stt.say('Thanks.');
+    await until('the next request', () => c.model.requests.length === 3);
+    expect(c.model.requests[2]!.system).toBe('Be brief. You remember: Sam.');
+    expect(loads).toBe(1);
   });
 
   it('speaks the fallback line when the model fails, counted as llm', async () => {
