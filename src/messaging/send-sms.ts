@@ -2,10 +2,11 @@ import type { Config } from '../config/schema';
 import type { MessageStore } from '../memory/message-store';
 import { callbackUrls } from '../telephony/twilio/callback-urls';
 import type { TwilioAccounts } from '../telephony/twilio/accounts';
-import { twilioFailure } from '../telephony/twilio/errors';
+import { twilioErrorCode, twilioFailure } from '../telephony/twilio/errors';
 import { parseTwilioAddress } from './addresses';
+import { recordTwilioOptOut, refuseIfOptedOut, TWILIO_UNSUBSCRIBED, type ConsentDeps } from './consent-guard';
 
-export interface SmsDeps {
+export interface SmsDeps extends ConsentDeps {
   config: () => Config;
   twilio: TwilioAccounts;
   messages: MessageStore;
@@ -26,7 +27,8 @@ export interface SmsRequest {
 /**
  * The one path a text message (SMS or WhatsApp) leaves by: recorded before it is sent, sent with
  * the status callback (so its delivery is tracked), then marked with Twilio's sid. A Twilio
- * error becomes `twilioFailure` (`what` names the action in its message).
+ * error becomes `twilioFailure` (`what` names the action in its message). An opted-out recipient
+ * is refused before anything is recorded (`OptedOut`); Twilio's 21610 opts the recipient out.
  */
 export async function sendSms(
   deps: SmsDeps,
@@ -35,6 +37,8 @@ export async function sendSms(
 ): Promise<{ twilioSid: string }> {
   const already = await deps.messages.get(request.idempotencyKey);
   if (already?.twilioSid) return { twilioSid: already.twilioSid };
+  const outbound = { accountSid: request.accountSid, from: request.from, to: request.to, key: request.idempotencyKey };
+  await refuseIfOptedOut(deps, outbound, 'message');
   await deps.messages.recordOnce({
     id: request.idempotencyKey,
     customerId: request.customerId,
@@ -55,6 +59,7 @@ export async function sendSms(
       statusCallback: callbackUrls(deps.config(), request.accountSid).messageStatus,
     });
   } catch (error) {
+    if (twilioErrorCode(error) === TWILIO_UNSUBSCRIBED) await recordTwilioOptOut(deps, outbound);
     throw twilioFailure(error, what);
   }
   await deps.messages.markSent(request.idempotencyKey, sent.sid, sent.status);
