@@ -10,7 +10,7 @@ import { MessageStore } from '../../src/memory/message-store';
 import { createLogger } from '../../src/observability/logger';
 import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
 import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
-import { rulesResponder } from '../../devstack/emulators/anthropic';
+import { rulesResponder, toolUseReply } from '../../devstack/emulators/anthropic';
 import { TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
 
 const phonePrefix = `+1415${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
@@ -124,6 +124,27 @@ describe('consent (STOP / START)', () => {
     expect(reply!.body).toBe('Happy to help.');
     expect(system.twilio.sentMessages({ to: from })).toHaveLength(1);
     expect((await consentOf(from)).history.map((f) => f.action)).toEqual(['opt_out', 'opt_in']);
+  });
+
+  it('a follow-up the agent scheduled before STOP is refused when it falls due', async () => {
+    const from = uniquePhone();
+    system.anthropic.setResponder((request) => {
+      const last = request.messages.at(-1);
+      const firstRound = typeof last?.content === 'string' || !last?.content.some((b) => b.type === 'tool_result');
+      return firstRound && JSON.stringify(last).includes('Remind me')
+        ? toolUseReply('schedule_follow_up', { delayMinutes: 0.1, message: 'Reminder: your appointment is tomorrow.' })
+        : { blocks: [{ type: 'text', text: 'I will remind you.' }] };
+    });
+    try {
+      await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'Remind me about my appointment'));
+      await eventually('reply sent', () => system.twilio.sentMessages({ to: from }).length > 0);
+      await system.webhook('/twilio/messaging/inbound', inboundSms(from, 'STOP'));
+      await eventually('opt-out stored', async () => (await consentOf(from)).optedOut);
+      await eventually('follow-up refused', async () => (await refusals(from)).length > 0, 30_000);
+      expect(system.twilio.sentMessages({ to: from }).map((m) => m.body)).toEqual(['I will remind you.']);
+    } finally {
+      system.anthropic.setResponder(rulesResponder([{ when: /./, reply: 'Happy to help.' }]));
+    }
   });
 
   it("Twilio's 21610 (unsubscribed recipient) marks the address opted out", async () => {
