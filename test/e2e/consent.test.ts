@@ -80,7 +80,7 @@ describe('consent (STOP / START)', () => {
     ]);
     const [optedOut] = await events
       .list({ type: 'consent.opted_out' }, 1000)
-      .then((all) => all.filter((e) => e.id === `consent.opted_out:${stop.MessageSid}`));
+      .then((all) => all.filter((e) => e.id === `consent.opted_out:${String(stop.MessageSid)}`));
     expect(optedOut?.data).toMatchObject({ address: from, via: 'STOP', messageSid: stop.MessageSid });
 
     // Writing again does not opt back in: the agent's reply is refused at send, nothing reaches them.
@@ -157,9 +157,8 @@ describe('consent (STOP / START)', () => {
     });
     const state = await consentOf(to);
     expect(state.optedOut).toBe(true);
-    expect(state.history).toEqual([
-      expect.objectContaining({ action: 'opt_out', source: expect.stringMatching(/^twilio21610:/) }),
-    ]);
+    expect(state.history.map((f) => f.action)).toEqual(['opt_out']);
+    expect(state.history[0]!.source).toMatch(/^twilio21610:/);
     const marked = (await events.list({ type: 'consent.opted_out' }, 1000)).filter(
       (e) => (e.data as { address?: string }).address === to,
     );

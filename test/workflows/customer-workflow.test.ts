@@ -134,10 +134,8 @@ describe('customerWorkflow', () => {
     const hello = message('hello again');
     await handle.signal(inboundMessageSignal, hello);
     await handle.result();
-    expect(calls.of(workflowId, 'applyConsentKeyword').map((c) => c.input)).toEqual([
-      expect.objectContaining({ message: expect.objectContaining({ messageSid: stop.messageSid }) }),
-      expect.objectContaining({ message: expect.objectContaining({ messageSid: hello.messageSid }) }),
-    ]);
+    const checked = calls.of(workflowId, 'applyConsentKeyword').map((c) => c.input as { message: InboundMessage });
+    expect(checked.map((input) => input.message.messageSid)).toEqual([stop.messageSid, hello.messageSid]);
     expect(calls.of(workflowId, 'generateReply')).toHaveLength(1);
     expect(sent(workflowId).map((m) => m.idempotencyKey)).toEqual([`reply:${hello.messageSid}`]);
   });
