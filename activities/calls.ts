@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Config } from '../src/config/schema';
 import { makeEvent } from '../src/events/make-event';
 import type { PublishEvent } from '../src/events/publish';
+import type { ConsentStore } from '../src/messaging/consent-store';
 import type { MessageStore } from '../src/memory/message-store';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
@@ -32,6 +33,7 @@ export interface CallDeps {
   twilio: TwilioAccounts;
   publish: PublishEvent;
   verifications: VerificationStore;
+  consent: ConsentStore;
 }
 
 export interface FinalizeCallInput {

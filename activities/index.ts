@@ -1,3 +1,4 @@
+import { createConsentActivities, type ConsentDeps } from './consent';
 import { createConversationActivities, type ConversationDeps } from './conversations';
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
 import { createEventActivities, type EventDeps } from './events';
@@ -18,7 +19,8 @@ export type ActivityDeps = MessagingDeps &
   EventDeps &
   WebhookDeps &
   PlatformDeps &
-  CallDeps;
+  CallDeps &
+  ConsentDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -31,6 +33,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createPlatformActivities(deps),
     ...createCallActivities(deps),
+    ...createConsentActivities(deps),
   };
 }
 

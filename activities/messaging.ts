@@ -18,12 +18,16 @@ import type { InboundMessage } from '../src/messaging/inbound';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { twilioFailure } from '../src/telephony/twilio/errors';
 import { sendSms } from '../src/messaging/send-sms';
+import type { ConsentStore } from '../src/messaging/consent-store';
+import type { PublishEvent } from '../src/events/publish';
 
 export interface MessagingDeps {
   config: () => Config;
   messages: MessageStore;
   memory: CustomerMemoryStore;
   twilio: TwilioAccounts;
+  consent: ConsentStore;
+  publish: PublishEvent;
   /** Undefined when no model is configured; generateReply then fails without retrying. */
   chatModel: () => ChatModel | undefined;
 }

@@ -6,6 +6,7 @@ import type { ToolDeps } from '../src/agent/tools/types';
 import { parseTwilioAddress } from '../src/messaging/addresses';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { sendSms } from '../src/messaging/send-sms';
+import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
 
@@ -69,7 +70,8 @@ export function createPlatformActivities(deps: PlatformDeps) {
     },
 
     /**
-     * An outbound call that runs the same voice agent loop as an incoming one: when the callee
+     * An outbound call that runs the same voice agent loop as an incoming one (never to an
+     * opted-out number: `OptedOut`): when the callee
      * answers, Twilio fetches the same TwiML from `/twilio/voice/incoming` (with the call's sid,
      * so the media stream's token can be bound to it).
      */
@@ -84,6 +86,9 @@ export function createPlatformActivities(deps: PlatformDeps) {
       const config = deps.config();
       const urls = callbackUrls(config, accountSid);
       const record = input.record ?? config.voice.record;
+      const { workflowExecution, activityId } = Context.current().info;
+      const key = `call:${workflowExecution?.workflowId ?? 'standalone'}:${activityId}`;
+      await refuseIfOptedOut(deps, { accountSid, from, to: input.to, key }, 'call');
       try {
         const call = await deps.twilio.client(accountSid).calls.create({
           to: input.to,

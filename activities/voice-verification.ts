@@ -53,6 +53,8 @@ export async function sendVerificationCode(deps: VerificationDeps, call: Verific
     from: call.local,
     to: call.remote,
     body: `Your verification code is ${issued.code}. It expires in 10 minutes.`,
+    // The history (read by the model and the operator API) never holds the code itself.
+    recordedBody: 'Your verification code is ******. It expires in 10 minutes.',
   };
   try {
     await sendSms(deps, text, 'send the verification code');

@@ -77,6 +77,25 @@ interface WorkflowFailedData {
   error: string;
 }
 
+interface ConsentChangedData {
+  /** The address as Twilio sent it (`+E164` or `whatsapp:+E164`). */
+  address: string;
+  /** Our number it concerned. */
+  to: string;
+  /** The keyword the customer sent, or `twilio:21610` when Twilio refused a send. */
+  via: string;
+  /** The inbound MessageSid (keywords). */
+  messageSid?: string;
+}
+
+interface ConsentSendRefusedData {
+  to: string;
+  from: string;
+  /** What was refused: a text message or a call. */
+  kind: 'message' | 'call';
+  reason: 'opted_out';
+}
+
 /** Every event type and the shape of its data. Adding one: a line here, then emit it. */
 export interface EventDataMap {
   'call.initiated': CallEventData;
@@ -110,6 +129,9 @@ export interface EventDataMap {
   'participant.removed': Record<string, unknown>;
   'escalation.requested': { reason: string; urgency: string; via: string };
   'agent.fallback': Record<string, unknown>;
+  'consent.opted_out': ConsentChangedData;
+  'consent.opted_in': ConsentChangedData;
+  'consent.send_refused': ConsentSendRefusedData;
   'workflow.failed': WorkflowFailedData;
 }
 
@@ -146,6 +168,9 @@ export const EVENT_TYPES = [
   'participant.removed',
   'escalation.requested',
   'agent.fallback',
+  'consent.opted_out',
+  'consent.opted_in',
+  'consent.send_refused',
   'workflow.failed',
 ] as const satisfies readonly EventType[];
 

@@ -15,6 +15,7 @@ import { requireTwilioSignature } from './twilio-webhook';
 import { traceTwilioWebhooks } from './trace-requests';
 import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
+import { consentRoutes } from './consent-routes';
 import { EventDispatcher } from '../events/dispatcher';
 import { registeredWorkflowTypes } from '../orchestrator/workflow-types';
 
@@ -88,6 +89,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         messages: stores.messages,
         log: deps.log,
       }),
+      consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
     ]),
   );
 

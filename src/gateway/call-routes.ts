@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
@@ -51,6 +51,14 @@ const PlaceCallBody = z.object({
   record: z.boolean().optional(),
 });
 
+/** The `OptedOut` refusal's message when that is why the call was not placed (the callee replied STOP). */
+function optedOutFailure(error: unknown): string | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (cause instanceof ApplicationFailure && cause.type === 'OptedOut') return cause.message;
+  }
+  return undefined;
+}
+
 /** Operator API for calls: place an outbound call (same agent loop as inbound), read a call's record and transcript. */
 export function callRoutes(deps: CallRouteDeps): Router {
   const router = Router();
@@ -72,6 +80,8 @@ export function callRoutes(deps: CallRouteDeps): Router {
         );
         res.status(201).json({ callSid });
       } catch (error) {
+        const refusal = optedOutFailure(error);
+        if (refusal) throw new ApiError(409, refusal);
         if (error instanceof WorkflowFailedError)
           throw new ApiError(502, `Twilio did not place the call: ${error.cause?.message ?? error.message}`);
         throw error;

@@ -6,7 +6,7 @@ import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
 import type { DeliveryStatusStore } from '../messaging/delivery-status';
 import type { Logger } from '../observability/logger';
-import { ApiError, handle } from './operator-api';
+import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
 
 export interface CustomerRouteDeps {
   config: ConfigStore;
@@ -18,27 +18,6 @@ export interface CustomerRouteDeps {
 }
 
 const LinkBody = z.object({ address: z.string().min(3).max(320), accountSid: z.string().optional() });
-const AccountQuery = z.object({
-  accountSid: z
-    .string()
-    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account sid (AC…)')
-    .optional(),
-});
-
-/**
- * The account an operator request is about: the one named, or the only one configured. With several
- * accounts and none named the request is ambiguous (customers are per account).
- */
-function requestAccount(config: ConfigStore, named: string | undefined): string {
-  const accounts = config.get().twilio.accounts.map((a) => a.accountSid);
-  if (named) {
-    if (!accounts.includes(named)) throw new ApiError(400, `accountSid: account ${named} is not configured`);
-    return named;
-  }
-  if (accounts.length === 1) return accounts[0]!;
-  throw new ApiError(400, 'accountSid: required when more than one account is configured');
-}
-
 /** A customer's addresses, or 404 when the customer is unknown or belongs to another account than the one named. */
 async function customerAddresses(deps: CustomerRouteDeps, customerId: string, named?: string): Promise<string[]> {
   const addresses = await deps.identities.addresses(customerId);

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { ZodError } from 'zod';
+import { z, ZodError } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 
@@ -66,4 +66,25 @@ export function operatorApi(config: ConfigStore, routers: Router[]): Router {
     res.status(404).json({ error: 'not found' });
   });
   return api;
+}
+
+export const AccountQuery = z.object({
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account sid (AC…)')
+    .optional(),
+});
+
+/**
+ * The account an operator request is about: the one named, or the only one configured. With several
+ * accounts and none named the request is ambiguous (customers are per account).
+ */
+export function requestAccount(config: ConfigStore, named: string | undefined): string {
+  const accounts = config.get().twilio.accounts.map((a) => a.accountSid);
+  if (named) {
+    if (!accounts.includes(named)) throw new ApiError(400, `accountSid: account ${named} is not configured`);
+    return named;
+  }
+  if (accounts.length === 1) return accounts[0]!;
+  throw new ApiError(400, 'accountSid: required when more than one account is configured');
 }

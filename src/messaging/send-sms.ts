@@ -2,10 +2,11 @@ import type { Config } from '../config/schema';
 import type { MessageStore } from '../memory/message-store';
 import { callbackUrls } from '../telephony/twilio/callback-urls';
 import type { TwilioAccounts } from '../telephony/twilio/accounts';
-import { twilioFailure } from '../telephony/twilio/errors';
+import { twilioErrorCode, twilioFailure } from '../telephony/twilio/errors';
 import { parseTwilioAddress } from './addresses';
+import { recordTwilioOptOut, refuseIfOptedOut, TWILIO_UNSUBSCRIBED, type ConsentDeps } from './consent-guard';
 
-export interface SmsDeps {
+export interface SmsDeps extends ConsentDeps {
   config: () => Config;
   twilio: TwilioAccounts;
   messages: MessageStore;
@@ -21,12 +22,15 @@ export interface SmsRequest {
   /** `+E164` (SMS) or `whatsapp:+E164`. */
   to: string;
   body: string;
+  /** What the history keeps instead of `body` when the text carries a secret (a verification code). */
+  recordedBody?: string;
 }
 
 /**
  * The one path a text message (SMS or WhatsApp) leaves by: recorded before it is sent, sent with
  * the status callback (so its delivery is tracked), then marked with Twilio's sid. A Twilio
- * error becomes `twilioFailure` (`what` names the action in its message).
+ * error becomes `twilioFailure` (`what` names the action in its message). An opted-out recipient
+ * is refused before anything is recorded (`OptedOut`); Twilio's 21610 opts the recipient out.
  */
 export async function sendSms(
   deps: SmsDeps,
@@ -35,6 +39,8 @@ export async function sendSms(
 ): Promise<{ twilioSid: string }> {
   const already = await deps.messages.get(request.idempotencyKey);
   if (already?.twilioSid) return { twilioSid: already.twilioSid };
+  const outbound = { accountSid: request.accountSid, from: request.from, to: request.to, key: request.idempotencyKey };
+  await refuseIfOptedOut(deps, outbound, 'message');
   await deps.messages.recordOnce({
     id: request.idempotencyKey,
     customerId: request.customerId,
@@ -43,7 +49,7 @@ export async function sendSms(
     channel: parseTwilioAddress(request.to).channel,
     from: request.from,
     to: request.to,
-    body: request.body,
+    body: request.recordedBody ?? request.body,
     status: 'sending',
   });
   let sent: { sid: string; status: string };
@@ -55,6 +61,7 @@ export async function sendSms(
       statusCallback: callbackUrls(deps.config(), request.accountSid).messageStatus,
     });
   } catch (error) {
+    if (twilioErrorCode(error) === TWILIO_UNSUBSCRIBED) await recordTwilioOptOut(deps, outbound);
     throw twilioFailure(error, what);
   }
   await deps.messages.markSent(request.idempotencyKey, sent.sid, sent.status);

@@ -37,6 +37,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
   });
   const activities = createActivities({
     deliveryStatus: stores.deliveryStatus,
+    consent: stores.consent,
     identities: stores.identities,
     events: stores.events,
     publish: (event) => dispatcher.publish(event),

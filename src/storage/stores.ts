@@ -6,6 +6,7 @@ import { EventLog } from '../events/event-log';
 import { CustomerMemoryStore } from '../memory/customer-memory';
 import { MessageStore } from '../memory/message-store';
 import { DeliveryStatusStore } from '../messaging/delivery-status';
+import { ConsentStore } from '../messaging/consent-store';
 import { CallStore } from '../voice/call-store';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
 import { runMigrations } from './migrations/runner';
@@ -16,6 +17,7 @@ export interface Stores {
   messages: MessageStore;
   memory: CustomerMemoryStore;
   deliveryStatus: DeliveryStatusStore;
+  consent: ConsentStore;
   events: EventLog;
   webhookLog: WebhookDeliveryLog;
   calls: CallStore;
@@ -37,6 +39,7 @@ export function createStores(db: Db): Stores {
     messages: new MessageStore(db),
     memory: new CustomerMemoryStore(db),
     deliveryStatus: new DeliveryStatusStore(db),
+    consent: new ConsentStore(db),
     events: new EventLog(db),
     webhookLog: new WebhookDeliveryLog(db),
     calls: new CallStore(db),
@@ -51,6 +54,7 @@ export function createStores(db: Db): Stores {
         stores.messages.ensureIndexes(),
         stores.events.ensureIndexes(),
         stores.deliveryStatus.ensureIndexes(),
+        stores.consent.ensureIndexes(),
         stores.webhookLog.ensureIndexes(),
         stores.calls.ensureIndexes(),
         stores.verifications.ensureIndexes(),

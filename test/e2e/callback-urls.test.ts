@@ -9,6 +9,7 @@ import { IdentityStore } from '../../src/customers/identity-store';
 import type { BelugaEvent } from '../../src/events/catalog';
 import { EventDispatcher } from '../../src/events/dispatcher';
 import { EventLog } from '../../src/events/event-log';
+import { ConsentStore } from '../../src/messaging/consent-store';
 import { CustomerMemoryStore } from '../../src/memory/customer-memory';
 import { MessageStore } from '../../src/memory/message-store';
 import { createLogger } from '../../src/observability/logger';
@@ -110,6 +111,7 @@ describe('configurable Twilio callback URLs', () => {
       identities: new IdentityStore(system.db),
       messages: new MessageStore(system.db),
       memory: new CustomerMemoryStore(system.db),
+      consent: new ConsentStore(system.db),
       chatModel: () => undefined,
     };
     return {

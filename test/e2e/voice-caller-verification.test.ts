@@ -95,6 +95,12 @@ describe('a caller whose number is not verified', () => {
     const last = system.anthropic.requests.at(-1)!;
     expect(lastUserText(last)).toMatch(/^Verified/);
     expect(conversationText(last)).toContain(SUMMARY);
+    // The text is in the caller's history, but never the code itself.
+    const customer = await system.api('GET', `/customers/by-address/${encodeURIComponent(remote)}`);
+    const history = await system.api('GET', `/customers/${String(customer.json.customerId)}/messages`);
+    const messages = (history.json as { messages: Array<{ id: string; body: string }> }).messages;
+    const recorded = messages.filter((m) => m.id.startsWith(`verify:${call.callSid}:`));
+    expect(recorded.map((m) => m.body)).toEqual(['Your verification code is ******. It expires in 10 minutes.']);
     await hangUp(call);
   });
 

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../activities';
 import type { ToolActivityInput } from '../../activities/tools';
+import { consentKeyword } from '../../src/messaging/consent-keywords';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import {
   CUSTOMER_WORKFLOW,
@@ -48,6 +49,11 @@ describe('customerWorkflow', () => {
     async summarizeHistoryIfNeeded(input: Parameters<Activities['summarizeHistoryIfNeeded']>[0]) {
       calls.record('summarizeHistoryIfNeeded', input);
       return { summarized: 0 };
+    },
+    async applyConsentKeyword(input: Parameters<Activities['applyConsentKeyword']>[0]) {
+      calls.record('applyConsentKeyword', input);
+      const keyword = consentKeyword(input.message.body, false);
+      return keyword ? { keyword } : {};
     },
     async appendEvent(input: Parameters<Activities['appendEvent']>[0]) {
       calls.record('appendEvent', input);
@@ -118,6 +124,20 @@ describe('customerWorkflow', () => {
     await handle.result();
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(900);
     expect(calls.of(workflowId)).toEqual([]);
+  });
+
+  it('does not answer a consent keyword (STOP) with the model, and answers the next message', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    const stop = message('Stop');
+    const { handle } = await start(customer, { timings: { idleTimeout: '1 second' } }, stop);
+    const hello = message('hello again');
+    await handle.signal(inboundMessageSignal, hello);
+    await handle.result();
+    const checked = calls.of(workflowId, 'applyConsentKeyword').map((c) => c.input as { message: InboundMessage });
+    expect(checked.map((input) => input.message.messageSid)).toEqual([stop.messageSid, hello.messageSid]);
+    expect(calls.of(workflowId, 'generateReply')).toHaveLength(1);
+    expect(sent(workflowId).map((m) => m.idempotencyKey)).toEqual([`reply:${hello.messageSid}`]);
   });
 
   it('answers a message that arrives before the idle timeout, which then starts over', async () => {

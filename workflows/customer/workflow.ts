@@ -180,6 +180,11 @@ async function summarize(customerId: string): Promise<void> {
 /** Answers one message; says whether the history window was full (memory upkeep may be due). */
 async function answer(customerId: string, message: InboundMessage): Promise<{ historyFull: boolean }> {
   await (patched('local-db-steps') ? local.recordInbound : recordInbound)({ customerId, message });
+  if (patched('consent-keywords')) {
+    // STOP, START, HELP...: consent is stored and the model does not answer (Twilio confirms keywords).
+    const { keyword } = await local.applyConsentKeyword({ customerId, message });
+    if (keyword) return { historyFull: false };
+  }
   let text: string | undefined;
   let historyFull = false;
   try {

@@ -163,6 +163,11 @@ export class TwilioEmulator {
     this.faults.clear();
   }
 
+  /** The recipient opted out at Twilio: messages to it fail with 21610 (until reset). */
+  unsubscribe(number: string): void {
+    this.store.unsubscribed.add(number);
+  }
+
   addAccount(accountSid: string, authToken: string): void {
     this.accounts.set(accountSid, authToken);
   }

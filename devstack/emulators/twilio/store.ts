@@ -174,8 +174,11 @@ export class EmulatorStore {
   readonly participants = new Map<string, EmulatedParticipant>();
   readonly conversationMessages = new Map<string, EmulatedConversationMessage>();
   readonly conversationWebhooks = new Map<string, EmulatedConversationWebhook>();
+  /** Recipients that opted out at Twilio (replied STOP): a message to one fails with 21610. */
+  readonly unsubscribed = new Set<string>();
 
   reset(): void {
+    this.unsubscribed.clear();
     this.messages.clear();
     this.calls.clear();
     this.recordings.clear();

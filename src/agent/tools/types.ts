@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema';
 import type { IdentityStore } from '../../customers/identity-store';
 import type { EventLog } from '../../events/event-log';
 import type { PublishEvent } from '../../events/publish';
+import type { ConsentStore } from '../../messaging/consent-store';
 import type { CustomerMemoryStore } from '../../memory/customer-memory';
 import type { MessageStore } from '../../memory/message-store';
 import type { TwilioAccounts } from '../../telephony/twilio/accounts';
@@ -45,6 +46,7 @@ export interface ToolDeps {
   twilio: TwilioAccounts;
   events: EventLog;
   publish: PublishEvent;
+  consent: ConsentStore;
 }
 
 /** A tool that runs as its own Temporal activity (`tool_<name>`): durable, retried, visible in the UI. */

@@ -49,6 +49,11 @@ function renderMessage(m: EmulatedMessage): object {
   };
 }
 
+/** Twilio keeps opt-outs per number (SMS and WhatsApp alike). */
+function isUnsubscribed(ctx: RouteContext, to: string): boolean {
+  return ctx.store.unsubscribed.has(to.replace(/^whatsapp:/, ''));
+}
+
 function createMessage(ctx: RouteContext) {
   const accountSid = requirePathAccount(ctx);
   const to = ctx.form.get('To');
@@ -58,6 +63,7 @@ function createMessage(ctx: RouteContext) {
   const mediaUrls = ctx.form.getAll('MediaUrl');
   if (!to) throw invalidParam(21604, "A 'To' phone number is required.");
   if (!isValidAddress(to, ['whatsapp'])) throw invalidParam(21211, `Invalid 'To' Phone Number: ${to}`);
+  if (isUnsubscribed(ctx, to)) throw invalidParam(21610, 'Attempt to send to unsubscribed recipient');
   if (!from && !messagingServiceSid) throw invalidParam(21603, "A 'From' phone number is required.");
   if (!body && mediaUrls.length === 0 && !ctx.form.get('ContentSid')) {
     throw invalidParam(21602, 'Message body is required.');
