@@ -1,6 +1,7 @@
 import type { Db, Document } from 'mongodb';
 import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
+import { ignoringDuplicate } from '../storage/duplicate-key';
 
 /** How many documents forgetting removed, per collection. */
 export type ForgottenCounts = Record<string, number>;
@@ -102,6 +103,12 @@ export class CustomerRecords {
     await remove('customer_memory', { _id: customerId });
     await remove('messages', { customerId });
     await remove('calls', { customerId });
+    // Only the opaque id, kept so that the number's next first contact gets a new one (IdentityStore).
+    await ignoringDuplicate(
+      this.db
+        .collection<{ _id: string; at: Date }>('forgotten_customers')
+        .insertOne({ _id: customerId, at: new Date() }),
+    );
     // Scoped identities and any older unscoped ones: the next message from the number is a new customer.
     await remove('identities', { customerId });
     return counts;
