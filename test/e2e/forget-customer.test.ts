@@ -3,6 +3,7 @@ import { CustomerRecords } from '../../src/customers/customer-records';
 import { CustomerMemoryStore } from '../../src/memory/customer-memory';
 import { MessageStore } from '../../src/memory/message-store';
 import { CallStore } from '../../src/voice/call-store';
+import { customerWorkflowId } from '../../workflows/customer/contract';
 import {
   AGENT_NUMBER,
   TEST_ACCOUNT_SID,
@@ -102,6 +103,11 @@ describe('forgetting a customer', () => {
     expect((exported.json.events as unknown[]).length).toBeGreaterThan(0);
     expect(dump).toContain(from);
 
+    const sids = (exported.json.messages as { twilioSid?: string }[]).flatMap((m) =>
+      m.twilioSid ? [m.twilioSid] : [],
+    );
+    expect(sids.length).toBeGreaterThan(0);
+
     const deleted = await system.api('DELETE', `/customers/${customerId}?accountSid=${TEST_ACCOUNT_SID}`);
     expect(deleted.status).toBe(200);
     const counts = deleted.json.deleted as Record<string, number>;
@@ -124,6 +130,10 @@ describe('forgetting a customer', () => {
     }
     expect(await system.db.collection('customer_memory').countDocuments({ _id: customerId } as object)).toBe(0);
     expect(await system.db.collection('call_recordings').countDocuments({ callSid })).toBe(0);
+    expect(await system.db.collection('delivery_callbacks').countDocuments({ twilioSid: { $in: sids } })).toBe(0);
+    // The conversation workflow was stopped, so it cannot write the history again.
+    const conversation = await system.temporal.workflow.getHandle(customerWorkflowId(customerId)).describe();
+    expect(conversation.status.name).not.toBe('RUNNING');
 
     // Deleting again is harmless: the same operation's result, nothing more removed.
     const again = await new CustomerRecords(
