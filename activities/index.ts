@@ -9,6 +9,7 @@ import { createWebhookActivities, type WebhookDeps } from './webhooks';
 import { createPlatformActivities, type PlatformDeps } from './platform';
 import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
+import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import type { ToolDeps } from '../src/agent/tools/types';
 
 export type ActivityDeps = MessagingDeps &
@@ -20,7 +21,8 @@ export type ActivityDeps = MessagingDeps &
   WebhookDeps &
   PlatformDeps &
   CallDeps &
-  ConsentDeps;
+  ConsentDeps &
+  CustomerRecordDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -34,6 +36,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createPlatformActivities(deps),
     ...createCallActivities(deps),
     ...createConsentActivities(deps),
+    ...createCustomerRecordActivities(deps),
   };
 }
 

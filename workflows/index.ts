@@ -14,3 +14,4 @@ export { deliverWebhookWorkflow } from './deliver-webhook/workflow';
 export * from './custom';
 export { callWorkflow } from './call/workflow';
 export { placeOutboundCallWorkflow } from './outbound-call/workflow';
+export { forgetCustomerWorkflow } from './forget-customer/workflow';

@@ -30,9 +30,23 @@ export function defaultCustomerId(scopedKey: string): string {
 /** Maps channel addresses to one customer id per account (one person across SMS, WhatsApp, calls). */
 export class IdentityStore {
   private readonly identities: Collection<IdentityDoc>;
+  private readonly forgotten: Collection<{ _id: string }>;
 
   constructor(db: Db) {
     this.identities = db.collection<IdentityDoc>('identities');
+    this.forgotten = db.collection<{ _id: string }>('forgotten_customers');
+  }
+
+  /**
+   * The id a first contact at this key gets: the default one, unless that customer was forgotten
+   * (then the next in a fixed sequence), so a forgotten person's number returns as a new customer
+   * and concurrent first contacts still agree.
+   */
+  private async freshCustomerId(key: string): Promise<string> {
+    for (let generation = 0; ; generation++) {
+      const id = defaultCustomerId(generation === 0 ? key : `${key}#${generation}`);
+      if (!(await this.forgotten.findOne({ _id: id }))) return id;
+    }
   }
 
   /** The customer an address belongs to in this account, if it has been seen or linked. */
@@ -84,7 +98,7 @@ export class IdentityStore {
     const key = scopedIdentityKey(accountSid, rawAddress);
     const found = await this.identities.findOne({ _id: key });
     if (found) return found.customerId;
-    const doc = this.doc(accountSid, rawAddress, defaultCustomerId(key));
+    const doc = this.doc(accountSid, rawAddress, await this.freshCustomerId(key));
     try {
       await this.identities.insertOne(doc);
       return doc.customerId;

@@ -8,6 +8,7 @@ import { createMetrics, PROMETHEUS_CONTENT_TYPE, type Metrics } from '../observa
 import { conversationApiRoutes } from './conversation-api-routes';
 import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
+import { customerForgetRoutes } from './customer-forget-routes';
 import { checkHealth } from './health';
 import { operatorApi } from './operator-api';
 import { messagingRoutes } from './messaging-routes';
@@ -74,6 +75,13 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         messages: stores.messages,
         memory: stores.memory,
         deliveryStatus: stores.deliveryStatus,
+        log: deps.log,
+      }),
+      customerForgetRoutes({
+        config: deps.config,
+        temporal: deps.temporal,
+        identities: stores.identities,
+        customerRecords: stores.customerRecords,
         log: deps.log,
       }),
       conversationApiRoutes({

@@ -51,6 +51,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     chatModel: chatModelFromConfig(deps.config),
     conversations: stores.conversations,
     verifications: stores.verifications,
+    customerRecords: stores.customerRecords,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   return Worker.create({

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { ConversationStore } from '../conversations/conversation-store';
+import { CustomerRecords } from '../customers/customer-records';
 import { IdentityStore } from '../customers/identity-store';
 import { VerificationStore } from '../customers/verification-store';
 import { EventLog } from '../events/event-log';
@@ -24,6 +25,8 @@ export interface Stores {
   conversations: ConversationStore;
   /** One-time codes that confirm a caller's number (voice verification tools). */
   verifications: VerificationStore;
+  /** A customer's records across collections: the operator's export and forgetting. */
+  customerRecords: CustomerRecords;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -34,10 +37,12 @@ export interface Stores {
 }
 
 export function createStores(db: Db): Stores {
+  const messages = new MessageStore(db);
+  const memory = new CustomerMemoryStore(db);
   const stores = {
     identities: new IdentityStore(db),
-    messages: new MessageStore(db),
-    memory: new CustomerMemoryStore(db),
+    messages,
+    memory,
     deliveryStatus: new DeliveryStatusStore(db),
     consent: new ConsentStore(db),
     events: new EventLog(db),
@@ -46,6 +51,7 @@ export function createStores(db: Db): Stores {
     // Creates its own indexes on first use.
     conversations: new ConversationStore(db),
     verifications: new VerificationStore(db),
+    customerRecords: new CustomerRecords(db, messages, memory),
   };
   return {
     ...stores,

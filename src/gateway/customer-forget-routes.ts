@@ -1,0 +1,68 @@
+import type { Client } from '@temporalio/client';
+import { Router } from 'express';
+import type { ConfigStore } from '../config/store';
+import type { CustomerRecords } from '../customers/customer-records';
+import type { IdentityStore } from '../customers/identity-store';
+import type { Logger } from '../observability/logger';
+import { runOperation, type OperationRunner } from '../temporal/operation-runner';
+import {
+  FORGET_CUSTOMER_WORKFLOW,
+  forgetCustomerWorkflowId,
+  type ForgetCustomerWorkflow,
+} from '../../workflows/forget-customer/contract';
+import { sendOutcome } from './operation-outcome';
+import { AccountQuery, ApiError, handle } from './operator-api';
+
+export interface CustomerForgetRouteDeps {
+  config: ConfigStore;
+  temporal: Client;
+  identities: IdentityStore;
+  customerRecords: CustomerRecords;
+  log: Logger;
+  /** How long DELETE waits for the deletion before answering 202 (default 20 s). */
+  waitMs?: number;
+}
+
+/** The customer's account, or 404 when the customer is unknown or belongs to another account than the one named. */
+async function accountOfCustomer(deps: CustomerForgetRouteDeps, customerId: string, named?: string): Promise<string> {
+  const accountSid = await deps.identities.accountOf(customerId);
+  if (!accountSid || (named && accountSid !== named)) throw new ApiError(404, `customer ${customerId} not found`);
+  return accountSid;
+}
+
+/**
+ * Export first, then delete: `GET /customers/:id/export` reads everything stored about a customer;
+ * `DELETE /customers/:id` forgets them as the durable `forget-<id>` workflow.
+ */
+export function customerForgetRoutes(deps: CustomerForgetRouteDeps): Router {
+  const router = Router();
+  const runner: OperationRunner = { temporal: deps.temporal, config: deps.config, waitMs: deps.waitMs ?? 20_000 };
+
+  router.get(
+    '/customers/:id/export',
+    handle(deps.log, async (req, res) => {
+      const customerId = String(req.params.id);
+      await accountOfCustomer(deps, customerId, AccountQuery.parse(req.query).accountSid);
+      const exported = await deps.customerRecords.export(customerId);
+      if (!exported) throw new ApiError(404, `customer ${customerId} not found`);
+      res.json(exported);
+    }),
+  );
+
+  router.delete(
+    '/customers/:id',
+    handle(deps.log, async (req, res) => {
+      const customerId = String(req.params.id);
+      const accountSid = await accountOfCustomer(deps, customerId, AccountQuery.parse(req.query).accountSid);
+      const outcome = await runOperation<ForgetCustomerWorkflow>(runner, {
+        workflowType: FORGET_CUSTOMER_WORKFLOW,
+        workflowId: forgetCustomerWorkflowId(customerId),
+        args: [{ customerId }],
+        accountSid,
+        summary: `Forget customer ${customerId}`,
+      });
+      sendOutcome(res, outcome, 200);
+    }),
+  );
+  return router;
+}
