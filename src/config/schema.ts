@@ -226,6 +226,8 @@ export const ConfigSchema = z.object({
       .optional(),
     /** Record calls (Twilio recording, with recording status callbacks). */
     record: z.union([z.boolean(), z.stringbool()]).default(false),
+    /** With `record` on, said before the greeting, in the same breath (the caller hears it first). */
+    recordingAnnouncement: z.string().min(1).default('This call is recorded.'),
     /**
      * Every inbound caller is unverified until they confirm a code sent to the number on file, even
      * with full STIR/SHAKEN attestation (src/customers/caller-trust.ts).
