@@ -44,6 +44,8 @@ export interface SendMessageInput {
   fallback?: boolean;
   /** Reply inside this Twilio Conversation (Conversations API) instead of the Messages API. */
   conversationSid?: string;
+  /** Why it is sent (default `reply`): picks the WhatsApp template outside the 24-hour window. */
+  purpose?: 'reply' | 'follow_up';
 }
 
 function systemPromptWithMemory(base: string, summary: string | undefined): string {
@@ -169,7 +171,8 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const body = input.fallback ? deps.config().agent.fallbackReply : input.body;
       if (!body) throw ApplicationFailure.nonRetryable('sendMessage needs a body or fallback', 'BadInput');
       const { idempotencyKey, customerId, accountSid, from, to, conversationSid } = input;
-      if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body });
+      const purpose = input.purpose ?? 'reply';
+      if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
       await deps.messages.recordOnce({

@@ -65,6 +65,8 @@ export function createPlatformActivities(deps: PlatformDeps) {
         from,
         to: input.to,
         body: input.body,
+        // Outside WhatsApp's 24-hour window: the account's default template, else refused.
+        purpose: 'notification',
       });
       return { messageSid: sent.twilioSid };
     },

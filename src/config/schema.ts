@@ -4,6 +4,24 @@ import { EVENT_TYPES, isEventType } from '../events/catalog';
 const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters');
 const url = z.url({ protocol: /^(https?|wss?)$/ });
 
+const WhatsAppTemplateSchema = z.object({
+  contentSid: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Content Template sid: HX followed by 32 hex digits'),
+  /** The template's variables by number ("1", "2"...); `{body}` in a value stands for the message text. */
+  variables: z.record(z.string(), z.string()).optional(),
+});
+export type WhatsAppTemplate = z.infer<typeof WhatsAppTemplateSchema>;
+
+/** Approved templates for WhatsApp messages outside the 24-hour window, by purpose. */
+const WhatsAppTemplatesSchema = z
+  .object({
+    /** For follow-ups the agent scheduled (`schedule_follow_up`). */
+    followUp: WhatsAppTemplateSchema.optional(),
+    /** For any other message (`platform.sendText`, notifications); follow-ups too when `followUp` is absent. */
+    default: WhatsAppTemplateSchema.optional(),
+  })
+  .strict();
+export type WhatsAppTemplates = z.infer<typeof WhatsAppTemplatesSchema>;
+
 const TwilioAccountSchema = z.object({
   /** Short name used in logs and the operator API. */
   name: z.string().min(1).default('default'),
@@ -19,6 +37,8 @@ const TwilioAccountSchema = z.object({
     .optional(),
   /** Message sends per second this process makes for the account (Twilio queues or rejects beyond the sender's limit). */
   sendRatePerSecond: z.coerce.number().positive().max(1000).default(10),
+  /** Used when a WhatsApp message falls outside the 24-hour window (else the message is refused). */
+  whatsappTemplates: WhatsAppTemplatesSchema.optional(),
   /**
    * The URLs this platform hands Twilio for each kind of callback, per account (default: the
    * gateway's own route under PUBLIC_URL), and which call progress events Twilio should send.
@@ -206,6 +226,8 @@ export const ConfigSchema = z.object({
       .optional(),
     /** Record calls (Twilio recording, with recording status callbacks). */
     record: z.union([z.boolean(), z.stringbool()]).default(false),
+    /** With `record` on, said before the greeting, in the same breath (the caller hears it first). */
+    recordingAnnouncement: z.string().min(1).default('This call is recorded.'),
     /**
      * Every inbound caller is unverified until they confirm a code sent to the number on file, even
      * with full STIR/SHAKEN attestation (src/customers/caller-trust.ts).

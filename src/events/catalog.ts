@@ -93,7 +93,10 @@ interface ConsentSendRefusedData {
   from: string;
   /** What was refused: a text message or a call. */
   kind: 'message' | 'call';
-  reason: 'opted_out';
+  /** Opted out (STOP), or a WhatsApp message outside the 24-hour window with no template configured. */
+  reason: 'opted_out' | 'whatsapp_window_closed';
+  /** For a closed WhatsApp window: why the message was to be sent. */
+  purpose?: 'reply' | 'follow_up' | 'notification';
 }
 
 /** Every event type and the shape of its data. Adding one: a line here, then emit it. */

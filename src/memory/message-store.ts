@@ -71,6 +71,7 @@ export class MessageStore {
   async ensureIndexes(): Promise<void> {
     await this.messages.createIndex({ customerId: 1, seq: -1 });
     await this.messages.createIndex({ twilioSid: 1 }, { sparse: true });
+    await this.messages.createIndex({ accountSid: 1, from: 1, createdAt: -1 });
   }
 
   /** Records a message once; a second call with the same id changes nothing. Returns whether it was new. */
@@ -152,6 +153,16 @@ export class MessageStore {
     const unpacked = (await Promise.all(packed.map(toHistory))).filter((m) => m.body.toLowerCase().includes(needle));
     const all = [...(await Promise.all(plain.map(toHistory))), ...unpacked];
     return all.sort((a, b) => b.seq.getTime() - a.seq.getTime()).slice(0, options.limit);
+  }
+
+  /** When `address` last wrote to this account on `channel` (the WhatsApp 24-hour window starts there). */
+  async lastInboundAt(accountSid: string, address: string, channel: Channel): Promise<Date | undefined> {
+    const [last] = await this.messages
+      .find({ accountSid, from: address, channel, direction: 'inbound' })
+      .sort({ createdAt: -1 })
+      .limit(1)
+      .toArray();
+    return last?.createdAt;
   }
 
   async countAfter(customerId: string, after?: Date): Promise<number> {

@@ -5,6 +5,7 @@ import type { TwilioAccounts } from '../telephony/twilio/accounts';
 import { twilioErrorCode, twilioFailure } from '../telephony/twilio/errors';
 import { parseTwilioAddress } from './addresses';
 import { recordTwilioOptOut, refuseIfOptedOut, TWILIO_UNSUBSCRIBED, type ConsentDeps } from './consent-guard';
+import { sendFormFor, type SendPurpose } from './whatsapp-window';
 
 export interface SmsDeps extends ConsentDeps {
   config: () => Config;
@@ -24,6 +25,11 @@ export interface SmsRequest {
   body: string;
   /** What the history keeps instead of `body` when the text carries a secret (a verification code). */
   recordedBody?: string;
+  /**
+   * Why it is sent (default `notification`): outside WhatsApp's 24-hour window it picks the
+   * approved template (`follow_up` → the account's followUp template, else its default).
+   */
+  purpose?: SendPurpose;
 }
 
 /**
@@ -31,6 +37,8 @@ export interface SmsRequest {
  * the status callback (so its delivery is tracked), then marked with Twilio's sid. A Twilio
  * error becomes `twilioFailure` (`what` names the action in its message). An opted-out recipient
  * is refused before anything is recorded (`OptedOut`); Twilio's 21610 opts the recipient out.
+ * A WhatsApp message outside the 24-hour window goes out as the configured template, or is
+ * refused before anything is recorded (`WhatsAppWindowClosed`).
  */
 export async function sendSms(
   deps: SmsDeps,
@@ -41,6 +49,13 @@ export async function sendSms(
   if (already?.twilioSid) return { twilioSid: already.twilioSid };
   const outbound = { accountSid: request.accountSid, from: request.from, to: request.to, key: request.idempotencyKey };
   await refuseIfOptedOut(deps, outbound, 'message');
+  const form = await sendFormFor(
+    {
+      ...deps,
+      templates: (sid) => deps.config().twilio.accounts.find((a) => a.accountSid === sid)?.whatsappTemplates,
+    },
+    { ...outbound, body: request.body, purpose: request.purpose ?? 'notification' },
+  );
   await deps.messages.recordOnce({
     id: request.idempotencyKey,
     customerId: request.customerId,
@@ -57,7 +72,9 @@ export async function sendSms(
     sent = await deps.twilio.client(request.accountSid).messages.create({
       to: request.to,
       from: request.from,
-      body: request.body,
+      ...(form.kind === 'template'
+        ? { contentSid: form.contentSid, contentVariables: form.contentVariables }
+        : { body: request.body }),
       statusCallback: callbackUrls(deps.config(), request.accountSid).messageStatus,
     });
   } catch (error) {

@@ -85,10 +85,15 @@ export class VoiceSession {
     );
   }
 
-  /** Greets at once and opens STT in parallel (caller audio meanwhile is kept and sent when it opens). */
+  /**
+   * Greets at once and opens STT in parallel (caller audio meanwhile is kept and sent when it opens).
+   * A recorded call's announcement opens the greeting: one synthesis, no TwiML `<Say>` before the
+   * stream (which would delay every word the agent says by Twilio's own speech).
+   */
   start(): void {
     this.deps.metrics.callStarted();
-    this.speakScripted(this.deps.config().voice.greeting);
+    const voice = this.deps.config().voice;
+    this.speakScripted(voice.record ? `${voice.recordingAnnouncement} ${voice.greeting}` : voice.greeting);
     this.caller.start();
   }
 

@@ -108,7 +108,10 @@ describe('call recording (VOICE_RECORD=true)', () => {
       recordingStatusCallbackEvents: ['in-progress', 'completed', 'absent'],
       channels: 'dual',
     });
-    await agentTurn(system, callSid, 0);
+    // The caller hears that the call is recorded before anything else: it opens the greeting.
+    expect((await agentTurn(system, callSid, 0)).text).toBe(
+      `This call is recorded. ${system.config.get().voice.greeting}`,
+    );
 
     await recordingCallback(callSid, recording, 'in-progress');
     const handle = system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid));

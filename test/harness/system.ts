@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
 import { ConfigStore } from '../../src/config/store';
+import type { WhatsAppTemplates } from '../../src/config/schema';
 import { createGatewayApp } from '../../src/gateway/app';
 import { createLogger } from '../../src/observability/logger';
 import { createOrchestratorWorker } from '../../src/orchestrator/worker';
@@ -70,6 +71,8 @@ export interface TestSystemOptions {
   voice?: boolean;
   /** Also configure a second Twilio account (SECOND_ACCOUNT_SID, number SECOND_AGENT_NUMBER) through a config file. */
   secondAccount?: boolean;
+  /** The second account's approved WhatsApp templates (`whatsappTemplates` in its config file). */
+  secondAccountTemplates?: WhatsAppTemplates;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -99,7 +102,7 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
-  const configFile = options.secondAccount ? secondAccountConfigFile() : undefined;
+  const configFile = options.secondAccount ? secondAccountConfigFile(options.secondAccountTemplates) : undefined;
   const config = ConfigStore.load({
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -234,13 +237,14 @@ export async function startTestSystem(
 }
 
 /** A config file listing the second account; the env account (TWILIO_ACCOUNT_SID) joins it as the first. */
-function secondAccountConfigFile(): string {
+function secondAccountConfigFile(whatsappTemplates?: WhatsAppTemplates): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-accounts-')), 'config.json');
   const account = {
     name: 'second',
     accountSid: SECOND_ACCOUNT_SID,
     authToken: SECOND_AUTH_TOKEN,
     phoneNumbers: [SECOND_AGENT_NUMBER],
+    ...(whatsappTemplates ? { whatsappTemplates } : {}),
   };
   fs.writeFileSync(file, JSON.stringify({ twilio: { accounts: [account] } }));
   return file;

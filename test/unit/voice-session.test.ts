@@ -84,6 +84,18 @@ describe('VoiceSession', () => {
     expect(c.stt.closed).toBe(true);
   });
 
+  it('announces the recording first, as part of the greeting, when calls are recorded', async () => {
+    const c = call();
+    c.config.voice.record = true;
+    c.config.voice.recordingAnnouncement = 'This call is recorded for quality.';
+    c.session.start();
+    const said = `This call is recorded for quality. ${c.config.voice.greeting}`;
+    expect(c.tts.texts).toEqual([said]);
+    await until('the greeting', () => c.reporter.agentTurn(0));
+    expect(c.reporter.agentTurn(0)).toMatchObject({ role: 'agent', text: said });
+    await c.session.end('stop');
+  });
+
   it('on barge-in mid-chunk clears the audio, and keeps only what was heard, with "…"', async () => {
     const c = call([[text('Hello there. '), text('Your order ships tomorrow morning by truck.')], [text('Sure.')]]);
     await greeted(c);

@@ -20,6 +20,7 @@ export async function followUpWorkflow(input: FollowUpInput): Promise<{ twilioSi
     from: input.from,
     to: input.to,
     body: input.body,
+    purpose: 'follow_up',
     ...(input.conversationSid ? { conversationSid: input.conversationSid } : {}),
   });
 }
