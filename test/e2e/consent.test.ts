@@ -1,16 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createPlatformActivities } from '../../activities/platform';
-import { IdentityStore } from '../../src/customers/identity-store';
-import type { BelugaEvent } from '../../src/events/catalog';
-import { EventDispatcher } from '../../src/events/dispatcher';
 import { EventLog } from '../../src/events/event-log';
-import { ConsentStore } from '../../src/messaging/consent-store';
-import { CustomerMemoryStore } from '../../src/memory/customer-memory';
-import { MessageStore } from '../../src/memory/message-store';
-import { createLogger } from '../../src/observability/logger';
-import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
-import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import { rulesResponder, toolUseReply } from '../../devstack/emulators/anthropic';
+import { platformActivitiesOf } from '../harness/platform-activities';
 import { TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
 
 const phonePrefix = `+1415${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
@@ -35,27 +26,7 @@ describe('consent (STOP / START)', () => {
     await system?.stop();
   });
 
-  /** The platform activities (as a user workflow calls them) on the system's real config, Twilio and stores. */
-  function platform() {
-    const dispatcher = new EventDispatcher({
-      temporal: system.temporal,
-      events,
-      config: system.config,
-      log: createLogger('test', 'silent'),
-      knownWorkflows: registeredWorkflowTypes(),
-    });
-    return createPlatformActivities({
-      config: () => system.config.get(),
-      twilio: new TwilioAccounts(system.config),
-      events,
-      publish: (event: BelugaEvent) => dispatcher.publish(event),
-      identities: new IdentityStore(system.db),
-      messages: new MessageStore(system.db),
-      memory: new CustomerMemoryStore(system.db),
-      consent: new ConsentStore(system.db),
-      chatModel: () => undefined,
-    });
-  }
+  const platform = () => platformActivitiesOf(system);
 
   function inActivity<R>(fn: () => Promise<R>): Promise<R> {
     return new MockActivityEnvironment({ attempt: 1 }).run<[], R, () => Promise<R>>(fn);

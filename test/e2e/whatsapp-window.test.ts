@@ -1,16 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
-import { createPlatformActivities } from '../../activities/platform';
 import { IdentityStore } from '../../src/customers/identity-store';
-import type { BelugaEvent } from '../../src/events/catalog';
-import { EventDispatcher } from '../../src/events/dispatcher';
 import { EventLog } from '../../src/events/event-log';
-import { ConsentStore } from '../../src/messaging/consent-store';
-import { CustomerMemoryStore } from '../../src/memory/customer-memory';
-import { MessageStore } from '../../src/memory/message-store';
-import { createLogger } from '../../src/observability/logger';
-import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
-import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import { rulesResponder } from '../../devstack/emulators/anthropic';
 import {
   AGENT_NUMBER,
@@ -22,6 +13,7 @@ import {
   startTestSystem,
   type TestSystem,
 } from '../harness/system';
+import { platformActivitiesOf } from '../harness/platform-activities';
 
 const FOLLOW_UP_SID = 'HX' + 'f0'.repeat(16);
 const DEFAULT_SID = 'HX' + 'd0'.repeat(16);
@@ -53,26 +45,7 @@ describe('WhatsApp 24-hour window', () => {
     await system?.stop();
   });
 
-  function platform() {
-    const dispatcher = new EventDispatcher({
-      temporal: system.temporal,
-      events,
-      config: system.config,
-      log: createLogger('test', 'silent'),
-      knownWorkflows: registeredWorkflowTypes(),
-    });
-    return createPlatformActivities({
-      config: () => system.config.get(),
-      twilio: new TwilioAccounts(system.config),
-      events,
-      publish: (event: BelugaEvent) => dispatcher.publish(event),
-      identities: new IdentityStore(system.db),
-      messages: new MessageStore(system.db),
-      memory: new CustomerMemoryStore(system.db),
-      consent: new ConsentStore(system.db),
-      chatModel: () => undefined,
-    });
-  }
+  const platform = () => platformActivitiesOf(system);
 
   /** Each call is its own activity (the send's idempotency key comes from its id). */
   function inActivity<R>(fn: () => Promise<R>): Promise<R> {

@@ -1,0 +1,35 @@
+import { createPlatformActivities } from '../../activities/platform';
+import { IdentityStore } from '../../src/customers/identity-store';
+import type { BelugaEvent } from '../../src/events/catalog';
+import { EventDispatcher } from '../../src/events/dispatcher';
+import { EventLog } from '../../src/events/event-log';
+import { ConsentStore } from '../../src/messaging/consent-store';
+import { CustomerMemoryStore } from '../../src/memory/customer-memory';
+import { MessageStore } from '../../src/memory/message-store';
+import { createLogger } from '../../src/observability/logger';
+import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
+import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
+import type { TestSystem } from './system';
+
+/** The platform activities (as a user workflow calls them) on the test system's real config, Twilio and stores. */
+export function platformActivitiesOf(system: TestSystem) {
+  const events = new EventLog(system.db);
+  const dispatcher = new EventDispatcher({
+    temporal: system.temporal,
+    events,
+    config: system.config,
+    log: createLogger('test', 'silent'),
+    knownWorkflows: registeredWorkflowTypes(),
+  });
+  return createPlatformActivities({
+    config: () => system.config.get(),
+    twilio: new TwilioAccounts(system.config),
+    events,
+    publish: (event: BelugaEvent) => dispatcher.publish(event),
+    identities: new IdentityStore(system.db),
+    messages: new MessageStore(system.db),
+    memory: new CustomerMemoryStore(system.db),
+    consent: new ConsentStore(system.db),
+    chatModel: () => undefined,
+  });
+}
