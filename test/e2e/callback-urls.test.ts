@@ -5,18 +5,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createConversationActivities } from '../../activities/conversations';
 import { createPlatformActivities } from '../../activities/platform';
 import { ConversationStore } from '../../src/conversations/conversation-store';
-import { IdentityStore } from '../../src/customers/identity-store';
-import type { BelugaEvent } from '../../src/events/catalog';
-import { EventDispatcher } from '../../src/events/dispatcher';
-import { EventLog } from '../../src/events/event-log';
-import { ConsentStore } from '../../src/messaging/consent-store';
-import { CustomerMemoryStore } from '../../src/memory/customer-memory';
-import { MessageStore } from '../../src/memory/message-store';
-import { createLogger } from '../../src/observability/logger';
-import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
-import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import { callbackUrls } from '../../src/telephony/twilio/callback-urls';
 import { rulesResponder } from '../../devstack/emulators/anthropic';
+import { platformDepsOf } from '../harness/platform-activities';
 import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../../devstack/emulators/twilio';
 import {
   AGENT_NUMBER,
@@ -93,27 +84,7 @@ describe('configurable Twilio callback URLs', () => {
 
   /** The activities under test, on the system's real config, Twilio client and stores. */
   function activities() {
-    const config = () => system.config.get();
-    const twilio = new TwilioAccounts(system.config);
-    const events = new EventLog(system.db);
-    const dispatcher = new EventDispatcher({
-      temporal: system.temporal,
-      events,
-      config: system.config,
-      log: createLogger('test', 'silent'),
-      knownWorkflows: registeredWorkflowTypes(),
-    });
-    const deps = {
-      config,
-      twilio,
-      events,
-      publish: (event: BelugaEvent) => dispatcher.publish(event),
-      identities: new IdentityStore(system.db),
-      messages: new MessageStore(system.db),
-      memory: new CustomerMemoryStore(system.db),
-      consent: new ConsentStore(system.db),
-      chatModel: () => undefined,
-    };
+    const deps = platformDepsOf(system);
     return {
       ...createConversationActivities({ ...deps, conversations: new ConversationStore(system.db) }),
       ...createPlatformActivities(deps),

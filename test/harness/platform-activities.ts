@@ -11,8 +11,8 @@ import { registeredWorkflowTypes } from '../../src/orchestrator/workflow-types';
 import { TwilioAccounts } from '../../src/telephony/twilio/accounts';
 import type { TestSystem } from './system';
 
-/** The platform activities (as a user workflow calls them) on the test system's real config, Twilio and stores. */
-export function platformActivitiesOf(system: TestSystem) {
+/** What the platform activities depend on, built on the test system's real config, Twilio and stores. */
+export function platformDepsOf(system: TestSystem) {
   const events = new EventLog(system.db);
   const dispatcher = new EventDispatcher({
     temporal: system.temporal,
@@ -21,7 +21,7 @@ export function platformActivitiesOf(system: TestSystem) {
     log: createLogger('test', 'silent'),
     knownWorkflows: registeredWorkflowTypes(),
   });
-  return createPlatformActivities({
+  return {
     config: () => system.config.get(),
     twilio: new TwilioAccounts(system.config),
     events,
@@ -31,5 +31,10 @@ export function platformActivitiesOf(system: TestSystem) {
     memory: new CustomerMemoryStore(system.db),
     consent: new ConsentStore(system.db),
     chatModel: () => undefined,
-  });
+  };
+}
+
+/** The platform activities (as a user workflow calls them) on the test system. */
+export function platformActivitiesOf(system: TestSystem) {
+  return createPlatformActivities(platformDepsOf(system));
 }
