@@ -9,6 +9,7 @@ export interface AnthropicOptions {
   baseUrl?: string;
   model: string;
   maxTokens: number;
+  temperature?: number;
   /**
    * SDK-level retries; durable retries are the activity's. A stream also gets this many retries when it fails
    * after opening but before yielding anything (e.g. an `overloaded_error` event ahead of the first token).
@@ -88,6 +89,7 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
     return {
       model: this.options.model,
       max_tokens: request.maxTokens ?? this.options.maxTokens,
+      ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
       system: request.system,
       messages: toAnthropicMessages(request.items),
       ...(request.tools?.length

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { agentConfigProblems } from '../agents/validate';
 import { ConfigSchema, type Config } from './schema';
 
 export class ConfigError extends Error {
@@ -150,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     'agent',
     'tts',
     'voice',
+    'tools',
   ])
     raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
   };
   names(parsed.data.events.bindings, 'events.bindings');
   names(parsed.data.webhooks.subscribers, 'webhooks.subscribers');
+  problems.push(...agentConfigProblems(parsed.data));
   if (problems.length > 0) throw new ConfigError(problems);
   return parsed.data;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AgentDefinitionSchema, AgentId } from '../agents/definition';
+import { ExternalToolsSchema } from '../agents/external-tools';
 import { EVENT_TYPES, isEventType } from '../events/catalog';
 
 const accountSid = z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters');
@@ -22,6 +24,43 @@ const WhatsAppTemplatesSchema = z
   .strict();
 export type WhatsAppTemplates = z.infer<typeof WhatsAppTemplatesSchema>;
 
+/** Whether a line takes calls, and what a caller hears when it does not. */
+const VoiceSwitchSchema = z
+  .object({
+    enabled: z.union([z.boolean(), z.stringbool()]).optional(),
+    /** Spoken to a call the line refuses, before hanging up. */
+    disabledMessage: z.string().trim().min(1).max(1_000).optional(),
+  })
+  .strict();
+
+/** Whether a line answers messages, and the reply a message gets when it does not (none when absent). */
+const MessagingSwitchSchema = z
+  .object({
+    enabled: z.union([z.boolean(), z.stringbool()]).optional(),
+    disabledReply: z.string().trim().min(1).max(1_600).optional(),
+  })
+  .strict();
+
+/**
+ * One of the account's lines: a number (voice and SMS), a WhatsApp sender (`whatsapp:+E164`) or a
+ * Conversations service (`IS…`), with the agent that answers it and its switches. Unset fields
+ * inherit the account's.
+ */
+const LineSchema = z
+  .object({
+    address: z
+      .string()
+      .regex(
+        /^(\+[1-9]\d{6,14}|whatsapp:\+[1-9]\d{6,14}|IS[0-9a-fA-F]{32})$/,
+        'must be +E164, whatsapp:+E164 or a Conversations service sid (IS…)',
+      ),
+    agent: AgentId.optional(),
+    voice: VoiceSwitchSchema.prefault({}),
+    messaging: MessagingSwitchSchema.prefault({}),
+  })
+  .strict();
+export type LineConfig = z.infer<typeof LineSchema>;
+
 const TwilioAccountSchema = z.object({
   /** Short name used in logs and the operator API. */
   name: z.string().min(1).default('default'),
@@ -37,6 +76,13 @@ const TwilioAccountSchema = z.object({
     .optional(),
   /** Message sends per second this process makes for the account (Twilio queues or rejects beyond the sender's limit). */
   sendRatePerSecond: z.coerce.number().positive().max(1000).default(10),
+  /** The agent answering this account's lines unless a line names another (default: `default`). */
+  agent: AgentId.optional(),
+  /** Account-wide switches; a line's own override them. */
+  voice: VoiceSwitchSchema.prefault({}),
+  messaging: MessagingSwitchSchema.prefault({}),
+  /** Per-line agents and switches (numbers, WhatsApp senders, Conversations services). */
+  lines: z.array(LineSchema).default([]),
   /** Used when a WhatsApp message falls outside the 24-hour window (else the message is refused). */
   whatsappTemplates: WhatsAppTemplatesSchema.optional(),
   /**
@@ -246,6 +292,14 @@ export const ConfigSchema = z.object({
   webhooks: z.object({
     subscribers: z.array(WebhookSubscriberSchema).default([]),
   }),
+  /**
+   * Agents: who answers which line, with what instructions, voice, model and tools (src/agents/).
+   * The settings below (`voice`, `agent`, `tts`, `anthropic`) make the agent `default` unless one
+   * with that id is defined here.
+   */
+  agents: z.array(AgentDefinitionSchema).default([]),
+  /** Tools declared without code: HTTP endpoints and MCP servers that agents name in their `tools`. */
+  tools: ExternalToolsSchema.prefault({}),
   /** Free-form settings for users' own workflows and activities (e.g. `crmUrl`). */
   custom: z.record(z.string(), z.unknown()).default({}),
   agent: z.object({
@@ -271,5 +325,7 @@ export const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type TwilioAccount = z.infer<typeof TwilioAccountSchema>;
+export type VoiceSwitch = z.infer<typeof VoiceSwitchSchema>;
+export type MessagingSwitch = z.infer<typeof MessagingSwitchSchema>;
 export type EventBinding = z.infer<typeof EventBindingSchema>;
 export type WebhookSubscriber = z.infer<typeof WebhookSubscriberSchema>;

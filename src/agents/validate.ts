@@ -1,0 +1,51 @@
+import type { Config } from '../config/schema';
+import { DEFAULT_AGENT_ID } from './default-agent';
+import { isBuiltInTool, parseToolReference } from './tool-names';
+
+/**
+ * What the schema alone cannot check: agents, tools and lines that refer to each other. Each problem
+ * names the field the way it is written in the config file.
+ */
+export function agentConfigProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const agentIds = new Set<string>();
+  config.agents.forEach((agent, i) => {
+    if (agentIds.has(agent.id)) problems.push(`agents[${i}].id: "${agent.id}" is used twice`);
+    agentIds.add(agent.id);
+  });
+  // The deployment's own settings make an agent `default` when none is defined.
+  agentIds.add(DEFAULT_AGENT_ID);
+  const httpTools = new Set<string>();
+  config.tools.http.forEach((tool, i) => {
+    if (isBuiltInTool(tool.name)) problems.push(`tools.http[${i}].name: "${tool.name}" is a built-in tool's name`);
+    else if (httpTools.has(tool.name)) problems.push(`tools.http[${i}].name: "${tool.name}" is used twice`);
+    httpTools.add(tool.name);
+  });
+  const mcpServers = new Set<string>();
+  config.tools.mcpServers.forEach((server, i) => {
+    if (mcpServers.has(server.name)) problems.push(`tools.mcpServers[${i}].name: "${server.name}" is used twice`);
+    mcpServers.add(server.name);
+  });
+  config.agents.forEach((agent, i) =>
+    agent.tools.forEach((name, j) => {
+      const ref = parseToolReference(name);
+      if (ref.kind === 'mcp' && !mcpServers.has(ref.server))
+        problems.push(`agents[${i}].tools[${j}]: no MCP server "${ref.server}" in tools.mcpServers`);
+      if (ref.kind === 'http' && !httpTools.has(ref.name))
+        problems.push(`agents[${i}].tools[${j}]: "${name}" is neither a built-in tool nor in tools.http`);
+    }),
+  );
+  config.twilio.accounts.forEach((account, i) => {
+    if (account.agent && !agentIds.has(account.agent))
+      problems.push(`twilio.accounts[${i}].agent: no agent "${account.agent}" in agents`);
+    const seen = new Set<string>();
+    account.lines.forEach((line, j) => {
+      if (seen.has(line.address))
+        problems.push(`twilio.accounts[${i}].lines[${j}].address: ${line.address} is listed twice`);
+      seen.add(line.address);
+      if (line.agent && !agentIds.has(line.agent))
+        problems.push(`twilio.accounts[${i}].lines[${j}].agent: no agent "${line.agent}" in agents`);
+    });
+  });
+  return problems;
+}
