@@ -20,6 +20,8 @@ import { twilioFailure } from '../src/telephony/twilio/errors';
 import { sendSms } from '../src/messaging/send-sms';
 import type { ConsentStore } from '../src/messaging/consent-store';
 import type { PublishEvent } from '../src/events/publish';
+import type { ConversationStore } from '../src/conversations/conversation-store';
+import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 
 export interface MessagingDeps {
   config: () => Config;
@@ -28,6 +30,8 @@ export interface MessagingDeps {
   twilio: TwilioAccounts;
   consent: ConsentStore;
   publish: PublishEvent;
+  /** The participants of Conversations we know of: a reply posted in one reaches each of them. */
+  conversations: ConversationStore;
   /** Undefined when no model is configured; generateReply then fails without retrying. */
   chatModel: () => ChatModel | undefined;
 }
@@ -79,6 +83,21 @@ function transcriptOf(messages: HistoryMessage[]): string {
         `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`,
     )
     .join('\n');
+}
+
+/**
+ * Who a message posted in the Conversation reaches: the participant it answers (`to`), then every
+ * current participant we know of with an SMS or WhatsApp binding (chat participants are reached
+ * in the app, where Twilio's opt-out does not apply, but the one answered is checked all the same).
+ */
+async function conversationRecipients(
+  conversations: ConversationStore,
+  conversationSid: string,
+  to: string,
+): Promise<string[]> {
+  const participants = (await conversations.get(conversationSid))?.participants ?? [];
+  const bound = participants.flatMap((p) => (p.address ? [p.address] : []));
+  return [...new Set([to, ...bound])];
 }
 
 export function createMessagingActivities(deps: MessagingDeps) {
@@ -175,6 +194,9 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
+      // A message posted in a Conversation reaches every participant: none of them may be opted out.
+      for (const address of await conversationRecipients(deps.conversations, conversationSid, to))
+        await refuseIfOptedOut(deps, { accountSid, from, to: address, key: idempotencyKey }, 'message');
       await deps.messages.recordOnce({
         id: idempotencyKey,
         customerId,
