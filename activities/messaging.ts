@@ -22,6 +22,7 @@ import type { ConsentStore } from '../src/messaging/consent-store';
 import type { PublishEvent } from '../src/events/publish';
 import type { ConversationStore } from '../src/conversations/conversation-store';
 import { refuseIfOptedOut } from '../src/messaging/consent-guard';
+import { parseTwilioAddress } from '../src/messaging/addresses';
 
 export interface MessagingDeps {
   config: () => Config;
@@ -86,18 +87,19 @@ function transcriptOf(messages: HistoryMessage[]): string {
 }
 
 /**
- * Who a message posted in the Conversation reaches: the participant it answers (`to`), then every
- * current participant we know of with an SMS or WhatsApp binding (chat participants are reached
- * in the app, where Twilio's opt-out does not apply, but the one answered is checked all the same).
+ * The numbers a message posted in the Conversation reaches by SMS or WhatsApp: the participant it
+ * answers when that is a number, and every current participant we know of with a messaging
+ * binding. Consent belongs to numbers (chat participants are reached in an app, where opting out
+ * by keyword does not apply).
  */
-async function conversationRecipients(
+async function conversationNumbers(
   conversations: ConversationStore,
   conversationSid: string,
   to: string,
 ): Promise<string[]> {
   const participants = (await conversations.get(conversationSid))?.participants ?? [];
-  const bound = participants.flatMap((p) => (p.address ? [p.address] : []));
-  return [...new Set([to, ...bound])];
+  const addresses = [to, ...participants.flatMap((p) => (p.address ? [p.address] : []))];
+  return [...new Set(addresses.filter((a) => parseTwilioAddress(a).channel !== 'conversations'))];
 }
 
 export function createMessagingActivities(deps: MessagingDeps) {
@@ -194,8 +196,8 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
-      // A message posted in a Conversation reaches every participant: none of them may be opted out.
-      for (const address of await conversationRecipients(deps.conversations, conversationSid, to))
+      // A message posted in a Conversation reaches every participant: no number among them may be opted out.
+      for (const address of await conversationNumbers(deps.conversations, conversationSid, to))
         await refuseIfOptedOut(deps, { accountSid, from, to: address, key: idempotencyKey }, 'message');
       await deps.messages.recordOnce({
         id: idempotencyKey,
