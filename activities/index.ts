@@ -10,6 +10,7 @@ import { createPlatformActivities, type PlatformDeps } from './platform';
 import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
+import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import type { ToolDeps } from '../src/agent/tools/types';
 
 export type ActivityDeps = MessagingDeps &
@@ -22,7 +23,8 @@ export type ActivityDeps = MessagingDeps &
   PlatformDeps &
   CallDeps &
   ConsentDeps &
-  CustomerRecordDeps;
+  CustomerRecordDeps &
+  RecordingRetentionDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -37,6 +39,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCallActivities(deps),
     ...createConsentActivities(deps),
     ...createCustomerRecordActivities(deps),
+    ...createRecordingRetentionActivities(deps),
   };
 }
 

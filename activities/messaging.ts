@@ -20,6 +20,9 @@ import { twilioFailure } from '../src/telephony/twilio/errors';
 import { sendSms } from '../src/messaging/send-sms';
 import type { ConsentStore } from '../src/messaging/consent-store';
 import type { PublishEvent } from '../src/events/publish';
+import type { ConversationStore } from '../src/conversations/conversation-store';
+import { refuseIfOptedOut } from '../src/messaging/consent-guard';
+import { parseTwilioAddress } from '../src/messaging/addresses';
 
 export interface MessagingDeps {
   config: () => Config;
@@ -28,6 +31,8 @@ export interface MessagingDeps {
   twilio: TwilioAccounts;
   consent: ConsentStore;
   publish: PublishEvent;
+  /** The participants of Conversations we know of: a reply posted in one reaches each of them. */
+  conversations: ConversationStore;
   /** Undefined when no model is configured; generateReply then fails without retrying. */
   chatModel: () => ChatModel | undefined;
 }
@@ -79,6 +84,22 @@ function transcriptOf(messages: HistoryMessage[]): string {
         `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`,
     )
     .join('\n');
+}
+
+/**
+ * The numbers a message posted in the Conversation reaches by SMS or WhatsApp: the participant it
+ * answers when that is a number, and every current participant we know of with a messaging
+ * binding. Consent belongs to numbers (chat participants are reached in an app, where opting out
+ * by keyword does not apply).
+ */
+async function conversationNumbers(
+  conversations: ConversationStore,
+  conversationSid: string,
+  to: string,
+): Promise<string[]> {
+  const participants = (await conversations.get(conversationSid))?.participants ?? [];
+  const addresses = [to, ...participants.flatMap((p) => (p.address ? [p.address] : []))];
+  return [...new Set(addresses.filter((a) => parseTwilioAddress(a).channel !== 'conversations'))];
 }
 
 export function createMessagingActivities(deps: MessagingDeps) {
@@ -175,6 +196,9 @@ export function createMessagingActivities(deps: MessagingDeps) {
       if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
+      // A message posted in a Conversation reaches every participant: no number among them may be opted out.
+      for (const address of await conversationNumbers(deps.conversations, conversationSid, to))
+        await refuseIfOptedOut(deps, { accountSid, from, to: address, key: idempotencyKey }, 'message');
       await deps.messages.recordOnce({
         id: idempotencyKey,
         customerId,

@@ -9,6 +9,7 @@ import { sendSms } from '../src/messaging/send-sms';
 import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
+import { placedCallAnswerUrl } from '../src/voice/answer-url';
 
 export interface PlatformDeps extends ToolDeps {
   chatModel: () => ChatModel | undefined;
@@ -95,7 +96,8 @@ export function createPlatformActivities(deps: PlatformDeps) {
         const call = await deps.twilio.client(accountSid).calls.create({
           to: input.to,
           from,
-          url: `${config.publicUrl.replace(/\/+$/, '')}/twilio/voice/incoming`,
+          // Tells the gateway whether this call is recorded: the callee hears the announcement first.
+          url: placedCallAnswerUrl(config.publicUrl, record),
           statusCallback: urls.callStatus,
           statusCallbackEvent: urls.callStatusEvents,
           ...(record

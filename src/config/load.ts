@@ -45,6 +45,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['VOICE_TRANSFER_NUMBER', ['voice', 'transferNumber']],
   ['VOICE_RECORD', ['voice', 'record']],
   ['VOICE_RECORDING_ANNOUNCEMENT', ['voice', 'recordingAnnouncement']],
+  ['VOICE_RECORDING_RETENTION_DAYS', ['voice', 'recordingRetentionDays']],
   ['VOICE_REQUIRE_VERIFICATION', ['voice', 'requireVerification']],
   ['ESCALATION_ON_CALL_NUMBER', ['escalation', 'onCallNumber']],
   ['ESCALATION_HUMAN_IDENTITY', ['escalation', 'humanIdentity']],

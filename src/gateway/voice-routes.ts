@@ -6,6 +6,7 @@ import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
 import { streamToken } from '../voice/stream-token';
 import { connectStreamTwiml } from '../voice/twiml';
+import { recordedByCreateRequest } from '../voice/answer-url';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
 import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
 import { signalCallWorkflow } from '../voice/call-signals';
@@ -56,9 +57,12 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         withheld: isWithheldNumber(remote),
         requireVerification: config.voice.requireVerification,
       });
+      // A call we placed says in its answer URL whether its create request records it.
+      const recorded = recordedByCreateRequest(req.query);
       const token = streamToken(account.authToken, {
         ...identity,
         trust,
+        ...(recorded !== undefined ? { recorded } : {}),
         callSid: call.callSid,
         accountSid: call.accountSid,
         expiresAt: expires,
@@ -68,7 +72,10 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         ...(config.voice.mediaStreamUrl ? { streamUrl: config.voice.mediaStreamUrl } : {}),
         parameters: { ...identity, token },
       });
-      deps.log.info({ callSid: call.callSid, customerId, trust }, 'incoming call answered with a media stream');
+      deps.log.info(
+        { callSid: call.callSid, customerId, trust, ...(recorded !== undefined ? { recorded } : {}) },
+        'incoming call answered with a media stream',
+      );
       res.type('text/xml').send(twiml);
     } catch (error) {
       deps.log.error({ err: error, callSid: call.callSid }, 'could not answer the incoming call');

@@ -8,6 +8,12 @@ import type { Stores } from '../storage/stores';
 import { registeredWorkflowTypes } from './workflow-types';
 import { chatModelFromConfig } from '../runtime/chat-model';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
+import { startUnlessRunning } from '../temporal/start-once';
+import {
+  RECORDING_RETENTION_WORKFLOW,
+  recordingRetentionWorkflowId,
+  type RecordingRetentionWorkflow,
+} from '../../workflows/recording-retention/contract';
 
 export interface OrchestratorDeps {
   config: ConfigStore;
@@ -18,7 +24,11 @@ export interface OrchestratorDeps {
   stores: Stores;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Pause between recording-retention sweeps (default an hour); applies when that workflow is first started. */
+  recordingRetentionSweepMs?: number;
 }
+
+const HOUR_MS = 60 * 60 * 1000;
 
 /** Workflow interceptors every orchestrator runs (bundlers must include them too). */
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/interceptors')];
@@ -54,7 +64,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     customerRecords: stores.customerRecords,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
-  return Worker.create({
+  const worker = await Worker.create({
     connection: deps.connection,
     namespace,
     taskQueue,
@@ -67,4 +77,13 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
           interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
   });
+  // Always running, also while retention is off: the setting is read live at each sweep.
+  await startUnlessRunning<RecordingRetentionWorkflow>(deps.client, {
+    workflowType: RECORDING_RETENTION_WORKFLOW,
+    workflowId: recordingRetentionWorkflowId(taskQueue),
+    taskQueue,
+    args: [{ sweepEveryMs: deps.recordingRetentionSweepMs ?? HOUR_MS }],
+    staticSummary: 'Deletes call recordings older than voice.recordingRetentionDays at Twilio',
+  });
+  return worker;
 }

@@ -221,6 +221,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       context,
       // Only an unverified caller can become verified (by the code sent to the number on file).
       ...(claims.trust === 'unverified' ? { verifiedContext: () => load('verified') } : {}),
+      ...(claims.recorded !== undefined ? { recorded: claims.recorded } : {}),
       metrics: deps.metrics.voice,
       log,
       streamSid: start.streamSid,

@@ -23,6 +23,11 @@ export interface VoiceSessionDeps {
   context: Promise<CallContext>;
   /** The context of a caller who has just confirmed who they are (with their memory), loaded on demand. */
   verifiedContext?: () => Promise<CallContext>;
+  /**
+   * Whether the call is recorded, as signed into the stream token (a call placed with `record`);
+   * undefined: the live `voice.record` decides.
+   */
+  recorded?: boolean;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -93,7 +98,8 @@ export class VoiceSession {
   start(): void {
     this.deps.metrics.callStarted();
     const voice = this.deps.config().voice;
-    this.speakScripted(voice.record ? `${voice.recordingAnnouncement} ${voice.greeting}` : voice.greeting);
+    const recorded = this.deps.recorded ?? voice.record;
+    this.speakScripted(recorded ? `${voice.recordingAnnouncement} ${voice.greeting}` : voice.greeting);
     this.caller.start();
   }
 

@@ -76,3 +76,13 @@ export const PLATFORM_DEFAULT: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 10 },
 };
+
+/**
+ * Deleting a recording past its retention at Twilio: nobody waits, but a sweep should end, so a
+ * few minutes of attempts (429/5xx, network); a recording still not deleted is tried again by the
+ * next sweep.
+ */
+export const RECORDING_DELETION: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 8 },
+};

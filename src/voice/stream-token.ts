@@ -11,6 +11,12 @@ export interface StreamClaims {
   direction: string;
   /** How far the remote party's number is trusted (`callerTrust`): an unverified caller hears no memory. */
   trust: CallerTrust;
+  /**
+   * The call is recorded by its create request (a call we placed with `record`), so the remote
+   * party must hear the announcement first. Absent: the live `voice.record` decides (inbound calls,
+   * whose recording the call workflow starts from that same setting).
+   */
+  recorded?: boolean;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -66,9 +72,10 @@ function parseClaims(json: string): StreamClaims | undefined {
   if (!Number.isInteger(record.expiresAt) || TEXT_CLAIMS.some((k) => typeof record[k] !== 'string')) return undefined;
   const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Omit<
     StreamClaims,
-    'expiresAt' | 'trust'
+    'expiresAt' | 'trust' | 'recorded'
   >;
   // A token without a known trust level (minted before trust was signed) vouches for nobody.
   const trust = CALLER_TRUST_LEVELS.find((level) => level === record.trust) ?? 'unverified';
-  return { ...text, trust, expiresAt: record.expiresAt as number };
+  const recorded = typeof record.recorded === 'boolean' ? { recorded: record.recorded } : {};
+  return { ...text, trust, ...recorded, expiresAt: record.expiresAt as number };
 }

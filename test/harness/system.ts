@@ -73,6 +73,8 @@ export interface TestSystemOptions {
   secondAccount?: boolean;
   /** The second account's approved WhatsApp templates (`whatsappTemplates` in its config file). */
   secondAccountTemplates?: WhatsAppTemplates;
+  /** Pause between recording-retention sweeps (the orchestrator's default is an hour). */
+  recordingRetentionSweepMs?: number;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -187,6 +189,9 @@ export async function startTestSystem(
         log,
         stores,
         workflowBundle: await workflowBundle(),
+        ...(options.recordingRetentionSweepMs !== undefined
+          ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
+          : {}),
       });
       running = worker.run();
     },

@@ -32,7 +32,7 @@ function wire(request: ChatRequest) {
 }
 
 /** A call on fakes, its clock at 1000 ms; "Twilio" plays every mark back at once unless `autoPlay` is off. */
-function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedContext'> = {}) {
+function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedContext' | 'recorded'> = {}) {
   const stt = new FakeStt();
   const model = new FakeModel(replies);
   const tts = new FakeTts();
@@ -94,6 +94,21 @@ describe('VoiceSession', () => {
     await until('the greeting', () => c.reporter.agentTurn(0));
     expect(c.reporter.agentTurn(0)).toMatchObject({ role: 'agent', text: said });
     await c.session.end('stop');
+  });
+
+  it('follows what the stream token says about recording over voice.record (a call placed with or without record)', async () => {
+    const recorded = call([], { recorded: true });
+    recorded.session.start();
+    expect(recorded.tts.texts).toEqual([
+      `${recorded.config.voice.recordingAnnouncement} ${recorded.config.voice.greeting}`,
+    ]);
+    await recorded.session.end('stop');
+
+    const unrecorded = call([], { recorded: false });
+    unrecorded.config.voice.record = true;
+    unrecorded.session.start();
+    expect(unrecorded.tts.texts).toEqual([unrecorded.config.voice.greeting]);
+    await unrecorded.session.end('stop');
   });
 
   it('on barge-in mid-chunk clears the audio, and keeps only what was heard, with "…"', async () => {
