@@ -2,6 +2,7 @@ import { createConsentActivities, type ConsentDeps } from './consent';
 import { createConversationActivities, type ConversationDeps } from './conversations';
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
 import { createEventActivities, type EventDeps } from './events';
+import { createExternalToolActivities, type ExternalToolDeps } from './external-tools';
 import { createMediaActivities, type MediaDeps } from './media';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 import { createToolActivities } from './tools';
@@ -22,7 +23,8 @@ export type ActivityDeps = MessagingDeps &
   PlatformDeps &
   CallDeps &
   ConsentDeps &
-  CustomerRecordDeps;
+  CustomerRecordDeps &
+  ExternalToolDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -37,6 +39,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCallActivities(deps),
     ...createConsentActivities(deps),
     ...createCustomerRecordActivities(deps),
+    ...createExternalToolActivities(deps),
   };
 }
 
