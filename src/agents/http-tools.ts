@@ -60,6 +60,11 @@ export async function attemptHttpTool(
       `The input for ${tool.name} has no "${filled.missing}", which it needs.`,
       `URL needs ${filled.missing}`,
     );
+  if (!URL.canParse(filled.url))
+    return fail(
+      `The tool ${tool.name} is not set up correctly, so it cannot be used now.`,
+      'the filled URL is not valid',
+    );
 
   let headers: Headers;
   try {
@@ -137,10 +142,7 @@ export async function attemptHttpTool(
 const TEMPLATE_FIELD = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
 
 /** `https://crm.example/orders/{{orderId}}` with the input's fields, URL-encoded; or the first missing field. */
-function fillUrlTemplate(
-  template: string,
-  input: Record<string, unknown>,
-): { url: string } | { missing: string } {
+function fillUrlTemplate(template: string, input: Record<string, unknown>): { url: string } | { missing: string } {
   let missing: string | undefined;
   const url = template.replace(TEMPLATE_FIELD, (_m, path: string) => {
     const value = valueAt(input, path);
