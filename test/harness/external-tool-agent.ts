@@ -47,7 +47,7 @@ export function ordersAgentConfig(crmUrl: string, shopUrl: string): Record<strin
 }
 
 /** The tool results the model was given in this request (empty on the first round). */
-export function toolResults(request: RecordedRequest): string[] {
+function toolResults(request: RecordedRequest): string[] {
   const last = request.messages.at(-1);
   if (!last || typeof last.content === 'string') return [];
   return last.content
