@@ -2,6 +2,7 @@ import { createConsentActivities, type ConsentDeps } from './consent';
 import { createConversationActivities, type ConversationDeps } from './conversations';
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
 import { createEventActivities, type EventDeps } from './events';
+import { createExternalToolActivities, type ExternalToolDeps } from './external-tools';
 import { createMediaActivities, type MediaDeps } from './media';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 import { createToolActivities } from './tools';
@@ -24,7 +25,8 @@ export type ActivityDeps = MessagingDeps &
   CallDeps &
   ConsentDeps &
   CustomerRecordDeps &
-  RecordingRetentionDeps;
+  RecordingRetentionDeps &
+  ExternalToolDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -40,6 +42,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createConsentActivities(deps),
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
+    ...createExternalToolActivities(deps),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { McpCatalogue } from '../agents/mcp-tools';
 import type { ConfigStore } from '../config/store';
 import { EventDispatcher } from '../events/dispatcher';
 import type { Logger } from '../observability/logger';
@@ -22,6 +23,8 @@ export interface OrchestratorDeps {
   client: Client;
   log: Logger;
   stores: Stores;
+  /** The process's MCP connections and tool lists (the caller closes it when the worker stops). */
+  mcp: McpCatalogue;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Pause between recording-retention sweeps (default an hour); applies when that workflow is first started. */
@@ -62,6 +65,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     conversations: stores.conversations,
     verifications: stores.verifications,
     customerRecords: stores.customerRecords,
+    mcp: deps.mcp,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   const worker = await Worker.create({

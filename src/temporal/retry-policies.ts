@@ -86,3 +86,15 @@ export const RECORDING_DELETION: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 8 },
 };
+
+/**
+ * An HTTP or MCP tool the agent called (`runHttpTool`, `runMcpTool`): a caller may be waiting, so a
+ * few quick attempts. The activity answers the model itself on its last attempt (at most
+ * {@link EXTERNAL_TOOL_ATTEMPTS}, fewer if this policy allows fewer), so the workflow always gets a
+ * result. Longer than the longest tool timeout the config allows (60 s) plus connecting.
+ */
+export const EXTERNAL_TOOL_ATTEMPTS = 3;
+export const EXTERNAL_TOOL: ActivityOptions = {
+  startToCloseTimeout: '75 seconds',
+  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: EXTERNAL_TOOL_ATTEMPTS },
+};

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
+import { McpCatalogue } from '../../src/agents/mcp-tools';
 import { ConfigStore } from '../../src/config/store';
 import type { WhatsAppTemplates } from '../../src/config/schema';
 import { createGatewayApp } from '../../src/gateway/app';
@@ -49,6 +50,10 @@ export interface TestSystem {
   twilio: TwilioEmulator;
   anthropic: AnthropicEmulator;
   config: ConfigStore;
+  /** The config file, when the system was started with one (edit it, then `config.reload()`). */
+  configFile?: string;
+  /** The orchestrator's MCP catalogue (connections and tool lists). */
+  mcp: McpCatalogue;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key. */
@@ -75,6 +80,8 @@ export interface TestSystemOptions {
   secondAccountTemplates?: WhatsAppTemplates;
   /** Pause between recording-retention sweeps (the orchestrator's default is an hour). */
   recordingRetentionSweepMs?: number;
+  /** More of the config file (`agents`, `tools`, …); the accounts of `twilio.accounts` join the second one. */
+  configFile?: Record<string, unknown>;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -104,7 +111,10 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
-  const configFile = options.secondAccount ? secondAccountConfigFile(options.secondAccountTemplates) : undefined;
+  const configFile =
+    options.secondAccount || options.configFile
+      ? writeConfigFile(options.configFile ?? {}, options.secondAccount, options.secondAccountTemplates)
+      : undefined;
   const config = ConfigStore.load({
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -129,6 +139,7 @@ export async function startTestSystem(
   const temporal = new Client({ connection, namespace: config.get().temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
+  const mcp = new McpCatalogue({ config, log });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -161,6 +172,8 @@ export async function startTestSystem(
     twilio,
     anthropic,
     config,
+    ...(configFile ? { configFile } : {}),
+    mcp,
     db,
     temporal,
     async api(method, path, body) {
@@ -188,6 +201,7 @@ export async function startTestSystem(
         client: temporal,
         log,
         stores,
+        mcp,
         workflowBundle: await workflowBundle(),
         ...(options.recordingRetentionSweepMs !== undefined
           ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
@@ -224,6 +238,7 @@ export async function startTestSystem(
       await system.stopGateway();
       await realtime?.close();
       await system.stopWorker();
+      await mcp.close();
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
@@ -241,8 +256,12 @@ export async function startTestSystem(
   return system;
 }
 
-/** A config file listing the second account; the env account (TWILIO_ACCOUNT_SID) joins it as the first. */
-function secondAccountConfigFile(whatsappTemplates?: WhatsAppTemplates): string {
+/** A config file with `extra`; with `secondAccount`, the second account is listed (the env account joins it as the first). */
+function writeConfigFile(
+  extra: Record<string, unknown>,
+  secondAccount: boolean | undefined,
+  whatsappTemplates?: WhatsAppTemplates,
+): string {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-accounts-')), 'config.json');
   const account = {
     name: 'second',
@@ -251,7 +270,9 @@ function secondAccountConfigFile(whatsappTemplates?: WhatsAppTemplates): string 
     phoneNumbers: [SECOND_AGENT_NUMBER],
     ...(whatsappTemplates ? { whatsappTemplates } : {}),
   };
-  fs.writeFileSync(file, JSON.stringify({ twilio: { accounts: [account] } }));
+  const twilio = (extra.twilio ?? {}) as { accounts?: unknown[] };
+  const accounts = [...(twilio.accounts ?? []), ...(secondAccount ? [account] : [])];
+  fs.writeFileSync(file, JSON.stringify({ ...extra, twilio: { ...twilio, accounts } }));
   return file;
 }
 
