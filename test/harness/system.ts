@@ -21,6 +21,7 @@ import { createStores } from '../../src/storage/stores';
 import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY } from '../../devstack/emulators/assemblyai-streaming';
 import { TtsEmulator } from '../../devstack/emulators/tts';
 import { AnthropicEmulator } from '../../devstack/emulators/anthropic';
+import { OpenAiEmulator } from '../../devstack/emulators/openai';
 import { TwilioEmulator, sendTwilioWebhook } from '../../devstack/emulators/twilio';
 import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import { testStack, uniqueName } from './stack';
@@ -48,6 +49,8 @@ export interface TestSystem {
   tts: TtsEmulator;
   twilio: TwilioEmulator;
   anthropic: AnthropicEmulator;
+  /** An OpenAI-compatible endpoint (Chat Completions, no key needed, as Ollama), for agents whose model is one. */
+  openai: OpenAiEmulator;
   config: ConfigStore;
   db: Db;
   temporal: Client;
@@ -73,6 +76,11 @@ export interface TestSystemOptions {
   secondAccount?: boolean;
   /** The second account's approved WhatsApp templates (`whatsappTemplates` in its config file). */
   secondAccountTemplates?: WhatsAppTemplates;
+  /**
+   * What the config file holds (agents, tools, lines, bindings…), given the emulators' addresses: an agent's model
+   * can point at `openaiUrl` (the OpenAI-compatible emulator, `…/v1`). Merged with `secondAccount`'s account.
+   */
+  configFile?: (emulators: { openaiUrl: string }) => Record<string, unknown>;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -91,7 +99,8 @@ export async function startTestSystem(
   const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
   const stt = new AssemblyAiStreamingEmulator();
   const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
-  const [twilioUrl, anthropicUrl] = await Promise.all([twilio.start(), anthropic.start()]);
+  const openai = new OpenAiEmulator();
+  const [twilioUrl, anthropicUrl, openaiUrl] = await Promise.all([twilio.start(), anthropic.start(), openai.start()]);
   const realtimePort = options.voice ? await freePort() : 0;
   const voiceEnv = options.voice
     ? {
@@ -102,7 +111,7 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
-  const configFile = options.secondAccount ? secondAccountConfigFile(options.secondAccountTemplates) : undefined;
+  const configFile = writeConfigFile(options, { openaiUrl });
   const config = ConfigStore.load({
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -158,6 +167,7 @@ export async function startTestSystem(
     tts,
     twilio,
     anthropic,
+    openai,
     config,
     db,
     temporal,
@@ -222,6 +232,7 @@ export async function startTestSystem(
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
+        openai.stop(),
         options.voice ? stt.stop() : undefined,
         options.voice ? tts.stop() : undefined,
       ]);
@@ -236,17 +247,24 @@ export async function startTestSystem(
   return system;
 }
 
-/** A config file listing the second account; the env account (TWILIO_ACCOUNT_SID) joins it as the first. */
-function secondAccountConfigFile(whatsappTemplates?: WhatsAppTemplates): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-accounts-')), 'config.json');
-  const account = {
+/**
+ * The config file of the options, if they ask for one: the test's own settings, plus the second account (the env
+ * account, TWILIO_ACCOUNT_SID, joins the file's accounts as the first).
+ */
+function writeConfigFile(options: TestSystemOptions, emulators: { openaiUrl: string }): string | undefined {
+  if (!options.secondAccount && !options.configFile) return undefined;
+  const settings = options.configFile?.(emulators) ?? {};
+  const twilio = (settings.twilio ?? {}) as { accounts?: unknown[] };
+  const second = {
     name: 'second',
     accountSid: SECOND_ACCOUNT_SID,
     authToken: SECOND_AUTH_TOKEN,
     phoneNumbers: [SECOND_AGENT_NUMBER],
-    ...(whatsappTemplates ? { whatsappTemplates } : {}),
+    ...(options.secondAccountTemplates ? { whatsappTemplates: options.secondAccountTemplates } : {}),
   };
-  fs.writeFileSync(file, JSON.stringify({ twilio: { accounts: [account] } }));
+  const accounts = [...(twilio.accounts ?? []), ...(options.secondAccount ? [second] : [])];
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-config-')), 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...settings, twilio: { ...twilio, accounts } }));
   return file;
 }
 
