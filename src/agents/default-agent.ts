@@ -30,3 +30,8 @@ export function defaultAgentFrom(config: Config): AgentDefinition {
 export function defaultAgentModel(config: Config): ResolvedAgent['model'] {
   return resolveAgent(defaultAgentFrom(config), 1, config).model;
 }
+
+/** Whether any agent (the default one included) runs on Anthropic: only then is an Anthropic key needed. */
+export function anyAgentOnAnthropic(config: Config): boolean {
+  return [defaultAgentFrom(config), ...config.agents].some((agent) => agent.model.provider === 'anthropic');
+}
