@@ -1,3 +1,3 @@
 export { OpenAiEmulator } from './emulator';
-export { conversationText, lastUserText, textReply, toolCallReply, toolResults } from './responders';
+export { textReply, toolCallReply, toolResults } from './responders';
 export type * from './types';

@@ -24,7 +24,7 @@ function messageText(message: RequestMessage): string {
   return content.flatMap((part) => (typeof part.text === 'string' ? [part.text] : [])).join('\n');
 }
 
-export function lastUserText(request: RecordedRequest): string {
+function lastUserText(request: RecordedRequest): string {
   const last = [...request.messages].reverse().find((m) => m.role === 'user');
   return last ? messageText(last) : '';
 }
@@ -32,11 +32,6 @@ export function lastUserText(request: RecordedRequest): string {
 /** What the tools answered in this request (the `tool` messages), in order. */
 export function toolResults(request: RecordedRequest): string[] {
   return request.messages.filter((m) => m.role === 'tool').map(messageText);
-}
-
-/** Every message's text, one per line (system prompt included), for predicates over the whole exchange. */
-export function conversationText(request: RecordedRequest): string {
-  return request.messages.map(messageText).join('\n');
 }
 
 /** Default behaviour: a deterministic answer, so a stack with no scripted model still talks. */

@@ -13,7 +13,7 @@ export interface RequestContentPart {
   [field: string]: unknown;
 }
 
-export interface RequestToolCall {
+interface RequestToolCall {
   id: string;
   type: string;
   function: { name: string; arguments: string };
@@ -65,7 +65,7 @@ export interface RecordedRequest {
   outcome: RequestOutcome;
 }
 
-export interface EmulatedToolCall {
+interface EmulatedToolCall {
   name: string;
   /** An object is serialized; a string is sent as it is (to script arguments that are not valid JSON). */
   arguments: Record<string, unknown> | string;
