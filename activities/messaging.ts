@@ -135,7 +135,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const model = deps.chatModel();
       if (!model)
         throw ApplicationFailure.nonRetryable(
-          'No language model configured (set ANTHROPIC_API_KEY)',
+          "No language model configured for the agent (set ANTHROPIC_API_KEY, or the variable its model's apiKeyEnv names)",
           'LlmNotConfigured',
         );
       const memory = await deps.memory.get(input.customerId);

@@ -136,7 +136,11 @@ export function createPlatformActivities(deps: PlatformDeps) {
     /** One question to the model, answered in plain text (classification, summaries, drafting). */
     async askAgent(input: { prompt: string; system?: string; maxTokens?: number }): Promise<{ text: string }> {
       const model = deps.chatModel();
-      if (!model) throw ApplicationFailure.nonRetryable('askAgent needs ANTHROPIC_API_KEY', 'NotConfigured');
+      if (!model)
+        throw ApplicationFailure.nonRetryable(
+          "askAgent needs the default agent's model: set ANTHROPIC_API_KEY (or its model's apiKeyEnv)",
+          'NotConfigured',
+        );
       const reply = await model.complete({
         system:
           input.system ??

@@ -7,7 +7,8 @@ import { EventDispatcher } from '../events/dispatcher';
 import type { Logger } from '../observability/logger';
 import type { Stores } from '../storage/stores';
 import { registeredWorkflowTypes } from './workflow-types';
-import { chatModelFromConfig } from '../runtime/chat-model';
+import { AgentModels } from '../agents/agent-models';
+import { defaultAgentModel } from '../agents/default-agent';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
 import { startUnlessRunning } from '../temporal/start-once';
 import {
@@ -48,6 +49,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     log: deps.log,
     knownWorkflows: registeredWorkflowTypes(),
   });
+  const models = new AgentModels(deps.config);
   const activities = createActivities({
     deliveryStatus: stores.deliveryStatus,
     consent: stores.consent,
@@ -61,7 +63,8 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     messages: stores.messages,
     memory: stores.memory,
     twilio: new TwilioAccounts(deps.config),
-    chatModel: chatModelFromConfig(deps.config),
+    // The default agent's model answers messages (and askAgent, summaries) until lines are routed to agents.
+    chatModel: () => models.for(defaultAgentModel(deps.config.get()), 'messaging'),
     conversations: stores.conversations,
     verifications: stores.verifications,
     customerRecords: stores.customerRecords,

@@ -1,6 +1,7 @@
 import type { StreamingSpeechModel } from 'assemblyai';
-import { AnthropicChatModel } from '../agent/anthropic-chat-model';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
+import { AgentModels } from '../agents/agent-models';
+import { defaultAgentModel } from '../agents/default-agent';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { AssemblyAiStt } from '../speech/assemblyai-stt';
@@ -30,6 +31,7 @@ export interface VoiceProviders {
 
 /** The real providers, from the live configuration. */
 export function voiceProvidersFromConfig(config: ConfigStore, log: Logger): VoiceProviders {
+  const models = new AgentModels(config);
   return {
     stt: cached(
       () => JSON.stringify(config.get().assemblyai),
@@ -47,23 +49,8 @@ export function voiceProvidersFromConfig(config: ConfigStore, log: Logger): Voic
           : undefined;
       },
     ),
-    llm: cached(
-      () => JSON.stringify(config.get().anthropic),
-      () => {
-        const { apiKey, baseUrl, model, maxTokens } = config.get().anthropic;
-        // One retry at most: a caller is waiting, and the fallback line beats a long silence.
-        return apiKey
-          ? new AnthropicChatModel({
-              apiKey,
-              baseUrl,
-              model,
-              maxTokens: Math.min(maxTokens, 300),
-              maxRetries: 1,
-              timeoutMs: 10_000,
-            })
-          : undefined;
-      },
-    ),
+    // The default agent's model (one retry, short replies: AgentModels' voice settings) until calls are routed.
+    llm: () => models.for(defaultAgentModel(config.get()), 'voice'),
     tts: cached(
       () => JSON.stringify(config.get().tts),
       () => {

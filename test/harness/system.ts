@@ -22,6 +22,7 @@ import { createStores } from '../../src/storage/stores';
 import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY } from '../../devstack/emulators/assemblyai-streaming';
 import { TtsEmulator } from '../../devstack/emulators/tts';
 import { AnthropicEmulator } from '../../devstack/emulators/anthropic';
+import { OpenAiEmulator } from '../../devstack/emulators/openai';
 import { TwilioEmulator, sendTwilioWebhook } from '../../devstack/emulators/twilio';
 import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import { testStack, uniqueName } from './stack';
@@ -49,6 +50,8 @@ export interface TestSystem {
   tts: TtsEmulator;
   twilio: TwilioEmulator;
   anthropic: AnthropicEmulator;
+  /** An OpenAI-compatible endpoint (Chat Completions, no key needed, as Ollama), for agents whose model is one. */
+  openai: OpenAiEmulator;
   config: ConfigStore;
   /** The config file, when the system was started with one (edit it, then `config.reload()`). */
   configFile?: string;
@@ -80,8 +83,11 @@ export interface TestSystemOptions {
   secondAccountTemplates?: WhatsAppTemplates;
   /** Pause between recording-retention sweeps (the orchestrator's default is an hour). */
   recordingRetentionSweepMs?: number;
-  /** More of the config file (`agents`, `tools`, …); the accounts of `twilio.accounts` join the second one. */
-  configFile?: Record<string, unknown>;
+  /**
+   * What the config file holds (agents, tools, lines, bindings…), or a function of the emulators' addresses: an
+   * agent's model can point at `openaiUrl` (the OpenAI-compatible emulator, `…/v1`). Merged with `secondAccount`'s account.
+   */
+  configFile?: Record<string, unknown> | ((emulators: { openaiUrl: string }) => Record<string, unknown>);
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -100,7 +106,8 @@ export async function startTestSystem(
   const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
   const stt = new AssemblyAiStreamingEmulator();
   const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
-  const [twilioUrl, anthropicUrl] = await Promise.all([twilio.start(), anthropic.start()]);
+  const openai = new OpenAiEmulator();
+  const [twilioUrl, anthropicUrl, openaiUrl] = await Promise.all([twilio.start(), anthropic.start(), openai.start()]);
   const realtimePort = options.voice ? await freePort() : 0;
   const voiceEnv = options.voice
     ? {
@@ -111,10 +118,7 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
-  const configFile =
-    options.secondAccount || options.configFile
-      ? writeConfigFile(options.configFile ?? {}, options.secondAccount, options.secondAccountTemplates)
-      : undefined;
+  const configFile = writeConfigFile(options, { openaiUrl });
   const config = ConfigStore.load({
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -171,6 +175,7 @@ export async function startTestSystem(
     tts,
     twilio,
     anthropic,
+    openai,
     config,
     ...(configFile ? { configFile } : {}),
     mcp,
@@ -242,6 +247,7 @@ export async function startTestSystem(
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
+        openai.stop(),
         options.voice ? stt.stop() : undefined,
         options.voice ? tts.stop() : undefined,
       ]);
@@ -256,23 +262,25 @@ export async function startTestSystem(
   return system;
 }
 
-/** A config file with `extra`; with `secondAccount`, the second account is listed (the env account joins it as the first). */
-function writeConfigFile(
-  extra: Record<string, unknown>,
-  secondAccount: boolean | undefined,
-  whatsappTemplates?: WhatsAppTemplates,
-): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-accounts-')), 'config.json');
-  const account = {
+/**
+ * The config file of the options, if they ask for one: the test's own settings, plus the second account (the env
+ * account, TWILIO_ACCOUNT_SID, joins the file's accounts as the first).
+ */
+function writeConfigFile(options: TestSystemOptions, emulators: { openaiUrl: string }): string | undefined {
+  if (!options.secondAccount && !options.configFile) return undefined;
+  const settings =
+    typeof options.configFile === 'function' ? options.configFile(emulators) : (options.configFile ?? {});
+  const twilio = (settings.twilio ?? {}) as { accounts?: unknown[] };
+  const second = {
     name: 'second',
     accountSid: SECOND_ACCOUNT_SID,
     authToken: SECOND_AUTH_TOKEN,
     phoneNumbers: [SECOND_AGENT_NUMBER],
-    ...(whatsappTemplates ? { whatsappTemplates } : {}),
+    ...(options.secondAccountTemplates ? { whatsappTemplates: options.secondAccountTemplates } : {}),
   };
-  const twilio = (extra.twilio ?? {}) as { accounts?: unknown[] };
-  const accounts = [...(twilio.accounts ?? []), ...(secondAccount ? [account] : [])];
-  fs.writeFileSync(file, JSON.stringify({ ...extra, twilio: { ...twilio, accounts } }));
+  const accounts = [...(twilio.accounts ?? []), ...(options.secondAccount ? [second] : [])];
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-config-')), 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...settings, twilio: { ...twilio, accounts } }));
   return file;
 }
 
