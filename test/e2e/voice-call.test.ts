@@ -249,6 +249,7 @@ describe('voice calls', () => {
     await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
     const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
     expect(result.outcome).toBe('transferred');
+    maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     expect((await agentTurn(system, callSid, 1)).text).toBe('Sure, let me transfer you now.');
   });
 
@@ -308,6 +309,7 @@ describe('voice calls', () => {
       await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
       const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
       expect(result.outcome).toBe('agent_ended');
+      maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     } finally {
       slowSends.remove();
     }
