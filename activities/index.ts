@@ -10,7 +10,7 @@ import { createPlatformActivities, type PlatformDeps } from './platform';
 import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
-import type { ToolDeps } from '../src/agent/tools/types';
+import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 
 export type ActivityDeps = MessagingDeps &
   DeliveryDeps &

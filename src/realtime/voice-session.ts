@@ -23,6 +23,8 @@ export interface VoiceSessionDeps {
   context: Promise<CallContext>;
   /** The context of a caller who has just confirmed who they are (with their memory), loaded on demand. */
   verifiedContext?: () => Promise<CallContext>;
+  /** The caller's number is proven theirs (`callerTrust`); default: not. An unverified caller is offered the verification tools. */
+  callerVerified?: boolean;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -44,6 +46,12 @@ export class VoiceSession {
   private readonly playout: Playout;
   private readonly caller: CallerInput;
   private active?: { turn: AgentTurn; done: Promise<void> };
+  /**
+   * The latest turn's end (its heard text and tool notes are in `callItems` by then). A turn
+   * interrupted by the caller is no longer `active`, but may still be waiting on a tool: the next
+   * turn waits for it, so the model knows what the tool did and does not do it again.
+   */
+  private lastTurnDone: Promise<void> = Promise.resolve();
   private turnSeq = 0;
   /** This call so far, as the model sees it (agent turns hold only what was heard). */
   private readonly callItems: ChatItem[] = [];
@@ -51,12 +59,14 @@ export class VoiceSession {
   private ending = false;
   private closed = false;
   private context: Promise<CallContext>;
-  private verified = false;
+  private verifiedContextLoaded = false;
+  private callerVerified: boolean;
   private readonly now: () => number;
 
   constructor(private readonly deps: VoiceSessionDeps) {
     this.now = deps.now ?? (() => performance.now());
     this.context = deps.context;
+    this.callerVerified = deps.callerVerified ?? false;
     this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
     this.caller = new CallerInput(
       {
@@ -132,7 +142,7 @@ export class VoiceSession {
 
   private callerSaid(text: string, source: 'speech' | 'dtmf', timing?: CallerTiming): void {
     // Anything still in flight is superseded by what the caller just said.
-    const previous = this.active;
+    const previous = this.lastTurnDone;
     this.interrupt();
     this.caller.resetVoiceWindow();
     const id = ++this.turnSeq;
@@ -143,18 +153,20 @@ export class VoiceSession {
         model: this.deps.llm(),
         context: () => this.context,
         callItems: () => this.callItems,
-        ...(previous ? { after: previous.done } : {}),
+        after: previous,
+        callerVerified: () => this.callerVerified,
         endsCall: () => (this.ending = true),
-        verified: () => this.callerVerified(),
+        verified: () => this.callerConfirmed(),
       }),
     );
   }
 
   /** The caller confirmed the code: from the next model round on, the context holds their memory and history. */
-  private callerVerified(): void {
+  private callerConfirmed(): void {
+    this.callerVerified = true;
     const load = this.deps.verifiedContext;
-    if (this.verified || !load) return;
-    this.verified = true;
+    if (this.verifiedContextLoaded || !load) return;
+    this.verifiedContextLoaded = true;
     const before = this.context;
     this.context = load().catch((error: unknown) => {
       this.deps.log.error({ err: error }, 'could not load the verified caller context; going on without memory');
@@ -181,7 +193,7 @@ export class VoiceSession {
       metrics,
       log,
       callSid,
-      voice: () => config().voice,
+      config,
       now: this.now,
       ...(caller ? { caller } : {}),
       hungUp: () => this.closed,
@@ -193,5 +205,6 @@ export class VoiceSession {
       if (this.active === active) this.active = undefined;
       slot.content = turn.record();
     })();
+    this.lastTurnDone = active.done;
   }
 }

@@ -230,7 +230,7 @@ describe('voice calls', () => {
     system.anthropic.setResponder((request) =>
       /speak to a person/.test(lastUserText(request))
         ? toolUseReply(
-            'transfer_to_human',
+            'transfer_call',
             { reason: 'caller asked for a person' },
             { text: 'Sure, let me transfer you now.' },
           )
