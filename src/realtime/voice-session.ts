@@ -155,10 +155,23 @@ export class VoiceSession {
         callItems: () => this.callItems,
         after: previous,
         callerVerified: () => this.callerVerified,
-        endsCall: () => (this.ending = true),
+        endsCall: () => this.leaving(turn),
         verified: () => this.callerConfirmed(),
       }),
     );
+  }
+
+  /**
+   * A tool took the call away from the agent (hang-up, transfer). If the caller had talked over the
+   * turn that ran it, the turn answering them stops too: nothing more is said over the transfer.
+   */
+  private leaving(by: AgentTurn): void {
+    this.ending = true;
+    const active = this.active;
+    if (active && active.turn !== by) {
+      active.turn.interrupt();
+      this.active = undefined;
+    }
   }
 
   /** The caller confirmed the code: from the next model round on, the context holds their memory and history. */

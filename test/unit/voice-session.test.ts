@@ -152,6 +152,22 @@ describe('VoiceSession', () => {
     expect(c.reporter.tools).toHaveLength(1);
   });
 
+  it('a transfer that completes after the caller talked over its turn: the next turn says nothing more', async () => {
+    const transfer = { id: 'toolu_t', name: 'transfer_call', input: { reason: 'asked for a person' } };
+    const c = call([[text('Transferring you now. '), { type: 'tool_call', call: transfer }], [text('Hello!')]]);
+    let answer!: (outcome: { ok: boolean; result: string; endsConversation: boolean }) => void;
+    c.reporter.toolAnswer = () => new Promise((resolve) => (answer = resolve));
+    await greeted(c);
+    c.stt.say('A person, please.');
+    await until('the transfer started', () => c.reporter.tools.length === 1);
+    c.session.onAudio(voiced(200));
+    c.stt.say('Hello? Are you there?');
+    answer({ ok: true, result: 'Transferring the caller.', endsConversation: true });
+    await until('the agent turn', () => c.reporter.agentTurn(2));
+    expect(c.model.requests).toHaveLength(1);
+    expect(c.reporter.agentTurn(2)?.text).toBe('');
+  });
+
   it('runs a tool round through the reporter, covers the wait with the filler, and speaks the answer', async () => {
     const call1 = { id: 'toolu_1', name: 'send_sms', input: { body: 'the link' } };
     const c = call([[text('Let me text you the link. '), { type: 'tool_call', call: call1 }], [text('Sent it.')]]);
