@@ -18,6 +18,8 @@ const WORKFLOW_SAFE_SRC = [
   '^src/voice/call-types\\.ts$',
   '^src/temporal/retry-policies\\.ts$',
   '^src/agent/tool-rounds\\.ts$',
+  '^src/agents/tool-calls\\.ts$',
+  '^src/agents/tool-names\\.ts$',
 ];
 
 /** Imports that vanish when TypeScript compiles, so they load nothing at runtime. */

@@ -1,15 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Config } from '../src/config/schema';
-import { makeEvent } from '../src/events/make-event';
-import type { PublishEvent } from '../src/events/publish';
-import type { ConsentStore } from '../src/messaging/consent-store';
-import type { MessageStore } from '../src/memory/message-store';
-import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
-import { callbackUrls } from '../src/telephony/twilio/callback-urls';
-import type { IdentityStore } from '../src/customers/identity-store';
 import { isWithheldNumber } from '../src/customers/caller-identity';
-import { sendSms } from '../src/messaging/send-sms';
-import { isRetryableTwilioError, twilioErrorCode, twilioFailure } from '../src/telephony/twilio/errors';
+import { makeEvent } from '../src/events/make-event';
+import { callbackUrls } from '../src/telephony/twilio/callback-urls';
+import { isRetryableTwilioError, twilioErrorCode } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
 import {
   callEnds,
@@ -19,22 +12,15 @@ import {
   type CallTurn,
   type StreamEnded,
   type StreamStarted,
-  type ToolOutcome,
   type ToolRequestPayload,
 } from '../src/voice/call-types';
-import { transferTwiml } from '../src/voice/twiml';
-import type { VerificationStore } from '../src/customers/verification-store';
-import { checkVerificationCode, sendVerificationCode } from './voice-verification';
+import { builtInToolNamed, type ToolOutcome } from '../src/agents/tool-calls';
+import type { ToolDeps } from '../src/agents/tools/built-in-tool';
+import { BUILT_IN_TOOL_CATALOGUE } from '../src/agents/tools/catalogue';
+import { runBuiltInTool } from './tools';
 
-export interface CallDeps {
-  config: () => Config;
+export interface CallDeps extends ToolDeps {
   calls: CallStore;
-  messages: MessageStore;
-  identities: IdentityStore;
-  twilio: TwilioAccounts;
-  publish: PublishEvent;
-  verifications: VerificationStore;
-  consent: ConsentStore;
 }
 
 export interface FinalizeCallInput {
@@ -60,23 +46,6 @@ export type StartRecordingResult =
 const RECORDING_EVENTS = ['in-progress', 'completed', 'absent'];
 
 export function createCallActivities(deps: CallDeps) {
-  /** A tool's Twilio call: retryable errors are retried by the activity; a refusal is told to the model. */
-  async function twilioTool(
-    what: string,
-    action: () => Promise<unknown>,
-    success: string,
-    endsConversation = false,
-  ): Promise<ToolOutcome> {
-    try {
-      await action();
-      return { ok: true, result: success, ...(endsConversation ? { endsConversation } : {}) };
-    } catch (error) {
-      const failure = twilioFailure(error, what);
-      if (!failure.nonRetryable) throw failure;
-      return { ok: false, result: `Could not ${what}: ${(failure.cause ?? failure).message}` };
-    }
-  }
-
   return {
     async recordCallStart(input: { callSid: string; stream: StreamStarted }): Promise<void> {
       await deps.calls.start(input.stream);
@@ -141,6 +110,11 @@ export function createCallActivities(deps: CallDeps) {
       }
     },
 
+    /**
+     * The voice tools as the call workflow ran them before the tool catalogue (one activity for
+     * all): kept for calls in flight across the upgrade and for replays of their histories. New
+     * runs schedule `tool_<name>` instead.
+     */
     async runVoiceTool(input: {
       callSid: string;
       accountSid: string;
@@ -150,59 +124,24 @@ export function createCallActivities(deps: CallDeps) {
       request: ToolRequestPayload;
     }): Promise<ToolOutcome> {
       const { request } = input;
-      const client = deps.twilio.client(input.accountSid);
-      switch (request.name) {
-        case 'transfer_to_human': {
-          const to = deps.config().voice.transferNumber;
-          if (!to)
-            return {
-              ok: false,
-              result: 'No transfer number is configured; offer to take a message or have someone call back.',
-            };
-          return twilioTool(
-            'transfer the call',
-            () =>
-              client.calls(input.callSid).update({ twiml: transferTwiml(to, { callerId: input.local || undefined }) }),
-            `Transferring the caller to ${to}.`,
-            true,
-          );
-        }
-        case 'end_call':
-          return twilioTool(
-            'hang up',
-            () => client.calls(input.callSid).update({ status: 'completed' }),
-            'The call has ended.',
-            true,
-          );
-        case 'send_sms': {
-          const message = typeof request.input.message === 'string' ? request.input.message.trim() : '';
-          if (!message) return { ok: false, result: 'send_sms needs a non-empty message.' };
-          if (isWithheldNumber(input.remote))
-            return { ok: false, result: 'The caller withheld their number: no text can be sent to them.' };
-          if (!input.remote.startsWith('+') || !input.local.startsWith('+'))
-            return { ok: false, result: 'The caller has no textable number.' };
-          // Recorded in the caller's history with a status callback, like any message we send.
-          const text = {
-            idempotencyKey: `sms:${input.callSid}:${toolCallIdOf(request)}`,
-            customerId: await deps.identities.resolve(input.accountSid, input.remote),
-            accountSid: input.accountSid,
-            from: input.local,
-            to: input.remote,
-            body: message,
-          };
-          return twilioTool(
-            'send the text',
-            () => sendSms(deps, text, 'send the text'),
-            `Text sent to ${input.remote}.`,
-          );
-        }
-        case 'send_verification_code':
-          return sendVerificationCode(deps, input);
-        case 'check_verification_code':
-          return checkVerificationCode(deps, input);
-        default:
-          throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');
-      }
+      const name = builtInToolNamed(request.name);
+      if (!name) throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');
+      return runBuiltInTool(
+        BUILT_IN_TOOL_CATALOGUE[name],
+        request.input,
+        {
+          channel: 'voice',
+          callSid: input.callSid,
+          accountSid: input.accountSid,
+          customerId: '',
+          customerAddress: input.remote,
+          agentAddress: input.local,
+          toolCallId: toolCallIdOf(request),
+          // Those runs offered no customer lookup: nothing personal is handed out on their word.
+          callerVerified: false,
+        },
+        deps,
+      );
     },
 
     /** The call record, then `call.ended` with the outcome (routed to bindings and webhooks like any event). */

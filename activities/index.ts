@@ -12,7 +12,7 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
-import type { ToolDeps } from '../src/agent/tools/types';
+import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 
 export type ActivityDeps = MessagingDeps &
   DeliveryDeps &

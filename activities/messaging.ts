@@ -6,9 +6,11 @@ import {
   type ChatItem,
   type ContentPart,
 } from '../src/agent/chat-items';
-import type { ChatModel, ToolCall } from '../src/agent/chat-model';
+import type { ChatModel } from '../src/agent/chat-model';
 import { fromLegacyTurns, type LegacyTurn } from '../src/agent/legacy-turns';
-import { ALL_TOOL_SPECS } from '../src/agent/tools';
+import { defaultAgentFrom } from '../src/agents/default-agent';
+import type { RoutedToolCall } from '../src/agents/tool-calls';
+import { modelToolSpecs, routeToolCalls, toolSpecsFor } from '../src/agents/tools/offering';
 import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
@@ -131,7 +133,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       customerId: string;
       /** Chat items; a run scheduled before they existed sends Anthropic-shaped turns, read all the same. */
       scratch?: Array<ChatItem | LegacyTurn>;
-    }): Promise<{ text: string; toolCalls: ToolCall[]; historyFull: boolean }> {
+    }): Promise<{ text: string; toolCalls: RoutedToolCall[]; historyFull: boolean }> {
       const model = deps.chatModel();
       if (!model)
         throw ApplicationFailure.nonRetryable(
@@ -147,16 +149,24 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const items = [...toItems(history), ...fromLegacyTurns(input.scratch ?? [])];
       if (!hasUserContent(items))
         throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
+      // Merge seam (agents-core): the conversation's routed agent replaces the default one.
+      const agent = defaultAgentFrom(deps.config());
+      const tools = toolSpecsFor(agent, 'messaging');
       const reply = await model.complete({
         system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary),
         items,
-        tools: ALL_TOOL_SPECS,
+        tools: modelToolSpecs(tools),
       });
       const text = reply.text.trim();
       if (!text && reply.toolCalls.length === 0)
         throw ApplicationFailure.retryable('The model returned an empty reply', 'EmptyReply');
       // A full window means older messages may be waiting to be summarized; otherwise no check is needed.
-      return { text, toolCalls: reply.toolCalls, historyFull: history.length >= deps.config().messaging.historyBudget };
+      return {
+        text,
+        // Each call with where it runs (the workflow dispatches on it); one the model was not offered has none.
+        toolCalls: routeToolCalls(reply.toolCalls, tools),
+        historyFull: history.length >= deps.config().messaging.historyBudget,
+      };
     },
 
     /**

@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { userMessage } from '../src/agent/chat-items';
 import type { ChatModel } from '../src/agent/chat-model';
-import { escalateToHumanTool } from '../src/agent/tools/escalate-to-human';
-import type { ToolDeps } from '../src/agent/tools/types';
+import type { ToolDeps } from '../src/agents/tools/built-in-tool';
+import { escalateToPerson } from '../src/agents/tools/escalate-to-human';
 import { parseTwilioAddress } from '../src/messaging/addresses';
 import { callbackUrls } from '../src/telephony/twilio/callback-urls';
 import { sendSms } from '../src/messaging/send-sms';
@@ -11,7 +11,7 @@ import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
 import { placedCallAnswerUrl } from '../src/voice/answer-url';
 
-export interface PlatformDeps extends ToolDeps {
+export interface PlatformDeps extends Omit<ToolDeps, 'verifications'> {
   chatModel: () => ChatModel | undefined;
 }
 
@@ -173,8 +173,7 @@ export function createPlatformActivities(deps: PlatformDeps) {
         toolCallId: idempotencyKey,
         ...(input.conversationSid ? { conversationSid: input.conversationSid } : {}),
       };
-      const parsed = escalateToHumanTool.input.parse({ reason: input.reason, urgency: input.urgency ?? 'normal' });
-      return (await escalateToHumanTool.run(parsed, context, deps)) as { escalated: true; via: string };
+      return escalateToPerson(deps, context, { reason: input.reason, urgency: input.urgency ?? 'normal' });
     },
 
     /** What the agent remembers about a person: summary and recent messages (by customer id or any of their addresses). */

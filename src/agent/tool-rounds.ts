@@ -6,9 +6,9 @@
 import type { ChatItem } from './chat-items';
 import type { ToolCall } from './chat-model';
 
-export interface ToolRoundReply {
+export interface ToolRoundReply<C extends ToolCall = ToolCall> {
   text: string;
-  toolCalls: ToolCall[];
+  toolCalls: C[];
 }
 
 /** What one tool returned, in the order of the calls. */
@@ -17,16 +17,17 @@ export interface ToolResult {
   isError: boolean;
 }
 
-export interface ToolRoundsOptions {
+/** `C`: the tool calls as the caller's `ask` returns them (with where each goes, say), handed back to `runTools`. */
+export interface ToolRoundsOptions<C extends ToolCall = ToolCall> {
   /** Rounds of tool use before the model must answer: the round after the last of them is `last`. */
   maxRounds: number;
   /**
    * Asks the model, given this reply's tool calls and results so far (`items`, empty on round 0). On the `last`
    * round the caller may offer no tools; any tool calls it still gets are not run.
    */
-  ask: (items: readonly ChatItem[], round: { round: number; last: boolean }) => Promise<ToolRoundReply>;
+  ask: (items: readonly ChatItem[], round: { round: number; last: boolean }) => Promise<ToolRoundReply<C>>;
   /** Runs the calls, returning one result per call, in order. */
-  runTools: (calls: ToolCall[]) => Promise<ToolResult[]>;
+  runTools: (calls: C[]) => Promise<ToolResult[]>;
   /** Checked after each ask and each batch of tools: true ends the loop at once (aborted, or the call is over). */
   shouldStop?: () => boolean;
 }
@@ -40,7 +41,9 @@ export interface ToolRoundsResult {
   ended: 'answered' | 'stopped';
 }
 
-export async function runToolRounds(options: ToolRoundsOptions): Promise<ToolRoundsResult> {
+export async function runToolRounds<C extends ToolCall = ToolCall>(
+  options: ToolRoundsOptions<C>,
+): Promise<ToolRoundsResult> {
   const { maxRounds, ask, runTools, shouldStop = () => false } = options;
   const items: ChatItem[] = [];
   for (let round = 0; ; round++) {

@@ -114,6 +114,11 @@ export class MessageStore {
     await this.messages.updateOne({ _id: id }, { $set: { mediaDigests: digests, updatedAt: new Date() } });
   }
 
+  /** Whether a message of ours already carries this Twilio sid (a send found at Twilio belongs to one message only). */
+  async hasTwilioSid(twilioSid: string): Promise<boolean> {
+    return (await this.messages.findOne({ twilioSid }, { projection: { _id: 1 } })) !== null;
+  }
+
   async markSent(id: string, twilioSid: string, status: string): Promise<void> {
     await this.messages.updateOne({ _id: id }, { $set: { twilioSid, status, updatedAt: new Date() } });
   }

@@ -32,9 +32,43 @@ export interface SmsRequest {
   purpose?: SendPurpose;
 }
 
+/** How far Twilio's clock may be from ours when an earlier attempt's message is looked for. */
+const CLOCK_SKEW_MS = 60_000;
+/** The newest messages between the two numbers that are looked through. */
+const RECENT_AT_TWILIO = 20;
+
+/**
+ * A message an earlier attempt sent whose answer was lost (a timeout, a dropped connection after
+ * Twilio accepted it: Twilio's REST API takes no idempotency key): the newest from → to with the
+ * same body, created since that attempt recorded the text, and not already another message of
+ * ours. Template sends are not matched (Twilio's body is the rendered template).
+ */
+async function acceptedEarlier(
+  deps: SmsDeps,
+  request: SmsRequest,
+  recordedAt: Date,
+): Promise<{ sid: string; status: string } | undefined> {
+  let recent: Array<{ sid: string; status: string; body: string; dateCreated: Date }>;
+  try {
+    recent = await deps.twilio
+      .client(request.accountSid)
+      .messages.list({ to: request.to, from: request.from, limit: RECENT_AT_TWILIO });
+  } catch (error) {
+    throw twilioFailure(error, 'look up an earlier attempt of the message');
+  }
+  const since = recordedAt.getTime() - CLOCK_SKEW_MS;
+  for (const message of recent) {
+    if (message.body !== request.body || message.dateCreated.getTime() < since) continue;
+    if (!(await deps.messages.hasTwilioSid(message.sid))) return { sid: message.sid, status: message.status };
+  }
+  return undefined;
+}
+
 /**
  * The one path a text message (SMS or WhatsApp) leaves by: recorded before it is sent, sent with
- * the status callback (so its delivery is tracked), then marked with Twilio's sid. A Twilio
+ * the status callback (so its delivery is tracked), then marked with Twilio's sid. A retried
+ * attempt that finds the text recorded but not marked asks Twilio first whether an earlier attempt
+ * got through (its answer lost), and sends only if none did. A Twilio
  * error becomes `twilioFailure` (`what` names the action in its message). An opted-out recipient
  * is refused before anything is recorded (`OptedOut`); Twilio's 21610 opts the recipient out.
  * A WhatsApp message outside the 24-hour window goes out as the configured template, or is
@@ -56,6 +90,13 @@ export async function sendSms(
     },
     { ...outbound, body: request.body, purpose: request.purpose ?? 'notification' },
   );
+  if (already && form.kind !== 'template') {
+    const accepted = await acceptedEarlier(deps, request, already.createdAt);
+    if (accepted) {
+      await deps.messages.markSent(request.idempotencyKey, accepted.sid, accepted.status);
+      return { twilioSid: accepted.sid };
+    }
+  }
   await deps.messages.recordOnce({
     id: request.idempotencyKey,
     customerId: request.customerId,

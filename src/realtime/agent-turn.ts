@@ -2,6 +2,10 @@ import type { ChatItem } from '../agent/chat-items';
 import type { ChatRequest, ToolCall } from '../agent/chat-model';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
 import { runToolRounds, type ToolResult, type ToolRoundReply } from '../agent/tool-rounds';
+import { defaultAgentFrom } from '../agents/default-agent';
+import { resolveAgent, type ResolvedAgent } from '../agents/resolved-agent';
+import type { RoutedToolCall, ToolOutcome } from '../agents/tool-calls';
+import { modelToolSpecs, routeToolCalls, toolSpecsFor, type OfferedTool } from '../agents/tools/offering';
 import type { Config } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import type { VoiceMetrics } from '../observability/metrics';
@@ -9,8 +13,6 @@ import { recordTurnSpans } from '../observability/tracing';
 import { providerKindOf } from '../providers/provider-error';
 import { SpeechChunker } from '../speech/chunker';
 import type { TextToSpeech } from '../speech/tts';
-import type { ToolOutcome, VoiceToolName } from '../voice/call-types';
-import { VOICE_TOOLS } from '../voice/tools';
 import type { CallContext } from './call-context';
 import type { CallEvents } from './call-events';
 import type { Playout } from './playout';
@@ -30,7 +32,8 @@ export interface AgentTurnDeps {
   metrics: VoiceMetrics;
   log: Logger;
   callSid: string;
-  voice: () => Config['voice'];
+  /** The live configuration (read at each use: edits apply from the next turn). */
+  config: () => Config;
   now: () => number;
   /** The caller's end of speech this turn answers, for its latency (absent for greetings and keypad input). */
   caller?: CallerTiming;
@@ -44,8 +47,15 @@ export interface ReplyRequest {
   context: () => Promise<CallContext>;
   /** The call so far as the model sees it, read again for every tool round. */
   callItems: () => ChatItem[];
-  /** The turn this one superseded: its heard text must be in the context before this one asks the model. */
+  /**
+   * The turn before this one, superseded or interrupted: its heard text and the notes of the tools
+   * it ran must be in the context before this one asks the model.
+   */
   after?: Promise<void>;
+  /** The caller's number is proven theirs (read per model round: a code confirmed in one round counts in the next). */
+  callerVerified: () => boolean;
+  /** `handoff_to_agent`: the call switches agents (absent: not available). */
+  handoff?: (call: ToolCall) => Promise<ToolOutcome>;
   /** A tool ended the conversation (hang-up, transfer): the call takes no more turns. */
   endsCall: () => void;
   /** A tool confirmed the caller's identity: the call's context is to be reloaded with their memory. */
@@ -64,6 +74,8 @@ export class AgentTurn {
   private speakerOnce?: ReplySpeaker;
   /** What the tools did, for the model's memory of the call (the transcript keeps only speech). */
   private readonly toolNotes: string[] = [];
+  /** The tools the model was offered in the latest round (what its tool calls are run with). */
+  private offered: OfferedTool[] = [];
 
   constructor(private readonly deps: AgentTurnDeps) {
     this.timeline = new TurnTimeline(deps.now, deps.caller);
@@ -145,6 +157,12 @@ export class AgentTurn {
     await this.deps.playout.settled(this.id, SETTLE_TIMEOUT_MS);
   }
 
+  /** The agent speaking. Merge seam (agents-core): the call's routed agent replaces the default one. */
+  private agent(): ResolvedAgent {
+    const config = this.deps.config();
+    return resolveAgent(defaultAgentFrom(config), 1, config);
+  }
+
   private async converse(request: ReplyRequest): Promise<void> {
     const { model } = request;
     if (!model) throw new Error('no language model configured');
@@ -153,10 +171,11 @@ export class AgentTurn {
     const signal = this.abort.signal;
     if (signal.aborted) return;
     let ended = false;
-    await runToolRounds({
+    await runToolRounds<RoutedToolCall>({
       maxRounds: MAX_TOOL_ROUNDS,
       ask: async (items, { last }) => {
         const context = await request.context();
+        this.offered = toolSpecsFor(this.agent().definition, 'voice', { callerVerified: request.callerVerified() });
         return this.ask(
           model,
           { system: context.system, items: [...context.history, ...request.callItems(), ...items] },
@@ -164,8 +183,10 @@ export class AgentTurn {
         );
       },
       runTools: async (calls) => {
-        const outcomes = await this.runTools(calls);
-        if (signal.aborted) return [];
+        const outcomes = await this.runTools(calls, request);
+        // Talked over before anything ran: nothing was done, so there is nothing to remember.
+        if (!outcomes) return [];
+        // Kept even when the caller talked over the turn: the next turn's model must know what ran, or it may run it again.
         this.toolNotes.push(...calls.map((c, i) => `(${c.name}: ${outcomes[i]!.result})`));
         if (outcomes.some((o) => o.verified)) request.verified();
         if (outcomes.some((o) => o.endsConversation)) {
@@ -183,7 +204,7 @@ export class AgentTurn {
     model: StreamingChatModel,
     request: Omit<ChatRequest, 'tools'>,
     last: boolean,
-  ): Promise<ToolRoundReply> {
+  ): Promise<ToolRoundReply<RoutedToolCall>> {
     const { signal } = this.abort;
     const chunker = new SpeechChunker();
     const say = (text: string) => {
@@ -193,7 +214,8 @@ export class AgentTurn {
     this.timeline.mark('llmRequest');
     const toolCalls: ToolCall[] = [];
     let text = '';
-    for await (const event of model.stream({ ...request, ...(last ? {} : { tools: VOICE_TOOLS }) }, { signal })) {
+    const tools = last || this.offered.length === 0 ? {} : { tools: modelToolSpecs(this.offered) };
+    for await (const event of model.stream({ ...request, ...tools }, { signal })) {
       if (event.type === 'text') {
         this.timeline.mark('llmFirstToken');
         text += event.text;
@@ -202,36 +224,54 @@ export class AgentTurn {
         toolCalls.push(event.call);
       }
     }
-    if (signal.aborted) return { text, toolCalls };
+    const routed = routeToolCalls(toolCalls, this.offered);
+    if (signal.aborted) return { text, toolCalls: routed };
     const rest = chunker.flush();
     if (rest) say(rest);
-    return { text, toolCalls };
+    return { text, toolCalls: routed };
   }
 
-  /** Runs the model's tools through the call's workflow; a short filler covers a slow one. */
-  private async runTools(calls: ToolCall[]): Promise<ToolOutcome[]> {
-    const { filler, fillerAfterMs } = this.deps.voice();
+  /**
+   * Runs the model's tools through the call's workflow; a short filler covers a slow one (the
+   * tool's own line, else the agent's). Undefined when the caller talked over the turn before
+   * they started: then none runs.
+   */
+  private async runTools(calls: RoutedToolCall[], request: ReplyRequest): Promise<ToolOutcome[] | undefined> {
+    const offer = (call: RoutedToolCall) => this.offered.find((t) => t.name === call.name);
     // Hanging up or transferring must not cut what the agent just said: wait until it has played.
-    if (calls.some((c) => c.name === 'end_call' || c.name === 'transfer_to_human')) {
+    if (calls.some((c) => offer(c)?.afterSpeech)) {
       await this.speaker()?.finished();
       await this.deps.playout.settled(this.id, SETTLE_TIMEOUT_MS);
     }
+    if (this.abort.signal.aborted) return undefined;
+    const { turnTaking } = this.agent();
+    const filler = calls.map((c) => offer(c)?.filler).find(Boolean) ?? turnTaking.filler;
     let settled = false;
     const timer = setTimeout(() => {
       if (!settled && !this.abort.signal.aborted) this.speaker()?.say(filler);
-    }, fillerAfterMs);
+    }, turnTaking.fillerAfterMs);
     try {
-      return await Promise.all(
-        calls.map((call) =>
-          isVoiceTool(call.name)
-            ? this.deps.events.runTool({ toolCallId: call.id, name: call.name, input: call.input })
-            : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
-        ),
-      );
+      return await Promise.all(calls.map((call) => this.runTool(call, request)));
     } finally {
       settled = true;
       clearTimeout(timer);
     }
+  }
+
+  /** One tool: in the call's workflow, or (a hand-off) by the call itself. */
+  private runTool(call: RoutedToolCall, request: ReplyRequest): Promise<ToolOutcome> {
+    if (!call.route) return Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` });
+    if (call.route.kind === 'builtin' && call.name === 'handoff_to_agent')
+      return request.handoff
+        ? request.handoff(call)
+        : Promise.resolve({ ok: false, result: 'Handing over to another agent is not available here.' });
+    return this.deps.events.runTool({
+      toolCallId: call.id,
+      name: call.name,
+      input: call.input,
+      route: call.route,
+      ...(call.repeatSafe === false ? { repeatSafe: false } : {}),
+    });
   }
 
   /** The model or TTS failed: the caller hears an apology instead of silence. */
@@ -246,15 +286,11 @@ export class AgentTurn {
     const tts = kind === 'tts' ? this.deps.tts() : undefined;
     const retry =
       kind === 'tts' ? tts && new ReplySpeaker(this.id, tts, playout, this.abort.signal, now) : this.speaker();
-    retry?.say(this.deps.voice().fallbackLine);
+    retry?.say(this.deps.config().voice.fallbackLine);
     try {
       await retry?.finished();
     } catch (again) {
       log.error({ err: again, callSid }, 'could not speak the fallback line either');
     }
   }
-}
-
-function isVoiceTool(name: string): name is VoiceToolName {
-  return VOICE_TOOLS.some((t) => t.name === name);
 }

@@ -1,4 +1,5 @@
-import type { CallTurn, StreamEnded, StreamStarted, ToolOutcome, ToolRequest } from '../voice/call-types';
+import type { CallTurn, StreamEnded, StreamStarted, ToolRequest } from '../voice/call-types';
+import type { ToolOutcome } from '../agents/tool-calls';
 
 /**
  * What the voice loop tells the call's record-keeper (the call workflow, through `CallReporter`)

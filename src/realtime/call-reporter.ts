@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger';
 import type { CallEvents } from './call-events';
 import { signalCallWorkflow } from '../voice/call-signals';
-import type { CallTurn, StreamEnded, StreamStarted, ToolOutcome, ToolRequest } from '../voice/call-types';
+import type { CallTurn, StreamEnded, StreamStarted, ToolRequest } from '../voice/call-types';
+import type { ToolOutcome } from '../agents/tool-calls';
 import {
   callWorkflowId,
   dtmfSignal,

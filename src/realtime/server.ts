@@ -205,6 +205,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       local,
       direction,
       at: new Date().toISOString(),
+      trust: claims.trust,
     });
     const load = (trust: CallerTrust) =>
       loadCallContext(stores, deps.config.get(), { customerId, remote, direction, trust });
@@ -220,6 +221,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       reporter,
       context,
       // Only an unverified caller can become verified (by the code sent to the number on file).
+      callerVerified: claims.trust === 'verified',
       ...(claims.trust === 'unverified' ? { verifiedContext: () => load('verified') } : {}),
       ...(claims.recorded !== undefined ? { recorded: claims.recorded } : {}),
       metrics: deps.metrics.voice,

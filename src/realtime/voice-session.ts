@@ -28,6 +28,8 @@ export interface VoiceSessionDeps {
    * undefined: the live `voice.record` decides.
    */
   recorded?: boolean;
+  /** The caller's number is proven theirs (`callerTrust`); default: not. An unverified caller is offered the verification tools. */
+  callerVerified?: boolean;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -49,6 +51,12 @@ export class VoiceSession {
   private readonly playout: Playout;
   private readonly caller: CallerInput;
   private active?: { turn: AgentTurn; done: Promise<void> };
+  /**
+   * The latest turn's end (its heard text and tool notes are in `callItems` by then). A turn
+   * interrupted by the caller is no longer `active`, but may still be waiting on a tool: the next
+   * turn waits for it, so the model knows what the tool did and does not do it again.
+   */
+  private lastTurnDone: Promise<void> = Promise.resolve();
   private turnSeq = 0;
   /** This call so far, as the model sees it (agent turns hold only what was heard). */
   private readonly callItems: ChatItem[] = [];
@@ -56,12 +64,14 @@ export class VoiceSession {
   private ending = false;
   private closed = false;
   private context: Promise<CallContext>;
-  private verified = false;
+  private verifiedContextLoaded = false;
+  private callerVerified: boolean;
   private readonly now: () => number;
 
   constructor(private readonly deps: VoiceSessionDeps) {
     this.now = deps.now ?? (() => performance.now());
     this.context = deps.context;
+    this.callerVerified = deps.callerVerified ?? false;
     this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
     this.caller = new CallerInput(
       {
@@ -138,7 +148,7 @@ export class VoiceSession {
 
   private callerSaid(text: string, source: 'speech' | 'dtmf', timing?: CallerTiming): void {
     // Anything still in flight is superseded by what the caller just said.
-    const previous = this.active;
+    const previous = this.lastTurnDone;
     this.interrupt();
     this.caller.resetVoiceWindow();
     const id = ++this.turnSeq;
@@ -149,18 +159,33 @@ export class VoiceSession {
         model: this.deps.llm(),
         context: () => this.context,
         callItems: () => this.callItems,
-        ...(previous ? { after: previous.done } : {}),
-        endsCall: () => (this.ending = true),
-        verified: () => this.callerVerified(),
+        after: previous,
+        callerVerified: () => this.callerVerified,
+        endsCall: () => this.leaving(turn),
+        verified: () => this.callerConfirmed(),
       }),
     );
   }
 
+  /**
+   * A tool took the call away from the agent (hang-up, transfer). If the caller had talked over the
+   * turn that ran it, the turn answering them stops too: nothing more is said over the transfer.
+   */
+  private leaving(by: AgentTurn): void {
+    this.ending = true;
+    const active = this.active;
+    if (active && active.turn !== by) {
+      active.turn.interrupt();
+      this.active = undefined;
+    }
+  }
+
   /** The caller confirmed the code: from the next model round on, the context holds their memory and history. */
-  private callerVerified(): void {
+  private callerConfirmed(): void {
+    this.callerVerified = true;
     const load = this.deps.verifiedContext;
-    if (this.verified || !load) return;
-    this.verified = true;
+    if (this.verifiedContextLoaded || !load) return;
+    this.verifiedContextLoaded = true;
     const before = this.context;
     this.context = load().catch((error: unknown) => {
       this.deps.log.error({ err: error }, 'could not load the verified caller context; going on without memory');
@@ -187,7 +212,7 @@ export class VoiceSession {
       metrics,
       log,
       callSid,
-      voice: () => config().voice,
+      config,
       now: this.now,
       ...(caller ? { caller } : {}),
       hungUp: () => this.closed,
@@ -199,5 +224,6 @@ export class VoiceSession {
       if (this.active === active) this.active = undefined;
       slot.content = turn.record();
     })();
+    this.lastTurnDone = active.done;
   }
 }

@@ -2,6 +2,8 @@
  * What the realtime worker and the gateway tell a call's workflow (`call-<CallSid>`), as plain
  * JSON (signal and update payloads). Deterministic-safe: types and constants only.
  */
+import type { ToolRoute } from '../agents/tool-calls';
+import type { CallerTrust } from '../customers/caller-trust';
 import type { CallStatus, RecordingEventData } from '../events/catalog';
 
 /** Where one reply's time went, in milliseconds (measured in the realtime worker). */
@@ -45,6 +47,8 @@ export interface StreamStarted {
   local: string;
   direction: string;
   at: string;
+  /** How far the caller's number is trusted (from the signed stream token); absent from earlier releases: unverified. */
+  trust?: CallerTrust;
 }
 
 /** The two ends of a call: the person on the line (`remote`) and our number (`local`). */
@@ -116,20 +120,16 @@ export const RECORDING_STATUS_RANK: Record<CallRecordingUpdate['status'], number
   failed: 1,
 };
 
-export const VOICE_TOOL_NAMES = [
-  'transfer_to_human',
-  'end_call',
-  'send_sms',
-  'send_verification_code',
-  'check_verification_code',
-] as const;
-export type VoiceToolName = (typeof VOICE_TOOL_NAMES)[number];
-
 export interface ToolRequest {
   /** The model's tool-use id: the idempotency key (a retried update runs the tool once). */
   toolCallId: string;
-  name: VoiceToolName;
+  /** A built-in tool's name (or `transfer_to_human`, from realtime workers of earlier releases), or an external tool's. */
+  name: string;
   input: Record<string, unknown>;
+  /** Where the tool the model was offered runs; absent from earlier releases, which offered built-ins only. */
+  route?: ToolRoute;
+  /** False for an external tool that must not be retried. */
+  repeatSafe?: boolean;
 }
 
 /** A {@link ToolRequest} as realtime workers sent it before `toolCallId` (in flight during a deploy). */
@@ -143,16 +143,6 @@ export type ToolRequestPayload = ToolRequest | LegacyToolRequest;
 
 export function toolCallIdOf(request: ToolRequestPayload): string {
   return 'toolCallId' in request ? request.toolCallId : request.callId;
-}
-
-export interface ToolOutcome {
-  ok: boolean;
-  /** Given back to the model as the tool result. */
-  result: string;
-  /** The call is leaving the agent (transferred or ending): speak no more. */
-  endsConversation?: boolean;
-  /** The caller confirmed the code sent to the number on file: their memory may now be loaded. */
-  verified?: boolean;
 }
 
 export type CallOutcome =

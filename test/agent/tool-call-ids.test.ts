@@ -1,5 +1,5 @@
 /** The model's tool-use id is `toolCallId`; payloads written before the rename (`callId`) are still read. */
-import { withToolCallId, type LegacyToolContext, type ToolContext } from '../../src/agent/tools/types';
+import { withToolCallId, type LegacyToolContext, type ToolContext } from '../../src/agents/tool-calls';
 import { toolCallIdOf, type LegacyToolRequest, type ToolRequest } from '../../src/voice/call-types';
 
 describe('tool call ids in workflow payloads', () => {

@@ -3,6 +3,7 @@ import { toolUseReply } from '../../devstack/emulators/anthropic';
 import { EventLog } from '../../src/events/event-log';
 import { IdentityStore } from '../../src/customers/identity-store';
 import { customerWorkflowId } from '../../workflows/customer/contract';
+import { maybeRecordHistory } from '../harness/history-fixtures';
 import { eventually, inboundSms, startTestSystem, TEST_ACCOUNT_SID, type TestSystem } from '../harness/system';
 
 const ON_CALL = '+14155550911';
@@ -80,6 +81,8 @@ describe('agent tools', () => {
       (e) => e.data.reason === 'Customer is angry about a double charge',
     );
     expect(events).toHaveLength(1);
+    const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, from);
+    maybeRecordHistory(customerWorkflowId(customerId), 'customer-workflow');
   });
 
   it('schedules a follow-up that a durable timer sends later on the same channel', async () => {
@@ -110,6 +113,7 @@ describe('agent tools', () => {
     }))
       children.push(w);
     expect(children).toHaveLength(1);
+    maybeRecordHistory(customerWorkflowId(customerId), 'customer-workflow');
   });
 
   it('gives the model the error when a tool fails, and still answers', async () => {

@@ -230,7 +230,7 @@ describe('voice calls', () => {
     system.anthropic.setResponder((request) =>
       /speak to a person/.test(lastUserText(request))
         ? toolUseReply(
-            'transfer_to_human',
+            'transfer_call',
             { reason: 'caller asked for a person' },
             { text: 'Sure, let me transfer you now.' },
           )
@@ -249,6 +249,7 @@ describe('voice calls', () => {
     await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
     const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
     expect(result.outcome).toBe('transferred');
+    maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     expect((await agentTurn(system, callSid, 1)).text).toBe('Sure, let me transfer you now.');
   });
 
@@ -308,6 +309,7 @@ describe('voice calls', () => {
       await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
       const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
       expect(result.outcome).toBe('agent_ended');
+      maybeRecordHistory(callWorkflowId(callSid), 'call-workflow');
     } finally {
       slowSends.remove();
     }

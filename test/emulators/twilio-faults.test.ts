@@ -95,6 +95,19 @@ describe('server errors and dropped connections', () => {
     expect(fx.emulator.sentMessages()).toHaveLength(1);
   });
 
+  it('a lost response: the request takes effect, the client sees a transport error', async () => {
+    fx.emulator.faults.failNext(1, 'lose-response', { method: 'POST', path: /Messages\.json$/ });
+    const error = await failure(fx.client.messages.create(SMS));
+    expect(error).not.toBeInstanceOf(twilio.RestException);
+    expect((error as { code?: string }).code).toBe('ECONNRESET');
+    // Twilio accepted it: the message exists and is listed, though its sid never reached the client.
+    const [sent] = fx.emulator.sentMessages();
+    expect(sent).toMatchObject({ to: SMS.to, body: 'hello' });
+    const listed = await fx.client.messages.list({ to: SMS.to, from: SMS.from, limit: 5 });
+    expect(listed.map((m) => m.sid)).toEqual([sent!.sid]);
+    expect(fx.emulator.requests[0]).toMatchObject({ fault: 'lose-response', status: undefined });
+  });
+
   it('scopes a rule to a route pattern', async () => {
     fx.emulator.faults.failNext(5, 'service-unavailable', { path: '/api/2010-04-01/Accounts/*/Calls.json' });
     await fx.client.messages.create(SMS);

@@ -194,6 +194,20 @@ describe('Calls', () => {
     expect(updates).toEqual(['<Response><Dial>+14155550123</Dial></Response>', 'completed']);
   });
 
+  it('a redirect to a <Dial> starts a child leg, listed by ParentCallSid', async () => {
+    const call = await fx.client.calls.create({ to: TO, from: FROM, url: 'https://gw.example/twilio/voice' });
+    fx.emulator.setCallStatus(call.sid, 'in-progress');
+    expect(await fx.client.calls.list({ parentCallSid: call.sid })).toEqual([]);
+    await fx.client
+      .calls(call.sid)
+      .update({ twiml: `<Response><Dial callerId="${FROM}"><Number>+14155550123</Number></Dial></Response>` });
+    const [leg] = await fx.client.calls.list({ parentCallSid: call.sid });
+    expect(leg).toMatchObject({ parentCallSid: call.sid, to: '+14155550123', from: FROM, direction: 'outbound-dial' });
+    expect(fx.emulator.dialledLegs(call.sid).map((c) => c.sid)).toEqual([leg!.sid]);
+    // Only the call created through the API counts as created.
+    expect(fx.emulator.createdCalls().map((c) => c.sid)).toEqual([call.sid]);
+  });
+
   it('cancels a call that has not been answered', async () => {
     const call = await fx.client.calls.create({ to: TO, from: FROM, url: 'https://gw.example/twilio/voice' });
     expect((await fx.client.calls(call.sid).update({ status: 'canceled' })).status).toBe('canceled');

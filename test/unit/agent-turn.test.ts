@@ -43,7 +43,7 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
     metrics,
     log: silentLog,
     callSid: 'CA1',
-    voice: () => config.voice,
+    config: () => config,
     now: () => clock.now,
     caller: { speechEndedAt: 100, sttReceivedAt: 300 },
     hungUp: () => false,
@@ -54,6 +54,7 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
       model,
       context: () => Promise.resolve({ system: 'Be brief.', history: [] }),
       callItems: () => [userMessage('Hello?')],
+      callerVerified: () => true,
       endsCall: () => (ended = true),
       verified: () => undefined,
     });
@@ -104,9 +105,49 @@ describe('AgentTurn', () => {
     expect(t.reporter.tools).toEqual([]); // still playing
     t.playout.onMark('t1c0');
     await done;
-    expect(t.reporter.tools).toEqual([{ toolCallId: 'toolu_9', name: 'end_call', input: {} }]);
+    expect(t.reporter.tools).toEqual([
+      { toolCallId: 'toolu_9', name: 'end_call', input: {}, route: { kind: 'builtin' } },
+    ]);
     expect(t.ended()).toBe(true);
     expect(t.model.requests).toHaveLength(1); // no round after the hang-up
     expect(t.turn.record()).toBe('(end_call: Call ended.) Goodbye!');
+  });
+  it("covers a slow tool with the tool's own filler line, over the agent's", async () => {
+    const lookup = { id: 'toolu_l', name: 'lookup_customer', input: {} };
+    const t = turnOn([[{ type: 'tool_call', call: lookup }], [text('Found you.')]]);
+    let answer!: (outcome: { ok: boolean; result: string }) => void;
+    t.reporter.toolAnswer = () => new Promise((resolve) => (answer = resolve));
+    const done = t.reply();
+    await until('the filler', () => t.marks.length > 0, 2000);
+    answer({ ok: true, result: '{"customerId":"c1"}' });
+    await done;
+    // lookup_customer has its own line; the agent's default filler is for tools without one.
+    expect(t.turn.record()).toBe('(lookup_customer: {"customerId":"c1"}) Let me pull up your details. Found you.');
+  });
+
+  it('runs only the tools the model was offered: a verified caller is not offered the verification tools', async () => {
+    const sendCode = { id: 'toolu_v', name: 'send_verification_code', input: {} };
+    const t = turnOn([[{ type: 'tool_call', call: sendCode }], [text('Sorry.')]]);
+    await t.reply();
+    expect(t.reporter.tools).toEqual([]);
+    const offered = t.model.requests[0]!.tools!.map((tool) => tool.name);
+    expect(offered).toEqual(expect.arrayContaining(['lookup_customer', 'send_sms', 'transfer_call', 'end_call']));
+    expect(offered).not.toContain('send_verification_code');
+    expect(offered).not.toContain('escalate_to_human');
+    expect(t.turn.record()).toBe('(send_verification_code: There is no tool named send_verification_code.) Sorry.');
+  });
+
+  it("keeps a tool's note when the caller talks over the turn while it runs, and asks the model no more", async () => {
+    const sms = { id: 'toolu_s', name: 'send_sms', input: { message: 'the link' } };
+    const t = turnOn([[text('Sure. '), { type: 'tool_call', call: sms }]]);
+    let answer!: (outcome: { ok: boolean; result: string }) => void;
+    t.reporter.toolAnswer = () => new Promise((resolve) => (answer = resolve));
+    const done = t.reply();
+    await until('the tool started', () => t.reporter.tools.length === 1);
+    t.turn.interrupt();
+    answer({ ok: true, result: 'Text sent to +14155550100.' });
+    await done;
+    expect(t.model.requests).toHaveLength(1);
+    expect(t.turn.record()).toMatch(/^\(send_sms: Text sent to \+14155550100\.\)/);
   });
 });

@@ -143,6 +143,46 @@ describe('VoiceSession', () => {
     ]);
   });
 
+  it("barge-in during a tool: the tool is not repeated, and the next turn's model is told what it did", async () => {
+    const sms = { id: 'toolu_s', name: 'send_sms', input: { message: 'the link' } };
+    const c = call([[text('Sure. '), { type: 'tool_call', call: sms }], [text('It is on its way.')]]);
+    let answer!: (outcome: { ok: boolean; result: string }) => void;
+    c.reporter.toolAnswer = () => new Promise((resolve) => (answer = resolve));
+    await greeted(c);
+    c.stt.say('Text me the link.');
+    await until('the tool started', () => c.reporter.tools.length === 1);
+    c.session.onAudio(voiced(200));
+    expect(c.model.signals[0]!.aborted).toBe(true); // the turn was talked over
+    c.stt.say('Did you send it?');
+    // The next turn waits for the interrupted one's tool before it asks the model.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(c.model.requests).toHaveLength(1);
+    answer({ ok: true, result: 'Text sent to +14155550100.' });
+    await until('the next request', () => c.model.requests.length === 2);
+    const context = wire(c.model.requests[1]!);
+    expect(context.at(-2)?.role).toBe('assistant');
+    expect(context.at(-2)?.content).toContain('(send_sms: Text sent to +14155550100.)');
+    expect(context.at(-1)).toEqual({ role: 'user', content: 'Did you send it?' });
+    await until('the agent turn', () => c.reporter.agentTurn(2));
+    expect(c.reporter.tools).toHaveLength(1);
+  });
+
+  it('a transfer that completes after the caller talked over its turn: the next turn says nothing more', async () => {
+    const transfer = { id: 'toolu_t', name: 'transfer_call', input: { reason: 'asked for a person' } };
+    const c = call([[text('Transferring you now. '), { type: 'tool_call', call: transfer }], [text('Hello!')]]);
+    let answer!: (outcome: { ok: boolean; result: string; endsConversation: boolean }) => void;
+    c.reporter.toolAnswer = () => new Promise((resolve) => (answer = resolve));
+    await greeted(c);
+    c.stt.say('A person, please.');
+    await until('the transfer started', () => c.reporter.tools.length === 1);
+    c.session.onAudio(voiced(200));
+    c.stt.say('Hello? Are you there?');
+    answer({ ok: true, result: 'Transferring the caller.', endsConversation: true });
+    await until('the agent turn', () => c.reporter.agentTurn(2));
+    expect(c.model.requests).toHaveLength(1);
+    expect(c.reporter.agentTurn(2)?.text).toBe('');
+  });
+
   it('runs a tool round through the reporter, covers the wait with the filler, and speaks the answer', async () => {
     const call1 = { id: 'toolu_1', name: 'send_sms', input: { body: 'the link' } };
     const c = call([[text('Let me text you the link. '), { type: 'tool_call', call: call1 }], [text('Sent it.')]]);
@@ -152,7 +192,9 @@ describe('VoiceSession', () => {
     c.stt.say('Text me the link.');
     await until('the agent turn', () => c.reporter.agentTurn(1));
 
-    expect(c.reporter.tools).toEqual([{ toolCallId: 'toolu_1', name: 'send_sms', input: { body: 'the link' } }]);
+    expect(c.reporter.tools).toEqual([
+      { toolCallId: 'toolu_1', name: 'send_sms', input: { body: 'the link' }, route: { kind: 'builtin' } },
+    ]);
     expect(wire(c.model.requests[1]!)).toEqual([
       { role: 'user', content: 'Text me the link.' },
       {

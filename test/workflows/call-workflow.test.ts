@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Activities } from '../../activities';
-import {
-  toolCallIdOf,
-  type CallStatusUpdate,
-  type LegacyToolRequest,
-  type StreamEnded,
-  type StreamStarted,
-  type ToolRequest,
-  type ToolRequestPayload,
+import type {
+  CallStatusUpdate,
+  LegacyToolRequest,
+  StreamEnded,
+  StreamStarted,
+  ToolRequest,
 } from '../../src/voice/call-types';
+import type { ExternalToolActivities, ToolActivityInput, ToolContext, ToolOutcome } from '../../src/agents/tool-calls';
+import { FOLLOW_UP_WORKFLOW, followUpWorkflowId } from '../../workflows/follow-up/contract';
+import { rejection } from '../harness/rejection';
+import { uniqueName } from '../harness/stack';
 import {
   CALL_WORKFLOW,
   callStateQuery,
@@ -47,10 +49,6 @@ describe('callWorkflow', () => {
       calls.record('startCallRecording', input);
       return { status: 'started' as const, recordingSid: `RE${input.callSid.slice(2)}` };
     },
-    async runVoiceTool(input: Parameters<Activities['runVoiceTool']>[0]) {
-      calls.record('runVoiceTool', input);
-      return { ok: true, result: `${input.request.name} done`, endsConversation: input.request.name === 'end_call' };
-    },
     async finalizeCall(input: FinalizeCallInput) {
       calls.record('finalizeCall', input);
     },
@@ -60,8 +58,49 @@ describe('callWorkflow', () => {
     },
   } satisfies Partial<Activities>;
 
+  /** The built-in tools' activities (`tool_<name>`) and the external tools' ones, answering from their input. */
+  const toolStub =
+    (name: string, outcome: (args: ToolActivityInput) => ToolOutcome) =>
+    async (args: ToolActivityInput): Promise<ToolOutcome> => {
+      calls.record(name, args);
+      return outcome(args);
+    };
+  const toolStubs: Record<string, (args: ToolActivityInput) => Promise<ToolOutcome>> = {
+    tool_send_sms: toolStub('tool_send_sms', () => ({ ok: true, result: 'Text sent.' })),
+    tool_end_call: toolStub('tool_end_call', () => ({ ok: true, result: 'Ended.', endsConversation: true })),
+    tool_transfer_call: toolStub('tool_transfer_call', () => ({
+      ok: true,
+      result: 'Transferring.',
+      endsConversation: true,
+    })),
+    tool_check_verification_code: toolStub('tool_check_verification_code', () => ({
+      ok: true,
+      result: 'Verified.',
+      verified: true,
+    })),
+    tool_lookup_customer: toolStub('tool_lookup_customer', ({ context }) => ({
+      ok: true,
+      result: (context as ToolContext).callerVerified ? 'profile' : 'not verified',
+    })),
+    tool_schedule_follow_up: toolStub('tool_schedule_follow_up', () => ({
+      ok: true,
+      result: 'Scheduled.',
+      followUp: { delayMs: 3_600_000, body: 'Checking in.' },
+    })),
+  };
+  const externalStubs: ExternalToolActivities = {
+    async runHttpTool(args) {
+      calls.record('runHttpTool', args);
+      return { ok: true, result: `order ${String(args.input.orderId)} shipped` };
+    },
+    async runMcpTool(args) {
+      calls.record('runMcpTool', args);
+      return { ok: true, result: `${args.server}/${args.tool} answered` };
+    },
+  };
+
   beforeAll(async () => {
-    worker = await startStubbedWorker(stubs);
+    worker = await startStubbedWorker({ ...stubs, ...toolStubs, ...externalStubs });
   });
   afterAll(async () => {
     await worker?.stop();
@@ -77,7 +116,7 @@ describe('callWorkflow', () => {
     });
     const status = (status: CallStatusUpdate['status'], extra: Partial<CallStatusUpdate> = {}) =>
       handle.signal(callStatusSignal, { status, at: new Date().toISOString(), ...extra });
-    const streamStarted = () =>
+    const streamStarted = (extra: Partial<StreamStarted> = {}) =>
       handle.signal(streamStartedSignal, {
         callSid,
         accountSid: TEST_ACCOUNT_SID,
@@ -87,6 +126,7 @@ describe('callWorkflow', () => {
         local: AGENT_NUMBER,
         direction: 'inbound',
         at: new Date().toISOString(),
+        ...extra,
       } satisfies StreamStarted);
     const streamEnded = (reason: StreamEnded['reason']) =>
       handle.signal(streamEndedSignal, { reason, at: new Date().toISOString() });
@@ -192,15 +232,114 @@ describe('callWorkflow', () => {
     await call.handle.executeUpdate(runToolUpdate, { args: [legacyEnd] });
     await call.handle.executeUpdate(runToolUpdate, { args: [{ ...legacyEnd }] });
 
-    const runs = calls
-      .of(call.workflowId, 'runVoiceTool')
-      .map((c) => c.input as { request: ToolRequestPayload; remote: string });
-    expect(runs.map((r) => toolCallIdOf(r.request))).toEqual(['toolu_sms', 'toolu_end']);
-    expect(runs[0]?.remote).toBe(CALLER);
+    const contexts = (name: string) =>
+      calls.of(call.workflowId, name).map((c) => (c.input as ToolActivityInput).context as ToolContext);
+    expect(contexts('tool_send_sms').map((c) => c.toolCallId)).toEqual(['toolu_sms']);
+    expect(contexts('tool_end_call').map((c) => c.toolCallId)).toEqual(['toolu_end']);
+    expect(contexts('tool_send_sms')[0]).toMatchObject({
+      channel: 'voice',
+      callSid: call.callSid,
+      customerId: 'customer-caller',
+      customerAddress: CALLER,
+      agentAddress: AGENT_NUMBER,
+      callerVerified: false,
+    });
 
     await call.streamEnded('stop');
     await call.status('completed');
     // A successful end_call is the outcome, over the plain completed status.
     expect(await call.handle.result()).toEqual({ outcome: 'agent_ended', turns: 0 });
+  });
+  it('runs the legacy transfer_to_human as transfer_call, and a transfer is the outcome', async () => {
+    const call = await startCall({ statusGrace: '500 milliseconds' });
+    await call.streamStarted();
+    const legacy: ToolRequest = { toolCallId: 'toolu_t', name: 'transfer_to_human', input: { reason: 'asked' } };
+    expect(await call.handle.executeUpdate(runToolUpdate, { args: [legacy] })).toMatchObject({ ok: true });
+    expect(calls.of(call.workflowId, 'tool_transfer_call')).toHaveLength(1);
+    // A name that is neither a built-in nor a routed external tool is refused by the update's validator.
+    const refused = await rejection(
+      call.handle.executeUpdate(runToolUpdate, { args: [{ toolCallId: 'toolu_x', name: 'format_disk', input: {} }] }),
+    );
+    expect((refused as Error).cause).toMatchObject({ message: 'unknown tool format_disk' });
+    await call.streamEnded('stop');
+    await call.status('completed');
+    expect(await call.handle.result()).toEqual({ outcome: 'transferred', turns: 0 });
+  });
+
+  it("tells tools whether the caller is verified: the stream's trust, or a code they confirmed", async () => {
+    const call = await startCall({ statusGrace: '500 milliseconds' });
+    await call.streamStarted({ trust: 'unverified' });
+    const lookup = (id: string) =>
+      call.handle.executeUpdate(runToolUpdate, {
+        args: [{ toolCallId: id, name: 'lookup_customer', input: {}, route: { kind: 'builtin' } }],
+      });
+    expect((await lookup('toolu_l1')).result).toBe('not verified');
+    const check: ToolRequest = { toolCallId: 'toolu_c', name: 'check_verification_code', input: { code: '123456' } };
+    expect(await call.handle.executeUpdate(runToolUpdate, { args: [check] })).toMatchObject({ verified: true });
+    expect((await lookup('toolu_l2')).result).toBe('profile');
+
+    const trusted = await startCall({ statusGrace: '500 milliseconds' });
+    await trusted.streamStarted({ trust: 'verified' });
+    const result = await trusted.handle.executeUpdate(runToolUpdate, {
+      args: [{ toolCallId: 'toolu_l3', name: 'lookup_customer', input: {} }],
+    });
+    expect(result.result).toBe('profile');
+    for (const c of [call, trusted]) {
+      await c.streamEnded('stop');
+      await c.status('completed');
+      await c.handle.result();
+    }
+  });
+
+  it("starts a follow-up planned by schedule_follow_up, texting the caller's number, and routes external tools", async () => {
+    const call = await startCall({ statusGrace: '500 milliseconds' });
+    const customerId = uniqueName('customer');
+    await call.streamStarted({ customerId });
+    const followUp: ToolRequest = {
+      toolCallId: 'toolu_f',
+      name: 'schedule_follow_up',
+      input: { delayMinutes: 60, message: 'Checking in.' },
+      route: { kind: 'builtin' },
+    };
+    const told = await call.handle.executeUpdate(runToolUpdate, { args: [followUp] });
+    expect(told).toEqual({ ok: true, result: 'Scheduled.' });
+    const child = worker.client.workflow.getHandle(followUpWorkflowId(customerId, 'toolu_f'));
+    const described = await child.describe();
+    expect(described.type).toBe(FOLLOW_UP_WORKFLOW);
+    const [args] = (await child.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+    expect(JSON.parse(Buffer.from(args!.data!).toString())).toMatchObject({
+      customerId,
+      from: AGENT_NUMBER,
+      to: CALLER,
+      body: 'Checking in.',
+      delayMs: 3_600_000,
+    });
+    await child.terminate('test over');
+
+    const http: ToolRequest = {
+      toolCallId: 'toolu_h',
+      name: 'order_status',
+      input: { orderId: '42' },
+      route: { kind: 'http', name: 'order_status' },
+    };
+    expect(await call.handle.executeUpdate(runToolUpdate, { args: [http] })).toEqual({
+      ok: true,
+      result: 'order 42 shipped',
+    });
+    const mcp: ToolRequest = {
+      toolCallId: 'toolu_m',
+      name: 'crm_find',
+      input: {},
+      route: { kind: 'mcp', server: 'crm', tool: 'find' },
+    };
+    expect((await call.handle.executeUpdate(runToolUpdate, { args: [mcp] })).result).toBe('crm/find answered');
+    const [httpCall] = calls.of(call.workflowId, 'runHttpTool');
+    expect(httpCall!.input).toMatchObject({
+      name: 'order_status',
+      context: { callSid: call.callSid, toolCallId: 'toolu_h' },
+    });
+    await call.streamEnded('stop');
+    await call.status('completed');
+    expect(await call.handle.result()).toEqual({ outcome: 'completed', turns: 0 });
   });
 });

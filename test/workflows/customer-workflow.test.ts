@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Activities } from '../../activities';
-import type { ToolActivityInput } from '../../activities/tools';
+import type { ExternalToolActivities, ToolActivityInput, ToolContext, ToolOutcome } from '../../src/agents/tool-calls';
 import { consentKeyword } from '../../src/messaging/consent-keywords';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import {
@@ -61,15 +61,26 @@ describe('customerWorkflow', () => {
     },
   } satisfies Partial<Activities>;
   /** Tool activities (`tool_<name>`) are registered by name at run time. */
-  const toolStubs: Record<string, (args: ToolActivityInput) => Promise<unknown>> = {
+  const toolStubs: Record<string, (args: ToolActivityInput) => Promise<ToolOutcome>> = {
     async tool_lookup_customer(input) {
       calls.record('tool_lookup_customer', input);
-      return { found: true, name: 'Ada' };
+      return { ok: true, result: JSON.stringify({ found: true, name: 'Ada' }) };
+    },
+    async tool_send_sms(input) {
+      calls.record('tool_send_sms', input);
+      return { ok: true, result: 'Text sent.' };
+    },
+  };
+  /** HTTP tools: one that fails every attempt, to count them (a tool that must not repeat gets one). */
+  const externalStubs: Pick<ExternalToolActivities, 'runHttpTool'> = {
+    async runHttpTool(input) {
+      calls.record('runHttpTool', input);
+      throw ApplicationFailure.retryable(`${input.name} is down`, 'Down');
     },
   };
 
   beforeAll(async () => {
-    worker = await startStubbedWorker({ ...stubs, ...toolStubs });
+    worker = await startStubbedWorker({ ...stubs, ...toolStubs, ...externalStubs });
   });
   afterAll(async () => {
     await worker?.stop();
@@ -196,7 +207,7 @@ describe('customerWorkflow', () => {
     let round = 0;
     replies.set(workflowId, () => ({
       text: `Still looking (${++round})`,
-      toolCalls: [{ id: `toolu_${round}`, name: 'lookup_customer', input: {} }],
+      toolCalls: [{ id: `toolu_${round}`, name: 'lookup_customer', input: {}, route: { kind: 'builtin' } }],
       historyFull: false,
     }));
     const { handle } = await start(customer, { timings: { idleTimeout: '500 milliseconds' } }, message('who am I?'));
@@ -228,4 +239,59 @@ describe('customerWorkflow', () => {
       data: { messageSid: hello.messageSid, error: 'model is down' },
     });
   });
+  it('runs every tool call through one path: built-ins by activity, external tools by theirs, each with its message', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    let round = 0;
+    replies.set(workflowId, () =>
+      ++round === 1
+        ? {
+            text: '',
+            toolCalls: [
+              { id: 'toolu_sms', name: 'send_sms', input: { message: 'Link' }, route: { kind: 'builtin' } },
+              {
+                id: 'toolu_hand',
+                name: 'handoff_to_agent',
+                input: { agentId: 'sales', reason: 'x' },
+                route: { kind: 'builtin' },
+              },
+              {
+                id: 'toolu_post',
+                name: 'create_ticket',
+                input: {},
+                route: { kind: 'http', name: 'create_ticket' },
+                repeatSafe: false,
+              },
+              { id: 'toolu_get', name: 'order_status', input: {}, route: { kind: 'http', name: 'order_status' } },
+              { id: 'toolu_nope', name: 'transfer_call', input: {} },
+            ],
+            historyFull: false,
+          }
+        : { text: 'Done.', toolCalls: [], historyFull: false },
+    );
+    const hello = message('text me the link');
+    const { handle } = await start(customer, { timings: { idleTimeout: '500 milliseconds' } }, hello);
+    await handle.result();
+
+    const [sms] = calls
+      .of(workflowId, 'tool_send_sms')
+      .map((c) => (c.input as ToolActivityInput).context as ToolContext);
+    expect(sms).toMatchObject({ channel: 'messaging', messageSid: hello.messageSid, toolCallId: 'toolu_sms' });
+    const http = calls.of(workflowId, 'runHttpTool').map((c) => (c.input as { name: string }).name);
+    // The non-idempotent one once; the repeat-safe one retried (AGENT_TOOL: five attempts).
+    expect(http.filter((n) => n === 'create_ticket')).toHaveLength(1);
+    expect(http.filter((n) => n === 'order_status')).toHaveLength(5);
+    const second = calls.of(workflowId, 'generateReply')[1]!.input as Parameters<Activities['generateReply']>[0];
+    const results = (second.scratch ?? []).flatMap((item) =>
+      'type' in item && item.type === 'tool_result' ? [[item.toolCallId, item.output, item.isError]] : [],
+    );
+    expect(results).toEqual([
+      ['toolu_sms', 'Text sent.', false],
+      ['toolu_hand', 'Handing over to another agent is not available here.', true],
+      ['toolu_post', expect.stringContaining('create_ticket is down'), true],
+      ['toolu_get', expect.stringContaining('order_status is down'), true],
+      ['toolu_nope', 'There is no tool named transfer_call.', true],
+    ]);
+    expect(sent(workflowId)).toEqual([expect.objectContaining({ body: 'Done.' })]);
+  }, 60_000);
 });

@@ -11,9 +11,9 @@ import type {
   CallTurn,
   StreamEnded,
   StreamStarted,
-  ToolOutcome,
   ToolRequestPayload,
 } from '../../src/voice/call-types';
+import type { ToolOutcome } from '../../src/agents/tool-calls';
 
 export const CALL_WORKFLOW = 'callWorkflow';
 
@@ -60,7 +60,10 @@ export const dtmfSignal = defineSignal<[{ digits: string; at: string }]>('dtmf')
 export const streamEndedSignal = defineSignal<[StreamEnded]>('streamEnded');
 /** A recording status callback (the gateway has stored it already: it must survive this workflow's end). */
 export const recordingSignal = defineSignal<[CallRecordingUpdate]>('recording');
-/** Tools with side effects: an update, so the result flows back into the conversation. */
-/** Accepts the legacy request shape too: an update sent by a realtime worker from before `toolCallId`. */
+/**
+ * Tools: an update, so the result flows back into the conversation; its id is the tool-call id, so
+ * a retried update runs the tool once. Any built-in (and the legacy `transfer_to_human`) or a routed
+ * external tool. Accepts the legacy request shape too: an update sent by a realtime worker from before `toolCallId`.
+ */
 export const runToolUpdate = defineUpdate<ToolOutcome, [ToolRequestPayload]>('runTool');
 export const callStateQuery = defineQuery<CallState>('callState');

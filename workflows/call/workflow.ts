@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -13,18 +14,18 @@ import {
   CALL_STATUS_RANK,
   RECORDING_STATUS_RANK,
   TERMINAL_CALL_STATUSES,
-  VOICE_TOOL_NAMES,
   type CallOutcome,
   type CallRecordingUpdate,
   type CallStatusUpdate,
   type CallTurn,
   type StreamEnded,
   type StreamStarted,
-  type ToolOutcome,
   type ToolRequestPayload,
   callParties,
   toolCallIdOf,
 } from '../../src/voice/call-types';
+import { builtInToolNamed, type RoutedToolCall, type ToolContext, type ToolOutcome } from '../../src/agents/tool-calls';
+import { toolDispatcher } from '../tool-dispatch';
 import { CALLER_WAITING, CALL_RECORDING, CONVERSATION_STEP } from '../../src/temporal/retry-policies';
 import {
   callStateQuery,
@@ -44,6 +45,8 @@ const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded 
   proxyActivities<Activities>(CONVERSATION_STEP);
 /** A caller is waiting on the line: tools get a few quick attempts, not minutes of retries. */
 const { runVoiceTool } = proxyActivities<Activities>(CALLER_WAITING);
+/** The same path as a text conversation's tools: `tool_<name>` for built-ins, the external tools' activities. */
+const dispatchTool = toolDispatcher(CALLER_WAITING);
 
 /**
  * Starting a recording races the caller's conversation, so it runs beside it; bounded, so a Twilio
@@ -112,6 +115,45 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     outcome: outcomeHint,
     recordings: [...recordings.values()],
   }));
+  /** The caller's number is proven theirs: by the carrier or our own dial (the stream's trust), or by a code they confirmed. */
+  let verifiedByCode = false;
+  const callerVerified = () => stream?.trust === 'verified' || verifiedByCode;
+  const toolContext = (toolCallId: string): ToolContext => {
+    const { remote, local } = stream ?? callParties(status ?? {});
+    return {
+      channel: 'voice',
+      callSid: input.callSid,
+      accountSid: input.accountSid,
+      customerId: stream?.customerId ?? '',
+      customerAddress: remote,
+      agentAddress: local,
+      toolCallId,
+      callerVerified: callerVerified(),
+    };
+  };
+  const runTool = (request: ToolRequestPayload, toolCallId: string): Promise<ToolOutcome> => {
+    // Runs from before the tool catalogue ran every voice tool in one activity; their histories replay so.
+    if (!patched('tool-catalogue'))
+      return runVoiceTool({
+        callSid: input.callSid,
+        accountSid: input.accountSid,
+        ...(stream ? { remote: stream.remote, local: stream.local } : callParties(status ?? {})),
+        request: { toolCallId, name: request.name, input: request.input },
+      });
+    const call: RoutedToolCall = {
+      id: toolCallId,
+      name: request.name,
+      input: request.input,
+      // A realtime worker of an earlier release sends no route: it offered built-ins only.
+      ...(request.route
+        ? { route: request.route }
+        : builtInToolNamed(request.name)
+          ? { route: { kind: 'builtin' } }
+          : {}),
+      ...(request.repeatSafe === false ? { repeatSafe: false } : {}),
+    };
+    return dispatchTool(call, toolContext(toolCallId));
+  };
   setHandler(
     runToolUpdate,
     (request) => {
@@ -119,23 +161,22 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
       const toolCallId = toolCallIdOf(request);
       let run = tools.get(toolCallId);
       if (!run) {
-        run = runVoiceTool({
-          callSid: input.callSid,
-          accountSid: input.accountSid,
-          ...(stream ? { remote: stream.remote, local: stream.local } : callParties(status ?? {})),
-          request: { toolCallId, name: request.name, input: request.input },
-        });
+        run = runTool(request, toolCallId);
         tools.set(toolCallId, run);
       }
       return run.then((outcome) => {
-        if (outcome.ok && request.name === 'transfer_to_human') outcomeHint = 'transferred';
-        if (outcome.ok && request.name === 'end_call') outcomeHint ??= 'agent_ended';
+        const name = builtInToolNamed(request.name);
+        if (outcome.ok && name === 'transfer_call') outcomeHint = 'transferred';
+        if (outcome.ok && name === 'end_call') outcomeHint ??= 'agent_ended';
+        if (outcome.verified) verifiedByCode = true;
         return outcome;
       });
     },
     {
       validator: (request: ToolRequestPayload) => {
-        if (!VOICE_TOOL_NAMES.includes(request.name)) throw new Error(`unknown tool ${String(request.name)}`);
+        // Built-ins (and the legacy transfer_to_human), and external tools the realtime worker routed.
+        const external = request.route && request.route.kind !== 'builtin';
+        if (!builtInToolNamed(request.name) && !external) throw new Error(`unknown tool ${String(request.name)}`);
       },
     },
   );

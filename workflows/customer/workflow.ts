@@ -14,13 +14,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { ToolActivityInput } from '../../activities/tools';
-import type { ToolCall } from '../../src/agent/chat-model';
+import type { RoutedToolCall, ToolActivityInput, ToolContext, ToolOutcome } from '../../src/agents/tool-calls';
 import { runToolRounds, type ToolResult } from '../../src/agent/tool-rounds';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
 import { AGENT_TOOL, CONVERSATION_STEP, MODEL_CALL } from '../../src/temporal/retry-policies';
 import { FOLLOW_UP_WORKFLOW, followUpWorkflowId, type FollowUpWorkflow } from '../follow-up/contract';
+import { toolDispatcher } from '../tool-dispatch';
 import { inboundMessageSignal, pendingQuery, type CustomerWorkflow, type CustomerWorkflowInput } from './contract';
 
 /** Twilio retries a webhook within minutes; remembering this many sids covers that window. */
@@ -91,13 +91,47 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 
 customerWorkflow satisfies CustomerWorkflow;
 
-/** Tool activities by name (`tool_<name>`): durable, retried, each visible in the Temporal UI. */
-const toolActivities = proxyActivities<Record<string, (args: ToolActivityInput) => Promise<unknown>>>(AGENT_TOOL);
+/** Built-in tools as their own activities, external tools through theirs: one path for every tool. */
+const dispatchTool = toolDispatcher(AGENT_TOOL);
 
 /** A model that keeps asking for tools must still answer: after this many rounds its tool calls are not run. */
 const MAX_TOOL_ROUNDS = 4;
 
-async function runTool(call: ToolCall, message: InboundMessage, customerId: string): Promise<ToolResult> {
+async function runTool(call: RoutedToolCall, message: InboundMessage, customerId: string): Promise<ToolResult> {
+  // Runs from before the tool catalogue ran their tools the old way; their histories replay so.
+  if (!patched('tool-catalogue')) return legacyRunTool(call, message, customerId);
+  const context: ToolContext = {
+    channel: 'messaging',
+    customerId,
+    accountSid: message.accountSid,
+    customerAddress: message.from,
+    agentAddress: message.to,
+    messageSid: message.messageSid,
+    toolCallId: call.id,
+    ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
+  };
+  const outcome = await dispatchTool(call, context, { handoff: handoffToAgent });
+  return { output: outcome.result, isError: !outcome.ok };
+}
+
+/** Switching the conversation to another agent (issue 11's hand-off): not implemented on this branch. */
+async function handoffToAgent(): Promise<ToolOutcome> {
+  return { ok: false, result: 'Handing over to another agent is not available here.' };
+}
+
+/** Tool activities by name (`tool_<name>`), as the legacy path schedules them. */
+const legacyToolActivities = proxyActivities<Record<string, (args: ToolActivityInput) => Promise<unknown>>>(AGENT_TOOL);
+
+/** What a tool activity returned, for the model: today's outcome, or the raw result an old activity recorded. */
+function legacyOutput(result: unknown): ToolResult {
+  const outcome = result as Partial<ToolOutcome> | null;
+  if (outcome && typeof outcome.ok === 'boolean' && typeof outcome.result === 'string')
+    return { output: outcome.result, isError: !outcome.ok };
+  return { output: JSON.stringify(result), isError: false };
+}
+
+/** The tool path of runs from before the tool catalogue, command for command. */
+async function legacyRunTool(call: RoutedToolCall, message: InboundMessage, customerId: string): Promise<ToolResult> {
   const context = {
     customerId,
     accountSid: message.accountSid,
@@ -132,9 +166,9 @@ async function runTool(call: ToolCall, message: InboundMessage, customerId: stri
         isError: false,
       };
     }
-    const activity = toolActivities[`tool_${call.name}`];
+    const activity = legacyToolActivities[`tool_${call.name}`];
     if (!activity) return { output: `unknown tool ${call.name}`, isError: true };
-    return { output: JSON.stringify(await activity({ input: call.input, context })), isError: false };
+    return legacyOutput(await activity({ input: call.input, context }));
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The model learns the tool failed and can tell the customer, instead of the turn dying.
@@ -148,7 +182,7 @@ async function agentReply(
   message: InboundMessage,
 ): Promise<{ text: string; historyFull: boolean }> {
   let historyFull = false;
-  const { text } = await runToolRounds({
+  const { text } = await runToolRounds<RoutedToolCall>({
     maxRounds: MAX_TOOL_ROUNDS,
     // The model is offered its tools on every round, the last too; calls it makes then are not run.
     ask: async (scratch) => {

@@ -89,7 +89,7 @@ export interface EmulatorStateView {
   conversationWebhooks: EmulatedConversationWebhook[];
 }
 
-const FAULT_RESPONSES: Record<Exclude<FaultKind, 'drop-connection'>, [number, number, string]> = {
+const FAULT_RESPONSES: Record<Exclude<FaultKind, 'drop-connection' | 'lose-response'>, [number, number, string]> = {
   'rate-limit': [429, 20429, 'Too Many Requests'],
   'server-error': [500, 20500, 'Internal Server Error'],
   'service-unavailable': [503, 20503, 'Service Unavailable'],
@@ -197,8 +197,14 @@ export class TwilioEmulator {
     );
   }
 
+  /** Calls created through the API (not the legs a `<Dial>` started: `dialledLegs`), oldest first. */
   createdCalls(filter: { to?: string } = {}): EmulatedCall[] {
-    return this.state.calls.filter((c) => !filter.to || c.to === filter.to);
+    return this.state.calls.filter((c) => c.parentCallSid === null && (!filter.to || c.to === filter.to));
+  }
+
+  /** The legs `<Dial>`s in a call's TwiML started, oldest first. */
+  dialledLegs(parentCallSid: string): EmulatedCall[] {
+    return this.state.calls.filter((c) => c.parentCallSid === parentCallSid);
   }
 
   callModifications(callSid: string): CallModification[] {
@@ -277,7 +283,13 @@ export class TwilioEmulator {
       fault: undefined,
     };
     this.requests.push(record);
+    /** `lose-response`: the request takes effect, but its answer never reaches the client. */
+    let loseResponse = false;
     const respond = (status: number, body?: object, headers?: Record<string, string>) => {
+      if (loseResponse) {
+        req.socket.destroy();
+        return;
+      }
       record.status = status;
       record.errorCode = body && 'code' in body && typeof body.code === 'number' ? body.code : undefined;
       sendJson(res, status, body, headers);
@@ -302,7 +314,10 @@ export class TwilioEmulator {
         return; // emulator stopping
       }
     }
-    if (decision.failure) {
+    if (decision.failure === 'lose-response') {
+      record.fault = decision.failure;
+      loseResponse = true;
+    } else if (decision.failure) {
       record.fault = decision.failure;
       if (decision.failure === 'drop-connection') {
         req.socket.destroy();

@@ -4,7 +4,12 @@
  * Probabilistic rules draw from a seeded RNG so a failing test replays identically.
  */
 import { seededRandom } from '../shared/seeded-random';
-export type FaultKind = 'rate-limit' | 'server-error' | 'service-unavailable' | 'drop-connection';
+/**
+ * `drop-connection` drops the request before Twilio acts on it; `lose-response` lets it take effect
+ * (the message is sent, the call updated) and then drops the connection before the answer: the
+ * client sees a network error for something that happened.
+ */
+export type FaultKind = 'rate-limit' | 'server-error' | 'service-unavailable' | 'drop-connection' | 'lose-response';
 
 export interface RequestMatcher {
   method?: string;

@@ -63,7 +63,10 @@ export interface EmulatedCall {
   timeoutSeconds: number;
   machineDetection: string | null;
   status: CallStatus;
-  direction: 'outbound-api' | 'inbound';
+  /** `outbound-dial`: a leg a `<Dial>` in the parent call's TwiML started. */
+  direction: 'outbound-api' | 'inbound' | 'outbound-dial';
+  /** The call whose `<Dial>` started this leg; null for calls created through the API. */
+  parentCallSid: string | null;
   answeredBy: string | null;
   startTime: Date | null;
   endTime: Date | null;

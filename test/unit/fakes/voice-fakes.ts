@@ -12,7 +12,8 @@ import { createLogger } from '../../../src/observability/logger';
 import type { CallEvents } from '../../../src/realtime/call-events';
 import type { SpeechToText, SttSession, SttSessionEvents } from '../../../src/speech/stt';
 import type { TextToSpeech } from '../../../src/speech/tts';
-import type { CallTurn, StreamEnded, ToolOutcome, ToolRequest } from '../../../src/voice/call-types';
+import type { CallTurn, StreamEnded, ToolRequest } from '../../../src/voice/call-types';
+import type { ToolOutcome } from '../../../src/agents/tool-calls';
 
 /** Audio bytes per character of text: 10 ms of speech each. */
 export const BYTES_PER_CHAR = 80;

@@ -38,7 +38,7 @@ function renderCall(call: EmulatedCall): object {
     from: call.from,
     from_formatted: formatNumber(call.from),
     group_sid: null,
-    parent_call_sid: null,
+    parent_call_sid: call.parentCallSid,
     phone_number_sid: null,
     price: null,
     price_unit: 'USD',
@@ -90,6 +90,7 @@ function createCall(ctx: RouteContext) {
     machineDetection: ctx.form.get('MachineDetection') ?? null,
     status: 'queued',
     direction: 'outbound-api',
+    parentCallSid: null,
     answeredBy: null,
     startTime: null,
     endTime: null,
@@ -116,7 +117,17 @@ function fetchCall(ctx: RouteContext) {
 
 function listCalls(ctx: RouteContext) {
   const accountSid = requirePathAccount(ctx);
-  const all = [...ctx.store.calls.values()].filter((c) => c.accountSid === accountSid).reverse();
+  const [to, from, parent, status] = ['To', 'From', 'ParentCallSid', 'Status'].map((name) => ctx.query.get(name));
+  const all = [...ctx.store.calls.values()]
+    .filter(
+      (c) =>
+        c.accountSid === accountSid &&
+        (!to || c.to === to) &&
+        (!from || c.from === from) &&
+        (!parent || c.parentCallSid === parent) &&
+        (!status || c.status === status),
+    )
+    .reverse();
   return {
     status: 200,
     body: renderV2010Page({
@@ -127,6 +138,42 @@ function listCalls(ctx: RouteContext) {
       render: renderCall,
     }),
   };
+}
+
+/** The number a `<Dial>` in TwiML calls (`<Dial>+1…</Dial>` or `<Dial><Number>+1…</Number></Dial>`), if any. */
+function dialledNumber(twiml: string): string | undefined {
+  const dial = /<Dial\b[^>]*>([\s\S]*?)<\/Dial>/.exec(twiml)?.[1];
+  if (dial === undefined) return undefined;
+  const number = /<Number\b[^>]*>([^<]+)<\/Number>/.exec(dial)?.[1] ?? dial;
+  return number.trim() || undefined;
+}
+
+/** What a redirect to a `<Dial>` starts at Twilio: a child leg to the dialled number, ringing. */
+function dialLeg(ctx: RouteContext, parent: EmulatedCall, to: string, callerId: string | undefined): EmulatedCall {
+  const now = ctx.now();
+  const leg: EmulatedCall = {
+    ...parent,
+    sid: newSid('CA'),
+    to,
+    from: callerId ?? parent.from,
+    url: null,
+    twiml: null,
+    statusCallback: null,
+    statusCallbackEvents: [],
+    record: false,
+    status: 'ringing',
+    direction: 'outbound-dial',
+    parentCallSid: parent.sid,
+    answeredBy: null,
+    startTime: null,
+    endTime: null,
+    dateCreated: now,
+    dateUpdated: now,
+    modifications: [],
+    params: {},
+  };
+  ctx.store.calls.set(leg.sid, leg);
+  return leg;
 }
 
 /** Live-call modification: redirect (Url/Twiml) or hang up (Status=completed|canceled). */
@@ -148,7 +195,11 @@ function updateCall(ctx: RouteContext) {
   if (url !== undefined) modification.url = url;
   if (status !== undefined) modification.status = status;
   call.modifications.push(modification);
-  if (twiml !== undefined) call.twiml = twiml;
+  if (twiml !== undefined) {
+    call.twiml = twiml;
+    const dialled = dialledNumber(twiml);
+    if (dialled) dialLeg(ctx, call, dialled, /<Dial\b[^>]*\bcallerId="([^"]+)"/.exec(twiml)?.[1]);
+  }
   if (url !== undefined) call.url = url;
   // Hanging up an already-ended call is a no-op here (unconfirmed what Twilio answers).
   // `canceled` only affects calls not yet answered; `completed` ends any live call.

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { makeEvent } from '../../events/make-event';
+import { sendSms } from '../../messaging/send-sms';
+import type { ToolContext } from '../tool-calls';
+import { defineTool, type ToolDeps } from './built-in-tool';
+import { toolIdempotencyKey } from './idempotency';
+
+/** The on-call page goes out by SMS: from our number on this channel, else the account's first SMS number. */
+function smsSender(agentAddress: string, accountNumbers: string[]): string {
+  const bare = agentAddress.replace(/^whatsapp:/, '');
+  if (/^\+\d+$/.test(bare)) return bare;
+  const number = accountNumbers.find((n) => /^\+\d+$/.test(n));
+  if (!number) throw new Error("no SMS number to page the on-call number from: list one in the account's phoneNumbers");
+  return number;
+}
+
+export interface EscalationRequest {
+  reason: string;
+  urgency: 'normal' | 'urgent';
+}
+
+/**
+ * Brings a person in, once per key (`escalation:<…>`, also the `escalation.requested` event's id):
+ * in a Conversation the configured human joins it as a participant (already a participant: done);
+ * otherwise the on-call number gets an SMS with who and why (checked against the event log, and
+ * `sendSms` finds a page it already sent). Used by the tool and by `platform.escalate`.
+ */
+export async function escalateToPerson(
+  deps: Omit<ToolDeps, 'verifications' | 'memory'>,
+  context: ToolContext,
+  request: EscalationRequest,
+): Promise<{ escalated: true; via: string }> {
+  const eventId = toolIdempotencyKey('escalation', context);
+  const { escalation } = deps.config();
+  const client = deps.twilio.client(context.accountSid);
+  let via: string;
+  if (context.conversationSid && escalation.humanIdentity) {
+    try {
+      await client.conversations.v1
+        .conversations(context.conversationSid)
+        .participants.create({ identity: escalation.humanIdentity });
+    } catch (error) {
+      // 50433: already a participant — a retried attempt already did it.
+      if ((error as { code?: number }).code !== 50433) throw error;
+    }
+    via = `participant ${escalation.humanIdentity} added to ${context.conversationSid}`;
+  } else if (escalation.onCallNumber) {
+    if (!(await deps.events.exists(eventId))) {
+      const body = `[${request.urgency.toUpperCase()}] Customer ${context.customerAddress} needs a person: ${request.reason}`;
+      // In the on-call number's own history (not the customer's: the agent must not read it as its reply).
+      await sendSms(deps, {
+        idempotencyKey: eventId,
+        customerId: await deps.identities.resolve(context.accountSid, escalation.onCallNumber),
+        accountSid: context.accountSid,
+        to: escalation.onCallNumber,
+        from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []),
+        body,
+      });
+    }
+    via = `on-call number notified`;
+  } else {
+    throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
+  }
+  await deps.publish(
+    makeEvent('escalation.requested', {
+      id: eventId,
+      source: 'beluga',
+      accountSid: context.accountSid,
+      customerId: context.customerId,
+      data: { reason: request.reason, urgency: request.urgency, via },
+    }),
+  );
+  return { escalated: true, via };
+}
+
+/**
+ * Hands a text conversation to a person. Not offered on calls: there `transfer_call` puts the
+ * caller through to a person at once.
+ */
+export const escalateToHumanTool = defineTool({
+  name: 'escalate_to_human',
+  description:
+    'Bring a human colleague in when the customer asks for a person, is upset, or needs something you cannot do. Tell the customer a person will follow up.',
+  input: z.object({
+    reason: z.string().min(1).max(500).describe('why a human is needed, in one sentence'),
+    urgency: z.enum(['normal', 'urgent']).default('normal'),
+  }),
+  channels: ['messaging'],
+  repeatSafe: false,
+  async run(input, context, deps) {
+    const { escalation } = deps.config();
+    if (!escalation.onCallNumber && !(context.conversationSid && escalation.humanIdentity))
+      return { ok: false, result: 'No colleague can be reached from here (escalation is not configured).' };
+    const { via } = await escalateToPerson(deps, context, input);
+    return { ok: true, result: JSON.stringify({ escalated: true, via }) };
+  },
+});
