@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/schema';
-import type { ExternalToolContext, ExternalToolResult } from '../src/agents/external-tool-context';
+import type { ExternalToolContext, ExternalToolResult, KeyedToolContext } from '../src/agents/external-tool-context';
+import { toolIdempotencyKey } from '../src/agents/tools/idempotency';
 import { externalToolOffer, type ExternalToolOffer } from '../src/agents/external-tool-offer';
 import { attemptHttpTool } from '../src/agents/http-tools';
 import type { McpCatalogue } from '../src/agents/mcp-tools';
@@ -53,13 +54,19 @@ function lastAttempt(): boolean {
  * error result instead of failing the workflow.
  */
 export function createExternalToolActivities(deps: ExternalToolDeps) {
-  async function settle(kind: 'http' | 'mcp', tool: string, context: ExternalToolContext, run: () => Promise<Attempt>) {
+  async function settle(
+    kind: 'http' | 'mcp',
+    tool: string,
+    given: ExternalToolContext,
+    run: (context: KeyedToolContext) => Promise<Attempt>,
+  ) {
+    const context = { ...given, idempotencyKey: given.idempotencyKey ?? toolIdempotencyKey(kind, given) };
     const started = Date.now();
     const { attempt } = Context.current().info;
     const where = { kind, tool, accountSid: context.accountSid, toolCallId: context.toolCallId, attempt };
     let outcome: Attempt;
     try {
-      outcome = await run();
+      outcome = await run(context);
     } catch (error) {
       // A bug of ours must not end the conversation either.
       deps.log.error({ ...where, err: error }, 'external tool failed unexpectedly');
@@ -83,7 +90,7 @@ export function createExternalToolActivities(deps: ExternalToolDeps) {
   return {
     /** Calls an HTTP tool of `tools.http` with the model's input. */
     async runHttpTool({ name, input, context }: RunHttpToolInput): Promise<ExternalToolResult> {
-      return settle('http', name, context, async () => {
+      return settle('http', name, context, async (keyed) => {
         const tool = deps.config().tools.http.find((t) => t.name === name);
         if (!tool)
           return {
@@ -91,13 +98,13 @@ export function createExternalToolActivities(deps: ExternalToolDeps) {
             retryable: false,
             problem: 'not in tools.http',
           };
-        return attemptHttpTool(tool, input, context);
+        return attemptHttpTool(tool, input, keyed);
       });
     },
 
     /** Calls a tool on an MCP server of `tools.mcpServers` with the model's input. */
     async runMcpTool({ server, tool, input, context }: RunMcpToolInput): Promise<ExternalToolResult> {
-      return settle('mcp', `${server}/${tool}`, context, () => deps.mcp.call(server, tool, input, context));
+      return settle('mcp', `${server}/${tool}`, context, (keyed) => deps.mcp.call(server, tool, input, keyed));
     },
 
     /** The specs of an agent's HTTP and MCP tools, and where each offered name goes. */

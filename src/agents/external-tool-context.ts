@@ -2,24 +2,25 @@
  * What an external tool call (HTTP or MCP) carries besides its input, and what it gives back. Types
  * only: workflows build the context and read the result.
  */
-import type { Channel } from '../messaging/addresses';
+import type { ToolContext } from './tool-calls';
 
-/** Who the agent serves when it calls the tool, and the key that makes a repeated call harmless. */
-export interface ExternalToolContext {
-  accountSid: string;
-  customerId: string;
-  channel: Channel;
-  /** The model's tool-use id. */
-  toolCallId: string;
-  /**
-   * Sent as the `Idempotency-Key` header (HTTP) and in `_meta` (MCP): the same for every attempt of
-   * one tool call, derived from the call or message and the tool-use id, so a retry or a barge-in
-   * that re-asks never repeats a side effect at a server that honours it.
-   */
-  idempotencyKey: string;
-  callSid?: string;
-  messageSid?: string;
-}
+/**
+ * Who the agent serves when it calls the tool (the workflows pass their {@link ToolContext}), and the
+ * key that makes a repeated call harmless: sent as the `Idempotency-Key` header (HTTP) and in `_meta`
+ * (MCP), the same for every attempt of one tool call. Absent, it is derived from the call or message
+ * and the tool-use id (`toolIdempotencyKey`), so a retry or a barge-in that re-asks never repeats a
+ * side effect at a server that honours it.
+ */
+export type ExternalToolContext = Pick<
+  ToolContext,
+  'accountSid' | 'customerId' | 'toolCallId' | 'callSid' | 'messageSid'
+> & {
+  channel?: string;
+  idempotencyKey?: string;
+};
+
+/** The context an attempt runs with: its idempotency key settled. */
+export type KeyedToolContext = ExternalToolContext & { idempotencyKey: string };
 
 /**
  * What the model is given. A failure is a short sentence it can pass on ("the order service did

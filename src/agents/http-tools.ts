@@ -5,7 +5,7 @@
  */
 import type { ToolSpec } from '../agent/chat-model';
 import { resolveHeaders, type HttpTool } from './external-tools';
-import type { ExternalToolContext, ExternalToolResult } from './external-tool-context';
+import type { ExternalToolResult, KeyedToolContext } from './external-tool-context';
 import { cutToBytes, withinBytes } from './response-size';
 import { inputProblems } from './tool-input-schema';
 
@@ -19,7 +19,7 @@ export function httpToolSpec(tool: HttpTool): ToolSpec {
 }
 
 /** Safe to send twice: the config says so, or the method means it (GET, PUT, DELETE). */
-function isIdempotent(tool: HttpTool): boolean {
+export function isIdempotent(tool: HttpTool): boolean {
   return tool.idempotent ?? ['GET', 'PUT', 'DELETE'].includes(tool.method);
 }
 
@@ -42,7 +42,7 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_E
 export async function attemptHttpTool(
   tool: HttpTool,
   input: Record<string, unknown>,
-  context: ExternalToolContext,
+  context: KeyedToolContext,
   env: Record<string, string | undefined> = process.env,
 ): Promise<HttpToolAttempt> {
   const fail = (result: string, problem: string, retryable = false, status?: number): HttpToolAttempt => ({

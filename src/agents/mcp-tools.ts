@@ -12,7 +12,7 @@ import type { ToolSpec } from '../agent/chat-model';
 import type { Config } from '../config/schema';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
-import type { ExternalToolContext, ExternalToolResult } from './external-tool-context';
+import type { ExternalToolResult, KeyedToolContext } from './external-tool-context';
 import { resolveHeaders, type McpServer } from './external-tools';
 import { withinBytes } from './response-size';
 import { parseToolReference } from './tool-names';
@@ -136,7 +136,7 @@ export class McpCatalogue {
     serverName: string,
     toolName: string,
     input: Record<string, unknown>,
-    context: ExternalToolContext,
+    context: KeyedToolContext,
   ): Promise<McpCallAttempt> {
     const fail = (result: string, problem: string, retryable = false): McpCallAttempt => ({
       result: { ok: false, result },

@@ -7,7 +7,10 @@ import type { ToolContext } from '../tool-calls';
  * another key. A context without a call or message (a tool run by a user's workflow, an activity
  * scheduled before they were carried) keys on the tool-call id alone, as before.
  */
-export function toolIdempotencyKey(purpose: string, context: ToolContext): string {
+export function toolIdempotencyKey(
+  purpose: string,
+  context: Pick<ToolContext, 'callSid' | 'messageSid' | 'toolCallId'>,
+): string {
   const scope = context.callSid ?? context.messageSid;
   return scope ? `${purpose}:${scope}:${context.toolCallId}` : `${purpose}:${context.toolCallId}`;
 }
