@@ -13,6 +13,7 @@ import { isRetryableTwilioError, twilioErrorCode, twilioFailure } from '../src/t
 import type { CallStore } from '../src/voice/call-store';
 import {
   toolCallIdOf,
+  type CallAgent,
   type CallOutcome,
   type CallStatusUpdate,
   type CallTurn,
@@ -23,6 +24,7 @@ import {
 } from '../src/voice/call-types';
 import { transferTwiml } from '../src/voice/twiml';
 import type { VerificationStore } from '../src/customers/verification-store';
+import type { AgentDirectory } from '../src/agents/agent-directory';
 import { checkVerificationCode, sendVerificationCode } from './voice-verification';
 
 export interface CallDeps {
@@ -34,6 +36,7 @@ export interface CallDeps {
   publish: PublishEvent;
   verifications: VerificationStore;
   consent: ConsentStore;
+  agents: AgentDirectory;
 }
 
 export interface FinalizeCallInput {
@@ -46,6 +49,8 @@ export interface FinalizeCallInput {
   turns: number;
   dtmf: string[];
   startedAt: string;
+  /** The agents that spoke, in order (absent from runs before agents existed). */
+  agents?: CallAgent[];
 }
 
 export type StartRecordingResult =
@@ -108,6 +113,7 @@ export function createCallActivities(deps: CallDeps) {
         body: turn.interrupted ? `${turn.text} [interrupted by the caller]` : turn.text,
         status: caller ? 'received' : 'spoken',
         createdAt: new Date(turn.at),
+        ...(turn.agentId ? { agentId: turn.agentId } : {}),
       });
     },
 
@@ -145,6 +151,8 @@ export function createCallActivities(deps: CallDeps) {
       accountSid: string;
       remote: string;
       local: string;
+      /** The agent speaking when the tool was called (absent from runs before agents existed). */
+      agent?: CallAgent;
       /** An old run of the call workflow may still send the legacy shape. */
       request: ToolRequestPayload;
     }): Promise<ToolOutcome> {
@@ -152,7 +160,8 @@ export function createCallActivities(deps: CallDeps) {
       const client = deps.twilio.client(input.accountSid);
       switch (request.name) {
         case 'transfer_to_human': {
-          const to = deps.config().voice.transferNumber;
+          const agent = input.agent && (await deps.agents.get(input.agent.agentId, input.agent.version));
+          const to = agent ? agent.transferNumber : deps.config().voice.transferNumber;
           if (!to)
             return {
               ok: false,
@@ -199,6 +208,8 @@ export function createCallActivities(deps: CallDeps) {
           return sendVerificationCode(deps, input);
         case 'check_verification_code':
           return checkVerificationCode(deps, input);
+        case 'handoff_to_agent':
+          return handOff(deps.agents, request.input, input.agent);
         default:
           throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');
       }
@@ -221,9 +232,37 @@ export function createCallActivities(deps: CallDeps) {
             outcome: input.outcome,
             turns: input.turns,
             ...(input.stream ? { durationMs: endedAt.getTime() - new Date(input.stream.at).getTime() } : {}),
+            ...(input.agents?.length
+              ? { agentId: input.agents[0]!.agentId, agentVersion: input.agents[0]!.version, agents: input.agents }
+              : {}),
           },
         }),
       );
     },
+  };
+}
+
+/**
+ * `handoff_to_agent` on a call: checks the agent exists and pins its current version; the realtime
+ * worker switches to it from the caller's next turn, the call workflow lists it in the call record.
+ */
+async function handOff(
+  agents: AgentDirectory,
+  input: Record<string, unknown>,
+  current: CallAgent | undefined,
+): Promise<ToolOutcome> {
+  const agentId = typeof input.agentId === 'string' ? input.agentId.trim() : '';
+  if (!agentId) return { ok: false, result: 'handoff_to_agent needs the agentId of the agent to hand over to.' };
+  if (agentId === current?.agentId) return { ok: false, result: `You are ${agentId} already; carry on yourself.` };
+  const agent = await agents.get(agentId);
+  if (!agent)
+    return {
+      ok: false,
+      result: `There is no agent "${agentId}". Carry on yourself, or name an agent your instructions mention.`,
+    };
+  return {
+    ok: true,
+    result: `Handed off to ${agent.name}. From the caller's next words, ${agent.name} answers.`,
+    handoff: { agentId: agent.id, version: agent.version, name: agent.name },
   };
 }

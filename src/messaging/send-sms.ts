@@ -30,6 +30,8 @@ export interface SmsRequest {
    * approved template (`follow_up` → the account's followUp template, else its default).
    */
   purpose?: SendPurpose;
+  /** The agent that wrote it, kept with the message in the history. */
+  agentId?: string;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function sendSms(
     to: request.to,
     body: request.recordedBody ?? request.body,
     status: 'sending',
+    ...(request.agentId ? { agentId: request.agentId } : {}),
   });
   let sent: { sid: string; status: string };
   try {

@@ -8,6 +8,8 @@ import type { Stores } from '../storage/stores';
 import { registeredWorkflowTypes } from './workflow-types';
 import { chatModelFromConfig } from '../runtime/chat-model';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
+import { StoredAgentDirectory } from '../agents/stored-agent-directory';
+import { AgentModels } from '../agents/agent-models';
 
 export interface OrchestratorDeps {
   config: ConfigStore;
@@ -35,6 +37,9 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     log: deps.log,
     knownWorkflows: registeredWorkflowTypes(),
   });
+  const agents = new StoredAgentDirectory(stores.agents, deps.config);
+  // The file's agents are in the store before the first message or call needs them.
+  await agents.sync();
   const activities = createActivities({
     deliveryStatus: stores.deliveryStatus,
     consent: stores.consent,
@@ -52,6 +57,8 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     conversations: stores.conversations,
     verifications: stores.verifications,
     customerRecords: stores.customerRecords,
+    agents,
+    agentModels: new AgentModels(deps.config),
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   return Worker.create({

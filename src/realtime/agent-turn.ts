@@ -1,16 +1,14 @@
 import type { ChatItem } from '../agent/chat-items';
-import type { ChatRequest, ToolCall } from '../agent/chat-model';
+import type { ChatRequest, ToolCall, ToolSpec } from '../agent/chat-model';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
 import { runToolRounds, type ToolResult, type ToolRoundReply } from '../agent/tool-rounds';
-import type { Config } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import type { VoiceMetrics } from '../observability/metrics';
 import { recordTurnSpans } from '../observability/tracing';
 import { providerKindOf } from '../providers/provider-error';
 import { SpeechChunker } from '../speech/chunker';
 import type { TextToSpeech } from '../speech/tts';
-import type { ToolOutcome, VoiceToolName } from '../voice/call-types';
-import { VOICE_TOOLS } from '../voice/tools';
+import { VOICE_TOOL_NAMES, type ToolOutcome, type VoiceToolName } from '../voice/call-types';
 import type { CallContext } from './call-context';
 import type { CallEvents } from './call-events';
 import type { Playout } from './playout';
@@ -30,7 +28,10 @@ export interface AgentTurnDeps {
   metrics: VoiceMetrics;
   log: Logger;
   callSid: string;
-  voice: () => Config['voice'];
+  /** The agent speaking this turn (named on its reported turn). */
+  agentId?: string;
+  /** The speaking agent's filler over a slow tool, and its line when the model or the voice fails. */
+  voice: () => { filler: string; fillerAfterMs: number; fallbackLine: string };
   now: () => number;
   /** The caller's end of speech this turn answers, for its latency (absent for greetings and keypad input). */
   caller?: CallerTiming;
@@ -40,6 +41,8 @@ export interface AgentTurnDeps {
 
 export interface ReplyRequest {
   model: StreamingChatModel | undefined;
+  /** The tools the speaking agent is offered on a call. */
+  tools: ToolSpec[];
   /** Read again for every model round: a verification in one round brings the memory into the next. */
   context: () => Promise<CallContext>;
   /** The call so far as the model sees it, read again for every tool round. */
@@ -50,6 +53,8 @@ export interface ReplyRequest {
   endsCall: () => void;
   /** A tool confirmed the caller's identity: the call's context is to be reloaded with their memory. */
   verified: () => void;
+  /** `handoff_to_agent` succeeded: another agent answers from the next turn (this one says no more). */
+  handedOff?: (handoff: NonNullable<ToolOutcome['handoff']>) => void;
 }
 
 /**
@@ -64,6 +69,8 @@ export class AgentTurn {
   private speakerOnce?: ReplySpeaker;
   /** What the tools did, for the model's memory of the call (the transcript keeps only speech). */
   private readonly toolNotes: string[] = [];
+  /** What the transcript keeps besides the speech: a handoff to another agent. */
+  private readonly transcriptNotes: string[] = [];
 
   constructor(private readonly deps: AgentTurnDeps) {
     this.timeline = new TurnTimeline(deps.now, deps.caller);
@@ -119,10 +126,11 @@ export class AgentTurn {
     events.turn({
       turnId: this.id,
       role: 'agent',
-      text: heard.text,
+      text: [heard.text, ...this.transcriptNotes].filter(Boolean).join(' '),
       at: new Date().toISOString(),
       ...(heard.interrupted ? { interrupted: true } : {}),
       ...(latency ? { latency } : {}),
+      ...(this.deps.agentId ? { agentId: this.deps.agentId } : {}),
     });
     return [...this.toolNotes, heard.text].filter(Boolean).join(' ');
   }
@@ -160,14 +168,21 @@ export class AgentTurn {
         return this.ask(
           model,
           { system: context.system, items: [...context.history, ...request.callItems(), ...items] },
-          last,
+          last ? undefined : request.tools,
         );
       },
       runTools: async (calls) => {
-        const outcomes = await this.runTools(calls);
+        const outcomes = await this.runTools(calls, request.tools);
         if (signal.aborted) return [];
         this.toolNotes.push(...calls.map((c, i) => `(${c.name}: ${outcomes[i]!.result})`));
         if (outcomes.some((o) => o.verified)) request.verified();
+        const handoff = outcomes.find((o) => o.handoff)?.handoff;
+        if (handoff) {
+          // The new agent speaks from the caller's next words; this turn ends with what was said before the handoff.
+          this.transcriptNotes.push(`(handed off to ${handoff.name})`);
+          ended = true;
+          request.handedOff?.(handoff);
+        }
         if (outcomes.some((o) => o.endsConversation)) {
           ended = true;
           request.endsCall();
@@ -182,7 +197,7 @@ export class AgentTurn {
   private async ask(
     model: StreamingChatModel,
     request: Omit<ChatRequest, 'tools'>,
-    last: boolean,
+    tools: ToolSpec[] | undefined,
   ): Promise<ToolRoundReply> {
     const { signal } = this.abort;
     const chunker = new SpeechChunker();
@@ -193,7 +208,7 @@ export class AgentTurn {
     this.timeline.mark('llmRequest');
     const toolCalls: ToolCall[] = [];
     let text = '';
-    for await (const event of model.stream({ ...request, ...(last ? {} : { tools: VOICE_TOOLS }) }, { signal })) {
+    for await (const event of model.stream({ ...request, ...(tools?.length ? { tools } : {}) }, { signal })) {
       if (event.type === 'text') {
         this.timeline.mark('llmFirstToken');
         text += event.text;
@@ -209,7 +224,7 @@ export class AgentTurn {
   }
 
   /** Runs the model's tools through the call's workflow; a short filler covers a slow one. */
-  private async runTools(calls: ToolCall[]): Promise<ToolOutcome[]> {
+  private async runTools(calls: ToolCall[], offered: ToolSpec[]): Promise<ToolOutcome[]> {
     const { filler, fillerAfterMs } = this.deps.voice();
     // Hanging up or transferring must not cut what the agent just said: wait until it has played.
     if (calls.some((c) => c.name === 'end_call' || c.name === 'transfer_to_human')) {
@@ -223,7 +238,7 @@ export class AgentTurn {
     try {
       return await Promise.all(
         calls.map((call) =>
-          isVoiceTool(call.name)
+          isVoiceTool(call.name) && offered.some((t) => t.name === call.name)
             ? this.deps.events.runTool({ toolCallId: call.id, name: call.name, input: call.input })
             : Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` }),
         ),
@@ -256,5 +271,5 @@ export class AgentTurn {
 }
 
 function isVoiceTool(name: string): name is VoiceToolName {
-  return VOICE_TOOLS.some((t) => t.name === name);
+  return (VOICE_TOOL_NAMES as readonly string[]).includes(name);
 }

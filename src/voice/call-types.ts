@@ -32,6 +32,8 @@ export interface CallTurn {
   /** Keypad input rather than speech. */
   source?: 'speech' | 'dtmf';
   latency?: TurnLatency;
+  /** For the agent: which agent spoke (calls can be handed from one agent to another). */
+  agentId?: string;
 }
 
 export interface StreamStarted {
@@ -44,6 +46,16 @@ export interface StreamStarted {
   /** Our number. */
   local: string;
   direction: string;
+  at: string;
+  /** The agent answering, at the version pinned when the call was answered (absent from older realtime workers). */
+  agentId?: string;
+  agentVersion?: number;
+}
+
+/** An agent that took part in a call, from when (the first answered; each handoff adds one). */
+export interface CallAgent {
+  agentId: string;
+  version: number;
   at: string;
 }
 
@@ -98,6 +110,7 @@ export const VOICE_TOOL_NAMES = [
   'send_sms',
   'send_verification_code',
   'check_verification_code',
+  'handoff_to_agent',
 ] as const;
 export type VoiceToolName = (typeof VOICE_TOOL_NAMES)[number];
 
@@ -129,6 +142,8 @@ export interface ToolOutcome {
   endsConversation?: boolean;
   /** The caller confirmed the code sent to the number on file: their memory may now be loaded. */
   verified?: boolean;
+  /** `handoff_to_agent` succeeded: this agent (its current version, pinned from now on) answers from the next turn. */
+  handoff?: { agentId: string; version: number; name: string };
 }
 
 export type CallOutcome =

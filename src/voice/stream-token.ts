@@ -11,6 +11,12 @@ export interface StreamClaims {
   direction: string;
   /** How far the remote party's number is trusted (`callerTrust`): an unverified caller hears no memory. */
   trust: CallerTrust;
+  /**
+   * The agent answering and the version pinned when the call was answered: the call finishes on the
+   * definition it started with. Absent from tokens minted before agents existed (the line's current agent answers).
+   */
+  agentId?: string;
+  agentVersion?: number;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -64,11 +70,15 @@ function parseClaims(json: string): StreamClaims | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   if (!Number.isInteger(record.expiresAt) || TEXT_CLAIMS.some((k) => typeof record[k] !== 'string')) return undefined;
-  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Omit<
+  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Pick<
     StreamClaims,
-    'expiresAt' | 'trust'
+    (typeof TEXT_CLAIMS)[number]
   >;
   // A token without a known trust level (minted before trust was signed) vouches for nobody.
   const trust = CALLER_TRUST_LEVELS.find((level) => level === record.trust) ?? 'unverified';
-  return { ...text, trust, expiresAt: record.expiresAt as number };
+  const agent =
+    typeof record.agentId === 'string' && Number.isInteger(record.agentVersion)
+      ? { agentId: record.agentId, agentVersion: record.agentVersion as number }
+      : {};
+  return { ...text, trust, ...agent, expiresAt: record.expiresAt as number };
 }

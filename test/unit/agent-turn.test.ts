@@ -3,6 +3,7 @@ import { userMessage } from '../../src/agent/chat-items';
 import type { ChatStreamEvent } from '../../src/agent/streaming-chat-model';
 import { AgentTurn } from '../../src/realtime/agent-turn';
 import { Playout } from '../../src/realtime/playout';
+import { VOICE_TOOLS } from '../../src/voice/tools';
 import type { TextToSpeech } from '../../src/speech/tts';
 import {
   FakeMetrics,
@@ -52,6 +53,7 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
   const reply = () =>
     turn.reply({
       model,
+      tools: VOICE_TOOLS,
       context: () => Promise.resolve({ system: 'Be brief.', history: [] }),
       callItems: () => [userMessage('Hello?')],
       endsCall: () => (ended = true),

@@ -8,6 +8,7 @@ import { ChatStreamError } from '../../src/agent/streaming-chat-model';
 import { ProviderError } from '../../src/providers/provider-error';
 import { userMessage } from '../../src/agent/chat-items';
 import { VoiceSession, type VoiceSessionDeps } from '../../src/realtime/voice-session';
+import type { CallContext } from '../../src/realtime/call-context';
 import {
   BYTES_PER_CHAR,
   FakeMetrics,
@@ -17,6 +18,7 @@ import {
   FakeTts,
   decodeFrame,
   silentLog,
+  testAgent,
   testConfig,
   text,
   until,
@@ -32,7 +34,12 @@ function wire(request: ChatRequest) {
 }
 
 /** A call on fakes, its clock at 1000 ms; "Twilio" plays every mark back at once unless `autoPlay` is off. */
-function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedContext'> = {}) {
+function call(
+  replies: Reply[] = [],
+  extra: { verifiedContext?: () => Promise<CallContext> } & Partial<
+    Pick<VoiceSessionDeps, 'agent' | 'findAgent' | 'timeLimitMs'>
+  > = {},
+) {
   const stt = new FakeStt();
   const model = new FakeModel(replies);
   const tts = new FakeTts();
@@ -47,8 +54,15 @@ function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedCont
     llm: () => model,
     tts: () => tts,
     reporter,
-    context: Promise.resolve({ system: 'Be brief.', history: [] }),
-    ...extra,
+    agent: extra.agent ?? testAgent(config),
+    // A caller who can be verified starts unverified; the others are trusted from the start.
+    trust: extra.verifiedContext ? 'unverified' : 'verified',
+    context: (agent, trust) =>
+      trust === 'verified' && extra.verifiedContext
+        ? extra.verifiedContext()
+        : Promise.resolve({ system: agent.id === 'default' ? 'Be brief.' : `You are ${agent.name}.`, history: [] }),
+    ...(extra.findAgent ? { findAgent: extra.findAgent } : {}),
+    ...(extra.timeLimitMs !== undefined ? { timeLimitMs: extra.timeLimitMs } : {}),
     metrics,
     log: silentLog,
     streamSid: 'MZ1',

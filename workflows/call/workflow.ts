@@ -14,6 +14,7 @@ import {
   RECORDING_STATUS_RANK,
   TERMINAL_CALL_STATUSES,
   VOICE_TOOL_NAMES,
+  type CallAgent,
   type CallOutcome,
   type CallRecordingUpdate,
   type CallStatusUpdate,
@@ -73,6 +74,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
   let turns = 0;
   const tools = new Map<string, Promise<ToolOutcome>>();
   const recordings = new Map<string, CallRecordingUpdate>();
+  /** The agents that spoke, in order: the one the call was answered by, then each handoff's. */
+  const agents: CallAgent[] = [];
+  const handoffs = new Set<string>();
   let recordingStarted: Promise<void> | undefined;
   const statusGrace = input.timings?.statusGrace ?? STATUS_GRACE;
   const abandonedAfter = input.timings?.abandonedAfter ?? ABANDONED_AFTER;
@@ -87,7 +91,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
       if (status[key] === undefined && previous?.[key] !== undefined) status[key] = previous[key];
   });
   setHandler(streamStartedSignal, (started) => {
-    stream ??= started;
+    if (stream) return;
+    stream = started;
+    if (started.agentId !== undefined && started.agentVersion !== undefined)
+      agents.unshift({ agentId: started.agentId, version: started.agentVersion, at: started.at });
   });
   setHandler(turnSignal, (turn) => {
     pending.push(turn);
@@ -111,6 +118,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     dtmf,
     outcome: outcomeHint,
     recordings: [...recordings.values()],
+    agents,
   }));
   setHandler(
     runToolUpdate,
@@ -123,6 +131,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
           callSid: input.callSid,
           accountSid: input.accountSid,
           ...(stream ? { remote: stream.remote, local: stream.local } : callParties(status ?? {})),
+          ...(agents.length > 0 ? { agent: agents[agents.length - 1]! } : {}),
           request: { toolCallId, name: request.name, input: request.input },
         });
         tools.set(toolCallId, run);
@@ -130,6 +139,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
       return run.then((outcome) => {
         if (outcome.ok && request.name === 'transfer_to_human') outcomeHint = 'transferred';
         if (outcome.ok && request.name === 'end_call') outcomeHint ??= 'agent_ended';
+        // Recorded once per tool call, whichever retried update asked (workflow time is replay-safe).
+        if (outcome.handoff && !handoffs.has(toolCallId)) {
+          handoffs.add(toolCallId);
+          agents.push({
+            agentId: outcome.handoff.agentId,
+            version: outcome.handoff.version,
+            at: new Date().toISOString(),
+          });
+        }
         return outcome;
       });
     },
@@ -212,6 +230,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     turns,
     dtmf,
     startedAt: workflowInfo().startTime.toISOString(),
+    agents,
   });
   // The turns are in the customer's history already; fold older history into their summary if it grew too long.
   if (stream?.customerId) await summarizeHistoryIfNeeded({ customerId: stream.customerId });
