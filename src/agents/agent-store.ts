@@ -183,8 +183,10 @@ export class AgentStore {
       const latest = await this.latest(agentId);
       const next = await decide(latest);
       if (!next) {
-        if (latest) return { version: toVersion(latest), created: false };
-        throw new Error(`agent ${agentId} has no version to keep`);
+        // Nothing to add; `decide` may have seen a version written since `latest` was read.
+        const now = await this.latest(agentId);
+        if (now) return { version: toVersion(now), created: false };
+        continue;
       }
       const version = (latest?.version ?? 0) + 1;
       const doc: VersionDoc = { _id: `${agentId}:${version}`, agentId, version, ...next, createdAt: new Date() };
