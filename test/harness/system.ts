@@ -49,6 +49,8 @@ export interface TestSystem {
   twilio: TwilioEmulator;
   anthropic: AnthropicEmulator;
   config: ConfigStore;
+  /** The config file's path, when the system was started with one. */
+  configFile?: string;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key. */
@@ -73,6 +75,11 @@ export interface TestSystemOptions {
   secondAccount?: boolean;
   /** The second account's approved WhatsApp templates (`whatsappTemplates` in its config file). */
   secondAccountTemplates?: WhatsAppTemplates;
+  /**
+   * A config file's content (BELUGA_CONFIG_FILE; the env account joins or completes its accounts).
+   * Tests edit it at `system.configFile` and call `system.config.reload()`.
+   */
+  configFile?: Record<string, unknown>;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -102,7 +109,11 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
-  const configFile = options.secondAccount ? secondAccountConfigFile(options.secondAccountTemplates) : undefined;
+  const configFile = options.configFile
+    ? writeConfigFile(options.configFile)
+    : options.secondAccount
+      ? secondAccountConfigFile(options.secondAccountTemplates)
+      : undefined;
   const config = ConfigStore.load({
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -159,6 +170,7 @@ export async function startTestSystem(
     twilio,
     anthropic,
     config,
+    ...(configFile ? { configFile } : {}),
     db,
     temporal,
     async api(method, path, body) {
@@ -234,6 +246,12 @@ export async function startTestSystem(
   await system.startGateway();
   await system.startWorker();
   return system;
+}
+
+function writeConfigFile(content: Record<string, unknown>): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-config-')), 'config.json');
+  fs.writeFileSync(file, JSON.stringify(content));
+  return file;
 }
 
 /** A config file listing the second account; the env account (TWILIO_ACCOUNT_SID) joins it as the first. */
