@@ -46,7 +46,7 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function definitionHash(definition: AgentDefinition): string {
+function definitionHash(definition: AgentDefinition): string {
   return createHash('sha256').update(canonicalJson(definition)).digest('hex');
 }
 

@@ -9,10 +9,10 @@ import { VOICE_TOOLS } from '../voice/tools';
 import type { AgentDefinition } from './definition';
 import type { BuiltInToolName } from './tool-names';
 
-export const HANDOFF_TOOL_NAME = 'handoff_to_agent';
+const HANDOFF_TOOL_NAME = 'handoff_to_agent';
 
 /** Hands the conversation to another agent; the workflow (messaging) or the call (voice) applies it. */
-export const HANDOFF_TOOL: ToolSpec = {
+const HANDOFF_TOOL: ToolSpec = {
   name: HANDOFF_TOOL_NAME,
   description:
     'Hand the conversation to another agent who is better placed to help (by its id, as your instructions name it). Tell the customer first; the other agent takes over with everything said so far.',
