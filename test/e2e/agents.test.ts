@@ -13,6 +13,8 @@ import { EventLog } from '../../src/events/event-log';
 import { MessageStore } from '../../src/memory/message-store';
 import { CallStore } from '../../src/voice/call-store';
 import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
+import { customerWorkflowId } from '../../workflows/customer/contract';
+import { maybeRecordHistory } from '../harness/history-fixtures';
 import {
   AGENT_NUMBER,
   TEST_ACCOUNT_SID,
@@ -417,6 +419,7 @@ describe('agents as configuration', () => {
     expect(conversationText(asked)).toContain('I have a question about my invoice.');
     expect(conversationText(asked)).toContain('Let me pass you to Support.');
     const record = await finish(call);
+    maybeRecordHistory(callWorkflowId(call.callSid), 'call-workflow');
     expect(record.agents?.map((a) => [a.agentId, a.version])).toEqual([
       ['sales', 1],
       ['support', 1],
@@ -443,6 +446,8 @@ describe('agents as configuration', () => {
       (r) => agentOf(r) === 'Support' && lastUserText(r) === 'A question about my invoice',
     )!;
     expect(systemText(takeover)).toContain('taken this conversation over from Sales (an invoice question)');
+    const customerId = (await new IdentityStore(system.db).find(TEST_ACCOUNT_SID, texter))!;
+    maybeRecordHistory(customerWorkflowId(customerId), 'customer-workflow');
     // The next message went straight to Support.
     expect(system.anthropic.requests.filter((r) => lastUserText(r) === 'And one more thing').map(agentOf)).toEqual([
       'Support',
