@@ -38,8 +38,12 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     knownWorkflows: registeredWorkflowTypes(),
   });
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
-  // The file's agents are in the store before the first message or call needs them.
+  // The file's agents are in the store before the first message or call needs them, and an edited
+  // file's agents as soon as it is reloaded (every process also syncs lazily before its next lookup).
   await agents.sync();
+  deps.config.onChange(() =>
+    agents.sync().catch((error: unknown) => deps.log.error({ err: error }, 'could not sync the agents into the store')),
+  );
   const activities = createActivities({
     deliveryStatus: stores.deliveryStatus,
     consent: stores.consent,
