@@ -12,6 +12,7 @@ import { sendSms } from '../src/messaging/send-sms';
 import { isRetryableTwilioError, twilioErrorCode, twilioFailure } from '../src/telephony/twilio/errors';
 import type { CallStore } from '../src/voice/call-store';
 import {
+  callEnds,
   toolCallIdOf,
   type CallAgent,
   type CallOutcome,
@@ -219,6 +220,8 @@ export function createCallActivities(deps: CallDeps) {
     async finalizeCall(input: FinalizeCallInput): Promise<void> {
       await deps.calls.finish(input);
       const endedAt = new Date(input.ended?.at ?? input.status?.at ?? Date.now());
+      // The parties, so a workflow bound to call.ended can text the caller without looking the call up.
+      const ends = callEnds(input);
       await deps.publish(
         makeEvent('call.ended', {
           id: `call.ended:${input.callSid}`,
@@ -229,6 +232,8 @@ export function createCallActivities(deps: CallDeps) {
           data: {
             callSid: input.callSid,
             ...(input.stream ? { customerId: input.stream.customerId } : {}),
+            ...ends,
+            ...(isWithheldNumber(ends.remote) ? { remoteWithheld: true } : {}),
             outcome: input.outcome,
             turns: input.turns,
             ...(input.stream ? { durationMs: endedAt.getTime() - new Date(input.stream.at).getTime() } : {}),

@@ -2,6 +2,7 @@ import { makeEvent } from '../src/events/make-event';
 import type { InboundMessage } from '../src/messaging/inbound';
 import { consentKeyword, type ConsentKeyword } from '../src/messaging/consent-keywords';
 import type { ConsentDeps } from '../src/messaging/consent-guard';
+import { parseTwilioAddress } from '../src/messaging/addresses';
 
 export type { ConsentDeps };
 
@@ -17,6 +18,9 @@ export function createConsentActivities(deps: ConsentDeps) {
       message: InboundMessage;
     }): Promise<{ keyword?: ConsentKeyword }> {
       const { message } = input;
+      // Keywords are the convention of numbers (SMS, WhatsApp; also as participants of a Conversation):
+      // a chat identity's "stop" or "help" is an ordinary message for the agent.
+      if (parseTwilioAddress(message.from).channel === 'conversations') return {};
       const optedOut = await deps.consent.isOptedOut(message.accountSid, message.from);
       const keyword = consentKeyword(message.body, optedOut);
       if (keyword !== 'opt_out' && keyword !== 'opt_in') return keyword ? { keyword } : {};

@@ -2,6 +2,7 @@ import { createConsentActivities, type ConsentDeps } from './consent';
 import { createConversationActivities, type ConversationDeps } from './conversations';
 import { createDeliveryActivities, type DeliveryDeps } from './delivery';
 import { createEventActivities, type EventDeps } from './events';
+import { createExternalToolActivities, type ExternalToolDeps } from './external-tools';
 import { createMediaActivities, type MediaDeps } from './media';
 import { createMessagingActivities, type MessagingDeps } from './messaging';
 import { createToolActivities } from './tools';
@@ -10,6 +11,7 @@ import { createPlatformActivities, type PlatformDeps } from './platform';
 import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
+import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import type { ToolDeps } from '../src/agent/tools/types';
 
 export type ActivityDeps = MessagingDeps &
@@ -22,7 +24,9 @@ export type ActivityDeps = MessagingDeps &
   PlatformDeps &
   CallDeps &
   ConsentDeps &
-  CustomerRecordDeps;
+  CustomerRecordDeps &
+  RecordingRetentionDeps &
+  ExternalToolDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -37,6 +41,8 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCallActivities(deps),
     ...createConsentActivities(deps),
     ...createCustomerRecordActivities(deps),
+    ...createRecordingRetentionActivities(deps),
+    ...createExternalToolActivities(deps),
   };
 }
 

@@ -24,6 +24,9 @@ import type { AgentModels } from '../src/agents/agent-models';
 import { agentToolSpecs } from '../src/agents/agent-tools';
 import { DEFAULT_AGENT_ID } from '../src/agents/default-agent';
 import { agentSystemPrompt, type ResolvedAgent } from '../src/agents/resolved-agent';
+import type { ConversationStore } from '../src/conversations/conversation-store';
+import { refuseIfOptedOut } from '../src/messaging/consent-guard';
+import { parseTwilioAddress } from '../src/messaging/addresses';
 
 export interface MessagingDeps {
   config: () => Config;
@@ -32,7 +35,9 @@ export interface MessagingDeps {
   twilio: TwilioAccounts;
   consent: ConsentStore;
   publish: PublishEvent;
-  /** Undefined when no model is configured (summaries). */
+  /** The participants of Conversations we know of: a reply posted in one reaches each of them. */
+  conversations: ConversationStore;
+  /** The default agent's model; undefined when it has no credentials (summaries, askAgent). */
   chatModel: () => ChatModel | undefined;
   /** Who answers each line, at which version. */
   agents: AgentDirectory;
@@ -104,6 +109,22 @@ function transcriptOf(messages: HistoryMessage[]): string {
         `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`,
     )
     .join('\n');
+}
+
+/**
+ * The numbers a message posted in the Conversation reaches by SMS or WhatsApp: the participant it
+ * answers when that is a number, and every current participant we know of with a messaging
+ * binding. Consent belongs to numbers (chat participants are reached in an app, where opting out
+ * by keyword does not apply).
+ */
+async function conversationNumbers(
+  conversations: ConversationStore,
+  conversationSid: string,
+  to: string,
+): Promise<string[]> {
+  const participants = (await conversations.get(conversationSid))?.participants ?? [];
+  const addresses = [to, ...participants.flatMap((p) => (p.address ? [p.address] : []))];
+  return [...new Set(addresses.filter((a) => parseTwilioAddress(a).channel !== 'conversations'))];
 }
 
 export function createMessagingActivities(deps: MessagingDeps) {
@@ -188,7 +209,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       }
       if (!model)
         throw ApplicationFailure.nonRetryable(
-          `No language model configured for agent ${agent.id} (set ANTHROPIC_API_KEY or the agent's model)`,
+          `No language model configured for agent ${agent.id} (set ANTHROPIC_API_KEY, or the variable its model's apiKeyEnv names)`,
           'LlmNotConfigured',
         );
       const memory = await deps.memory.get(input.customerId);
@@ -259,6 +280,9 @@ export function createMessagingActivities(deps: MessagingDeps) {
         return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose, ...agentId });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
+      // A message posted in a Conversation reaches every participant: no number among them may be opted out.
+      for (const address of await conversationNumbers(deps.conversations, conversationSid, to))
+        await refuseIfOptedOut(deps, { accountSid, from, to: address, key: idempotencyKey }, 'message');
       await deps.messages.recordOnce({
         id: idempotencyKey,
         customerId,

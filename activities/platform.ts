@@ -9,6 +9,7 @@ import { sendSms } from '../src/messaging/send-sms';
 import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
+import { placedCallAnswerUrl } from '../src/voice/answer-url';
 
 export interface PlatformDeps extends ToolDeps {
   chatModel: () => ChatModel | undefined;
@@ -95,7 +96,8 @@ export function createPlatformActivities(deps: PlatformDeps) {
         const call = await deps.twilio.client(accountSid).calls.create({
           to: input.to,
           from,
-          url: `${config.publicUrl.replace(/\/+$/, '')}/twilio/voice/incoming`,
+          // Tells the gateway whether this call is recorded: the callee hears the announcement first.
+          url: placedCallAnswerUrl(config.publicUrl, record),
           statusCallback: urls.callStatus,
           statusCallbackEvent: urls.callStatusEvents,
           ...(record
@@ -134,7 +136,11 @@ export function createPlatformActivities(deps: PlatformDeps) {
     /** One question to the model, answered in plain text (classification, summaries, drafting). */
     async askAgent(input: { prompt: string; system?: string; maxTokens?: number }): Promise<{ text: string }> {
       const model = deps.chatModel();
-      if (!model) throw ApplicationFailure.nonRetryable('askAgent needs ANTHROPIC_API_KEY', 'NotConfigured');
+      if (!model)
+        throw ApplicationFailure.nonRetryable(
+          "askAgent needs the default agent's model: set ANTHROPIC_API_KEY (or its model's apiKeyEnv)",
+          'NotConfigured',
+        );
       const reply = await model.complete({
         system:
           input.system ??

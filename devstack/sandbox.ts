@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../src/config/load';
+import { anyAgentOnAnthropic } from '../src/agents/default-agent';
 // The sandbox reuses the wire-level emulators the tests use: the real SDKs talk to them.
 import { AnthropicEmulator } from './emulators/anthropic';
 import { AssemblyAiEmulator } from './emulators/assemblyai';
@@ -10,9 +10,8 @@ import { trustTestCertificateInChildProcesses } from './emulators/tls';
 import { TtsEmulator } from './emulators/tts';
 import { TwilioEmulator } from './emulators/twilio';
 import { startSandboxControl, type SandboxControlAccess, type SimulatedTimings } from './sandbox-control';
+import { planSandbox, type SandboxLine } from './sandbox-plan';
 import { DEFAULT_CALLER_SCRIPT } from './simulated-call';
-
-const SANDBOX_AGENT_NUMBER = '+15005550006';
 
 /**
  * Provider timings in the range the real services show, so the latencies `npm run call` prints
@@ -28,7 +27,10 @@ const SANDBOX_TIMINGS: SimulatedTimings = {
 export interface SandboxInfo {
   accountSid: string;
   authToken: string;
+  /** The number `npm run text` and `npm run call` use unless told `--to`: the first of `lines`. */
   agentNumber: string;
+  /** The emulated account's numbers and their agents, as the configuration had them when the sandbox started. */
+  lines?: SandboxLine[];
   twilioApiBaseUrl?: string;
   /** Where the running stack's gateway listens, and the URL Twilio webhooks are signed against. */
   gatewayUrl?: string;
@@ -61,6 +63,21 @@ function writeSandboxInfo(file: string, info: SandboxInfo): void {
   fs.chmodSync(file, 0o600); // `mode` applies only when the file is created
 }
 
+/**
+ * The number a script texts or calls: `--to`, or the sandbox's first, with a note naming its agent. A number the
+ * sandbox did not list at its start still goes through: the config file may have gained it since.
+ */
+export function sandboxTarget(info: SandboxInfo, to: string | undefined): { to: string; note: string } {
+  const target = to ?? info.agentNumber;
+  const line = info.lines?.find((l) => l.address === target);
+  if (line) return { to: target, note: `agent ${line.agent}` };
+  const known = (info.lines ?? []).map((l) => l.address).join(', ');
+  return {
+    to: target,
+    note: `not among the sandbox's numbers at its start (${known || info.agentNumber}): routed by the live configuration`,
+  };
+}
+
 /** A stopped (or never started) sandbox must not look like a running one to `npm run call`. */
 function forgetControl(file: string): void {
   const info = readSandboxInfo(file);
@@ -69,39 +86,37 @@ function forgetControl(file: string): void {
   writeSandboxInfo(file, info);
 }
 
-/** Local stand-ins for providers without credentials, so `npm run dev` works on a fresh machine. */
+/**
+ * Local stand-ins for whatever the configuration (environment and config file) leaves without credentials, so
+ * `npm run dev` works on a fresh machine, with or without a config file (see sandbox-plan.ts).
+ */
 export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Promise<Sandbox> {
-  const configured = loadConfig(env);
   const file = sandboxFile(dataDir);
+  const saved = readSandboxInfo(file);
+  const plan = planSandbox(env, saved);
+  const configured = plan.config;
   const emulated: string[] = [];
   const out: Record<string, string> = {};
   const stops: Array<() => Promise<void>> = [];
   const lines: string[] = [];
   let info: SandboxInfo | undefined;
   try {
-    if (!env.TWILIO_ACCOUNT_SID && !env.BELUGA_CONFIG_FILE) {
-      const saved = readSandboxInfo(file);
-      info = saved
-        ? {
-            accountSid: saved.accountSid,
-            authToken: saved.authToken,
-            agentNumber: saved.agentNumber,
-            ...(saved.operatorApiKey ? { operatorApiKey: saved.operatorApiKey } : {}),
-          }
-        : {
-            accountSid: `AC${randomBytes(16).toString('hex')}`,
-            authToken: randomBytes(16).toString('hex'),
-            agentNumber: SANDBOX_AGENT_NUMBER,
-          };
-      const twilio = new TwilioEmulator({ accounts: { [info.accountSid]: info.authToken } });
+    if (plan.twilio) {
+      const { accountSid, authToken, lines: numbers } = plan.twilio;
+      // The scripts add `whatsapp:` themselves (--whatsapp): the default is a plain number.
+      const plain = numbers.map((l) => l.address).filter((a) => !a.startsWith('whatsapp:'));
+      const agentNumber = plain[0] ?? numbers[0]!.address.replace(/^whatsapp:/, '');
+      info = {
+        accountSid,
+        authToken,
+        agentNumber,
+        lines: numbers,
+        ...(saved?.operatorApiKey ? { operatorApiKey: saved.operatorApiKey } : {}),
+      };
+      const twilio = new TwilioEmulator({ accounts: { [accountSid]: authToken } });
       info.twilioApiBaseUrl = await twilio.start();
       stops.push(() => twilio.stop());
-      Object.assign(out, {
-        TWILIO_ACCOUNT_SID: info.accountSid,
-        TWILIO_AUTH_TOKEN: info.authToken,
-        TWILIO_API_BASE_URL: info.twilioApiBaseUrl,
-        TWILIO_PHONE_NUMBERS: info.agentNumber,
-      });
+      Object.assign(out, plan.twilio.env, { TWILIO_API_BASE_URL: info.twilioApiBaseUrl });
       info.gatewayUrl = `http://localhost:${configured.port}`;
       info.publicUrl = configured.publicUrl;
       if (configured.operatorApiKey) delete info.operatorApiKey;
@@ -110,8 +125,13 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
         out.OPERATOR_API_KEY = info.operatorApiKey;
       }
       emulated.push('twilio');
+      const listed = numbers.map((l) => `${l.address} (agent ${l.agent})`).join(', ');
+      lines.push(`sandbox      Twilio emulated at ${info.twilioApiBaseUrl}: ${listed}`);
+      const other = plain.find((a) => a !== agentNumber);
       lines.push(
-        `sandbox      Twilio emulated at ${info.twilioApiBaseUrl} (agent number ${info.agentNumber}); text it with: npm run text -- "hello"`,
+        other
+          ? `sandbox      text or call a number: npm run text -- --to ${other} "hello", npm run call -- --to ${other}   (default: ${agentNumber})`
+          : 'sandbox      text it with: npm run text -- "hello"',
       );
       if (!configured.operatorApiKey)
         lines.push(
@@ -120,7 +140,7 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
     } else {
       forgetControl(file);
     }
-    if (!configured.anthropic.apiKey) {
+    if (plan.anthropic) {
       const key = randomBytes(16).toString('hex');
       const anthropic = new AnthropicEmulator({
         apiKey: key,
@@ -131,9 +151,11 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
       Object.assign(out, { ANTHROPIC_API_KEY: key, ANTHROPIC_BASE_URL: url });
       emulated.push('anthropic');
       lines.push(`sandbox      Anthropic emulated at ${url} (echo replies); set ANTHROPIC_API_KEY for the real model`);
+    } else if (!configured.anthropic.apiKey && !anyAgentOnAnthropic(configured)) {
+      lines.push('sandbox      no Anthropic key needed: every agent runs on an OpenAI-compatible endpoint');
     }
     let stt: AssemblyAiStreamingEmulator | undefined;
-    if (!configured.assemblyai.apiKey) {
+    if (plan.assemblyai) {
       const key = randomBytes(16).toString('hex');
       // Without a script (a call not placed by `npm run call`) each caller turn says the next default line.
       const streaming = new AssemblyAiStreamingEmulator({
@@ -162,7 +184,7 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
         `sandbox      AssemblyAI emulated at ${streamingUrl} (scripted transcripts, not the caller's words); set ASSEMBLYAI_API_KEY for real speech recognition`,
       );
     }
-    if (!configured.tts.apiKey) {
+    if (plan.tts) {
       const key = randomBytes(16).toString('hex');
       const tts = new TtsEmulator({ apiKey: key, ttfbMs: SANDBOX_TIMINGS.ttsFirstByteMs });
       const url = await tts.start();

@@ -14,27 +14,51 @@ export const DEFAULT_CALLER_SCRIPT: readonly string[] = [
 ];
 export const DEFAULT_CALLER_NUMBER = '+14155550123';
 
-export const CALL_USAGE = `usage: npm run call -- [--from +E164] [--say "first line" --say "second line" ...] [--gateway http://localhost:3000]
+export const CALL_USAGE = `usage: npm run call -- [--to +E164] [--from +E164] [--say "first line" --say "second line" ...] [--gateway http://localhost:3000]
 
-Places a simulated inbound call against the running dev system (\`npm run dev\` without provider
-credentials): a scripted caller says each line, waits for the agent's answer to be heard, hangs up,
-and the conversation is printed with the latency of every answer.`;
+Places a simulated inbound call against the running dev system (\`npm run dev\` with Twilio and speech
+recognition emulated): a scripted caller says each line, waits for the agent's answer to be heard, hangs
+up, and the conversation is printed with the latency of every answer. --to calls one of the sandbox's
+numbers (and so the agent answering it; \`npm run dev\` lists them); default: its first number.`;
 
 export interface CallOptions {
   from: string;
+  /** One of the sandbox's numbers; default: its first. */
+  to?: string;
   utterances: string[];
   gateway?: string;
   help: boolean;
 }
 
 export class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n\n${CALL_USAGE}`);
+  constructor(message: string, usage: string = CALL_USAGE) {
+    super(`${message}\n\n${usage}`);
     this.name = 'UsageError';
   }
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** A phone number option (`--from`, `--to`): E.164, trimmed. */
+export function phoneOption(name: string, value: string, usage: string): string {
+  const number = value.trim();
+  if (!E164.test(number))
+    throw new UsageError(`--${name}: must be an E.164 number like ${DEFAULT_CALLER_NUMBER} (got "${number}")`, usage);
+  return number;
+}
+
+/** `--gateway`: an http(s) URL, kept as its origin. */
+export function gatewayOption(value: string, usage: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--gateway: not a URL: "${value}"`, usage);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError('--gateway: must be an http(s) URL', usage);
+  return url.origin;
+}
 
 export function parseCallArgs(args: readonly string[]): CallOptions {
   let parsed;
@@ -44,6 +68,7 @@ export function parseCallArgs(args: readonly string[]): CallOptions {
       allowPositionals: false,
       options: {
         from: { type: 'string' },
+        to: { type: 'string' },
         say: { type: 'string', multiple: true },
         gateway: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -53,27 +78,16 @@ export function parseCallArgs(args: readonly string[]): CallOptions {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const { values } = parsed;
-  const from = (values.from ?? DEFAULT_CALLER_NUMBER).trim();
-  if (!E164.test(from))
-    throw new UsageError(`--from: must be an E.164 number like ${DEFAULT_CALLER_NUMBER} (got "${from}")`);
+  const from = phoneOption('from', values.from ?? DEFAULT_CALLER_NUMBER, CALL_USAGE);
+  const to = values.to === undefined ? undefined : phoneOption('to', values.to, CALL_USAGE);
   const said = (values.say ?? []).map((line) => line.trim());
   if (said.some((line) => line === '')) throw new UsageError('--say: a line must not be empty');
   if (said.length > 20) throw new UsageError('--say: at most 20 lines');
   if (said.some((line) => line.length > 500)) throw new UsageError('--say: a line must be at most 500 characters');
-  let gateway: string | undefined;
-  if (values.gateway !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(values.gateway);
-    } catch {
-      throw new UsageError(`--gateway: not a URL: "${values.gateway}"`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:')
-      throw new UsageError('--gateway: must be an http(s) URL');
-    gateway = url.origin;
-  }
+  const gateway = values.gateway === undefined ? undefined : gatewayOption(values.gateway, CALL_USAGE);
   return {
     from,
+    ...(to ? { to } : {}),
     utterances: said.length ? said : [...DEFAULT_CALLER_SCRIPT],
     help: values.help,
     ...(gateway ? { gateway } : {}),

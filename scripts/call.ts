@@ -1,4 +1,4 @@
-// `npm run call -- [--from +E164] [--say "..." ...]`: places a simulated inbound call against the
+// `npm run call -- [--to +E164] [--from +E164] [--say "..." ...]`: places a simulated inbound call against the
 // running dev system exactly as Twilio would (call at the emulated Twilio, signed voice webhook,
 // TwiML parameters, answered status, media stream through the gateway), plays a scripted caller,
 // and prints the conversation with the latency of every answer, read from the operator API.
@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createTwilioClient } from '../src/telephony/twilio/client';
 import { devDataDir } from '../devstack/paths';
-import { sandboxFile, type SandboxInfo } from '../devstack/sandbox';
+import { sandboxFile, sandboxTarget, type SandboxInfo } from '../devstack/sandbox';
 import {
   fetchSandboxStatus,
   holdCallerScript,
@@ -49,7 +49,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const NO_VOICE_SANDBOX =
   'the running system has no voice sandbox. A simulated call needs Twilio and AssemblyAI emulated, which `npm run dev` does only when ' +
-  'TWILIO_ACCOUNT_SID/BELUGA_CONFIG_FILE and ASSEMBLYAI_API_KEY are unset. With real credentials, call your Twilio number from a real phone ' +
+  'neither the environment nor the config file names a Twilio account and ASSEMBLYAI_API_KEY is unset. With real credentials, call your Twilio number from a real phone ' +
   '(its voice webhook: POST {PUBLIC_URL}/twilio/voice/incoming, status callback {PUBLIC_URL}/twilio/voice/status).';
 
 function readSandbox(): { sandbox: SandboxInfo; file: string } {
@@ -97,7 +97,8 @@ async function main(): Promise<void> {
 
   const owner = randomUUID();
   const from = options.from;
-  const to = sandbox.agentNumber;
+  const target = sandboxTarget(sandbox, options.to);
+  const to = target.to;
   let caller: MediaStreamsCaller | undefined;
   let callSid: string | undefined;
   let answeredAt: number | undefined;
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
     });
     // The call exists at "Twilio" first, as a real one does, so the agent's tools (transfer, hang-up) find it.
     callSid = (await twilio.calls.create({ to, from, twiml: '<Response><Pause length="600"/></Response>' })).sid;
-    progress(`calling ${to} from ${from} (${callSid}) …`);
+    progress(`calling ${to} (${target.note}) from ${from} (${callSid}) …`);
     const answer = await webhook('/twilio/voice/incoming', {
       CallSid: callSid,
       AccountSid: sandbox.accountSid,

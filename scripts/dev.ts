@@ -1,7 +1,8 @@
 // `npm run dev`: the whole system on one machine — Temporal dev server (UI on 8233), FerretDB,
-// the gateway, the orchestrator worker and the realtime worker. Without provider credentials it
-// emulates Twilio, Anthropic, AssemblyAI and TTS locally (a sandbox) so the system can be tried at
-// once: `npm run text` texts it, `npm run call` places a simulated phone call.
+// the gateway, the orchestrator worker and the realtime worker. Whatever the configuration (environment
+// and BELUGA_CONFIG_FILE) leaves without credentials — Twilio, Anthropic, AssemblyAI, TTS — is emulated
+// locally (a sandbox) so the system can be tried at once: `npm run text` texts it, `npm run call`
+// places a simulated phone call (`--to` picks one of the numbers, and so its agent).
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config/load';
 import { startProcess, type ManagedProcess } from '../devstack/child';
@@ -11,6 +12,7 @@ import { ensureGoTool, FERRETDB, TEMPORAL_CLI } from '../devstack/go-tools';
 import { devDataDir, projectRoot } from '../devstack/paths';
 import { startTemporalDevServer } from '../devstack/temporal-dev-server';
 import { startSandbox, type Sandbox } from '../devstack/sandbox';
+import { planSandbox } from '../devstack/sandbox-plan';
 
 const say = (line: string) => process.stdout.write(`[dev] ${line}\n`);
 const prefixed = (name: string, line: string) => process.stdout.write(`[${name}] ${line}\n`);
@@ -41,7 +43,8 @@ async function needFreePort(port: number, what: string, envHint: string): Promis
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   const env: NodeJS.ProcessEnv = { ...process.env };
-  loadConfig(env); // fail fast, naming the bad setting, before starting anything
+  // Fail fast, naming the bad setting, before starting anything (as the sandbox will complete the configuration).
+  planSandbox(env);
   const dataDir = devDataDir();
   const log = (line: string) => say(line);
 

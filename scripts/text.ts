@@ -1,35 +1,33 @@
-// `npm run text -- "hello" [--from +14155550123] [--whatsapp]`: texts the running dev system as a
-// customer would (a Twilio-signed webhook into the gateway) and prints the agent's reply.
-import { parseArgs } from 'node:util';
+// `npm run text -- "hello" [--to +E164] [--from +14155550123] [--whatsapp]`: texts the running dev
+// system as a customer would (a Twilio-signed webhook into the gateway) and prints the agent's reply.
 import { createTwilioClient } from '../src/telephony/twilio/client';
 import { devDataDir } from '../devstack/paths';
-import { sandboxFile, type SandboxInfo } from '../devstack/sandbox';
+import { sandboxFile, sandboxTarget, type SandboxInfo } from '../devstack/sandbox';
+import { UsageError } from '../devstack/simulated-call';
+import { parseTextArgs, TEXT_USAGE } from '../devstack/simulated-text';
 import { sendTwilioWebhook } from '../devstack/emulators/twilio';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      from: { type: 'string', default: '+14155550123' },
-      whatsapp: { type: 'boolean', default: false },
-      gateway: { type: 'string' },
-    },
-  });
-  const body = positionals.join(' ');
-  if (!body) throw new Error('usage: npm run text -- "your message" [--from +E164] [--whatsapp]');
+  const options = parseTextArgs(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${TEXT_USAGE}\n`);
+    return;
+  }
+  const { body } = options;
   const file = sandboxFile(devDataDir());
   if (!fs.existsSync(file))
     throw new Error(
-      `no sandbox found at ${file}: start the system with \`npm run dev\` (without TWILIO_ACCOUNT_SID) first`,
+      `no sandbox found at ${file}: start the system with \`npm run dev\` (with no Twilio credentials) first`,
     );
   const sandbox = JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxInfo;
-  const gateway = values.gateway ?? `http://localhost:${process.env.PORT ?? 3000}`;
-  const publicUrl = (process.env.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-  const prefix = values.whatsapp ? 'whatsapp:' : '';
-  const from = `${prefix}${values.from}`;
-  const to = `${prefix}${sandbox.agentNumber}`;
+  const gateway = options.gateway ?? sandbox.gatewayUrl ?? `http://localhost:${process.env.PORT ?? 3000}`;
+  const publicUrl = (sandbox.publicUrl ?? process.env.PUBLIC_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+  const prefix = options.whatsapp ? 'whatsapp:' : '';
+  const target = sandboxTarget(sandbox, options.to);
+  const from = `${prefix}${options.from}`;
+  const to = `${prefix}${target.to}`;
   const sid = `SM${randomBytes(16).toString('hex')}`;
   const params = {
     MessageSid: sid,
@@ -49,7 +47,7 @@ async function main(): Promise<void> {
     params,
   });
   if (response.status !== 200) throw new Error(`gateway answered ${response.status}: ${response.body}`);
-  process.stdout.write(`you (${from}): ${body}\n`);
+  process.stdout.write(`you (${from} → ${to}, ${target.note}): ${body}\n`);
   const twilio = createTwilioClient({
     accountSid: sandbox.accountSid,
     authToken: sandbox.authToken,
@@ -72,5 +70,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`text: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

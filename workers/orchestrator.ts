@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
+import { McpCatalogue } from '../src/agents/mcp-tools';
 import { createOrchestratorWorker } from '../src/orchestrator/worker';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
@@ -21,10 +22,12 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri);
   const stores = createStores(mongo.db(mongodb.database));
-  const worker = await createOrchestratorWorker({ config, connection, client, log, stores });
+  const mcp = new McpCatalogue({ config, log });
+  const worker = await createOrchestratorWorker({ config, connection, client, log, stores, mcp });
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
   // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
+  await mcp.close();
   await connection.close();
   await clientConnection.close();
   await tracing.shutdown();

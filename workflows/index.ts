@@ -15,3 +15,4 @@ export * from './custom';
 export { callWorkflow } from './call/workflow';
 export { placeOutboundCallWorkflow } from './outbound-call/workflow';
 export { forgetCustomerWorkflow } from './forget-customer/workflow';
+export { recordingRetentionWorkflow } from './recording-retention/workflow';

@@ -1,4 +1,5 @@
 import Anthropic, { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import { causes, isErrorLike } from '../providers/error-causes';
 import { isRetryableStatus } from '../providers/provider-error';
 import { toAnthropicMessages } from './anthropic-format';
 import type { ChatModel, ChatReply, ChatRequest, ToolCall } from './chat-model';
@@ -211,22 +212,6 @@ export class AnthropicChatModel implements ChatModel, StreamingChatModel {
 /** `instanceof` alone would type the class's parameters as `any`; this pins them to their defaults. */
 function isApiError(error: unknown): error is APIError {
   return error instanceof APIError;
-}
-
-function isErrorLike(value: unknown): value is { name: string; message: string; cause?: unknown } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { message?: unknown }).message === 'string' &&
-    typeof (value as { name?: unknown }).name === 'string'
-  );
-}
-
-/** The messages of an error's causes, e.g. ` (fetch failed: connect ECONNREFUSED 127.0.0.1:9)`: what actually went wrong. */
-function causes(cause: unknown): string {
-  const messages: string[] = [];
-  for (let next = cause; isErrorLike(next) && messages.length < 3; next = next.cause) messages.push(next.message);
-  return messages.length ? ` (${messages.join(': ')})` : '';
 }
 
 /** A tool call without streamed fragments keeps the input its block started with. */

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema';
 import { AgentDefinitionSchema, type AgentDefinition } from './definition';
+import { resolveAgent, type ResolvedAgent } from './resolved-agent';
 import { DEFAULT_AGENT_TOOLS } from './tool-names';
 
 export const DEFAULT_AGENT_ID = 'default';
@@ -23,4 +24,14 @@ export function defaultAgentFrom(config: Config): AgentDefinition {
     tools: DEFAULT_AGENT_TOOLS,
     ...(config.voice.transferNumber ? { transferNumber: config.voice.transferNumber } : {}),
   });
+}
+
+/** The default agent's model, with the deployment's settings filled in: what messaging and calls use until lines are routed. */
+export function defaultAgentModel(config: Config): ResolvedAgent['model'] {
+  return resolveAgent(defaultAgentFrom(config), 1, config).model;
+}
+
+/** Whether any agent (the default one included) runs on Anthropic: only then is an Anthropic key needed. */
+export function anyAgentOnAnthropic(config: Config): boolean {
+  return [defaultAgentFrom(config), ...config.agents].some((agent) => agent.model.provider === 'anthropic');
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema';
 import { DEFAULT_AGENT_ID } from './default-agent';
 import type { AgentDefinition } from './definition';
+import { inputSchemaProblem } from './tool-input-schema';
 import { isBuiltInTool, parseToolReference } from './tool-names';
 
 /** A problem with one agent's definition: the field (`tools.2`) and what is wrong with it. */
@@ -45,6 +46,11 @@ export function agentConfigProblems(config: Config): string[] {
     if (isBuiltInTool(tool.name)) problems.push(`tools.http[${i}].name: "${tool.name}" is a built-in tool's name`);
     else if (httpTools.has(tool.name)) problems.push(`tools.http[${i}].name: "${tool.name}" is used twice`);
     httpTools.add(tool.name);
+    const schemaProblem = inputSchemaProblem(tool.input);
+    if (schemaProblem) problems.push(`tools.http[${i}].input: ${schemaProblem}`);
+    for (const [, field] of tool.url.matchAll(/\{\{\s*([A-Za-z0-9_-]+)[^}]*\}\}/g))
+      if (!Object.hasOwn(tool.input.properties, field!))
+        problems.push(`tools.http[${i}].url: {{${field}}} is not a property of its input`);
   });
   const mcpServers = new Set<string>();
   config.tools.mcpServers.forEach((server, i) => {

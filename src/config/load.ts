@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { anyAgentOnAnthropic } from '../agents/default-agent';
 import { agentConfigProblems } from '../agents/validate';
 import { ConfigSchema, type Config } from './schema';
 
@@ -45,6 +46,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['VOICE_TRANSFER_NUMBER', ['voice', 'transferNumber']],
   ['VOICE_RECORD', ['voice', 'record']],
   ['VOICE_RECORDING_ANNOUNCEMENT', ['voice', 'recordingAnnouncement']],
+  ['VOICE_RECORDING_RETENTION_DAYS', ['voice', 'recordingRetentionDays']],
   ['VOICE_REQUIRE_VERIFICATION', ['voice', 'requireVerification']],
   ['ESCALATION_ON_CALL_NUMBER', ['escalation', 'onCallNumber']],
   ['ESCALATION_HUMAN_IDENTITY', ['escalation', 'humanIdentity']],
@@ -93,12 +95,18 @@ function mergeEnvAccount(raw: Json, env: Env, problems: string[]): void {
     if (!sid) problems.push('TWILIO_ACCOUNT_SID: required when TWILIO_AUTH_TOKEN is set');
     else if (!token) problems.push('TWILIO_AUTH_TOKEN: required when TWILIO_ACCOUNT_SID is set');
     else {
-      const existing = accounts.find((a) => a.accountSid === sid);
+      // The file may list an account's numbers, lines and agents without its credentials (they stay out of files):
+      // its only account without an accountSid and authToken takes the environment's.
+      const unnamed = accounts.filter(
+        (a) => typeof a === 'object' && a !== null && a.accountSid === undefined && a.authToken === undefined,
+      );
+      const existing = accounts.find((a) => a.accountSid === sid) ?? (unnamed.length === 1 ? unnamed[0] : undefined);
       const numbers = env.TWILIO_PHONE_NUMBERS?.split(',')
         .map((n) => n.trim())
         .filter(Boolean);
       const rate = env.TWILIO_SEND_RATE_PER_SECOND ? { sendRatePerSecond: env.TWILIO_SEND_RATE_PER_SECOND } : {};
       if (existing) {
+        existing.accountSid = sid;
         existing.authToken = token;
         if (numbers) existing.phoneNumbers = numbers;
         Object.assign(existing, rate);
@@ -185,7 +193,8 @@ export function missingCredentials(config: Config): string[] {
     missing.push(
       `TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN (${sandbox.has('twilio') ? 'emulated locally by the dev stack' : 'no Twilio account configured'})`,
     );
-  if (!config.anthropic.apiKey || sandbox.has('anthropic'))
+  // Only agents on Anthropic need its key: a deployment whose agents all run on an OpenAI-compatible endpoint does not.
+  if ((!config.anthropic.apiKey && anyAgentOnAnthropic(config)) || sandbox.has('anthropic'))
     missing.push(
       `ANTHROPIC_API_KEY${sandbox.has('anthropic') ? ' (emulated locally by the dev stack: replies are echoes)' : ''}`,
     );

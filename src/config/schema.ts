@@ -278,6 +278,11 @@ export const ConfigSchema = z.object({
     /** With `record` on, said before the greeting, in the same breath (the caller hears it first). */
     recordingAnnouncement: z.string().min(1).default('This call is recorded.'),
     /**
+     * Recordings older than this many days are deleted at Twilio (and marked deleted in
+     * `call_recordings`) by the recording-retention workflow; unset: kept as long as Twilio keeps them.
+     */
+    recordingRetentionDays: z.coerce.number().int().min(1).max(36_500).optional(),
+    /**
      * Every inbound caller is unverified until they confirm a code sent to the number on file, even
      * with full STIR/SHAKEN attestation (src/customers/caller-trust.ts).
      */

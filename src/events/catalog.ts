@@ -29,6 +29,17 @@ interface CallEventData {
 interface CallOutcomeData {
   callSid: string;
   customerId?: string;
+  /** Twilio's From and To: the caller and our number on an inbound call, the other way round on one we placed. */
+  from: string;
+  to: string;
+  /** The customer's number (the caller, or the person we called); Twilio's placeholder when withheld. */
+  remote: string;
+  /** Our number. */
+  local: string;
+  /** Set when the caller withheld their number: `remote` is Twilio's placeholder (`anonymous`), not a number to text. */
+  remoteWithheld?: true;
+  /** Twilio's: `inbound`, `outbound-api` (a call we placed), `outbound-dial`. */
+  direction?: string;
   /** completed normally, transferred to a person, dropped mid-conversation, never answered... */
   outcome: string;
   turns: number;

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger';
 import { streamToken } from '../voice/stream-token';
 import { connectStreamTwiml, refuseCallTwiml } from '../voice/twiml';
 import type { AgentDirectory } from '../agents/agent-directory';
+import { recordedByCreateRequest } from '../voice/answer-url';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
 import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
 import { signalCallWorkflow } from '../voice/call-signals';
@@ -67,9 +68,12 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         withheld: isWithheldNumber(remote),
         requireVerification: config.voice.requireVerification,
       });
+      // A call we placed says in its answer URL whether its create request records it.
+      const recorded = recordedByCreateRequest(req.query);
       const token = streamToken(account.authToken, {
         ...identity,
         trust,
+        ...(recorded !== undefined ? { recorded } : {}),
         callSid: call.callSid,
         accountSid: call.accountSid,
         // Pinned for the whole call: an edit of the agent applies to the calls after this one.
@@ -83,7 +87,14 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         parameters: { ...identity, token },
       });
       deps.log.info(
-        { callSid: call.callSid, customerId, trust, agentId: agent.id, agentVersion: agent.version },
+        {
+          callSid: call.callSid,
+          customerId,
+          trust,
+          agentId: agent.id,
+          agentVersion: agent.version,
+          ...(recorded !== undefined ? { recorded } : {}),
+        },
         'incoming call answered with a media stream',
       );
       res.type('text/xml').send(twiml);

@@ -1,15 +1,22 @@
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { McpCatalogue } from '../agents/mcp-tools';
 import type { ConfigStore } from '../config/store';
 import { EventDispatcher } from '../events/dispatcher';
 import type { Logger } from '../observability/logger';
 import type { Stores } from '../storage/stores';
 import { registeredWorkflowTypes } from './workflow-types';
-import { chatModelFromConfig } from '../runtime/chat-model';
+import { AgentModels } from '../agents/agent-models';
+import { defaultAgentModel } from '../agents/default-agent';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
-import { AgentModels } from '../agents/agent-models';
+import { startUnlessRunning } from '../temporal/start-once';
+import {
+  RECORDING_RETENTION_WORKFLOW,
+  recordingRetentionWorkflowId,
+  type RecordingRetentionWorkflow,
+} from '../../workflows/recording-retention/contract';
 
 export interface OrchestratorDeps {
   config: ConfigStore;
@@ -18,9 +25,15 @@ export interface OrchestratorDeps {
   client: Client;
   log: Logger;
   stores: Stores;
+  /** The process's MCP connections and tool lists (the caller closes it when the worker stops). */
+  mcp: McpCatalogue;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Pause between recording-retention sweeps (default an hour); applies when that workflow is first started. */
+  recordingRetentionSweepMs?: number;
 }
+
+const HOUR_MS = 60 * 60 * 1000;
 
 /** Workflow interceptors every orchestrator runs (bundlers must include them too). */
 export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../../workflows/interceptors')];
@@ -44,6 +57,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
   deps.config.onChange(() =>
     agents.sync().catch((error: unknown) => deps.log.error({ err: error }, 'could not sync the agents into the store')),
   );
+  const models = new AgentModels(deps.config);
   const activities = createActivities({
     deliveryStatus: stores.deliveryStatus,
     consent: stores.consent,
@@ -57,15 +71,17 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     messages: stores.messages,
     memory: stores.memory,
     twilio: new TwilioAccounts(deps.config),
-    chatModel: chatModelFromConfig(deps.config),
+    // The default agent's model answers messages (and askAgent, summaries) until lines are routed to agents.
+    chatModel: () => models.for(defaultAgentModel(deps.config.get()), 'messaging'),
     conversations: stores.conversations,
     verifications: stores.verifications,
     customerRecords: stores.customerRecords,
     agents,
-    agentModels: new AgentModels(deps.config),
+    agentModels: models,
+    mcp: deps.mcp,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
-  return Worker.create({
+  const worker = await Worker.create({
     connection: deps.connection,
     namespace,
     taskQueue,
@@ -78,4 +94,13 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
           interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
         }),
   });
+  // Always running, also while retention is off: the setting is read live at each sweep.
+  await startUnlessRunning<RecordingRetentionWorkflow>(deps.client, {
+    workflowType: RECORDING_RETENTION_WORKFLOW,
+    workflowId: recordingRetentionWorkflowId(taskQueue),
+    taskQueue,
+    args: [{ sweepEveryMs: deps.recordingRetentionSweepMs ?? HOUR_MS }],
+    staticSummary: 'Deletes call recordings older than voice.recordingRetentionDays at Twilio',
+  });
+  return worker;
 }

@@ -1,7 +1,8 @@
 import type { StreamingSpeechModel } from 'assemblyai';
-import { AgentModels } from '../agents/agent-models';
-import type { ResolvedAgent } from '../agents/resolved-agent';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
+import { AgentModels } from '../agents/agent-models';
+import { defaultAgentModel } from '../agents/default-agent';
+import type { ResolvedAgent } from '../agents/resolved-agent';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { AssemblyAiStt } from '../speech/assemblyai-stt';
@@ -61,13 +62,9 @@ export function voiceProvidersFromConfig(config: ConfigStore, log: Logger): Voic
       },
     ),
     llm: (agent) => {
-      const { anthropic } = config.get();
       try {
         // A caller is waiting: AgentModels gives voice use short answers and one retry at most.
-        return models.for(
-          agent?.model ?? { provider: 'anthropic', name: anthropic.model, maxTokens: anthropic.maxTokens },
-          'voice',
-        );
+        return models.for(agent?.model ?? defaultAgentModel(config.get()), 'voice');
       } catch (error) {
         // The caller hears the fallback line rather than a dead socket.
         log.error({ err: error, agentId: agent?.id }, "could not build the agent's model client");

@@ -281,6 +281,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       trust: claims.trust,
       context,
       findAgent: (agentId, version) => agents.get(agentId, version),
+      ...(claims.recorded !== undefined ? { recorded: claims.recorded } : {}),
       metrics: deps.metrics.voice,
       log,
       streamSid: start.streamSid,

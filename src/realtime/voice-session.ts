@@ -37,6 +37,11 @@ export interface VoiceSessionDeps {
   findAgent?: (agentId: string, version: number) => Promise<ResolvedAgent | undefined>;
   /** The call is closed after this long; default the agent's `maxCallMinutes` (tests shorten it). */
   timeLimitMs?: number;
+  /**
+   * Whether the call is recorded, as signed into the stream token (a call placed with `record`);
+   * undefined: the live `voice.record` decides.
+   */
+  recorded?: boolean;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -118,7 +123,8 @@ export class VoiceSession {
     this.deps.metrics.callStarted();
     const voice = this.deps.config().voice;
     const { greeting } = this.agent;
-    this.speakScripted(voice.record ? `${voice.recordingAnnouncement} ${greeting}` : greeting);
+    const recorded = this.deps.recorded ?? voice.record;
+    this.speakScripted(recorded ? `${voice.recordingAnnouncement} ${greeting}` : greeting);
     this.caller.start();
     this.timeLimit = setTimeout(() => this.timeUp(), this.deps.timeLimitMs ?? this.agent.maxCallMinutes * 60_000);
     this.timeLimit.unref();

@@ -76,3 +76,25 @@ export const PLATFORM_DEFAULT: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 10 },
 };
+
+/**
+ * Deleting a recording past its retention at Twilio: nobody waits, but a sweep should end, so a
+ * few minutes of attempts (429/5xx, network); a recording still not deleted is tried again by the
+ * next sweep.
+ */
+export const RECORDING_DELETION: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 8 },
+};
+
+/**
+ * An HTTP or MCP tool the agent called (`runHttpTool`, `runMcpTool`): a caller may be waiting, so a
+ * few quick attempts. The activity answers the model itself on its last attempt (at most
+ * {@link EXTERNAL_TOOL_ATTEMPTS}, fewer if this policy allows fewer), so the workflow always gets a
+ * result. Longer than the longest tool timeout the config allows (60 s) plus connecting.
+ */
+export const EXTERNAL_TOOL_ATTEMPTS = 3;
+export const EXTERNAL_TOOL: ActivityOptions = {
+  startToCloseTimeout: '75 seconds',
+  retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: EXTERNAL_TOOL_ATTEMPTS },
+};

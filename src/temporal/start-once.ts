@@ -1,17 +1,12 @@
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   type Client,
   type WorkflowSignalWithStartOptions,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import type {
-  SearchAttributePair,
-  SignalDefinition,
-  WithWorkflowArgs,
-  Workflow,
-  WorkflowIdConflictPolicy,
-} from '@temporalio/common';
+import type { SearchAttributePair, SignalDefinition, WithWorkflowArgs, Workflow } from '@temporalio/common';
 
 /** A workflow started by type name, typed by its contract's function type (`W`). */
 export interface StartOptions<W extends Workflow> {
@@ -100,4 +95,19 @@ export async function signalWithStartOnce<W extends Workflow, SignalArgs extends
     if (error instanceof WorkflowExecutionAlreadyStartedError) return 'finished';
     throw error;
   }
+}
+
+/**
+ * Keeps one long-running workflow per id: starts it unless a run with that id is running (then
+ * nothing happens). Unlike {@link startOnce}, a run that finished, failed or was terminated is
+ * replaced, so a job that must always run is back with the next process start.
+ */
+export async function startUnlessRunning<W extends Workflow>(client: Client, options: StartOptions<W>): Promise<void> {
+  await client.workflow.start<W>(
+    options.workflowType,
+    workflowStartOptions(options, {
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    }),
+  );
 }

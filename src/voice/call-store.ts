@@ -38,6 +38,15 @@ export interface CallRecord {
 interface CallRecording extends Omit<CallRecordingUpdate, 'at'> {
   /** When this status was reported. */
   at: Date;
+  /** Deleted at Twilio by the retention job (`voice.recordingRetentionDays`): the audio is gone. */
+  deletedAt?: Date;
+}
+
+/** A recording past its retention, as the retention job deletes it. */
+export interface ExpiredRecording {
+  recordingSid: string;
+  callSid: string;
+  accountSid: string;
 }
 
 interface CallDoc extends Omit<CallRecord, 'callSid' | 'turns' | 'recordings'> {
@@ -50,12 +59,31 @@ interface TurnDoc extends CallTurn {
   customerId?: string;
 }
 
-/** One recording status callback: `_id` = `<RecordingSid>:<status>`, so a redelivery inserts nothing. */
+/**
+ * One recording status callback: `_id` = `<RecordingSid>:<status>`, so a redelivery inserts nothing.
+ * `deletedAt` is copied onto it once the recording is deleted (so the retention job's query skips it).
+ */
 interface RecordingDoc extends Omit<CallRecording, 'at'> {
   _id: string;
   callSid: string;
   accountSid: string;
   at: Date;
+}
+
+/**
+ * The recording was deleted at Twilio: `_id` = `<RecordingSid>:deleted`, inserted once; it decides
+ * `deletedAt` even for a status callback stored after it.
+ */
+interface DeletionDoc extends ExpiredRecording {
+  _id: string;
+  deletedAt: Date;
+  at: Date;
+}
+
+type RecordingFactDoc = RecordingDoc | DeletionDoc;
+
+function isDeletion(doc: RecordingFactDoc): doc is DeletionDoc {
+  return !('status' in doc);
 }
 
 /**
@@ -68,17 +96,18 @@ interface RecordingDoc extends Omit<CallRecording, 'at'> {
 export class CallStore {
   private readonly calls: Collection<CallDoc>;
   private readonly turns: Collection<TurnDoc>;
-  private readonly recordings: Collection<RecordingDoc>;
+  private readonly recordings: Collection<RecordingFactDoc>;
 
   constructor(db: Db) {
     this.calls = db.collection<CallDoc>('calls');
     this.turns = db.collection<TurnDoc>('call_turns');
-    this.recordings = db.collection<RecordingDoc>('call_recordings');
+    this.recordings = db.collection<RecordingFactDoc>('call_recordings');
   }
 
   async ensureIndexes(): Promise<void> {
     await this.turns.createIndex({ callSid: 1, turnId: 1 });
     await this.recordings.createIndex({ callSid: 1 });
+    await this.recordings.createIndex({ at: 1 });
     await this.calls.createIndex({ customerId: 1, startedAt: -1 });
   }
 
@@ -132,6 +161,67 @@ export class CallStore {
         at: new Date(update.at),
       }),
     );
+  }
+
+  /**
+   * Recordings first reported before `before` and not deleted yet, by recording sid after `after`,
+   * at most `limit`; `next` (the last sid looked at) is set when there may be more.
+   */
+  async expiredRecordings(input: {
+    before: Date;
+    after?: string;
+    limit: number;
+  }): Promise<{ recordings: ExpiredRecording[]; next?: string }> {
+    const found = new Map<string, ExpiredRecording>();
+    let next: string | undefined;
+    const facts = this.recordings
+      .find(
+        {
+          at: { $lt: input.before },
+          deletedAt: { $exists: false },
+          ...(input.after !== undefined ? { recordingSid: { $gt: input.after } } : {}),
+        },
+        { projection: { recordingSid: 1, callSid: 1, accountSid: 1 } },
+      )
+      .sort({ recordingSid: 1, _id: 1 });
+    for await (const fact of facts) {
+      if (found.has(fact.recordingSid)) continue;
+      if (found.size === input.limit) {
+        next = [...found.keys()].at(-1);
+        break;
+      }
+      found.set(fact.recordingSid, {
+        recordingSid: fact.recordingSid,
+        callSid: fact.callSid,
+        accountSid: fact.accountSid,
+      });
+    }
+    await facts.close();
+    // A status callback stored after the deletion lacks `deletedAt`: the deletion fact still counts.
+    const deleted = new Set(
+      (
+        await this.recordings
+          .find({ _id: { $in: [...found.keys()].map((sid) => `${sid}:deleted`) } }, { projection: { recordingSid: 1 } })
+          .toArray()
+      ).map((doc) => doc.recordingSid),
+    );
+    return {
+      recordings: [...found.values()].filter((r) => !deleted.has(r.recordingSid)),
+      ...(next !== undefined ? { next } : {}),
+    };
+  }
+
+  /** Idempotent: the first deletion's time stands; every stored fact of the recording carries it. */
+  async markRecordingDeleted(recording: ExpiredRecording, deletedAt: Date): Promise<Date> {
+    const _id = `${recording.recordingSid}:deleted`;
+    await ignoringDuplicate(this.recordings.insertOne({ _id, ...recording, deletedAt, at: deletedAt }));
+    const first = await this.recordings.findOne({ _id });
+    const when = first && isDeletion(first) ? first.deletedAt : deletedAt;
+    await this.recordings.updateMany(
+      { recordingSid: recording.recordingSid, deletedAt: { $exists: false } },
+      { $set: { deletedAt: when } },
+    );
+    return when;
   }
 
   async finish(input: {
@@ -191,7 +281,9 @@ export class CallStore {
  * Each recording at its highest-ranked status (a final one beats `in-progress`; among finals the
  * first reported wins), with fields only an earlier callback carried kept.
  */
-function foldRecordings(docs: RecordingDoc[]): CallRecording[] {
+function foldRecordings(facts: RecordingFactDoc[]): CallRecording[] {
+  const docs = facts.filter((f): f is RecordingDoc => !isDeletion(f));
+  const deletions = new Map(facts.filter(isDeletion).map((d) => [d.recordingSid, d.deletedAt]));
   const firstSeen = new Map<string, number>();
   for (const doc of docs)
     firstSeen.set(doc.recordingSid, Math.min(firstSeen.get(doc.recordingSid) ?? Infinity, doc.at.getTime()));
@@ -202,5 +294,10 @@ function foldRecordings(docs: RecordingDoc[]): CallRecording[] {
   const folded = new Map<string, CallRecording>();
   for (const { _id, callSid: _c, accountSid: _a, ...fact } of ordered)
     folded.set(fact.recordingSid, { ...folded.get(fact.recordingSid), ...fact });
-  return [...folded.values()].sort((a, b) => firstSeen.get(a.recordingSid)! - firstSeen.get(b.recordingSid)!);
+  return [...folded.values()]
+    .map((recording) => {
+      const deletedAt = deletions.get(recording.recordingSid) ?? recording.deletedAt;
+      return deletedAt ? { ...recording, deletedAt } : recording;
+    })
+    .sort((a, b) => firstSeen.get(a.recordingSid)! - firstSeen.get(b.recordingSid)!);
 }

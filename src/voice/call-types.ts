@@ -76,6 +76,30 @@ export function callParties(call: { direction?: string; from?: string; to?: stri
   return call.direction?.startsWith('outbound') ? { remote: to, local: from } : { remote: from, local: to };
 }
 
+/** A call's ends both ways: Twilio's `from`/`to`, and who is who (`remote`, `local`), with Twilio's direction. */
+export interface CallEnds extends CallParties {
+  from: string;
+  to: string;
+  direction?: string;
+}
+
+/**
+ * A call's ends from what its workflow learned: Twilio's From/To when a status callback carried them, else rebuilt
+ * from the stream's parties (the inverse of {@link callParties}); the parties from the stream when it started.
+ */
+export function callEnds(known: {
+  stream?: Pick<StreamStarted, 'remote' | 'local' | 'direction'>;
+  status?: Pick<CallStatusUpdate, 'from' | 'to' | 'direction'>;
+}): CallEnds {
+  const { stream, status } = known;
+  const direction = status?.direction ?? stream?.direction;
+  const outbound = direction?.startsWith('outbound') ?? false;
+  const from = status?.from || (stream ? (outbound ? stream.local : stream.remote) : '');
+  const to = status?.to || (stream ? (outbound ? stream.remote : stream.local) : '');
+  const { remote, local } = stream ?? callParties({ from, to, ...(direction ? { direction } : {}) });
+  return { from, to, remote, local, ...(direction ? { direction } : {}) };
+}
+
 export interface StreamEnded {
   /** `stop`: Twilio ended the stream (hang-up or transfer); `socket_closed`: the connection died. */
   reason: 'stop' | 'socket_closed' | 'error';

@@ -12,6 +12,12 @@ export interface StreamClaims {
   /** How far the remote party's number is trusted (`callerTrust`): an unverified caller hears no memory. */
   trust: CallerTrust;
   /**
+   * The call is recorded by its create request (a call we placed with `record`), so the remote
+   * party must hear the announcement first. Absent: the live `voice.record` decides (inbound calls,
+   * whose recording the call workflow starts from that same setting).
+   */
+  recorded?: boolean;
+  /**
    * The agent answering and the version pinned when the call was answered: the call finishes on the
    * definition it started with. Absent from tokens minted before agents existed (the line's current agent answers).
    */
@@ -76,9 +82,10 @@ function parseClaims(json: string): StreamClaims | undefined {
   >;
   // A token without a known trust level (minted before trust was signed) vouches for nobody.
   const trust = CALLER_TRUST_LEVELS.find((level) => level === record.trust) ?? 'unverified';
+  const recorded = typeof record.recorded === 'boolean' ? { recorded: record.recorded } : {};
   const agent =
     typeof record.agentId === 'string' && Number.isInteger(record.agentVersion)
       ? { agentId: record.agentId, agentVersion: record.agentVersion as number }
       : {};
-  return { ...text, trust, ...agent, expiresAt: record.expiresAt as number };
+  return { ...text, trust, ...recorded, ...agent, expiresAt: record.expiresAt as number };
 }

@@ -46,6 +46,17 @@ describe('call lifecycle from status callbacks', () => {
       return list.length >= 4 ? list : undefined;
     });
     expect(logged.map((e) => e.type).sort()).toEqual(['call.answered', 'call.completed', 'call.ended', 'call.ringing']);
+    // call.ended names the parties: a workflow bound to it can text the caller without looking the call up.
+    expect(logged.find((e) => e.type === 'call.ended')!.data).toEqual({
+      callSid: sid,
+      from: '+14155550142',
+      to: AGENT_NUMBER,
+      remote: '+14155550142',
+      local: AGENT_NUMBER,
+      direction: 'inbound',
+      outcome: 'completed',
+      turns: 0,
+    });
   });
 
   it('an outbound call nobody answers ends as no_answer', async () => {
@@ -57,7 +68,16 @@ describe('call lifecycle from status callbacks', () => {
     const result = await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(sid)).result();
     expect(result.outcome).toBe('no_answer');
     const ended = await eventually('call.ended', async () => (await events(sid)).find((e) => e.type === 'call.ended'));
-    expect(ended.data).toMatchObject({ outcome: 'no_answer', turns: 0 });
+    // On a call we placed, From is our number: the remote party is the callee.
+    expect(ended.data).toMatchObject({
+      outcome: 'no_answer',
+      turns: 0,
+      from: AGENT_NUMBER,
+      to: '+14155550143',
+      remote: '+14155550143',
+      local: AGENT_NUMBER,
+      direction: 'outbound-api',
+    });
     expect((await events(sid)).map((e) => e.type)).toContain('call.no_answer');
   });
 

@@ -1,8 +1,15 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { EventLog } from '../../src/events/event-log';
-import { rulesResponder, toolUseReply } from '../../devstack/emulators/anthropic';
+import { lastUserText, rulesResponder, toolUseReply } from '../../devstack/emulators/anthropic';
 import { platformActivitiesOf } from '../harness/platform-activities';
-import { TEST_ACCOUNT_SID, eventually, inboundSms, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  AGENT_NUMBER,
+  TEST_ACCOUNT_SID,
+  eventually,
+  inboundSms,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
 
 const phonePrefix = `+1415${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
 let phoneCounter = 0;
@@ -138,6 +145,41 @@ describe('consent (STOP / START)', () => {
     await expect(inActivity(() => acts.sendText({ to, body: 'Still there?' }))).rejects.toMatchObject({
       type: 'OptedOut',
     });
+  });
+
+  it('a WhatsApp STOP opts the number out on SMS too, survives a restart of gateway and orchestrator; HELP is not answered', async () => {
+    const phone = uniquePhone();
+    const whatsapp = `whatsapp:${phone}`;
+    const agentWhatsapp = `whatsapp:${AGENT_NUMBER}`;
+    const help = inboundSms(whatsapp, 'help', { To: agentWhatsapp });
+    await system.webhook('/twilio/messaging/inbound', help);
+    await system.webhook('/twilio/messaging/inbound', inboundSms(whatsapp, 'STOP', { To: agentWhatsapp }));
+    await eventually('opt-out stored', async () => (await consentOf(phone)).optedOut);
+    // HELP changes nothing and is not answered by the model (Twilio answers keywords on numbers).
+    expect((await consentOf(whatsapp)).history.map((f) => f.action)).toEqual(['opt_out']);
+    expect(system.anthropic.requests.filter((r) => lastUserText(r) === 'help')).toEqual([]);
+
+    await system.stopGateway();
+    await system.stopWorker();
+    await system.startWorker();
+    await system.startGateway();
+
+    expect(await consentOf(phone)).toMatchObject({ optedOut: true });
+    const acts = platform();
+    for (const [to, from] of [
+      [phone, AGENT_NUMBER],
+      [whatsapp, agentWhatsapp],
+    ] as const)
+      await expect(inActivity(() => acts.sendText({ to, from, body: 'Our sale starts today!' }))).rejects.toMatchObject(
+        {
+          type: 'OptedOut',
+          nonRetryable: true,
+        },
+      );
+    await system.webhook('/twilio/messaging/inbound', inboundSms(whatsapp, 'Is anyone there?', { To: agentWhatsapp }));
+    await eventually('reply refused', async () => (await refusals(whatsapp)).length > 0);
+    expect(system.twilio.sentMessages({ to: phone })).toEqual([]);
+    expect(system.twilio.sentMessages({ to: whatsapp })).toEqual([]);
   });
 
   it('keeps consent per account: an address that never opted out is not opted out', async () => {

@@ -331,7 +331,8 @@ describe('voice calls', () => {
     expect(created).toMatchObject({
       sid: callSid,
       from: AGENT_NUMBER,
-      url: 'https://beluga-test.example.com/twilio/voice/incoming',
+      // Not recorded (voice.record is off): the answer URL says so, for the recording announcement.
+      url: 'https://beluga-test.example.com/twilio/voice/incoming?recorded=false',
       statusCallback: 'https://beluga-test.example.com/twilio/voice/status',
     });
     // When the callee answers, Twilio fetches the TwiML and opens the stream.
@@ -371,6 +372,34 @@ describe('voice calls', () => {
       direction: 'outbound-api',
     });
     expect((await system.api('POST', '/calls', { to: '555-0100' })).status).toBe(400);
+  });
+
+  it('announces the recording to the callee first when an outbound call is placed with record: true (voice.record off)', async () => {
+    expect(system.config.get().voice.record).toBe(false);
+    const remote = uniquePhone();
+    const placed = await system.api('POST', '/calls', { to: remote, record: true });
+    expect(placed.status).toBe(201);
+    const callSid = String(placed.json.callSid);
+    const [created] = system.twilio.createdCalls({ to: remote });
+    expect(created).toMatchObject({ record: true, url: `${PUBLIC_URL}/twilio/voice/incoming?recorded=true` });
+    const announced = `${system.config.get().voice.recordingAnnouncement} ${GREETING}`;
+    // Twilio fetches the answer URL it was given; the gateway signs "recorded" into the stream token.
+    const { caller } = await connectCall(system, { remote, direction: 'outbound-api', callSid });
+    expect((await agentTurn(system, callSid, 0)).text).toBe(announced);
+    // The first audio the callee hears is that one synthesis: the announcement opens the greeting.
+    const firstHeard = system.tts.identify(caller.media[0]!.bytes).map((k) => system.tts.textOf(k));
+    expect(firstHeard).toContain(announced);
+    await caller.hangup();
+    await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
+    await system.temporal.workflow.getHandle<CallWorkflow>(callWorkflowId(callSid)).result();
+
+    // The same kind of call without recording is greeted as usual.
+    const plain = uniquePhone();
+    const unrecorded = await system.api('POST', '/calls', { to: plain });
+    const plainSid = String(unrecorded.json.callSid);
+    const second = await connectCall(system, { remote: plain, direction: 'outbound-api', callSid: plainSid });
+    expect((await agentTurn(system, plainSid, 0)).text).toBe(GREETING);
+    await second.caller.hangup();
   });
 
   it('keeps the turn when the speech-recognition socket drops mid-utterance', async () => {

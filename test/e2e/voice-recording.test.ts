@@ -221,8 +221,24 @@ describe('call recording (VOICE_RECORD=true)', () => {
     });
     system.twilio.setCallStatus(callSid, 'in-progress');
     const call = await connectCall(system, { remote, direction: 'outbound-api', callSid });
-    await agentTurn(system, callSid, 0);
+    // The callee hears the announcement first, like an inbound caller.
+    expect((await agentTurn(system, callSid, 0)).text).toBe(
+      `This call is recorded. ${system.config.get().voice.greeting}`,
+    );
     await hangUp(call);
     expect(system.twilio.requestsMatching({ path: `/Calls/${callSid}/Recordings` })).toEqual([]);
+  });
+
+  it('announces nothing on an outbound call placed with record: false, which is not recorded', async () => {
+    const remote = uniquePhone();
+    const placed = await system.api('POST', '/calls', { to: remote, record: false });
+    expect(placed.status).toBe(201);
+    const callSid = String(placed.json.callSid);
+    expect(system.twilio.createdCalls({ to: remote })[0]).toMatchObject({ record: false });
+    system.twilio.setCallStatus(callSid, 'in-progress');
+    const call = await connectCall(system, { remote, direction: 'outbound-api', callSid });
+    expect((await agentTurn(system, callSid, 0)).text).toBe(system.config.get().voice.greeting);
+    await hangUp(call);
+    expect(system.twilio.recordings({ callSid })).toEqual([]);
   });
 });

@@ -119,6 +119,30 @@ describe('call Recordings', () => {
     expect(fx.emulator.state.recordings).toEqual([]);
   });
 
+  it('fetches and deletes a recording by its sid on the account; afterwards it is not found', async () => {
+    const callSid = await liveCall();
+    const { sid } = await fx.client.calls(callSid).recordings.create();
+    expect((await fx.client.recordings(sid).fetch()).callSid).toBe(callSid);
+    const other = createTwilioClient({
+      accountSid: OTHER_ACCOUNT_SID,
+      authToken: OTHER_AUTH_TOKEN,
+      apiBaseUrl: fx.baseUrl,
+      timeoutMs: 5000,
+    });
+    expect(await restError(other.recordings(sid).remove())).toMatchObject({ status: 404, code: 20404 });
+
+    expect(await fx.client.recordings(sid).remove()).toBe(true);
+    const deletes = fx.emulator.requestsMatching({ method: 'DELETE', path: `/Recordings/${sid}.json` });
+    expect(deletes.map((r) => [r.accountSid, r.status])).toEqual([
+      [OTHER_ACCOUNT_SID, 404],
+      [ACCOUNT_SID, 204],
+    ]);
+    expect(await restError(fx.client.recordings(sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+    expect(await restError(fx.client.recordings(sid).remove())).toMatchObject({ status: 404, code: 20404 });
+    expect(await restError(fx.client.calls(callSid).recordings(sid).fetch())).toMatchObject({ status: 404 });
+    expect(fx.emulator.recordings({ callSid })).toEqual([]);
+  });
+
   it("another account's call is not found", async () => {
     const callSid = await liveCall();
     const other = createTwilioClient({

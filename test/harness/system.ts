@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
+import { McpCatalogue } from '../../src/agents/mcp-tools';
 import { ConfigStore } from '../../src/config/store';
 import type { WhatsAppTemplates } from '../../src/config/schema';
 import { createGatewayApp } from '../../src/gateway/app';
@@ -21,6 +22,7 @@ import { createStores } from '../../src/storage/stores';
 import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY } from '../../devstack/emulators/assemblyai-streaming';
 import { TtsEmulator } from '../../devstack/emulators/tts';
 import { AnthropicEmulator } from '../../devstack/emulators/anthropic';
+import { OpenAiEmulator } from '../../devstack/emulators/openai';
 import { TwilioEmulator, sendTwilioWebhook } from '../../devstack/emulators/twilio';
 import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import { testStack, uniqueName } from './stack';
@@ -48,9 +50,13 @@ export interface TestSystem {
   tts: TtsEmulator;
   twilio: TwilioEmulator;
   anthropic: AnthropicEmulator;
+  /** An OpenAI-compatible endpoint (Chat Completions, no key needed, as Ollama), for agents whose model is one. */
+  openai: OpenAiEmulator;
   config: ConfigStore;
-  /** The config file's path, when the system was started with one. */
+  /** The config file, when the system was started with one (edit it, then `config.reload()`). */
   configFile?: string;
+  /** The orchestrator's MCP catalogue (connections and tool lists). */
+  mcp: McpCatalogue;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key. */
@@ -75,11 +81,13 @@ export interface TestSystemOptions {
   secondAccount?: boolean;
   /** The second account's approved WhatsApp templates (`whatsappTemplates` in its config file). */
   secondAccountTemplates?: WhatsAppTemplates;
+  /** Pause between recording-retention sweeps (the orchestrator's default is an hour). */
+  recordingRetentionSweepMs?: number;
   /**
-   * A config file's content (BELUGA_CONFIG_FILE; the env account joins or completes its accounts).
-   * Tests edit it at `system.configFile` and call `system.config.reload()`.
+   * What the config file holds (agents, tools, lines, bindings…), or a function of the emulators' addresses: an
+   * agent's model can point at `openaiUrl` (the OpenAI-compatible emulator, `…/v1`). Merged with `secondAccount`'s account.
    */
-  configFile?: Record<string, unknown>;
+  configFile?: Record<string, unknown> | ((emulators: { openaiUrl: string }) => Record<string, unknown>);
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -98,7 +106,8 @@ export async function startTestSystem(
   const anthropic = new AnthropicEmulator({ apiKey: 'test-anthropic-key' });
   const stt = new AssemblyAiStreamingEmulator();
   const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
-  const [twilioUrl, anthropicUrl] = await Promise.all([twilio.start(), anthropic.start()]);
+  const openai = new OpenAiEmulator();
+  const [twilioUrl, anthropicUrl, openaiUrl] = await Promise.all([twilio.start(), anthropic.start(), openai.start()]);
   const realtimePort = options.voice ? await freePort() : 0;
   const voiceEnv = options.voice
     ? {
@@ -109,11 +118,7 @@ export async function startTestSystem(
         REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
       }
     : {};
-  const configFile = options.configFile
-    ? writeConfigFile(options.configFile)
-    : options.secondAccount
-      ? secondAccountConfigFile(options.secondAccountTemplates)
-      : undefined;
+  const configFile = writeConfigFile(options, { openaiUrl });
   const config = ConfigStore.load({
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -138,6 +143,7 @@ export async function startTestSystem(
   const temporal = new Client({ connection, namespace: config.get().temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
+  const mcp = new McpCatalogue({ config, log });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -169,8 +175,10 @@ export async function startTestSystem(
     tts,
     twilio,
     anthropic,
+    openai,
     config,
     ...(configFile ? { configFile } : {}),
+    mcp,
     db,
     temporal,
     async api(method, path, body) {
@@ -198,7 +206,11 @@ export async function startTestSystem(
         client: temporal,
         log,
         stores,
+        mcp,
         workflowBundle: await workflowBundle(),
+        ...(options.recordingRetentionSweepMs !== undefined
+          ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
+          : {}),
       });
       running = worker.run();
     },
@@ -231,9 +243,11 @@ export async function startTestSystem(
       await system.stopGateway();
       await realtime?.close();
       await system.stopWorker();
+      await mcp.close();
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
+        openai.stop(),
         options.voice ? stt.stop() : undefined,
         options.voice ? tts.stop() : undefined,
       ]);
@@ -248,23 +262,25 @@ export async function startTestSystem(
   return system;
 }
 
-function writeConfigFile(content: Record<string, unknown>): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-config-')), 'config.json');
-  fs.writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-/** A config file listing the second account; the env account (TWILIO_ACCOUNT_SID) joins it as the first. */
-function secondAccountConfigFile(whatsappTemplates?: WhatsAppTemplates): string {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-accounts-')), 'config.json');
-  const account = {
+/**
+ * The config file of the options, if they ask for one: the test's own settings, plus the second account (the env
+ * account, TWILIO_ACCOUNT_SID, joins the file's accounts as the first).
+ */
+function writeConfigFile(options: TestSystemOptions, emulators: { openaiUrl: string }): string | undefined {
+  if (!options.secondAccount && !options.configFile) return undefined;
+  const settings =
+    typeof options.configFile === 'function' ? options.configFile(emulators) : (options.configFile ?? {});
+  const twilio = (settings.twilio ?? {}) as { accounts?: unknown[] };
+  const second = {
     name: 'second',
     accountSid: SECOND_ACCOUNT_SID,
     authToken: SECOND_AUTH_TOKEN,
     phoneNumbers: [SECOND_AGENT_NUMBER],
-    ...(whatsappTemplates ? { whatsappTemplates } : {}),
+    ...(options.secondAccountTemplates ? { whatsappTemplates: options.secondAccountTemplates } : {}),
   };
-  fs.writeFileSync(file, JSON.stringify({ twilio: { accounts: [account] } }));
+  const accounts = [...(twilio.accounts ?? []), ...(options.secondAccount ? [second] : [])];
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-config-')), 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...settings, twilio: { ...twilio, accounts } }));
   return file;
 }
 

@@ -2,7 +2,7 @@ import { MediaStreamsCaller } from '../../devstack/emulators/media-streams';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { CallStore } from '../../src/voice/call-store';
 import type { CallTurn } from '../../src/voice/call-types';
-import { AGENT_NUMBER, TEST_ACCOUNT_SID, eventually, type TestSystem } from './system';
+import { AGENT_NUMBER, PUBLIC_URL, TEST_ACCOUNT_SID, eventually, type TestSystem } from './system';
 
 /** `<Parameter name=".." value=".."/>` of a `<Connect><Stream>` answer, as Twilio passes them to `start`. */
 export function streamParameters(twiml: string): { url: string; parameters: Record<string, string> } {
@@ -73,7 +73,10 @@ export async function connectCall(
     ApiVersion: '2010-04-01',
     ...(direction === 'inbound' && stirVerstat !== null ? { StirVerstat: stirVerstat } : {}),
   };
-  const answer = await system.webhook('/twilio/voice/incoming', form);
+  // Twilio fetches the URL a placed call was created with (its query included); others ring our number.
+  const placedUrl = system.twilio.state.calls.find((c) => c.sid === callSid)?.url;
+  const answerPath = placedUrl?.startsWith(PUBLIC_URL) ? placedUrl.slice(PUBLIC_URL.length) : '/twilio/voice/incoming';
+  const answer = await system.webhook(answerPath, form);
   if (answer.status !== 200) throw new Error(`voice webhook answered ${answer.status}: ${answer.body}`);
   const { parameters } = streamParameters(answer.body);
   await callStatus(system, callSid, 'in-progress', { From: from, To: to, Direction: direction, SequenceNumber: '2' });

@@ -41,6 +41,13 @@ describe('configuration', () => {
     );
   });
 
+  it('keeps recordings unless a retention in whole days is set', () => {
+    expect(loadConfig({}).voice.recordingRetentionDays).toBeUndefined();
+    expect(loadConfig({ VOICE_RECORDING_RETENTION_DAYS: '90' }).voice.recordingRetentionDays).toBe(90);
+    for (const bad of ['0', '1.5', 'forever'])
+      expect(problemsOf({ VOICE_RECORDING_RETENTION_DAYS: bad })[0]).toMatch(/^VOICE_RECORDING_RETENTION_DAYS: /);
+  });
+
   it('never puts a secret value in an error message', () => {
     const problems = problemsOf({
       TWILIO_ACCOUNT_SID: 'bad',

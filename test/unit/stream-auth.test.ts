@@ -53,9 +53,21 @@ describe('media stream tokens', () => {
       { to: '+15005550007' },
       { direction: 'outbound-api' },
       { trust: 'verified' as const },
+      { recorded: true },
       { expiresAt: 2_100_000_000 },
     ])
       expect(verifyStreamToken('auth-token', tampered(token, change), FOR_CALL, NOW)).toBe(undefined);
+  });
+
+  it('carry whether the call is recorded, when the gateway knows it', () => {
+    for (const recorded of [true, false]) {
+      const token = streamToken('auth-token', { ...CLAIMS, recorded });
+      expect(verifyStreamToken('auth-token', token, FOR_CALL, NOW)).toEqual({ ...CLAIMS, recorded });
+      expect(verifyStreamToken('auth-token', tampered(token, { recorded: !recorded }), FOR_CALL, NOW)).toBe(undefined);
+    }
+    expect(verifyStreamToken('auth-token', streamToken('auth-token', CLAIMS), FOR_CALL, NOW)).not.toHaveProperty(
+      'recorded',
+    );
   });
 
   it('differ for the same claims (a random nonce)', () => {

@@ -39,7 +39,7 @@ function wire(request: ChatRequest) {
 function call(
   replies: Reply[] = [],
   extra: { verifiedContext?: () => Promise<CallContext> } & Partial<
-    Pick<VoiceSessionDeps, 'agent' | 'findAgent' | 'timeLimitMs'>
+    Pick<VoiceSessionDeps, 'agent' | 'findAgent' | 'timeLimitMs' | 'recorded'>
   > = {},
 ) {
   const stt = new FakeStt();
@@ -67,6 +67,7 @@ function call(
         : Promise.resolve({ system: agent.id === 'default' ? 'Be brief.' : `You are ${agent.name}.`, history: [] }),
     ...(extra.findAgent ? { findAgent: extra.findAgent } : {}),
     ...(extra.timeLimitMs !== undefined ? { timeLimitMs: extra.timeLimitMs } : {}),
+    ...(extra.recorded !== undefined ? { recorded: extra.recorded } : {}),
     metrics,
     log: silentLog,
     streamSid: 'MZ1',
@@ -112,6 +113,21 @@ describe('VoiceSession', () => {
     await until('the greeting', () => c.reporter.agentTurn(0));
     expect(c.reporter.agentTurn(0)).toMatchObject({ role: 'agent', text: said });
     await c.session.end('stop');
+  });
+
+  it('follows what the stream token says about recording over voice.record (a call placed with or without record)', async () => {
+    const recorded = call([], { recorded: true });
+    recorded.session.start();
+    expect(recorded.tts.texts).toEqual([
+      `${recorded.config.voice.recordingAnnouncement} ${recorded.config.voice.greeting}`,
+    ]);
+    await recorded.session.end('stop');
+
+    const unrecorded = call([], { recorded: false });
+    unrecorded.config.voice.record = true;
+    unrecorded.session.start();
+    expect(unrecorded.tts.texts).toEqual([unrecorded.config.voice.greeting]);
+    await unrecorded.session.end('stop');
   });
 
   it('on barge-in mid-chunk clears the audio, and keeps only what was heard, with "…"', async () => {

@@ -8,6 +8,8 @@ import { requirePathAccount, requireSid } from './validation';
 
 /** A call's Recordings subresource: start a recording on a live call (Call Recording Controls), list them. */
 const BASE = '/api/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings';
+/** The account's Recordings resource: fetch or delete one recording by its sid. */
+const ACCOUNT_BASE = '/api/2010-04-01/Accounts/{AccountSid}/Recordings';
 
 const STATUS_CALLBACK_EVENTS = ['in-progress', 'completed', 'absent'];
 
@@ -116,7 +118,27 @@ function fetchRecording(ctx: RouteContext) {
   return { status: 200, body: renderRecording(recording) };
 }
 
+function findAccountRecording(ctx: RouteContext): EmulatedRecording {
+  const accountSid = requirePathAccount(ctx);
+  const recording = ctx.store.recordings.get(requireSid(ctx, 'Sid'));
+  if (!recording || recording.accountSid !== accountSid) throw notFound(ctx.twilioPath);
+  return recording;
+}
+
+function fetchAccountRecording(ctx: RouteContext) {
+  return { status: 200, body: renderRecording(findAccountRecording(ctx)) };
+}
+
+/** Deletes the recording (its audio and its resource): a later fetch or delete answers 404. */
+function deleteRecording(ctx: RouteContext) {
+  const recording = findAccountRecording(ctx);
+  ctx.store.recordings.delete(recording.sid);
+  return { status: 204 };
+}
+
 export const recordingRoutes: Route[] = [
+  { method: 'GET', pattern: `${ACCOUNT_BASE}/{Sid}.json`, handler: fetchAccountRecording },
+  { method: 'DELETE', pattern: `${ACCOUNT_BASE}/{Sid}.json`, handler: deleteRecording },
   { method: 'POST', pattern: `${BASE}.json`, handler: createRecording },
   { method: 'GET', pattern: `${BASE}.json`, handler: listRecordings },
   { method: 'GET', pattern: `${BASE}/{Sid}.json`, handler: fetchRecording },

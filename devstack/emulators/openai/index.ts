@@ -1,0 +1,3 @@
+export { OpenAiEmulator } from './emulator';
+export { textReply, toolCallReply, toolResults } from './responders';
+export type * from './types';
