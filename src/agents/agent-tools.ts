@@ -7,7 +7,7 @@ import type { ToolSpec } from '../agent/chat-model';
 import { ALL_TOOL_SPECS } from '../agent/tools';
 import { VOICE_TOOLS } from '../voice/tools';
 import type { AgentDefinition } from './definition';
-import type { BuiltInToolName } from './tool-names';
+import { DEFAULT_AGENT_TOOLS, type BuiltInToolName } from './tool-names';
 
 const HANDOFF_TOOL_NAME = 'handoff_to_agent';
 
@@ -32,8 +32,9 @@ const VOICE_NAMES: Partial<Record<BuiltInToolName, string>> = { transfer_call: '
 /** Offered on every call whatever the agent lists: the caller-verification rule (call-context) depends on them. */
 const ALWAYS_ON_VOICE = new Set(['send_verification_code', 'check_verification_code']);
 
+/** An agent that names no tools gets the ones the single agent had before agents existed. */
 export function agentToolSpecs(definition: AgentDefinition, channel: 'voice' | 'messaging'): ToolSpec[] {
-  const named = new Set(definition.tools);
+  const named = new Set<string>(definition.tools.length > 0 ? definition.tools : DEFAULT_AGENT_TOOLS);
   const specs =
     channel === 'voice'
       ? VOICE_TOOLS.filter(

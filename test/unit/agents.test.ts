@@ -190,7 +190,7 @@ describe('agentSystemPrompt', () => {
 });
 
 describe('agentToolSpecs', () => {
-  it("offers what the agent names on each channel (handoff only when named); the default agent keeps today's tools", () => {
+  it("offers what the agent names on each channel (handoff only when named); an agent naming none, like the default agent, keeps today's tools", () => {
     const config = loadConfig({});
     const names = (tools: string[], channel: 'voice' | 'messaging') =>
       agentToolSpecs(AgentDefinitionSchema.parse(agent('a', { tools })), channel).map((t) => t.name);
@@ -214,5 +214,7 @@ describe('agentToolSpecs', () => {
       'handoff_to_agent',
     ]);
     expect(names(['end_call'], 'messaging')).toEqual([]);
+    // Naming none means today's tools.
+    expect(names([], 'messaging')).toEqual(['lookup_customer', 'escalate_to_human', 'schedule_follow_up']);
   });
 });
