@@ -7,6 +7,7 @@ import type { CallStore } from '../src/voice/call-store';
 import {
   callEnds,
   toolCallIdOf,
+  type CallAgent,
   type CallOutcome,
   type CallStatusUpdate,
   type CallTurn,
@@ -18,6 +19,7 @@ import { builtInToolNamed, type ToolOutcome } from '../src/agents/tool-calls';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 import { BUILT_IN_TOOL_CATALOGUE } from '../src/agents/tools/catalogue';
 import { runBuiltInTool } from './tools';
+import type { AgentDirectory } from '../src/agents/agent-directory';
 
 export interface CallDeps extends ToolDeps {
   calls: CallStore;
@@ -33,6 +35,8 @@ export interface FinalizeCallInput {
   turns: number;
   dtmf: string[];
   startedAt: string;
+  /** The agents that spoke, in order (absent from runs before agents existed). */
+  agents?: CallAgent[];
 }
 
 export type StartRecordingResult =
@@ -78,6 +82,7 @@ export function createCallActivities(deps: CallDeps) {
         body: turn.interrupted ? `${turn.text} [interrupted by the caller]` : turn.text,
         status: caller ? 'received' : 'spoken',
         createdAt: new Date(turn.at),
+        ...(turn.agentId ? { agentId: turn.agentId } : {}),
       });
     },
 
@@ -120,11 +125,14 @@ export function createCallActivities(deps: CallDeps) {
       accountSid: string;
       remote: string;
       local: string;
+      /** The agent speaking when the tool was called (absent from runs before agents existed). */
+      agent?: Pick<CallAgent, 'agentId' | 'version'>;
       /** An old run of the call workflow may still send the legacy shape. */
       request: ToolRequestPayload;
     }): Promise<ToolOutcome> {
       const { request } = input;
       const name = builtInToolNamed(request.name);
+      if (name === 'handoff_to_agent') return handOff(deps.agents, request.input, input.agent);
       if (!name) throw ApplicationFailure.nonRetryable(`unknown voice tool ${String(request.name)}`, 'UnknownTool');
       return runBuiltInTool(
         BUILT_IN_TOOL_CATALOGUE[name],
@@ -139,9 +147,21 @@ export function createCallActivities(deps: CallDeps) {
           toolCallId: toolCallIdOf(request),
           // Those runs offered no customer lookup: nothing personal is handed out on their word.
           callerVerified: false,
+          ...(input.agent ? { agent: { agentId: input.agent.agentId, version: input.agent.version } } : {}),
         },
         deps,
       );
+    },
+
+    /**
+     * `handoff_to_agent` on a call: the named agent exists (at its current version, pinned from now
+     * on); the call workflow lists it and the realtime worker speaks as it from the next turn.
+     */
+    async handOffCall(input: {
+      input: Record<string, unknown>;
+      current?: { agentId: string; version: number };
+    }): Promise<ToolOutcome> {
+      return handOff(deps.agents, input.input, input.current);
     },
 
     /** The call record, then `call.ended` with the outcome (routed to bindings and webhooks like any event). */
@@ -165,9 +185,37 @@ export function createCallActivities(deps: CallDeps) {
             outcome: input.outcome,
             turns: input.turns,
             ...(input.stream ? { durationMs: endedAt.getTime() - new Date(input.stream.at).getTime() } : {}),
+            ...(input.agents?.length
+              ? { agentId: input.agents[0]!.agentId, agentVersion: input.agents[0]!.version, agents: input.agents }
+              : {}),
           },
         }),
       );
     },
+  };
+}
+
+/**
+ * `handoff_to_agent` on a call: checks the agent exists and pins its current version; the realtime
+ * worker switches to it from the caller's next turn, the call workflow lists it in the call record.
+ */
+async function handOff(
+  agents: AgentDirectory,
+  input: Record<string, unknown>,
+  current: Pick<CallAgent, 'agentId'> | undefined,
+): Promise<ToolOutcome> {
+  const agentId = typeof input.agentId === 'string' ? input.agentId.trim() : '';
+  if (!agentId) return { ok: false, result: 'handoff_to_agent needs the agentId of the agent to hand over to.' };
+  if (agentId === current?.agentId) return { ok: false, result: `You are ${agentId} already; carry on yourself.` };
+  const agent = await agents.get(agentId);
+  if (!agent)
+    return {
+      ok: false,
+      result: `There is no agent "${agentId}". Carry on yourself, or name an agent your instructions mention.`,
+    };
+  return {
+    ok: true,
+    result: `Handed off to ${agent.name}. From the caller's next words, ${agent.name} answers.`,
+    handoff: { agentId: agent.id, version: agent.version, name: agent.name },
   };
 }

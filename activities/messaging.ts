@@ -8,9 +8,10 @@ import {
 } from '../src/agent/chat-items';
 import type { ChatModel } from '../src/agent/chat-model';
 import { fromLegacyTurns, type LegacyTurn } from '../src/agent/legacy-turns';
-import { defaultAgentFrom } from '../src/agents/default-agent';
 import type { RoutedToolCall } from '../src/agents/tool-calls';
 import { modelToolSpecs, routeToolCalls, toolSpecsFor } from '../src/agents/tools/offering';
+import { externalToolOffer } from '../src/agents/external-tool-offer';
+import type { McpCatalogue } from '../src/agents/mcp-tools';
 import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
@@ -22,6 +23,11 @@ import { twilioFailure } from '../src/telephony/twilio/errors';
 import { sendSms } from '../src/messaging/send-sms';
 import type { ConsentStore } from '../src/messaging/consent-store';
 import type { PublishEvent } from '../src/events/publish';
+import type { AgentDirectory } from '../src/agents/agent-directory';
+import type { AgentModels } from '../src/agents/agent-models';
+import { agentToolReferences } from '../src/agents/definition';
+import { DEFAULT_AGENT_ID } from '../src/agents/default-agent';
+import { agentSystemPrompt, type ResolvedAgent } from '../src/agents/resolved-agent';
 import type { ConversationStore } from '../src/conversations/conversation-store';
 import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 import { parseTwilioAddress } from '../src/messaging/addresses';
@@ -35,8 +41,29 @@ export interface MessagingDeps {
   publish: PublishEvent;
   /** The participants of Conversations we know of: a reply posted in one reaches each of them. */
   conversations: ConversationStore;
-  /** Undefined when no model is configured; generateReply then fails without retrying. */
+  /** The default agent's model; undefined when it has no credentials (summaries, askAgent). */
   chatModel: () => ChatModel | undefined;
+  /** Who answers each line, at which version. */
+  agents: AgentDirectory;
+  /** Each agent's model client (generateReply). */
+  agentModels: AgentModels;
+  /** The MCP servers' tool lists, for agents that name them. */
+  mcp: Pick<McpCatalogue, 'entriesFor'>;
+}
+
+/** An agent as a workflow refers to it: the version is fixed once chosen, so retries and replays agree. */
+export interface AgentRef {
+  id: string;
+  version: number;
+}
+
+/** Who answers a message on a line, at which version, and whether the line answers messages at all. */
+export interface LineAgentChoice {
+  agent: AgentRef;
+  name: string;
+  enabled: boolean;
+  /** Sent instead of an answer when the line does not answer messages (none when absent). */
+  disabledReply?: string;
 }
 
 export interface SendMessageInput {
@@ -53,6 +80,8 @@ export interface SendMessageInput {
   conversationSid?: string;
   /** Why it is sent (default `reply`): picks the WhatsApp template outside the 24-hour window. */
   purpose?: 'reply' | 'follow_up';
+  /** The agent that wrote it: its `fallbackReply` is the fallback, and the history names it. */
+  agent?: AgentRef;
 }
 
 function systemPromptWithMemory(base: string, summary: string | undefined): string {
@@ -105,7 +134,42 @@ async function conversationNumbers(
 }
 
 export function createMessagingActivities(deps: MessagingDeps) {
+  /** An agent at the version a workflow chose (the current default agent for runs from before agents). */
+  async function agentOf(ref: AgentRef | undefined): Promise<ResolvedAgent> {
+    const agent = await deps.agents.get(ref?.id ?? DEFAULT_AGENT_ID, ref?.version);
+    if (!agent)
+      throw ApplicationFailure.nonRetryable(
+        `No agent ${ref ? `${ref.id} version ${ref.version}` : DEFAULT_AGENT_ID}`,
+        'AgentNotFound',
+      );
+    return agent;
+  }
+
   return {
+    /**
+     * The agent answering messages on our end of the conversation (`address`: the number, WhatsApp
+     * sender or Conversations service), read when a message is taken up, so a changed agent or switch
+     * applies from the next message. `agentId` is an agent a handoff put in charge of this line.
+     */
+    async resolveLineAgent(input: { accountSid: string; address: string; agentId?: string }): Promise<LineAgentChoice> {
+      const { route, agent: routed } = await deps.agents.forLine(input.accountSid, input.address, 'messaging');
+      const agent = (input.agentId && (await deps.agents.get(input.agentId))) || routed;
+      return {
+        agent: { id: agent.id, version: agent.version },
+        name: agent.name,
+        enabled: route.enabled,
+        ...(route.disabledReply ? { disabledReply: route.disabledReply } : {}),
+      };
+    },
+
+    /** An agent a handoff names, at its current version; `found: false` when there is none. */
+    async findAgent(input: {
+      agentId: string;
+    }): Promise<{ found: false } | ({ found: true; name: string } & AgentRef)> {
+      const agent = await deps.agents.get(input.agentId);
+      return agent ? { found: true, id: agent.id, version: agent.version, name: agent.name } : { found: false };
+    },
+
     /** Stores the inbound message in the customer's history (idempotent by MessageSid). */
     async recordInbound(input: { customerId: string; message: InboundMessage }): Promise<void> {
       const { message } = input;
@@ -133,11 +197,25 @@ export function createMessagingActivities(deps: MessagingDeps) {
       customerId: string;
       /** Chat items; a run scheduled before they existed sends Anthropic-shaped turns, read all the same. */
       scratch?: Array<ChatItem | LegacyTurn>;
+      /** The agent answering (runs from before agents leave it out: the default agent). */
+      agent?: AgentRef;
+      /** The channel of the message answered (the `{{channel}}` of the instructions; default sms). */
+      channel?: 'sms' | 'whatsapp' | 'conversations';
+      /** What the customer calls themselves (WhatsApp profile name), for `{{customerName}}`. */
+      customerName?: string;
+      /** This agent has just taken the conversation over from another. */
+      handoff?: { from: string; reason: string };
     }): Promise<{ text: string; toolCalls: RoutedToolCall[]; historyFull: boolean }> {
-      const model = deps.chatModel();
+      const agent = await agentOf(input.agent);
+      let model: ChatModel | undefined;
+      try {
+        model = deps.agentModels.for(agent.model, 'messaging');
+      } catch (error) {
+        throw ApplicationFailure.nonRetryable(`Agent ${agent.id}: ${(error as Error).message}`, 'LlmNotConfigured');
+      }
       if (!model)
         throw ApplicationFailure.nonRetryable(
-          "No language model configured for the agent (set ANTHROPIC_API_KEY, or the variable its model's apiKeyEnv names)",
+          `No language model configured for agent ${agent.id} (set ANTHROPIC_API_KEY, or the variable its model's apiKeyEnv names)`,
           'LlmNotConfigured',
         );
       const memory = await deps.memory.get(input.customerId);
@@ -149,11 +227,17 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const items = [...toItems(history), ...fromLegacyTurns(input.scratch ?? [])];
       if (!hasUserContent(items))
         throw ApplicationFailure.nonRetryable('Nothing to answer: history is empty', 'EmptyHistory');
-      // Merge seam (agents-core): the conversation's routed agent replaces the default one.
-      const agent = defaultAgentFrom(deps.config());
-      const tools = toolSpecsFor(agent, 'messaging');
+      const prompt = agentSystemPrompt(agent, input.channel ?? 'sms', {
+        ...(input.customerName ? { customerName: input.customerName } : {}),
+        now: new Date(),
+      });
+      const takenOver = input.handoff
+        ? `\n\nYou have just taken this conversation over from ${input.handoff.from} (${input.handoff.reason}). Answer the customer's last message yourself.`
+        : '';
+      const external = await externalToolOffer([...agentToolReferences(agent.definition)], deps.config(), deps.mcp);
+      const tools = toolSpecsFor(agent.definition, 'messaging', { extra: external.tools });
       const reply = await model.complete({
-        system: systemPromptWithMemory(deps.config().agent.systemPrompt, memory?.summary),
+        system: systemPromptWithMemory(prompt, memory?.summary) + takenOver,
         items,
         tools: modelToolSpecs(tools),
       });
@@ -199,11 +283,14 @@ export function createMessagingActivities(deps: MessagingDeps) {
 
     /** Sends a message on the customer's channel, once: a Conversation message, else an SMS/WhatsApp message. */
     async sendMessage(input: SendMessageInput): Promise<{ twilioSid: string }> {
-      const body = input.fallback ? deps.config().agent.fallbackReply : input.body;
+      const agent = input.agent && (await deps.agents.get(input.agent.id, input.agent.version));
+      const body = input.fallback ? (agent?.fallbackReply ?? deps.config().agent.fallbackReply) : input.body;
       if (!body) throw ApplicationFailure.nonRetryable('sendMessage needs a body or fallback', 'BadInput');
       const { idempotencyKey, customerId, accountSid, from, to, conversationSid } = input;
       const purpose = input.purpose ?? 'reply';
-      if (!conversationSid) return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose });
+      const agentId = input.agent ? { agentId: input.agent.id } : {};
+      if (!conversationSid)
+        return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose, ...agentId });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
       // A message posted in a Conversation reaches every participant: no number among them may be opted out.
@@ -219,6 +306,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
         to,
         body,
         status: 'sending',
+        ...agentId,
       });
       try {
         // Inside a Conversation the reply is a conversation message by the agent, not an SMS.

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
+import { McpCatalogue } from '../src/agents/mcp-tools';
 import { createMetrics } from '../src/observability/metrics';
 import { startTracing } from '../src/observability/tracing';
 import { voiceProvidersFromConfig } from '../src/realtime/providers';
@@ -20,11 +21,13 @@ function main(): void {
   const client = new Client({ connection, namespace: temporal.namespace });
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
   const metrics = createMetrics('realtime');
+  const mcp = new McpCatalogue({ config, log });
   const realtime = createRealtimeServer({
     config,
     temporal: client,
     stores: createStores(mongo.db(mongodb.database)),
     providers: voiceProvidersFromConfig(config, log),
+    mcp,
     metrics,
     log,
   });
@@ -32,7 +35,9 @@ function main(): void {
   const stop = () => {
     void realtime
       .close()
-      .then(() => Promise.allSettled([connection.close(), mongo.close(), metrics.shutdown(), tracing.shutdown()]))
+      .then(() =>
+        Promise.allSettled([mcp.close(), connection.close(), mongo.close(), metrics.shutdown(), tracing.shutdown()]),
+      )
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);

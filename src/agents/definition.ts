@@ -4,6 +4,7 @@
  * validated here, with errors naming the field.
  */
 import { z } from 'zod';
+import { DEFAULT_AGENT_TOOLS } from './tool-names';
 
 /** The variables an agent's instructions may use. */
 export const INSTRUCTION_VARIABLES = ['customerName', 'channel', 'businessHours', 'agentName', 'today'] as const;
@@ -118,9 +119,10 @@ export const AgentDefinitionSchema = z
     /**
      * Tools the agent may call: built-in names (`lookup_customer`, `send_sms`, …), HTTP tools by name
      * (`tools.http`), and MCP servers as `mcp:<server>` (all its tools) or `mcp:<server>/<tool>`.
-     * Tools that make no sense on a channel are not offered there.
+     * Tools that make no sense on a channel are not offered there. Absent: the tools the single agent had
+     * before agents existed (DEFAULT_AGENT_TOOLS); `[]`: none.
      */
-    tools: z.array(z.string().min(1)).default([]),
+    tools: z.array(z.string().min(1)).optional(),
     /** Knowledge bases the agent may search (the knowledge issue fills this slot). */
     knowledge: z.array(z.string().min(1)).default([]),
     /** Said when the model or speech synthesis fails on a call. */
@@ -146,6 +148,11 @@ export const AgentDefinitionSchema = z
         });
     }
   });
+
+/** The tools an agent names: absent, the tools the single agent had before agents existed; `[]`, none. */
+export function agentToolReferences(agent: Pick<AgentDefinition, 'tools'>): readonly string[] {
+  return agent.tools ?? DEFAULT_AGENT_TOOLS;
+}
 
 /** How a voice agent speaks unless its definition says otherwise. */
 export const DEFAULT_VOICE_STYLE =

@@ -45,6 +45,8 @@ export interface ToolContext {
   toolCallId: string;
   /** Voice: the caller's number is proven theirs (`callerTrust`, or a code they confirmed). Messaging leaves it unset. */
   callerVerified?: boolean;
+  /** The agent (and its pinned version) that called the tool: its settings (e.g. `transferNumber`) apply. */
+  agent?: { agentId: string; version: number };
 }
 
 /** A {@link ToolContext} as tool activities scheduled before `toolCallId` carry it. */
@@ -76,6 +78,8 @@ export interface ToolOutcome {
   verified?: boolean;
   /** `schedule_follow_up`: the workflow starts this follow-up and tells the model it is scheduled. */
   followUp?: FollowUpRequest;
+  /** `handoff_to_agent` succeeded: this agent (its current version, pinned from now on) answers from the next turn. */
+  handoff?: { agentId: string; version: number; name: string };
 }
 
 /** Every `tool_<name>` activity takes this. */

@@ -1,7 +1,32 @@
 import type { Config } from '../config/schema';
 import { DEFAULT_AGENT_ID } from './default-agent';
+import type { AgentDefinition } from './definition';
 import { inputSchemaProblem } from './tool-input-schema';
 import { isBuiltInTool, parseToolReference } from './tool-names';
+
+/** A problem with one agent's definition: the field (`tools.2`) and what is wrong with it. */
+export interface AgentProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+/**
+ * What the schema alone cannot check about one agent: the tools it names must exist in this
+ * configuration (`tools.http`, `tools.mcpServers`). Used for the file's agents and the operator API's.
+ */
+export function agentDefinitionProblems(agent: AgentDefinition, config: Config): AgentProblem[] {
+  const httpTools = new Set(config.tools.http.map((t) => t.name));
+  const mcpServers = new Set(config.tools.mcpServers.map((s) => s.name));
+  const problems: AgentProblem[] = [];
+  (agent.tools ?? []).forEach((name, j) => {
+    const ref = parseToolReference(name);
+    if (ref.kind === 'mcp' && !mcpServers.has(ref.server))
+      problems.push({ path: ['tools', j], message: `no MCP server "${ref.server}" in tools.mcpServers` });
+    if (ref.kind === 'http' && !httpTools.has(ref.name))
+      problems.push({ path: ['tools', j], message: `"${name}" is neither a built-in tool nor in tools.http` });
+  });
+  return problems;
+}
 
 /**
  * What the schema alone cannot check: agents, tools and lines that refer to each other. Each problem
@@ -33,13 +58,11 @@ export function agentConfigProblems(config: Config): string[] {
     mcpServers.add(server.name);
   });
   config.agents.forEach((agent, i) =>
-    agent.tools.forEach((name, j) => {
-      const ref = parseToolReference(name);
-      if (ref.kind === 'mcp' && !mcpServers.has(ref.server))
-        problems.push(`agents[${i}].tools[${j}]: no MCP server "${ref.server}" in tools.mcpServers`);
-      if (ref.kind === 'http' && !httpTools.has(ref.name))
-        problems.push(`agents[${i}].tools[${j}]: "${name}" is neither a built-in tool nor in tools.http`);
-    }),
+    agentDefinitionProblems(agent, config).forEach(({ path, message }) =>
+      problems.push(
+        `agents[${i}]${path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('')}: ${message}`,
+      ),
+    ),
   );
   config.twilio.accounts.forEach((account, i) => {
     if (account.agent && !agentIds.has(account.agent))

@@ -25,7 +25,7 @@ const WhatsAppTemplatesSchema = z
 export type WhatsAppTemplates = z.infer<typeof WhatsAppTemplatesSchema>;
 
 /** Whether a line takes calls, and what a caller hears when it does not. */
-const VoiceSwitchSchema = z
+export const VoiceSwitchSchema = z
   .object({
     enabled: z.union([z.boolean(), z.stringbool()]).optional(),
     /** Spoken to a call the line refuses, before hanging up. */
@@ -34,12 +34,20 @@ const VoiceSwitchSchema = z
   .strict();
 
 /** Whether a line answers messages, and the reply a message gets when it does not (none when absent). */
-const MessagingSwitchSchema = z
+export const MessagingSwitchSchema = z
   .object({
     enabled: z.union([z.boolean(), z.stringbool()]).optional(),
     disabledReply: z.string().trim().min(1).max(1_600).optional(),
   })
   .strict();
+
+/** A line's address: a number, a WhatsApp sender or a Conversations service. */
+export const LineAddress = z
+  .string()
+  .regex(
+    /^(\+[1-9]\d{6,14}|whatsapp:\+[1-9]\d{6,14}|IS[0-9a-fA-F]{32})$/,
+    'must be +E164, whatsapp:+E164 or a Conversations service sid (IS…)',
+  );
 
 /**
  * One of the account's lines: a number (voice and SMS), a WhatsApp sender (`whatsapp:+E164`) or a
@@ -48,12 +56,7 @@ const MessagingSwitchSchema = z
  */
 const LineSchema = z
   .object({
-    address: z
-      .string()
-      .regex(
-        /^(\+[1-9]\d{6,14}|whatsapp:\+[1-9]\d{6,14}|IS[0-9a-fA-F]{32})$/,
-        'must be +E164, whatsapp:+E164 or a Conversations service sid (IS…)',
-      ),
+    address: LineAddress,
     agent: AgentId.optional(),
     voice: VoiceSwitchSchema.prefault({}),
     messaging: MessagingSwitchSchema.prefault({}),

@@ -59,6 +59,7 @@ export function toInboundMessage(message: ConversationMessageAdded, options: Inb
       body: message.body,
       media,
       conversationSid: message.conversationSid,
+      ...(message.chatServiceSid ? { chatServiceSid: message.chatServiceSid } : {}),
       receivedAt: options.now.toISOString(),
     },
     droppedMedia: message.media.length - media.length,

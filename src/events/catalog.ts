@@ -44,6 +44,11 @@ interface CallOutcomeData {
   outcome: string;
   turns: number;
   durationMs?: number;
+  /** The agent that answered, at the version it answered with. */
+  agentId?: string;
+  agentVersion?: number;
+  /** Every agent that spoke, in order (one per handoff after the first). */
+  agents?: Array<{ agentId: string; version: number; at: string }>;
 }
 
 export interface RecordingEventData {

@@ -17,6 +17,9 @@ import { traceTwilioWebhooks } from './trace-requests';
 import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
 import { consentRoutes } from './consent-routes';
+import { agentRoutes } from './agent-routes';
+import { StoredAgentDirectory } from '../agents/stored-agent-directory';
+import { AgentModels } from '../agents/agent-models';
 import { EventDispatcher } from '../events/dispatcher';
 import { registeredWorkflowTypes } from '../orchestrator/workflow-types';
 
@@ -49,6 +52,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     knownWorkflows: registeredWorkflowTypes(),
     metrics: metrics.events,
   });
+  // Who answers each line: the file's agents synced into the store, the operator's edits read back.
+  const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = {
     config: deps.config,
     temporal: deps.temporal,
@@ -63,7 +68,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(routeDeps));
   twilioRoutes.use('/conversations', conversationWebhookRoutes(routeDeps));
-  twilioRoutes.use('/voice', voiceRoutes({ ...routeDeps, calls: stores.calls }));
+  twilioRoutes.use('/voice', voiceRoutes({ ...routeDeps, calls: stores.calls, agents }));
   app.use('/twilio', twilioRoutes);
 
   app.use(
@@ -98,6 +103,13 @@ export function createGatewayApp(deps: GatewayDeps): Express {
         log: deps.log,
       }),
       consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
+      agentRoutes({
+        config: deps.config,
+        agentStore: stores.agents,
+        agents,
+        models: new AgentModels(deps.config),
+        log: deps.log,
+      }),
     ]),
   );
 

@@ -5,7 +5,8 @@ import type { EventDispatcher } from '../events/dispatcher';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
 import { streamToken } from '../voice/stream-token';
-import { connectStreamTwiml } from '../voice/twiml';
+import { connectStreamTwiml, refuseCallTwiml } from '../voice/twiml';
+import type { AgentDirectory } from '../agents/agent-directory';
 import { recordedByCreateRequest } from '../voice/answer-url';
 import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
 import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
@@ -23,6 +24,8 @@ export interface VoiceRouteDeps {
   dispatcher: EventDispatcher;
   temporal: Client;
   calls: CallStore;
+  /** Who answers each line, and whether it takes calls. */
+  agents: AgentDirectory;
   log: Logger;
 }
 
@@ -45,12 +48,20 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
     }
     try {
       // The person on the line (the callee of a call we placed); a withheld number gets a customer of this call alone.
-      const { remote } = callParties(call);
+      const { remote, local } = callParties(call);
+      const direction = call.direction ?? 'inbound';
+      const { route, agent } = await deps.agents.forLine(call.accountSid, local, 'voice');
+      // A line switched off takes no new calls (calls already on it carry on); calls we place are not refused here.
+      if (!route.enabled && !direction.startsWith('outbound')) {
+        deps.log.info({ callSid: call.callSid, line: local }, 'incoming call refused: voice is off for this line');
+        res.type('text/xml').send(refuseCallTwiml(route.disabledMessage ?? ''));
+        return;
+      }
       const customerId = await deps.identities.resolve(call.accountSid, callCustomerAddress(call.callSid, remote));
       const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
       // Who is calling travels signed inside the token; the plain parameters only repeat it (the
       // realtime worker refuses a stream whose parameters disagree with its token).
-      const identity = { customerId, from: call.from, to: call.to, direction: call.direction ?? 'inbound' };
+      const identity = { customerId, from: call.from, to: call.to, direction };
       const trust = callerTrust({
         direction: identity.direction,
         stirVerstat: call.stirVerstat,
@@ -65,6 +76,9 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         ...(recorded !== undefined ? { recorded } : {}),
         callSid: call.callSid,
         accountSid: call.accountSid,
+        // Pinned for the whole call: an edit of the agent applies to the calls after this one.
+        agentId: agent.id,
+        agentVersion: agent.version,
         expiresAt: expires,
       });
       const twiml = connectStreamTwiml({
@@ -73,7 +87,14 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         parameters: { ...identity, token },
       });
       deps.log.info(
-        { callSid: call.callSid, customerId, trust, ...(recorded !== undefined ? { recorded } : {}) },
+        {
+          callSid: call.callSid,
+          customerId,
+          trust,
+          agentId: agent.id,
+          agentVersion: agent.version,
+          ...(recorded !== undefined ? { recorded } : {}),
+        },
         'incoming call answered with a media stream',
       );
       res.type('text/xml').send(twiml);

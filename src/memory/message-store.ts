@@ -26,6 +26,8 @@ export interface HistoryMessage {
   createdAt: Date;
   /** Position in the conversation (see MessageDoc.seq). */
   seq: Date;
+  /** The agent that wrote or said it (outbound messages and agent turns). */
+  agentId?: string;
 }
 
 interface MessageDoc {
@@ -49,6 +51,7 @@ interface MessageDoc {
    */
   seq: Date;
   updatedAt: Date;
+  agentId?: string;
 }
 
 /** What a caller records; the store fills in `seq`, digests and the Twilio sid later. */
@@ -58,6 +61,7 @@ export type NewMessage = Pick<
 > & {
   media?: MediaRef[];
   createdAt?: Date;
+  agentId?: string;
 };
 
 /** Every inbound and outbound message per customer; large bodies zstd-compressed. */
@@ -93,6 +97,7 @@ export class MessageStore {
           createdAt: message.createdAt ?? now,
           seq: now,
           updatedAt: now,
+          ...(message.agentId ? { agentId: message.agentId } : {}),
         },
       },
       { upsert: true },
@@ -191,5 +196,6 @@ async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
     status: doc.status,
     createdAt: doc.createdAt,
     seq: doc.seq,
+    ...(doc.agentId ? { agentId: doc.agentId } : {}),
   };
 }

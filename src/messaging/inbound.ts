@@ -19,6 +19,8 @@ export interface InboundMessage {
   profileName?: string;
   /** Set for messages that arrived through a Twilio Conversation; the reply goes back there. */
   conversationSid?: string;
+  /** The Conversations service of that Conversation (the line it arrived on, for routing to an agent). */
+  chatServiceSid?: string;
   receivedAt: string;
 }
 

@@ -30,6 +30,8 @@ export interface SmsRequest {
    * approved template (`follow_up` → the account's followUp template, else its default).
    */
   purpose?: SendPurpose;
+  /** The agent that wrote it, kept with the message in the history. */
+  agentId?: string;
 }
 
 /** How far Twilio's clock may be from ours when an earlier attempt's message is looked for. */
@@ -107,6 +109,7 @@ export async function sendSms(
     to: request.to,
     body: request.recordedBody ?? request.body,
     status: 'sending',
+    ...(request.agentId ? { agentId: request.agentId } : {}),
   });
   let sent: { sid: string; status: string };
   try {

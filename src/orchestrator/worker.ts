@@ -10,6 +10,7 @@ import { registeredWorkflowTypes } from './workflow-types';
 import { AgentModels } from '../agents/agent-models';
 import { defaultAgentModel } from '../agents/default-agent';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
+import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { startUnlessRunning } from '../temporal/start-once';
 import {
   RECORDING_RETENTION_WORKFLOW,
@@ -49,6 +50,13 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     log: deps.log,
     knownWorkflows: registeredWorkflowTypes(),
   });
+  const agents = new StoredAgentDirectory(stores.agents, deps.config);
+  // The file's agents are in the store before the first message or call needs them, and an edited
+  // file's agents as soon as it is reloaded (every process also syncs lazily before its next lookup).
+  await agents.sync();
+  deps.config.onChange(() =>
+    agents.sync().catch((error: unknown) => deps.log.error({ err: error }, 'could not sync the agents into the store')),
+  );
   const models = new AgentModels(deps.config);
   const activities = createActivities({
     deliveryStatus: stores.deliveryStatus,
@@ -68,6 +76,8 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     conversations: stores.conversations,
     verifications: stores.verifications,
     customerRecords: stores.customerRecords,
+    agents,
+    agentModels: models,
     mcp: deps.mcp,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;

@@ -2,11 +2,9 @@ import type { ChatItem } from '../agent/chat-items';
 import type { ChatRequest, ToolCall } from '../agent/chat-model';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
 import { runToolRounds, type ToolResult, type ToolRoundReply } from '../agent/tool-rounds';
-import { defaultAgentFrom } from '../agents/default-agent';
-import { resolveAgent, type ResolvedAgent } from '../agents/resolved-agent';
+import type { ResolvedAgent } from '../agents/resolved-agent';
 import type { RoutedToolCall, ToolOutcome } from '../agents/tool-calls';
 import { modelToolSpecs, routeToolCalls, toolSpecsFor, type OfferedTool } from '../agents/tools/offering';
-import type { Config } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import type { VoiceMetrics } from '../observability/metrics';
 import { recordTurnSpans } from '../observability/tracing';
@@ -32,8 +30,8 @@ export interface AgentTurnDeps {
   metrics: VoiceMetrics;
   log: Logger;
   callSid: string;
-  /** The live configuration (read at each use: edits apply from the next turn). */
-  config: () => Config;
+  /** The agent speaking this turn (pinned for the call; a handoff changes it from the next turn). */
+  agent: () => ResolvedAgent;
   now: () => number;
   /** The caller's end of speech this turn answers, for its latency (absent for greetings and keypad input). */
   caller?: CallerTiming;
@@ -54,8 +52,10 @@ export interface ReplyRequest {
   after?: Promise<void>;
   /** The caller's number is proven theirs (read per model round: a code confirmed in one round counts in the next). */
   callerVerified: () => boolean;
-  /** `handoff_to_agent`: the call switches agents (absent: not available). */
-  handoff?: (call: ToolCall) => Promise<ToolOutcome>;
+  /** The agent's HTTP and MCP tools, offered beside its built-ins. */
+  externalTools?: () => Promise<OfferedTool[]>;
+  /** `handoff_to_agent` succeeded: another agent answers from the next turn (this one says no more). */
+  handedOff?: (handoff: NonNullable<ToolOutcome['handoff']>) => void;
   /** A tool ended the conversation (hang-up, transfer): the call takes no more turns. */
   endsCall: () => void;
   /** A tool confirmed the caller's identity: the call's context is to be reloaded with their memory. */
@@ -76,6 +76,8 @@ export class AgentTurn {
   private readonly toolNotes: string[] = [];
   /** The tools the model was offered in the latest round (what its tool calls are run with). */
   private offered: OfferedTool[] = [];
+  /** What the transcript keeps besides the speech: a handoff to another agent. */
+  private readonly transcriptNotes: string[] = [];
 
   constructor(private readonly deps: AgentTurnDeps) {
     this.timeline = new TurnTimeline(deps.now, deps.caller);
@@ -131,10 +133,11 @@ export class AgentTurn {
     events.turn({
       turnId: this.id,
       role: 'agent',
-      text: heard.text,
+      text: [heard.text, ...this.transcriptNotes].filter(Boolean).join(' '),
       at: new Date().toISOString(),
       ...(heard.interrupted ? { interrupted: true } : {}),
       ...(latency ? { latency } : {}),
+      agentId: this.deps.agent().id,
     });
     return [...this.toolNotes, heard.text].filter(Boolean).join(' ');
   }
@@ -157,12 +160,6 @@ export class AgentTurn {
     await this.deps.playout.settled(this.id, SETTLE_TIMEOUT_MS);
   }
 
-  /** The agent speaking. Merge seam (agents-core): the call's routed agent replaces the default one. */
-  private agent(): ResolvedAgent {
-    const config = this.deps.config();
-    return resolveAgent(defaultAgentFrom(config), 1, config);
-  }
-
   private async converse(request: ReplyRequest): Promise<void> {
     const { model } = request;
     if (!model) throw new Error('no language model configured');
@@ -175,7 +172,10 @@ export class AgentTurn {
       maxRounds: MAX_TOOL_ROUNDS,
       ask: async (items, { last }) => {
         const context = await request.context();
-        this.offered = toolSpecsFor(this.agent().definition, 'voice', { callerVerified: request.callerVerified() });
+        this.offered = toolSpecsFor(this.deps.agent().definition, 'voice', {
+          callerVerified: request.callerVerified(),
+          extra: (await request.externalTools?.()) ?? [],
+        });
         return this.ask(
           model,
           { system: context.system, items: [...context.history, ...request.callItems(), ...items] },
@@ -183,12 +183,19 @@ export class AgentTurn {
         );
       },
       runTools: async (calls) => {
-        const outcomes = await this.runTools(calls, request);
+        const outcomes = await this.runTools(calls);
         // Talked over before anything ran: nothing was done, so there is nothing to remember.
         if (!outcomes) return [];
         // Kept even when the caller talked over the turn: the next turn's model must know what ran, or it may run it again.
         this.toolNotes.push(...calls.map((c, i) => `(${c.name}: ${outcomes[i]!.result})`));
         if (outcomes.some((o) => o.verified)) request.verified();
+        const handoff = outcomes.find((o) => o.handoff)?.handoff;
+        if (handoff) {
+          // The new agent speaks from the caller's next words; this turn ends with what was said before the handoff.
+          this.transcriptNotes.push(`(handed off to ${handoff.name})`);
+          ended = true;
+          request.handedOff?.(handoff);
+        }
         if (outcomes.some((o) => o.endsConversation)) {
           ended = true;
           request.endsCall();
@@ -236,7 +243,7 @@ export class AgentTurn {
    * tool's own line, else the agent's). Undefined when the caller talked over the turn before
    * they started: then none runs.
    */
-  private async runTools(calls: RoutedToolCall[], request: ReplyRequest): Promise<ToolOutcome[] | undefined> {
+  private async runTools(calls: RoutedToolCall[]): Promise<ToolOutcome[] | undefined> {
     const offer = (call: RoutedToolCall) => this.offered.find((t) => t.name === call.name);
     // Hanging up or transferring must not cut what the agent just said: wait until it has played.
     if (calls.some((c) => offer(c)?.afterSpeech)) {
@@ -244,27 +251,23 @@ export class AgentTurn {
       await this.deps.playout.settled(this.id, SETTLE_TIMEOUT_MS);
     }
     if (this.abort.signal.aborted) return undefined;
-    const { turnTaking } = this.agent();
+    const { turnTaking } = this.deps.agent();
     const filler = calls.map((c) => offer(c)?.filler).find(Boolean) ?? turnTaking.filler;
     let settled = false;
     const timer = setTimeout(() => {
       if (!settled && !this.abort.signal.aborted) this.speaker()?.say(filler);
     }, turnTaking.fillerAfterMs);
     try {
-      return await Promise.all(calls.map((call) => this.runTool(call, request)));
+      return await Promise.all(calls.map((call) => this.runTool(call)));
     } finally {
       settled = true;
       clearTimeout(timer);
     }
   }
 
-  /** One tool: in the call's workflow, or (a hand-off) by the call itself. */
-  private runTool(call: RoutedToolCall, request: ReplyRequest): Promise<ToolOutcome> {
+  /** One tool, in the call's workflow (a handoff too: the workflow records who speaks next). */
+  private runTool(call: RoutedToolCall): Promise<ToolOutcome> {
     if (!call.route) return Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` });
-    if (call.route.kind === 'builtin' && call.name === 'handoff_to_agent')
-      return request.handoff
-        ? request.handoff(call)
-        : Promise.resolve({ ok: false, result: 'Handing over to another agent is not available here.' });
     return this.deps.events.runTool({
       toolCallId: call.id,
       name: call.name,
@@ -286,7 +289,7 @@ export class AgentTurn {
     const tts = kind === 'tts' ? this.deps.tts() : undefined;
     const retry =
       kind === 'tts' ? tts && new ReplySpeaker(this.id, tts, playout, this.abort.signal, now) : this.speaker();
-    retry?.say(this.deps.config().voice.fallbackLine);
+    retry?.say(this.deps.agent().fallbackLine);
     try {
       await retry?.finished();
     } catch (again) {

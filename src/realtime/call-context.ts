@@ -1,5 +1,5 @@
 import { hasUserContent, type ChatItem } from '../agent/chat-items';
-import type { Config } from '../config/schema';
+import { agentSystemPrompt, type ResolvedAgent } from '../agents/resolved-agent';
 import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
 import { isWithheldNumber } from '../customers/caller-identity';
@@ -22,13 +22,17 @@ export interface CallContext {
  */
 export async function loadCallContext(
   deps: { messages: MessageStore; memory: CustomerMemoryStore },
-  config: Config,
+  /** The agent speaking: its instructions open the prompt (another agent's after a handoff). */
+  agent: ResolvedAgent,
   /** The call's customer and the person on the line: the caller, or the callee of a call we placed. */
   call: { customerId: string; remote: string; direction: string; trust: CallerTrust },
+  now: Date = new Date(),
 ): Promise<CallContext> {
   const { customerId } = call;
+  // No store keeps a customer's name yet: `{{customerName}}` reads "unknown" until one does.
+  const instructions = agentSystemPrompt(agent, 'voice', { now });
   if (call.trust !== 'verified')
-    return { system: [config.voice.systemPrompt, whoIsOnTheLine(call), unconfirmed(call)].join('\n\n'), history: [] };
+    return { system: [instructions, whoIsOnTheLine(call), unconfirmed(call)].join('\n\n'), history: [] };
   const [memory, recent] = customerId
     ? await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, HISTORY_MESSAGES)])
     : [undefined, []];
@@ -40,7 +44,7 @@ export async function loadCallContext(
       content:
         m.channel === 'voice' ? m.body : `[${m.channel} message, ${m.createdAt.toISOString().slice(0, 16)}] ${m.body}`,
     }));
-  const parts = [config.voice.systemPrompt];
+  const parts = [instructions];
   parts.push(whoIsOnTheLine(call));
   if (memory?.summary)
     parts.push(`What you remember about this customer from earlier conversations:\n${memory.summary}`);

@@ -2,6 +2,7 @@ import type { StreamingSpeechModel } from 'assemblyai';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
 import { AgentModels } from '../agents/agent-models';
 import { defaultAgentModel } from '../agents/default-agent';
+import type { ResolvedAgent } from '../agents/resolved-agent';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { AssemblyAiStt } from '../speech/assemblyai-stt';
@@ -9,61 +10,80 @@ import { ElevenLabsTts } from '../speech/elevenlabs-tts';
 import type { SpeechToText } from '../speech/stt';
 import type { TextToSpeech } from '../speech/tts';
 
-/** Rebuilds a provider only when the settings it depends on changed (credentials rotate without restart). */
-function cached<T>(key: () => string, build: () => T): () => T {
-  let lastKey: string | undefined;
-  let value: T;
-  return () => {
-    const next = key();
-    if (next !== lastKey) {
-      lastKey = next;
-      value = build();
+/** Distinct agent settings kept at once; beyond this the cache starts over (clients are cheap to rebuild). */
+const MAX_CLIENTS = 64;
+
+/**
+ * One provider client per distinct settings (an agent's voice, its turn-taking), rebuilt when the
+ * deployment's settings they depend on change (credentials rotate without restart).
+ */
+function perSettings<A, T>(key: (settings: A | undefined) => string, build: (settings: A | undefined) => T) {
+  const clients = new Map<string, T>();
+  return (settings?: A): T => {
+    const k = key(settings);
+    if (!clients.has(k)) {
+      if (clients.size >= MAX_CLIENTS) clients.clear();
+      clients.set(k, build(settings));
     }
-    return value;
+    return clients.get(k)!;
   };
 }
 
+/**
+ * The voice providers of a call, per agent: its turn-taking settings shape the STT session, its
+ * voice the TTS, its model the LLM. Without an agent (health checks) the deployment's defaults apply.
+ */
 export interface VoiceProviders {
-  stt: () => SpeechToText | undefined;
-  llm: () => StreamingChatModel | undefined;
-  tts: () => TextToSpeech | undefined;
+  stt: (turnTaking?: ResolvedAgent['turnTaking']) => SpeechToText | undefined;
+  llm: (agent?: ResolvedAgent) => StreamingChatModel | undefined;
+  tts: (voice?: ResolvedAgent['voice']) => TextToSpeech | undefined;
 }
 
 /** The real providers, from the live configuration. */
 export function voiceProvidersFromConfig(config: ConfigStore, log: Logger): VoiceProviders {
   const models = new AgentModels(config);
   return {
-    stt: cached(
-      () => JSON.stringify(config.get().assemblyai),
-      () => {
+    stt: perSettings(
+      (turns) => JSON.stringify([config.get().assemblyai, turns]),
+      (turns) => {
         const a = config.get().assemblyai;
-        return a.apiKey
-          ? new AssemblyAiStt({
-              apiKey: a.apiKey,
-              speechModel: a.speechModel as StreamingSpeechModel,
-              minTurnSilenceMs: a.minTurnSilenceMs,
-              maxTurnSilenceMs: a.maxTurnSilenceMs,
-              logger: log,
-              ...(a.streamingUrl ? { websocketBaseUrl: a.streamingUrl } : {}),
-            })
-          : undefined;
+        if (!a.apiKey) return undefined;
+        return new AssemblyAiStt({
+          apiKey: a.apiKey,
+          speechModel: a.speechModel as StreamingSpeechModel,
+          minTurnSilenceMs: turns?.minTurnSilenceMs ?? a.minTurnSilenceMs,
+          maxTurnSilenceMs: turns?.maxTurnSilenceMs ?? a.maxTurnSilenceMs,
+          ...(turns?.endOfTurnConfidence !== undefined
+            ? { endOfTurnConfidenceThreshold: turns.endOfTurnConfidence }
+            : {}),
+          logger: log,
+          ...(a.streamingUrl ? { websocketBaseUrl: a.streamingUrl } : {}),
+        });
       },
     ),
-    // The default agent's model (one retry, short replies: AgentModels' voice settings) until calls are routed.
-    llm: () => models.for(defaultAgentModel(config.get()), 'voice'),
-    tts: cached(
-      () => JSON.stringify(config.get().tts),
-      () => {
+    llm: (agent) => {
+      try {
+        // A caller is waiting: AgentModels gives voice use short answers and one retry at most.
+        return models.for(agent?.model ?? defaultAgentModel(config.get()), 'voice');
+      } catch (error) {
+        // The caller hears the fallback line rather than a dead socket.
+        log.error({ err: error, agentId: agent?.id }, "could not build the agent's model client");
+        return undefined;
+      }
+    },
+    tts: perSettings(
+      (voice) => JSON.stringify([config.get().tts, voice]),
+      (voice) => {
         const t = config.get().tts;
-        return t.apiKey
-          ? new ElevenLabsTts({
-              apiKey: t.apiKey,
-              voiceId: t.voiceId,
-              modelId: t.modelId,
-              stallTimeoutMs: 5000,
-              ...(t.baseUrl ? { baseUrl: t.baseUrl } : {}),
-            })
-          : undefined;
+        if (!t.apiKey) return undefined;
+        return new ElevenLabsTts({
+          apiKey: t.apiKey,
+          voiceId: voice?.voiceId ?? t.voiceId,
+          modelId: voice?.modelId ?? t.modelId,
+          ...(voice?.speed !== undefined ? { voiceSettings: { speed: voice.speed } } : {}),
+          stallTimeoutMs: 5000,
+          ...(t.baseUrl ? { baseUrl: t.baseUrl } : {}),
+        });
       },
     ),
   };

@@ -1,4 +1,7 @@
 import http from 'node:http';
+import { agentToolReferences } from '../agents/definition';
+import { externalToolOffer } from '../agents/external-tool-offer';
+import type { McpCatalogue } from '../agents/mcp-tools';
 import type { Client } from '@temporalio/client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ConfigStore } from '../config/store';
@@ -15,23 +18,34 @@ import { PendingSockets, upgradeSignature } from './upgrade-guard';
 import { UsedStreams } from './used-streams';
 import { VoiceSession } from './voice-session';
 import { callParties } from '../voice/call-types';
+import { StoredAgentDirectory } from '../agents/stored-agent-directory';
+import { defaultAgentFrom } from '../agents/default-agent';
+import { agentSystemPrompt, resolveAgent, type ResolvedAgent } from '../agents/resolved-agent';
+import type { TwilioStreamMessage } from './protocol';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
 const START_TIMEOUT_MS = 1_000;
 /** Upgraded sockets not yet authenticated by a valid `start`; beyond this new upgrades get 503. */
 const MAX_UNAUTHENTICATED = 64;
+/** Media, marks and keypad input that arrive while the call's agent is looked up (about 10 s of audio at most). */
+const MAX_EARLY_MESSAGES = 500;
 /** The unsigned `<Parameter>`s that, when present, must say what the token says. */
 const SIGNED_PARAMETERS = ['customerId', 'from', 'to', 'direction'] as const;
 
 export interface RealtimeDeps {
   config: ConfigStore;
   temporal: Client;
-  stores: Pick<Stores, 'messages' | 'memory'>;
+  stores: Pick<Stores, 'messages' | 'memory' | 'agents'>;
   providers: VoiceProviders;
+  /** The MCP servers' tool lists, for agents that name them (absent: agents are offered no MCP tools). */
+  mcp?: Pick<McpCatalogue, 'entriesFor'>;
   metrics: Metrics;
   log: Logger;
 }
+
+/** Without a catalogue, MCP references resolve to no tools. */
+const NO_MCP: Pick<McpCatalogue, 'entriesFor'> = { entriesFor: async () => [] };
 
 export interface RealtimeServer {
   server: http.Server;
@@ -50,6 +64,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const pending = new PendingSockets(MAX_UNAUTHENTICATED);
   const used = new UsedStreams();
+  const agents = new StoredAgentDirectory(stores.agents, deps.config);
 
   const server = http.createServer((req, res) => {
     if (req.url === '/health') {
@@ -100,8 +115,22 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
 
   function accept(ws: WebSocket, authenticated: () => void): void {
     let session: VoiceSession | undefined;
+    /** The session being set up (its agent looked up): what arrives meanwhile waits in `early`. */
+    let starting: Promise<VoiceSession | undefined> | undefined;
+    const early: TwilioStreamMessage[] = [];
     let stopped = false;
+    /** Twilio's stop arrived or the socket closed. */
+    let ended = false;
     let startSeen = false;
+    const deliver = (message: TwilioStreamMessage): void => {
+      if (!session) {
+        if (starting && early.length < MAX_EARLY_MESSAGES) early.push(message);
+        return;
+      }
+      if (message.event === 'media') session.onAudio(Buffer.from(message.media.payload, 'base64'));
+      else if (message.event === 'mark') session.onMark(message.mark.name);
+      else if (message.event === 'dtmf') session.onDtmf(message.dtmf.digit);
+    };
     const startTimer = setTimeout(() => ws.close(1008, 'no valid start message'), START_TIMEOUT_MS);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
@@ -120,23 +149,33 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
           // One try per socket: a refused start closes it, and nothing more it sends is read.
           if (startSeen) return;
           startSeen = true;
-          session = open(ws, message);
-          if (session) {
+          {
+            const claims = authenticate(ws, message);
+            if (!claims) return;
             authenticated();
-            sessions.add(session);
+            starting = startSession(ws, message, claims).then((started) => {
+              if (!started) return undefined;
+              sessions.add(started);
+              session = started;
+              for (const waiting of early.splice(0)) deliver(waiting);
+              // The socket went while the agent was looked up: end the session it never had.
+              if (ended) void finish(stopped ? 'stop' : 'socket_closed');
+              return started;
+            });
+            starting.catch((error: unknown) => {
+              deps.log.error({ err: error, callSid: message.start.callSid }, 'could not start the call session');
+              ws.close(1011, 'internal error');
+            });
           }
           return;
         case 'media':
-          session?.onAudio(Buffer.from(message.media.payload, 'base64'));
-          return;
         case 'mark':
-          session?.onMark(message.mark.name);
-          return;
         case 'dtmf':
-          session?.onDtmf(message.dtmf.digit);
+          deliver(message);
           return;
         case 'stop':
           stopped = true;
+          ended = true;
           void finish('stop');
           return;
         default:
@@ -145,6 +184,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     });
     ws.on('close', () => {
       clearTimeout(startTimer);
+      ended = true;
       void finish(stopped ? 'stop' : 'socket_closed');
     });
     ws.on('error', (error) => deps.log.warn({ err: error }, 'media stream socket error'));
@@ -163,9 +203,9 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
 
   /**
    * Authenticates the stream by its signed token (who is calling comes from the token alone), once
-   * per call, then starts the call's session.
+   * per call; the call's session is started from its claims.
    */
-  function open(ws: WebSocket, start: StartMessage): VoiceSession | undefined {
+  function authenticate(ws: WebSocket, start: StartMessage): StreamClaims | undefined {
     const config = deps.config.get();
     const { callSid, accountSid, customParameters: params } = start.start;
     const refuse = (why: string): undefined => {
@@ -179,14 +219,42 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     if (SIGNED_PARAMETERS.some((name) => params[name] !== undefined && params[name] !== claims[name]))
       return refuse('stream parameters disagree with the stream token');
     if (!used.claim(callSid, claims.expiresAt * 1000)) return refuse('the call already has (or had) a stream');
-    return startSession(ws, start, claims);
+    return claims;
   }
 
-  function startSession(ws: WebSocket, start: StartMessage, claims: StreamClaims): VoiceSession | undefined {
+  /**
+   * The agent the gateway pinned for the call (in the token); a token from before agents names none,
+   * and the line's current agent answers. If the store cannot be read, the configuration's default
+   * agent answers (version 0: not from the store) rather than nobody.
+   */
+  async function callAgent(claims: StreamClaims, local: string, log: Logger): Promise<ResolvedAgent> {
+    try {
+      if (claims.agentId !== undefined && claims.agentVersion !== undefined) {
+        const pinned = await agents.get(claims.agentId, claims.agentVersion);
+        if (pinned) return pinned;
+        log.warn({ agentId: claims.agentId, agentVersion: claims.agentVersion }, 'pinned agent version not found');
+      }
+      return (await agents.forLine(claims.accountSid, local, 'voice')).agent;
+    } catch (error) {
+      log.error({ err: error }, 'could not read the agents; the default agent of the configuration answers');
+      const config = deps.config.get();
+      return resolveAgent(defaultAgentFrom(config), 0, config);
+    }
+  }
+
+  async function startSession(
+    ws: WebSocket,
+    start: StartMessage,
+    claims: StreamClaims,
+  ): Promise<VoiceSession | undefined> {
     const config = deps.config.get();
     const { callSid, accountSid } = start.start;
     const log = deps.log.child({ callSid });
-    const stt = deps.providers.stt();
+    // The token carries Twilio's From/To; the person on the line is the callee when we placed the call.
+    const { remote, local } = callParties(claims);
+    const agent = await callAgent(claims, local, log);
+    if (ws.readyState !== ws.OPEN) return undefined;
+    const stt = deps.providers.stt(agent.turnTaking);
     if (!stt) {
       log.error('no speech-to-text configured (ASSEMBLYAI_API_KEY); cannot hold a call');
       ws.close(1011, 'speech recognition not configured');
@@ -194,8 +262,6 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     }
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
     const { customerId, direction } = claims;
-    // The token carries Twilio's From/To; the person on the line is the callee when we placed the call.
-    const { remote, local } = callParties(claims);
     reporter.streamStarted({
       callSid,
       accountSid,
@@ -206,23 +272,27 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       direction,
       at: new Date().toISOString(),
       trust: claims.trust,
+      agentId: agent.id,
+      agentVersion: agent.version,
     });
-    const load = (trust: CallerTrust) =>
-      loadCallContext(stores, deps.config.get(), { customerId, remote, direction, trust });
-    const context: Promise<CallContext> = load(claims.trust).catch((error: unknown) => {
-      log.error({ err: error }, 'could not load the customer context; answering without memory');
-      return { system: config.voice.systemPrompt, history: [] };
-    });
+    const context = (speaking: ResolvedAgent, trust: CallerTrust): Promise<CallContext> =>
+      loadCallContext(stores, speaking, { customerId, remote, direction, trust }).catch((error: unknown) => {
+        log.error({ err: error }, 'could not load the customer context; answering without memory');
+        return { system: agentSystemPrompt(speaking, 'voice', { now: new Date() }), history: [] };
+      });
     const session = new VoiceSession({
       config: () => deps.config.get(),
       stt,
-      llm: deps.providers.llm,
-      tts: deps.providers.tts,
+      llm: (speaking) => deps.providers.llm(speaking),
+      tts: (speaking) => deps.providers.tts(speaking.voice),
       reporter,
+      agent,
+      trust: claims.trust,
       context,
-      // Only an unverified caller can become verified (by the code sent to the number on file).
-      callerVerified: claims.trust === 'verified',
-      ...(claims.trust === 'unverified' ? { verifiedContext: () => load('verified') } : {}),
+      findAgent: (agentId, version) => agents.get(agentId, version),
+      externalTools: async (speaking) =>
+        (await externalToolOffer([...agentToolReferences(speaking.definition)], deps.config.get(), deps.mcp ?? NO_MCP))
+          .tools,
       ...(claims.recorded !== undefined ? { recorded: claims.recorded } : {}),
       metrics: deps.metrics.voice,
       log,
@@ -233,7 +303,10 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       },
     });
     session.start();
-    log.info({ customerId, direction, trust: claims.trust }, 'media stream started');
+    log.info(
+      { customerId, direction, trust: claims.trust, agentId: agent.id, agentVersion: agent.version },
+      'media stream started',
+    );
     return session;
   }
 

@@ -1,11 +1,15 @@
 import { assistantMessage, userMessage, type ChatItem, type MessageItem } from '../agent/chat-items';
 import type { StreamingChatModel } from '../agent/streaming-chat-model';
+import type { OfferedTool } from '../agents/tools/offering';
+import type { ResolvedAgent } from '../agents/resolved-agent';
 import type { Config } from '../config/schema';
+import type { CallerTrust } from '../customers/caller-trust';
 import type { Logger } from '../observability/logger';
 import type { VoiceMetrics } from '../observability/metrics';
 import type { SpeechToText } from '../speech/stt';
 import type { TextToSpeech } from '../speech/tts';
 import type { StreamEnded } from '../voice/call-types';
+import type { ToolOutcome } from '../agents/tool-calls';
 import { AgentTurn } from './agent-turn';
 import type { CallContext } from './call-context';
 import type { CallEvents } from './call-events';
@@ -15,21 +19,32 @@ import type { CallerTiming } from './turn-timeline';
 
 export interface VoiceSessionDeps {
   config: () => Config;
+  /** Opened once, with the answering agent's turn-taking settings. */
   stt: SpeechToText;
-  llm: () => StreamingChatModel | undefined;
-  tts: () => TextToSpeech | undefined;
+  /** The model and the voice of the agent speaking (another agent's after a handoff). */
+  llm: (agent: ResolvedAgent) => StreamingChatModel | undefined;
+  tts: (agent: ResolvedAgent) => TextToSpeech | undefined;
   reporter: CallEvents;
-  /** The customer's memory and history (as far as the caller is trusted), loading while the greeting plays. */
-  context: Promise<CallContext>;
-  /** The context of a caller who has just confirmed who they are (with their memory), loaded on demand. */
-  verifiedContext?: () => Promise<CallContext>;
+  /** The agent that answered, at the version pinned for the call. */
+  agent: ResolvedAgent;
+  /** How far the caller is trusted at the start: only an unverified caller can become verified (by a code). */
+  trust: CallerTrust;
+  /**
+   * The prompt and the customer's memory and history as far as the caller is trusted, for an agent:
+   * loaded while the greeting plays, again once a caller is verified, and after a handoff.
+   */
+  context: (agent: ResolvedAgent, trust: CallerTrust) => Promise<CallContext>;
+  /** An agent at a version (the one a handoff names); absent: handoffs are refused. */
+  findAgent?: (agentId: string, version: number) => Promise<ResolvedAgent | undefined>;
+  /** The call is closed after this long; default the agent's `maxCallMinutes` (tests shorten it). */
+  timeLimitMs?: number;
   /**
    * Whether the call is recorded, as signed into the stream token (a call placed with `record`);
    * undefined: the live `voice.record` decides.
    */
   recorded?: boolean;
-  /** The caller's number is proven theirs (`callerTrust`); default: not. An unverified caller is offered the verification tools. */
-  callerVerified?: boolean;
+  /** The agent's HTTP and MCP tools (offered beside its built-ins); absent: none. */
+  externalTools?: (agent: ResolvedAgent) => Promise<OfferedTool[]>;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -39,6 +54,8 @@ export interface VoiceSessionDeps {
 }
 
 const CANNOT_HEAR = "Sorry, I can't hear you right now. Please call back in a moment.";
+/** Said when the agent's `maxCallMinutes` is reached, before the call is ended. */
+const TIME_LIMIT_LINE = "I'm sorry, we've reached the time limit for this call. Thank you for calling, goodbye.";
 
 /**
  * One live call, coordinating its parts: the caller's side (`CallerInput`: STT, barge-in, keypad)
@@ -64,21 +81,27 @@ export class VoiceSession {
   private ending = false;
   private closed = false;
   private context: Promise<CallContext>;
-  private verifiedContextLoaded = false;
-  private callerVerified: boolean;
+  private trust: CallerTrust;
+  /** The agent speaking; a handoff replaces it from the caller's next turn. */
+  private agent: ResolvedAgent;
+  private timeLimit?: NodeJS.Timeout;
   private readonly now: () => number;
 
   constructor(private readonly deps: VoiceSessionDeps) {
     this.now = deps.now ?? (() => performance.now());
-    this.context = deps.context;
-    this.callerVerified = deps.callerVerified ?? false;
+    this.agent = deps.agent;
+    this.trust = deps.trust;
+    this.context = this.loadContext();
     this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
     this.caller = new CallerInput(
       {
         stt: deps.stt,
         callSid: deps.callSid,
         log: deps.log,
-        vad: () => deps.config().voice,
+        vad: () => ({
+          voicedRms: deps.config().voice.voicedRms,
+          bargeInMinVoicedMs: this.agent.turnTaking.bargeInMinVoicedMs,
+        }),
         now: this.now,
       },
       {
@@ -108,9 +131,12 @@ export class VoiceSession {
   start(): void {
     this.deps.metrics.callStarted();
     const voice = this.deps.config().voice;
+    const { greeting } = this.agent;
     const recorded = this.deps.recorded ?? voice.record;
-    this.speakScripted(recorded ? `${voice.recordingAnnouncement} ${voice.greeting}` : voice.greeting);
+    this.speakScripted(recorded ? `${voice.recordingAnnouncement} ${greeting}` : greeting);
     this.caller.start();
+    this.timeLimit = setTimeout(() => this.timeUp(), this.deps.timeLimitMs ?? this.agent.maxCallMinutes * 60_000);
+    this.timeLimit.unref();
   }
 
   onAudio(audio: Buffer): void {
@@ -129,6 +155,7 @@ export class VoiceSession {
   async end(reason: StreamEnded['reason']): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.timeLimit);
     const active = this.active;
     if (active) {
       active.turn.hangUp();
@@ -154,15 +181,18 @@ export class VoiceSession {
     const id = ++this.turnSeq;
     this.deps.reporter.turn({ turnId: id, role: 'caller', text, at: new Date().toISOString(), source });
     this.callItems.push(userMessage(text));
+    const { agent } = this;
     this.startTurn(id, timing, (turn) =>
       turn.reply({
-        model: this.deps.llm(),
+        model: this.deps.llm(agent),
         context: () => this.context,
         callItems: () => this.callItems,
         after: previous,
-        callerVerified: () => this.callerVerified,
+        callerVerified: () => this.trust === 'verified',
         endsCall: () => this.leaving(turn),
         verified: () => this.callerConfirmed(),
+        handedOff: (handoff) => this.handOff(handoff),
+        ...(this.deps.externalTools ? { externalTools: () => this.deps.externalTools!(agent) } : {}),
       }),
     );
   }
@@ -180,16 +210,55 @@ export class VoiceSession {
     }
   }
 
+  /** The prompt of the agent speaking, with what the caller may hear of the customer's memory. */
+  private loadContext(): Promise<CallContext> {
+    const { agent, trust } = this;
+    return this.deps.context(agent, trust);
+  }
+
   /** The caller confirmed the code: from the next model round on, the context holds their memory and history. */
   private callerConfirmed(): void {
-    this.callerVerified = true;
-    const load = this.deps.verifiedContext;
-    if (this.verifiedContextLoaded || !load) return;
-    this.verifiedContextLoaded = true;
+    if (this.trust !== 'unverified' || this.deps.trust !== 'unverified') return;
+    this.trust = 'verified';
     const before = this.context;
-    this.context = load().catch((error: unknown) => {
+    this.context = this.loadContext().catch((error: unknown) => {
       this.deps.log.error({ err: error }, 'could not load the verified caller context; going on without memory');
       return before;
+    });
+  }
+
+  /**
+   * `handoff_to_agent` succeeded: from the caller's next turn the new agent's instructions, voice,
+   * model, tools, filler and fallback apply; what was said so far stays in the call's context. (The
+   * STT session keeps the turn-taking it was opened with.)
+   */
+  private handOff(handoff: NonNullable<ToolOutcome['handoff']>): void {
+    const { findAgent, log } = this.deps;
+    if (!findAgent) return;
+    const before = this.context;
+    this.context = findAgent(handoff.agentId, handoff.version)
+      .then((agent) => {
+        if (!agent) throw new Error(`agent ${handoff.agentId} version ${handoff.version} not found`);
+        this.agent = agent;
+        log.info({ agentId: agent.id, agentVersion: agent.version }, 'call handed off to another agent');
+        return this.loadContext();
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error, agentId: handoff.agentId }, 'could not hand the call off; the same agent carries on');
+        return before;
+      });
+  }
+
+  /** The agent's `maxCallMinutes` are up: a short closing line, then the call ends as if the agent hung up. */
+  private timeUp(): void {
+    if (this.closed || this.ending) return;
+    this.deps.log.info({ maxCallMinutes: this.agent.maxCallMinutes }, 'call time limit reached; ending the call');
+    this.interrupt();
+    this.ending = true;
+    const { reporter, callSid } = this.deps;
+    this.startTurn(++this.turnSeq, undefined, async (turn) => {
+      await turn.speak(TIME_LIMIT_LINE);
+      if (!this.closed) await reporter.runTool({ toolCallId: `time-limit-${callSid}`, name: 'end_call', input: {} });
     });
   }
 
@@ -203,16 +272,17 @@ export class VoiceSession {
   private startTurn(id: number, caller: CallerTiming | undefined, body: (turn: AgentTurn) => Promise<void>): void {
     const slot: MessageItem = assistantMessage('');
     this.callItems.push(slot);
-    const { config, tts, reporter, metrics, log, callSid } = this.deps;
+    const { tts, reporter, metrics, log, callSid } = this.deps;
+    const { agent } = this;
     const turn = new AgentTurn({
       id,
       playout: this.playout,
-      tts,
+      tts: () => tts(agent),
       events: reporter,
       metrics,
       log,
       callSid,
-      config,
+      agent: () => agent,
       now: this.now,
       ...(caller ? { caller } : {}),
       hungUp: () => this.closed,

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { AgentStore } from '../agents/agent-store';
 import { ConversationStore } from '../conversations/conversation-store';
 import { CustomerRecords } from '../customers/customer-records';
 import { IdentityStore } from '../customers/identity-store';
@@ -27,6 +28,8 @@ export interface Stores {
   verifications: VerificationStore;
   /** A customer's records across collections: the operator's export and forgetting. */
   customerRecords: CustomerRecords;
+  /** Every version of every agent, and the operator's line settings (src/agents/). */
+  agents: AgentStore;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -52,6 +55,7 @@ export function createStores(db: Db): Stores {
     conversations: new ConversationStore(db),
     verifications: new VerificationStore(db),
     customerRecords: new CustomerRecords(db, messages, memory),
+    agents: new AgentStore(db),
   };
   return {
     ...stores,
@@ -64,6 +68,7 @@ export function createStores(db: Db): Stores {
         stores.webhookLog.ensureIndexes(),
         stores.calls.ensureIndexes(),
         stores.verifications.ensureIndexes(),
+        stores.agents.ensureIndexes(),
       ]);
     },
     migrate: (context) => runMigrations(db, context),

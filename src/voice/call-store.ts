@@ -2,6 +2,7 @@ import type { Collection, Db } from 'mongodb';
 import { ignoringDuplicate } from '../storage/duplicate-key';
 import {
   RECORDING_STATUS_RANK,
+  type CallAgent,
   type CallOutcome,
   type CallRecordingUpdate,
   type CallStatusUpdate,
@@ -27,6 +28,11 @@ export interface CallRecord {
   turns: CallTurn[];
   /** Twilio recordings of the call, each at its latest status (in the order they were first reported). */
   recordings: CallRecording[];
+  /** The agent that answered, at the version pinned for the call. */
+  agentId?: string;
+  agentVersion?: number;
+  /** Every agent that spoke, in order (the one that answered, then one per handoff); set when the call ends. */
+  agents?: CallAgent[];
 }
 
 interface CallRecording extends Omit<CallRecordingUpdate, 'at'> {
@@ -118,6 +124,8 @@ export class CallStore {
             direction: stream.direction,
             startedAt: new Date(stream.at),
             dtmf: [],
+            ...(stream.agentId !== undefined ? { agentId: stream.agentId } : {}),
+            ...(stream.agentVersion !== undefined ? { agentVersion: stream.agentVersion } : {}),
           },
         },
         { upsert: true },
@@ -225,6 +233,7 @@ export class CallStore {
     outcome: CallOutcome;
     dtmf: string[];
     startedAt: string;
+    agents?: CallAgent[];
   }): Promise<void> {
     const { stream, status, ended } = input;
     await this.calls.updateOne(
@@ -241,6 +250,9 @@ export class CallStore {
           ...(status?.durationSeconds !== undefined ? { durationSeconds: status.durationSeconds } : {}),
           ...(ended ? { endReason: ended.reason } : {}),
           dtmf: input.dtmf,
+          ...(input.agents?.length
+            ? { agentId: input.agents[0]!.agentId, agentVersion: input.agents[0]!.version, agents: input.agents }
+            : {}),
         },
         $setOnInsert: { startedAt: new Date(stream?.at ?? input.startedAt) },
       },

@@ -34,6 +34,8 @@ export interface CallTurn {
   /** Keypad input rather than speech. */
   source?: 'speech' | 'dtmf';
   latency?: TurnLatency;
+  /** For the agent: which agent spoke (calls can be handed from one agent to another). */
+  agentId?: string;
 }
 
 export interface StreamStarted {
@@ -49,6 +51,16 @@ export interface StreamStarted {
   at: string;
   /** How far the caller's number is trusted (from the signed stream token); absent from earlier releases: unverified. */
   trust?: CallerTrust;
+  /** The agent answering, at the version pinned when the call was answered (absent from older realtime workers). */
+  agentId?: string;
+  agentVersion?: number;
+}
+
+/** An agent that took part in a call, from when (the first answered; each handoff adds one). */
+export interface CallAgent {
+  agentId: string;
+  version: number;
+  at: string;
 }
 
 /** The two ends of a call: the person on the line (`remote`) and our number (`local`). */

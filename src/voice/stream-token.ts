@@ -17,6 +17,12 @@ export interface StreamClaims {
    * whose recording the call workflow starts from that same setting).
    */
   recorded?: boolean;
+  /**
+   * The agent answering and the version pinned when the call was answered: the call finishes on the
+   * definition it started with. Absent from tokens minted before agents existed (the line's current agent answers).
+   */
+  agentId?: string;
+  agentVersion?: number;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -70,12 +76,16 @@ function parseClaims(json: string): StreamClaims | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   if (!Number.isInteger(record.expiresAt) || TEXT_CLAIMS.some((k) => typeof record[k] !== 'string')) return undefined;
-  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Omit<
+  const text = Object.fromEntries(TEXT_CLAIMS.map((k) => [k, record[k] as string])) as Pick<
     StreamClaims,
-    'expiresAt' | 'trust' | 'recorded'
+    (typeof TEXT_CLAIMS)[number]
   >;
   // A token without a known trust level (minted before trust was signed) vouches for nobody.
   const trust = CALLER_TRUST_LEVELS.find((level) => level === record.trust) ?? 'unverified';
   const recorded = typeof record.recorded === 'boolean' ? { recorded: record.recorded } : {};
-  return { ...text, trust, ...recorded, expiresAt: record.expiresAt as number };
+  const agent =
+    typeof record.agentId === 'string' && Number.isInteger(record.agentVersion)
+      ? { agentId: record.agentId, agentVersion: record.agentVersion as number }
+      : {};
+  return { ...text, trust, ...recorded, ...agent, expiresAt: record.expiresAt as number };
 }

@@ -29,3 +29,11 @@ export function transferTwiml(to: string, options: { callerId?: string; announce
   response.dial(options.callerId ? { callerId: options.callerId } : {}, to);
   return response.toString();
 }
+
+/** A call the line does not take: a short message, then the hang-up (no stream is started). */
+export function refuseCallTwiml(message: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (message) response.say(message);
+  response.hangup();
+  return response.toString();
+}

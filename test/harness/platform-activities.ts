@@ -1,4 +1,6 @@
 import { createPlatformActivities } from '../../activities/platform';
+import { AgentStore } from '../../src/agents/agent-store';
+import { StoredAgentDirectory } from '../../src/agents/stored-agent-directory';
 import { IdentityStore } from '../../src/customers/identity-store';
 import type { BelugaEvent } from '../../src/events/catalog';
 import { EventDispatcher } from '../../src/events/dispatcher';
@@ -31,6 +33,7 @@ export function platformDepsOf(system: TestSystem) {
     memory: new CustomerMemoryStore(system.db),
     consent: new ConsentStore(system.db),
     chatModel: () => undefined,
+    agents: new StoredAgentDirectory(new AgentStore(system.db), system.config),
   };
 }
 

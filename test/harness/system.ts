@@ -157,6 +157,7 @@ export async function startTestSystem(
       temporal,
       stores,
       providers: voiceProvidersFromConfig(config, log),
+      mcp,
       metrics: createMetrics('test-realtime'),
       log,
     });

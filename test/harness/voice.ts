@@ -44,11 +44,14 @@ export async function connectCall(
      * recalled) unless a test says otherwise; `null` sends none, as for a call from abroad.
      */
     stirVerstat?: string | null;
+    /** Our number on the call (default AGENT_NUMBER). */
+    local?: string;
   },
 ): Promise<LiveCall> {
   const direction = options.direction ?? 'inbound';
   const stirVerstat = options.stirVerstat === undefined ? 'TN-Validation-Passed-A' : options.stirVerstat;
-  const [from, to] = direction === 'inbound' ? [options.remote, AGENT_NUMBER] : [AGENT_NUMBER, options.remote];
+  const local = options.local ?? AGENT_NUMBER;
+  const [from, to] = direction === 'inbound' ? [options.remote, local] : [local, options.remote];
   let callSid = options.callSid;
   if (!callSid) {
     const account = system.config.get().twilio.accounts[0]!;

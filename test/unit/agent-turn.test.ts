@@ -3,6 +3,8 @@ import { userMessage } from '../../src/agent/chat-items';
 import type { ChatStreamEvent } from '../../src/agent/streaming-chat-model';
 import { AgentTurn } from '../../src/realtime/agent-turn';
 import { Playout } from '../../src/realtime/playout';
+import { defaultAgentFrom } from '../../src/agents/default-agent';
+import { resolveAgent } from '../../src/agents/resolved-agent';
 import type { TextToSpeech } from '../../src/speech/tts';
 import {
   FakeMetrics,
@@ -43,7 +45,7 @@ function turnOn(replies: Reply[], options: { tts?: TextToSpeech; autoPlay?: bool
     metrics,
     log: silentLog,
     callSid: 'CA1',
-    config: () => config,
+    agent: () => resolveAgent(defaultAgentFrom(config), 1, config),
     now: () => clock.now,
     caller: { speechEndedAt: 100, sttReceivedAt: 300 },
     hungUp: () => false,

@@ -1,5 +1,7 @@
 import { loadCallContext } from '../../src/realtime/call-context';
 import { loadConfig } from '../../src/config/load';
+import { defaultAgentFrom } from '../../src/agents/default-agent';
+import { resolveAgent } from '../../src/agents/resolved-agent';
 import type { CustomerMemoryStore } from '../../src/memory/customer-memory';
 import type { MessageStore } from '../../src/memory/message-store';
 
@@ -11,9 +13,10 @@ const empty = {
 
 describe('the voice prompt names who is on the line', () => {
   const config = loadConfig({});
+  const agent = resolveAgent(defaultAgentFrom(config), 1, config);
 
   it('the caller of an inbound call', async () => {
-    const { system } = await loadCallContext(empty, config, {
+    const { system } = await loadCallContext(empty, agent, {
       customerId: 'cus_1',
       remote: '+14155550100',
       direction: 'inbound',
@@ -23,7 +26,7 @@ describe('the voice prompt names who is on the line', () => {
   });
 
   it('the callee of a call we placed', async () => {
-    const { system } = await loadCallContext(empty, config, {
+    const { system } = await loadCallContext(empty, agent, {
       customerId: 'cus_1',
       remote: '+14155550100',
       direction: 'outbound-api',
@@ -36,7 +39,7 @@ describe('the voice prompt names who is on the line', () => {
   it.each(['anonymous', '+266696687', ''])(
     'never a withheld placeholder (%p), and nothing to pick up',
     async (remote) => {
-      const { system, history } = await loadCallContext(empty, config, {
+      const { system, history } = await loadCallContext(empty, agent, {
         customerId: 'cus_1',
         remote,
         direction: 'inbound',
@@ -52,6 +55,7 @@ describe('the voice prompt names who is on the line', () => {
 
 describe('what an unverified caller may hear of the stored memory', () => {
   const config = loadConfig({});
+  const agent = resolveAgent(defaultAgentFrom(config), 1, config);
   const at = new Date('2026-11-01T10:00:00Z');
   /** A customer with a summary and an SMS thread. */
   const known = {
@@ -69,7 +73,7 @@ describe('what an unverified caller may hear of the stored memory', () => {
   const call = { customerId: 'cus_1', remote: '+14155550100', direction: 'inbound' };
 
   it('nothing of the summary or the history, and a rule not to reveal personal details', async () => {
-    const { system, history } = await loadCallContext(known, config, { ...call, trust: 'unverified' });
+    const { system, history } = await loadCallContext(known, agent, { ...call, trust: 'unverified' });
     expect(history).toEqual([]);
     expect(system).not.toContain('4471');
     expect(system).not.toContain('Elm Street');
@@ -85,18 +89,18 @@ describe('what an unverified caller may hear of the stored memory', () => {
       memory: { get: () => (touched.push('memory'), Promise.resolve(undefined)) } as unknown as CustomerMemoryStore,
       messages: { recent: () => (touched.push('messages'), Promise.resolve([])) } as unknown as MessageStore,
     };
-    await loadCallContext(spying, config, { ...call, trust: 'unverified' });
+    await loadCallContext(spying, agent, { ...call, trust: 'unverified' });
     expect(touched).toEqual([]);
   });
 
   it('a withheld caller is not offered a code (there is no number to send it to)', async () => {
-    const { system } = await loadCallContext(known, config, { ...call, remote: 'anonymous', trust: 'unverified' });
+    const { system } = await loadCallContext(known, agent, { ...call, remote: 'anonymous', trust: 'unverified' });
     expect(system).toContain('do not reveal');
     expect(system).not.toContain('send_verification_code');
   });
 
   it('once verified: the summary and the history', async () => {
-    const { system, history } = await loadCallContext(known, config, { ...call, trust: 'verified' });
+    const { system, history } = await loadCallContext(known, agent, { ...call, trust: 'verified' });
     expect(system).toContain('Order 4471 ships Friday');
     expect(system).not.toContain('identity is not confirmed');
     expect(history).toHaveLength(2);

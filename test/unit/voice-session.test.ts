@@ -8,6 +8,9 @@ import { ChatStreamError } from '../../src/agent/streaming-chat-model';
 import { ProviderError } from '../../src/providers/provider-error';
 import { userMessage } from '../../src/agent/chat-items';
 import { VoiceSession, type VoiceSessionDeps } from '../../src/realtime/voice-session';
+import type { CallContext } from '../../src/realtime/call-context';
+import { AgentDefinitionSchema } from '../../src/agents/definition';
+import { resolveAgent } from '../../src/agents/resolved-agent';
 import {
   BYTES_PER_CHAR,
   FakeMetrics,
@@ -17,6 +20,7 @@ import {
   FakeTts,
   decodeFrame,
   silentLog,
+  testAgent,
   testConfig,
   text,
   until,
@@ -32,7 +36,12 @@ function wire(request: ChatRequest) {
 }
 
 /** A call on fakes, its clock at 1000 ms; "Twilio" plays every mark back at once unless `autoPlay` is off. */
-function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedContext' | 'recorded'> = {}) {
+function call(
+  replies: Reply[] = [],
+  extra: { verifiedContext?: () => Promise<CallContext> } & Partial<
+    Pick<VoiceSessionDeps, 'agent' | 'findAgent' | 'timeLimitMs' | 'recorded'>
+  > = {},
+) {
   const stt = new FakeStt();
   const model = new FakeModel(replies);
   const tts = new FakeTts();
@@ -41,14 +50,24 @@ function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedCont
   const config = testConfig();
   const sent: SentFrame[] = [];
   const state = { clock: 1000, autoPlay: true };
+  /** Which agent's model and voice each turn asked for. */
+  const speakers: string[] = [];
   const session: VoiceSession = new VoiceSession({
     config: () => config,
     stt,
-    llm: () => model,
-    tts: () => tts,
+    llm: (agent) => (speakers.push(`llm:${agent.id}`), model),
+    tts: (agent) => (speakers.push(`tts:${agent.id}`), tts),
     reporter,
-    context: Promise.resolve({ system: 'Be brief.', history: [] }),
-    ...extra,
+    agent: extra.agent ?? testAgent(config),
+    // A caller who can be verified starts unverified; the others are trusted from the start.
+    trust: extra.verifiedContext ? 'unverified' : 'verified',
+    context: (agent, trust) =>
+      trust === 'verified' && extra.verifiedContext
+        ? extra.verifiedContext()
+        : Promise.resolve({ system: agent.id === 'default' ? 'Be brief.' : `You are ${agent.name}.`, history: [] }),
+    ...(extra.findAgent ? { findAgent: extra.findAgent } : {}),
+    ...(extra.timeLimitMs !== undefined ? { timeLimitMs: extra.timeLimitMs } : {}),
+    ...(extra.recorded !== undefined ? { recorded: extra.recorded } : {}),
     metrics,
     log: silentLog,
     streamSid: 'MZ1',
@@ -62,7 +81,7 @@ function call(replies: Reply[] = [], extra: Pick<VoiceSessionDeps, 'verifiedCont
     },
   });
   const marks = () => sent.flatMap((f) => (f.mark ? [f.mark] : []));
-  return { session, stt, model, tts, reporter, metrics, config, sent, state, marks };
+  return { session, stt, model, tts, reporter, metrics, config, sent, state, marks, speakers };
 }
 
 async function greeted(c: ReturnType<typeof call>): Promise<void> {
@@ -306,5 +325,67 @@ describe('VoiceSession', () => {
       { role: 'user', content: '(The caller pressed the keypad: 4 2 #)' },
     ]);
     expect(c.reporter.agentTurn(2)!.text).toBe('Got it.');
+  });
+
+  it("hands off: the turn ends after the handoff, noted in the transcript; from the next turn the other agent's prompt, model and voice apply", async () => {
+    const config = testConfig();
+    const agentNamed = (id: string, name: string, version: number) =>
+      resolveAgent(
+        AgentDefinitionSchema.parse({ id, name, instructions: `You are ${name}.`, tools: ['handoff_to_agent'] }),
+        version,
+        config,
+      );
+    const handoff = { id: 'toolu_h', name: 'handoff_to_agent', input: { agentId: 'billing', reason: 'invoice' } };
+    const found: Array<[string, number]> = [];
+    const c = call(
+      [[text('Let me pass you to Billing. '), { type: 'tool_call', call: handoff }], [text('Billing here.')]],
+      {
+        agent: agentNamed('sales', 'Sales', 1),
+        findAgent: (agentId, version) => {
+          found.push([agentId, version]);
+          return Promise.resolve(agentNamed(agentId, 'Billing', version));
+        },
+      },
+    );
+    c.reporter.toolAnswer = () =>
+      Promise.resolve({
+        ok: true,
+        result: 'Handed off to Billing.',
+        handoff: { agentId: 'billing', version: 4, name: 'Billing' },
+      });
+    await greeted(c);
+    c.stt.say('A question about my invoice.');
+    await until('the agent turn', () => c.reporter.agentTurn(1));
+    expect(c.reporter.agentTurn(1)).toMatchObject({
+      text: 'Let me pass you to Billing. (handed off to Billing)',
+      agentId: 'sales',
+    });
+    // No further round for Sales after the handoff.
+    expect(c.model.requests).toHaveLength(1);
+    expect(c.model.requests[0]!.system).toBe('You are Sales.');
+    expect(c.model.requests[0]!.tools?.map((t) => t.name)).toContain('handoff_to_agent');
+    expect(found).toEqual([['billing', 4]]);
+    c.stt.say('It is invoice 77.');
+    await until('the next turn', () => c.reporter.agentTurn(2));
+    expect(c.reporter.agentTurn(2)).toMatchObject({ text: 'Billing here.', agentId: 'billing' });
+    expect(c.model.requests[1]!.system).toBe('You are Billing.');
+    // What Sales said is part of what Billing sees.
+    expect(JSON.stringify(c.model.requests[1]!.items)).toContain('Let me pass you to Billing.');
+    expect(c.speakers.slice(-2)).toEqual(['tts:billing', 'llm:billing']);
+    expect(c.speakers).toContain('llm:sales');
+    await c.session.end('stop');
+  });
+
+  it('ends the call at its time limit: the closing line, then end_call through the workflow; nothing more is answered', async () => {
+    const c = call([], { timeLimitMs: 30 });
+    await greeted(c);
+    await until('the closing turn', () => c.reporter.agentTurn(1), 2000);
+    expect(c.reporter.agentTurn(1)!.text).toMatch(/time limit for this call/);
+    await until('the hang-up', () => c.reporter.tools.length === 1);
+    expect(c.reporter.tools[0]).toEqual({ toolCallId: 'time-limit-CA1', name: 'end_call', input: {} });
+    c.stt.say('Wait, one more thing!');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.model.requests).toHaveLength(0);
+    await c.session.end('stop');
   });
 });

@@ -55,6 +55,20 @@ describe('customerWorkflow', () => {
       const keyword = consentKeyword(input.message.body, false);
       return keyword ? { keyword } : {};
     },
+    async resolveLineAgent(input: Parameters<Activities['resolveLineAgent']>[0]) {
+      calls.record('resolveLineAgent', input);
+      return {
+        agent: { id: input.agentId ?? 'default', version: 1 },
+        name: input.agentId ?? 'Default agent',
+        enabled: true,
+      };
+    },
+    async findAgent(input: Parameters<Activities['findAgent']>[0]) {
+      calls.record('findAgent', input);
+      return input.agentId === 'billing'
+        ? { found: true as const, id: 'billing', version: 3, name: 'Billing' }
+        : { found: false as const };
+    },
     async appendEvent(input: Parameters<Activities['appendEvent']>[0]) {
       calls.record('appendEvent', input);
       return { recorded: true };
@@ -216,6 +230,59 @@ describe('customerWorkflow', () => {
     expect(calls.of(workflowId, 'generateReply').length).toBe(5);
     expect(calls.of(workflowId, 'tool_lookup_customer').length).toBe(4);
     expect(sent(workflowId)).toEqual([expect.objectContaining({ body: 'Still looking (5)' })]);
+  });
+
+  it('a handoff gives the message and the line to the named agent, kept across continue-as-new; an unknown agent is an error to the model', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    replies.set(workflowId, () => {
+      const asked = calls.of(workflowId, 'generateReply').at(-1)!.input as Parameters<Activities['generateReply']>[0];
+      const scratch = JSON.stringify(asked.scratch ?? []);
+      if (asked.agent?.id === 'billing')
+        return { text: 'Billing here: your invoice is paid.', toolCalls: [], historyFull: false };
+      if (!scratch.includes('toolu_nobody'))
+        return {
+          text: '',
+          toolCalls: [{ id: 'toolu_nobody', name: 'handoff_to_agent', input: { agentId: 'nobody', reason: 'x' } }],
+          historyFull: false,
+        };
+      return {
+        text: 'Passing you on.',
+        toolCalls: [
+          {
+            id: 'toolu_billing',
+            name: 'handoff_to_agent',
+            input: { agentId: 'billing', reason: 'an invoice question' },
+          },
+        ],
+        historyFull: false,
+      };
+    });
+    const first = message('Is my invoice paid?');
+    const { handle } = await start(customer, { maxMessagesPerRun: 1, timings: { idleTimeout: '1 second' } }, first);
+    await eventually('the first reply', () => sent(workflowId).length === 1);
+    await handle.signal(inboundMessageSignal, message('And the next one?'));
+    await handle.result();
+
+    const asks = calls
+      .of(workflowId, 'generateReply')
+      .map((c) => c.input as Parameters<Activities['generateReply']>[0]);
+    // The unknown agent came back to the model as an error; the known one took over and answered afresh.
+    expect(JSON.stringify(asks[1]!.scratch)).toContain('There is no agent \\"nobody\\"');
+    expect(asks[2]).toMatchObject({
+      agent: { id: 'billing', version: 3 },
+      scratch: [],
+      handoff: { from: 'Default agent', reason: 'an invoice question' },
+    });
+    expect(sent(workflowId).map((m) => [m.body, m.agent?.id])).toEqual([
+      ['Billing here: your invoice is paid.', 'billing'],
+      ['Billing here: your invoice is paid.', 'billing'],
+    ]);
+    // The next message (after continue-as-new) goes to billing at once.
+    const resolved = calls.of(workflowId, 'resolveLineAgent').map((c) => c.input as { agentId?: string });
+    expect(resolved.map((r) => r.agentId)).toEqual([undefined, 'billing']);
+    const runs = calls.of(workflowId, 'sendMessage').map((c) => c.runId);
+    expect(runs[1]).not.toBe(runs[0]);
   });
 
   it('sends the fallback and records agent.fallback when the model fails', async () => {

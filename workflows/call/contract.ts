@@ -5,6 +5,7 @@
 import type { Duration } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  CallAgent,
   CallOutcome,
   CallRecordingUpdate,
   CallStatusUpdate,
@@ -51,6 +52,8 @@ export interface CallState {
   dtmf: string[];
   outcome?: CallOutcome;
   recordings: CallRecordingUpdate[];
+  /** The agents that spoke, in order (the one that answered, then each handoff's). */
+  agents: CallAgent[];
 }
 
 export const callStatusSignal = defineSignal<[CallStatusUpdate]>('callStatus');

@@ -14,6 +14,7 @@ import {
   CALL_STATUS_RANK,
   RECORDING_STATUS_RANK,
   TERMINAL_CALL_STATUSES,
+  type CallAgent,
   type CallOutcome,
   type CallRecordingUpdate,
   type CallStatusUpdate,
@@ -44,7 +45,7 @@ import {
 const { recordCallTurn, recordCallStart, finalizeCall, summarizeHistoryIfNeeded } =
   proxyActivities<Activities>(CONVERSATION_STEP);
 /** A caller is waiting on the line: tools get a few quick attempts, not minutes of retries. */
-const { runVoiceTool } = proxyActivities<Activities>(CALLER_WAITING);
+const { runVoiceTool, handOffCall } = proxyActivities<Activities>(CALLER_WAITING);
 /** The same path as a text conversation's tools: `tool_<name>` for built-ins, the external tools' activities. */
 const dispatchTool = toolDispatcher(CALLER_WAITING);
 
@@ -76,6 +77,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
   let turns = 0;
   const tools = new Map<string, Promise<ToolOutcome>>();
   const recordings = new Map<string, CallRecordingUpdate>();
+  /** The agents that spoke, in order: the one the call was answered by, then each handoff's. */
+  const agents: CallAgent[] = [];
+  const handoffs = new Set<string>();
   let recordingStarted: Promise<void> | undefined;
   const statusGrace = input.timings?.statusGrace ?? STATUS_GRACE;
   const abandonedAfter = input.timings?.abandonedAfter ?? ABANDONED_AFTER;
@@ -90,7 +94,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
       if (status[key] === undefined && previous?.[key] !== undefined) status[key] = previous[key];
   });
   setHandler(streamStartedSignal, (started) => {
-    stream ??= started;
+    if (stream) return;
+    stream = started;
+    if (started.agentId !== undefined && started.agentVersion !== undefined)
+      agents.unshift({ agentId: started.agentId, version: started.agentVersion, at: started.at });
   });
   setHandler(turnSignal, (turn) => {
     pending.push(turn);
@@ -114,6 +121,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     dtmf,
     outcome: outcomeHint,
     recordings: [...recordings.values()],
+    agents,
   }));
   /** The caller's number is proven theirs: by the carrier or our own dial (the stream's trust), or by a code they confirmed. */
   let verifiedByCode = false;
@@ -129,7 +137,12 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
       agentAddress: local,
       toolCallId,
       callerVerified: callerVerified(),
+      ...(currentAgent() ? { agent: currentAgent()! } : {}),
     };
+  };
+  const currentAgent = (): { agentId: string; version: number } | undefined => {
+    const agent = agents[agents.length - 1];
+    return agent && { agentId: agent.agentId, version: agent.version };
   };
   const runTool = (request: ToolRequestPayload, toolCallId: string): Promise<ToolOutcome> => {
     // Runs from before the tool catalogue ran every voice tool in one activity; their histories replay so.
@@ -138,6 +151,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
         callSid: input.callSid,
         accountSid: input.accountSid,
         ...(stream ? { remote: stream.remote, local: stream.local } : callParties(status ?? {})),
+        ...(currentAgent() ? { agent: currentAgent()! } : {}),
         request: { toolCallId, name: request.name, input: request.input },
       });
     const call: RoutedToolCall = {
@@ -152,7 +166,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
           : {}),
       ...(request.repeatSafe === false ? { repeatSafe: false } : {}),
     };
-    return dispatchTool(call, toolContext(toolCallId));
+    // A handoff changes who speaks on the call: the realtime worker switches agents from the next turn.
+    return dispatchTool(call, toolContext(toolCallId), {
+      handoff: (handoff) =>
+        handOffCall({ input: handoff.input, ...(currentAgent() ? { current: currentAgent()! } : {}) }),
+    });
   };
   setHandler(
     runToolUpdate,
@@ -169,6 +187,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
         if (outcome.ok && name === 'transfer_call') outcomeHint = 'transferred';
         if (outcome.ok && name === 'end_call') outcomeHint ??= 'agent_ended';
         if (outcome.verified) verifiedByCode = true;
+        // Recorded once per tool call, whichever retried update asked (workflow time is replay-safe).
+        if (outcome.handoff && !handoffs.has(toolCallId)) {
+          handoffs.add(toolCallId);
+          agents.push({
+            agentId: outcome.handoff.agentId,
+            version: outcome.handoff.version,
+            at: new Date().toISOString(),
+          });
+        }
         return outcome;
       });
     },
@@ -253,6 +280,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     turns,
     dtmf,
     startedAt: workflowInfo().startTime.toISOString(),
+    agents,
   });
   // The turns are in the customer's history already; fold older history into their summary if it grew too long.
   if (stream?.customerId) await summarizeHistoryIfNeeded({ customerId: stream.customerId });

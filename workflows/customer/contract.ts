@@ -11,6 +11,11 @@ export interface CustomerWorkflowInput {
   queue?: InboundMessage[];
   recentSids?: string[];
   processed?: number;
+  /**
+   * Carried across continue-as-new: lines (our address) whose conversation a handoff gave to another
+   * agent, by agent id. Gone when the workflow ends idle: the next conversation starts with the line's agent.
+   */
+  lineAgents?: Record<string, string>;
   /** Messages this run handles before continuing as new (from configuration at first start). */
   maxMessagesPerRun?: number;
   /** Carried across continue-as-new. Production leaves it unset; tests and operators may shorten it. */

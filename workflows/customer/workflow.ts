@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { RoutedToolCall, ToolActivityInput, ToolContext, ToolOutcome } from '../../src/agents/tool-calls';
+import type { AgentRef, LineAgentChoice, SendMessageInput } from '../../activities/messaging';
 import { runToolRounds, type ToolResult } from '../../src/agent/tool-rounds';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
@@ -55,6 +56,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   const maxMessagesPerRun = input.maxMessagesPerRun ?? 200;
   const { timings } = input;
   const idleTimeout = timings?.idleTimeout ?? IDLE_TIMEOUT;
+  const lineAgents: Record<string, string> = { ...input.lineAgents };
 
   setHandler(inboundMessageSignal, (message) => {
     if (seen.has(message.messageSid)) {
@@ -74,7 +76,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     if (!gotWork && queue.length === 0) return;
     const message = queue.shift()!;
     upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
-    const { historyFull } = await answer(customerId, message);
+    const { historyFull } = await answer(customerId, message, lineAgents);
     processed++;
     processedThisRun++;
     // Histories recorded before summarization existed replay without this step; newer runs
@@ -84,7 +86,15 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
       await condition(allHandlersFinished);
-      await continueAsNew<CustomerWorkflow>({ customerId, queue, recentSids, processed, maxMessagesPerRun, timings });
+      await continueAsNew<CustomerWorkflow>({
+        customerId,
+        queue,
+        recentSids,
+        processed,
+        maxMessagesPerRun,
+        timings,
+        ...(Object.keys(lineAgents).length > 0 ? { lineAgents } : {}),
+      });
     }
   }
 }
@@ -110,13 +120,9 @@ async function runTool(call: RoutedToolCall, message: InboundMessage, customerId
     toolCallId: call.id,
     ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
   };
-  const outcome = await dispatchTool(call, context, { handoff: handoffToAgent });
+  // `handoff_to_agent` never gets here: agentReply applies it (the conversation itself changes hands).
+  const outcome = await dispatchTool(call, context);
   return { output: outcome.result, isError: !outcome.ok };
-}
-
-/** Switching the conversation to another agent (issue 11's hand-off): not implemented on this branch. */
-async function handoffToAgent(): Promise<ToolOutcome> {
-  return { ok: false, result: 'Handing over to another agent is not available here.' };
 }
 
 /** Tool activities by name (`tool_<name>`), as the legacy path schedules them. */
@@ -176,17 +182,80 @@ async function legacyRunTool(call: RoutedToolCall, message: InboundMessage, cust
   }
 }
 
-/** Asks the model, running the tools it calls, until it answers in text. */
+/** The tool that hands the conversation to another agent (its spec: src/agents/tools/handoff-to-agent.ts). */
+const HANDOFF_TOOL = 'handoff_to_agent';
+
+/** Who is answering this message: the line's agent, or the one a handoff gave the conversation to. */
+interface Answering {
+  agent: AgentRef;
+  name: string;
+  /** Set when this agent has just taken over (once per message: it cannot hand over again). */
+  takenOverFrom?: { from: string; reason: string };
+}
+
+/** Our end of the conversation: the number or WhatsApp sender texted, or the Conversations service. */
+function lineOf(message: InboundMessage): string {
+  return message.channel === 'conversations' ? (message.chatServiceSid ?? message.to) : message.to;
+}
+
+/**
+ * `handoff_to_agent` in a conversation: the named agent (its current version) answers this message
+ * and the line's next ones, until this workflow ends idle or an operator's routing applies again.
+ */
+async function handOff(call: RoutedToolCall, answering: Answering): Promise<{ result: ToolResult; next?: Answering }> {
+  if (answering.takenOverFrom)
+    return { result: { output: 'You have just been handed this conversation: answer it yourself.', isError: true } };
+  const agentId = typeof call.input.agentId === 'string' ? call.input.agentId.trim() : '';
+  const reason = typeof call.input.reason === 'string' ? call.input.reason.trim() : '';
+  if (!agentId) return { result: { output: 'handoff_to_agent needs an agentId', isError: true } };
+  if (agentId === answering.agent.id)
+    return { result: { output: `You are ${agentId} already; answer yourself.`, isError: true } };
+  const found = await local.findAgent({ agentId });
+  if (!found.found)
+    return {
+      result: {
+        output: `There is no agent "${agentId}". Answer yourself, or name an agent your instructions mention.`,
+        isError: true,
+      },
+    };
+  return {
+    result: { output: `Handed off to ${found.name}.`, isError: false },
+    next: {
+      agent: { id: found.id, version: found.version },
+      name: found.name,
+      takenOverFrom: { from: answering.name, reason: reason || 'no reason given' },
+    },
+  };
+}
+
+/**
+ * Asks the model, running the tools it calls, until it answers in text. With an agent (runs since
+ * agents exist) a handoff stops this agent's rounds and the new agent answers the message afresh.
+ */
 async function agentReply(
   customerId: string,
   message: InboundMessage,
-): Promise<{ text: string; historyFull: boolean }> {
+  answering?: Answering,
+): Promise<{ text: string; historyFull: boolean; answeredBy?: Answering }> {
   let historyFull = false;
+  let handedTo: Answering | undefined;
+  const channel = message.channel === 'voice' ? 'sms' : message.channel;
   const { text } = await runToolRounds<RoutedToolCall>({
     maxRounds: MAX_TOOL_ROUNDS,
     // The model is offered its tools on every round, the last too; calls it makes then are not run.
     ask: async (scratch) => {
-      const reply = await generateReply({ customerId, scratch: [...scratch] });
+      const reply = await generateReply({
+        customerId,
+        scratch: [...scratch],
+        ...(answering
+          ? {
+              agent: answering.agent,
+              channel,
+              ...(message.profileName ? { customerName: message.profileName } : {}),
+              ...(answering.takenOverFrom ? { handoff: answering.takenOverFrom } : {}),
+            }
+          : {}),
+      });
       historyFull ||= reply.historyFull ?? true;
       // Results recorded before tools existed carry no toolCalls (replay of old histories).
       return { text: reply.text, toolCalls: reply.toolCalls ?? [] };
@@ -194,11 +263,22 @@ async function agentReply(
     // One at a time, in the model's order: the history records each tool as it ran.
     runTools: async (calls) => {
       const results: ToolResult[] = [];
-      for (const call of calls) results.push(await runTool(call, message, customerId));
+      for (const call of calls) {
+        if (answering && call.name === HANDOFF_TOOL && !handedTo) {
+          const { result, next } = await handOff(call, answering);
+          handedTo = next;
+          results.push(result);
+        } else results.push(await runTool(call, message, customerId));
+      }
       return results;
     },
+    shouldStop: () => handedTo !== undefined,
   });
-  return { text, historyFull };
+  if (handedTo) {
+    const next = await agentReply(customerId, message, handedTo);
+    return { ...next, historyFull: historyFull || next.historyFull };
+  }
+  return { text, historyFull, ...(answering ? { answeredBy: answering } : {}) };
 }
 
 async function summarize(customerId: string): Promise<void> {
@@ -212,20 +292,54 @@ async function summarize(customerId: string): Promise<void> {
 }
 
 /** Answers one message; says whether the history window was full (memory upkeep may be due). */
-async function answer(customerId: string, message: InboundMessage): Promise<{ historyFull: boolean }> {
+async function answer(
+  customerId: string,
+  message: InboundMessage,
+  lineAgents: Record<string, string>,
+): Promise<{ historyFull: boolean }> {
   await (patched('local-db-steps') ? local.recordInbound : recordInbound)({ customerId, message });
   if (patched('consent-keywords')) {
     // STOP, START, HELP...: consent is stored and the model does not answer (Twilio confirms keywords).
     const { keyword } = await local.applyConsentKeyword({ customerId, message });
     if (keyword) return { historyFull: false };
   }
+  const reply = {
+    customerId,
+    accountSid: message.accountSid,
+    from: message.to,
+    to: message.from,
+    idempotencyKey: `reply:${message.messageSid}`,
+    ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
+  };
+  // The line's agent and switch, read as this message is taken up: an edit applies from the next message.
+  const line = lineOf(message);
+  let choice: LineAgentChoice | undefined;
+  if (patched('line-agents')) {
+    const handedTo = lineAgents[line];
+    choice = await local.resolveLineAgent({
+      accountSid: message.accountSid,
+      address: line,
+      ...(handedTo ? { agentId: handedTo } : {}),
+    });
+    if (!choice.enabled) {
+      // The message is in the history all the same; the customer gets the configured reply, or nothing.
+      if (choice.disabledReply) await deliver({ ...reply, body: choice.disabledReply }, message);
+      return { historyFull: false };
+    }
+  }
+  let answeredBy: Answering | undefined = choice && { agent: choice.agent, name: choice.name };
   let text: string | undefined;
   let historyFull = false;
   try {
     const media = message.media.length > 0 ? await digestInboundMedia({ messageSid: message.messageSid }) : undefined;
     // Nothing the model could read: the polite note about the files is the whole answer.
     if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
-    else ({ text, historyFull } = await agentReply(customerId, message));
+    else {
+      const answered = await agentReply(customerId, message, answeredBy);
+      ({ text, historyFull } = answered);
+      answeredBy = answered.answeredBy;
+      if (answeredBy && answeredBy.agent.id !== choice?.agent.id) lineAgents[line] = answeredBy.agent.id;
+    }
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // The model failed past its retry budget: the customer still gets an answer, never silence.
@@ -239,20 +353,17 @@ async function answer(customerId: string, message: InboundMessage): Promise<{ hi
       data: { messageSid: message.messageSid, channel: message.channel, error: error.cause?.message ?? error.message },
     });
   }
-  const reply = {
-    customerId,
-    accountSid: message.accountSid,
-    from: message.to,
-    to: message.from,
-    idempotencyKey: `reply:${message.messageSid}`,
-    ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
-  };
+  const by = answeredBy ? { agent: answeredBy.agent } : {};
+  await deliver(text ? { ...reply, ...by, body: text } : { ...reply, ...by, fallback: true }, message);
+  return { historyFull };
+}
+
+async function deliver(send: SendMessageInput, message: InboundMessage): Promise<void> {
   try {
-    await sendMessage(text ? { ...reply, body: text } : { ...reply, fallback: true });
+    await sendMessage(send);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
     // A permanent refusal (invalid number, unsubscribed) must not stop the queue behind it.
     log.error('reply could not be delivered', { messageSid: message.messageSid, error: error.cause?.message });
   }
-  return { historyFull };
 }

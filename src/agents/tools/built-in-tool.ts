@@ -8,6 +8,7 @@ import type { ConsentStore } from '../../messaging/consent-store';
 import type { CustomerMemoryStore } from '../../memory/customer-memory';
 import type { MessageStore } from '../../memory/message-store';
 import type { TwilioAccounts } from '../../telephony/twilio/accounts';
+import type { AgentDirectory } from '../agent-directory';
 import type { ToolChannel, ToolContext, ToolOutcome } from '../tool-calls';
 import type { BuiltInToolName } from '../tool-names';
 
@@ -22,6 +23,8 @@ export interface ToolDeps {
   publish: PublishEvent;
   consent: ConsentStore;
   verifications: VerificationStore;
+  /** The agents, for settings of the agent that called a tool (its transfer number). */
+  agents: AgentDirectory;
 }
 
 /**

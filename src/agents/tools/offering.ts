@@ -1,5 +1,5 @@
 import type { ToolSpec } from '../../agent/chat-model';
-import type { AgentDefinition } from '../definition';
+import { agentToolReferences, type AgentDefinition } from '../definition';
 import type { RoutedToolCall, ToolChannel, ToolRoute } from '../tool-calls';
 import { parseToolReference, type BuiltInToolName } from '../tool-names';
 import { BUILT_IN_TOOL_CATALOGUE, VERIFICATION_TOOLS } from './catalogue';
@@ -53,7 +53,7 @@ export function toolSpecsFor(
   options: ToolOfferOptions = {},
 ): OfferedTool[] {
   const names: BuiltInToolName[] = [];
-  for (const reference of agent.tools) {
+  for (const reference of agentToolReferences(agent)) {
     const parsed = parseToolReference(reference);
     if (parsed.kind === 'builtin') names.push(parsed.name);
   }

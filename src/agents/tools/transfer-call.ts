@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import type { Config } from '../../config/schema';
 import { transferTwiml } from '../../voice/twiml';
-import { defaultAgentFrom } from '../default-agent';
-import { defineTool } from './built-in-tool';
+import type { ToolContext } from '../tool-calls';
+import { defineTool, type ToolDeps } from './built-in-tool';
 import { twilioCallAction } from './twilio-call-action';
 
-/** Where the caller goes. Merge seam (agents-core): the call's own agent, not the default one. */
-function transferNumber(config: Config): string | undefined {
-  return defaultAgentFrom(config).transferNumber ?? config.voice.transferNumber;
+/** Where the caller goes: the calling agent's number (at its pinned version), else the deployment's. */
+async function transferNumber(context: ToolContext, deps: ToolDeps): Promise<string | undefined> {
+  const agent = context.agent && (await deps.agents.get(context.agent.agentId, context.agent.version));
+  return agent ? agent.transferNumber : deps.config().voice.transferNumber;
 }
 
 /**
@@ -24,7 +24,7 @@ export const transferCallTool = defineTool({
   repeatSafe: false,
   afterSpeech: true,
   async run(_input, context, deps) {
-    const to = transferNumber(deps.config());
+    const to = await transferNumber(context, deps);
     if (!to)
       return {
         ok: false,

@@ -7,6 +7,8 @@ import type { ChatStreamEvent, StreamingChatModel } from '../../../src/agent/str
 import { encodeMulaw } from '../../../src/audio/mulaw';
 import { loadConfig } from '../../../src/config/load';
 import type { Config } from '../../../src/config/schema';
+import { defaultAgentFrom } from '../../../src/agents/default-agent';
+import { resolveAgent, type ResolvedAgent } from '../../../src/agents/resolved-agent';
 import type { FallbackKind, VoiceMetrics } from '../../../src/observability/metrics';
 import { createLogger } from '../../../src/observability/logger';
 import type { CallEvents } from '../../../src/realtime/call-events';
@@ -22,6 +24,11 @@ export function testConfig(): Config {
   const config = loadConfig({});
   config.voice.fillerAfterMs = 20;
   return config;
+}
+
+/** The default agent of a test configuration (its greeting, filler and fallback are the config's). */
+export function testAgent(config: Config): ResolvedAgent {
+  return resolveAgent(defaultAgentFrom(config), 1, config);
 }
 
 export const silentLog = createLogger('voice-test', 'silent');
