@@ -7,13 +7,13 @@ import { z } from 'zod';
 import { DEFAULT_AGENT_TOOLS } from './tool-names';
 
 /** The variables an agent's instructions may use. */
-export const INSTRUCTION_VARIABLES = ['customerName', 'channel', 'businessHours', 'agentName', 'today'] as const;
+const INSTRUCTION_VARIABLES = ['customerName', 'channel', 'businessHours', 'agentName', 'today'] as const;
 export type InstructionVariable = (typeof INSTRUCTION_VARIABLES)[number];
 
 const VARIABLE = /\{\{\s*([A-Za-z_][\w]*)\s*\}\}/g;
 
 /** The `{{name}}`s in a template that are not known variables. */
-export function unknownVariables(template: string): string[] {
+function unknownVariables(template: string): string[] {
   const known = new Set<string>(INSTRUCTION_VARIABLES);
   return [...template.matchAll(VARIABLE)].map((m) => m[1]!).filter((name) => !known.has(name));
 }
@@ -57,7 +57,6 @@ const AgentModelSchema = z
     if (model.provider === 'openai-compatible' && !model.name)
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'required for an openai-compatible model' });
   });
-export type AgentModel = z.infer<typeof AgentModelSchema>;
 
 /** The voice the agent speaks with (streaming TTS producing 8 kHz mu-law). */
 const AgentVoiceSchema = z
@@ -70,7 +69,6 @@ const AgentVoiceSchema = z
     speed: z.coerce.number().min(0.7).max(1.2).optional(),
   })
   .strict();
-export type AgentVoice = z.infer<typeof AgentVoiceSchema>;
 
 /** When the caller's turn ends and when they interrupt. Unset fields fall back to the deployment's settings. */
 const TurnTakingSchema = z
@@ -88,7 +86,6 @@ const TurnTakingSchema = z
     fillerAfterMs: z.coerce.number().int().min(0).max(10_000).optional(),
   })
   .strict();
-export type TurnTaking = z.infer<typeof TurnTakingSchema>;
 
 export const AgentDefinitionSchema = z
   .object({

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** Names the model sees: letters, digits, _ and - (what both Anthropic and OpenAI accept), at most 64. */
-export const ToolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only, at most 64');
+const ToolName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only, at most 64');
 
 const headerValues = z
   .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name'), z.string())
@@ -21,7 +21,7 @@ const InputJsonSchema = z
   })
   .loose();
 
-export const HttpToolSchema = z
+const HttpToolSchema = z
   .object({
     name: ToolName,
     description: z.string().trim().min(1).max(2_000),
@@ -47,7 +47,7 @@ export const HttpToolSchema = z
   .strict();
 export type HttpTool = z.infer<typeof HttpToolSchema>;
 
-export const McpServerSchema = z
+const McpServerSchema = z
   .object({
     /** Agents name it as `mcp:<name>` or `mcp:<name>/<tool>`. */
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, - and _ only, at most 32'),
@@ -63,14 +63,8 @@ export const ExternalToolsSchema = z.object({
   http: z.array(HttpToolSchema).default([]),
   mcpServers: z.array(McpServerSchema).default([]),
 });
-export type ExternalTools = z.infer<typeof ExternalToolsSchema>;
 
 const ENV_REFERENCE = /\$\{env:([A-Z_][A-Z0-9_]*)\}/g;
-
-/** The environment variables a header set refers to. */
-export function envReferences(headers: Record<string, string>): string[] {
-  return Object.values(headers).flatMap((v) => [...v.matchAll(ENV_REFERENCE)].map((m) => m[1]!));
-}
 
 /** Headers with `${env:NAME}` filled in; a missing variable is an error naming it (never its value). */
 export function resolveHeaders(

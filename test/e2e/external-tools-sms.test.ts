@@ -66,8 +66,9 @@ describe('external tools in an SMS conversation', () => {
     // Each tool ran once at its server, with the configured secret header and an idempotency key.
     expect(crm.requests).toHaveLength(1);
     expect(crm.requests[0]!.headers.authorization).toBe(`Bearer ${CRM_TOKEN}`);
-    const crmKey = crm.requests[0]!.headers['idempotency-key'];
-    expect(crmKey).toEqual(expect.any(String));
+    const crmKey = String(crm.requests[0]!.headers['idempotency-key']);
+    // The same for every attempt of this tool call: the message answered and the model's tool-use id.
+    expect(crmKey).toMatch(/^http:SM[0-9a-f]{32}:toolu_\w+$/);
     expect(shop.tickets).toEqual(['Order A17 is late']);
     const ticketCall = shop.calls.find((c) => c.tool === 'create_ticket')!;
     expect(ticketCall.headers['x-api-key']).toBe(SHOP_KEY);
@@ -93,7 +94,7 @@ describe('external tools in an SMS conversation', () => {
             context: expect.objectContaining({
               accountSid: TEST_ACCOUNT_SID,
               customerId,
-              idempotencyKey: crmKey,
+              messageSid: crmKey.split(':')[1],
             }) as unknown,
           }) as unknown,
         },

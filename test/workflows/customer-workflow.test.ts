@@ -354,7 +354,8 @@ describe('customerWorkflow', () => {
     );
     expect(results).toEqual([
       ['toolu_sms', 'Text sent.', false],
-      ['toolu_hand', 'Handing over to another agent is not available here.', true],
+      // The workflow applies a handoff itself (here to an agent that does not exist: an answer for the model).
+      ['toolu_hand', expect.stringContaining('There is no agent "sales"'), true],
       ['toolu_post', expect.stringContaining('create_ticket is down'), true],
       ['toolu_get', expect.stringContaining('order_status is down'), true],
       ['toolu_nope', 'There is no tool named transfer_call.', true],
