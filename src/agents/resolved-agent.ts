@@ -14,6 +14,8 @@ export interface ResolvedAgent {
   name: string;
   definition: AgentDefinition;
   greeting: string;
+  /** BCP-47 tag the agent speaks and writes. */
+  language: string;
   fallbackLine: string;
   fallbackReply: string;
   model: {
@@ -46,6 +48,7 @@ export function resolveAgent(definition: AgentDefinition, version: number, confi
     name: definition.name,
     definition,
     greeting: definition.greeting ?? config.voice.greeting,
+    language: definition.language,
     fallbackLine: definition.fallbackLine ?? config.voice.fallbackLine,
     fallbackReply: definition.fallbackReply ?? config.agent.fallbackReply,
     model: {
@@ -96,5 +99,18 @@ export function agentSystemPrompt(
   return [definition.instructions, style]
     .filter(Boolean)
     .map((part) => renderInstructions(part, variables))
+    .concat(languageRule(agent.language))
     .join('\n\n');
+}
+
+/** English needs no rule (the prompts are English); any other language is named for the model. */
+function languageRule(language: string): string[] {
+  if (isEnglish(language)) return [];
+  const name = new Intl.DisplayNames(['en'], { type: 'language' }).of(language) ?? language;
+  return [`Always answer in ${name} (${language}), whatever language the instructions are written in.`];
+}
+
+/** Whether a BCP-47 tag is English (`en`, `en-GB`): the default speech models are English ones. */
+export function isEnglish(language: string): boolean {
+  return language.toLowerCase().split('-')[0] === 'en';
 }

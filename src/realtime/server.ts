@@ -254,7 +254,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     const { remote, local } = callParties(claims);
     const agent = await callAgent(claims, local, log);
     if (ws.readyState !== ws.OPEN) return undefined;
-    const stt = deps.providers.stt(agent.turnTaking);
+    const stt = deps.providers.stt(agent.turnTaking, agent.language);
     if (!stt) {
       log.error('no speech-to-text configured (ASSEMBLYAI_API_KEY); cannot hold a call');
       ws.close(1011, 'speech recognition not configured');
@@ -284,7 +284,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       config: () => deps.config.get(),
       stt,
       llm: (speaking) => deps.providers.llm(speaking),
-      tts: (speaking) => deps.providers.tts(speaking.voice),
+      tts: (speaking) => deps.providers.tts(speaking.voice, speaking.language),
       reporter,
       agent,
       trust: claims.trust,

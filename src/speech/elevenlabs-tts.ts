@@ -32,6 +32,8 @@ export interface ElevenLabsTtsOptions {
   /** Defaults to {@link ELEVENLABS_BASE_URL}; tests point it at the emulator. */
   baseUrl?: string;
   voiceSettings?: ElevenLabsVoiceSettings;
+  /** ISO 639-1 code (`es`): enforces the language on the models that take one (flash and turbo v2.5). */
+  languageCode?: string;
   /**
    * Longest wait for the response, and then between two chunks, before the synthesis fails with a
    * retryable {@link TtsError}: a hung provider must not leave a caller in silence. Default 10 s.
@@ -109,6 +111,7 @@ export class ElevenLabsTts implements TextToSpeech {
   private post(text: string, signal: AbortSignal): Promise<Response> {
     const body: Record<string, unknown> = { text, model_id: this.options.modelId };
     if (this.options.voiceSettings) body.voice_settings = this.options.voiceSettings;
+    if (this.options.languageCode) body.language_code = this.options.languageCode;
     return this.fetch(this.url, {
       method: 'POST',
       headers: { 'xi-api-key': this.options.apiKey, 'content-type': 'application/json', accept: 'audio/basic' },

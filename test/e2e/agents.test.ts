@@ -63,6 +63,7 @@ function configFile(
         name: 'Support',
         instructions: 'You are Support at Beluga, speaking on {{channel}}.',
         greeting: SUPPORT_GREETING,
+        language: 'es',
         voice: { voiceId: 'voice-support' },
         tools: ['send_sms', 'end_call', 'handoff_to_agent'],
       },
@@ -168,6 +169,11 @@ describe('agents as configuration', () => {
     expect(toolNames(salesAsked)).toEqual(expect.arrayContaining(['end_call', 'handoff_to_agent']));
     expect(toolNames(salesAsked)).not.toContain('send_sms');
     const supportAsked = system.anthropic.requests.find((r) => agentOf(r) === 'Support')!;
+    // Support speaks Spanish: the model is told, the TTS is asked for it, the STT listens multilingual.
+    expect(systemText(supportAsked)).toContain('Always answer in Spanish (es)');
+    expect(systemText(salesAsked)).not.toContain('Always answer in');
+    expect(system.tts.requests.find((r) => r.text === SUPPORT_GREETING)?.languageCode).toBe('es');
+    expect(system.tts.requests.find((r) => r.text === SALES_GREETING)?.languageCode).toBeUndefined();
     expect(toolNames(supportAsked)).toEqual(expect.arrayContaining(['send_sms', 'end_call', 'handoff_to_agent']));
     // The TTS spoke each agent in its own voice (and speed).
     expect(voiceOf(SALES_GREETING)).toEqual({ voiceId: 'voice-sales', settings: { speed: 1.1 } });
@@ -179,7 +185,12 @@ describe('agents as configuration', () => {
     expect(queries).toContainEqual(
       expect.objectContaining({ min_turn_silence: '300', end_of_turn_confidence_threshold: '0.6' }),
     );
-    expect(queries).toContainEqual(expect.objectContaining({ min_turn_silence: '200' }));
+    expect(queries).toContainEqual(
+      expect.objectContaining({ min_turn_silence: '200', speech_model: 'universal-streaming-multilingual' }),
+    );
+    expect(queries).toContainEqual(
+      expect.objectContaining({ min_turn_silence: '300', speech_model: 'universal-streaming-english' }),
+    );
 
     const [salesRecord, supportRecord] = await Promise.all([finish(sales), finish(support)]);
     expect(salesRecord).toMatchObject({

@@ -220,6 +220,7 @@ function parseBody(body: Buffer, record: TtsRequestRecord): Record<string, unkno
   if (typeof json.text === 'string') record.text = json.text;
   if (typeof json.model_id === 'string') record.modelId = json.model_id;
   record.voiceSettings = json.voice_settings;
+  if (typeof json.language_code === 'string') record.languageCode = json.language_code;
   return json;
 }
 

@@ -36,6 +36,8 @@ export interface TtsRequestRecord {
   text: string;
   modelId: string | undefined;
   voiceSettings: unknown;
+  /** `language_code`, when the request named one. */
+  languageCode?: string;
   /** HTTP status answered (200 for audio streams, also those dropped or aborted later). */
   status: number | undefined;
   /** The injected fault this request consumed, if any. */
