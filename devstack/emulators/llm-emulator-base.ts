@@ -78,7 +78,8 @@ interface LlmEmulatorConfig<Request, Reply, Fault> {
 export abstract class LlmEmulatorBase<
   Request extends RecordedRequestBase,
   Reply extends { timing?: Partial<EmulatorTiming> },
-  Fault,
+  HttpFault,
+  StreamFault,
   ErrorReply extends ErrorReplyBase,
 > {
   private readonly http: LoopbackHttpServer;
@@ -86,11 +87,11 @@ export abstract class LlmEmulatorBase<
   private queue: Reply[] = [];
   private responder: (request: Request) => Reply | Promise<Reply>;
   private timing: EmulatorTiming;
-  protected readonly faults: FaultPlan<Fault>;
+  protected readonly faults: FaultPlan<HttpFault | StreamFault>;
   private readonly inFlight = new Set<AbortController>();
   private readonly arrivalListeners = new Set<() => void>();
 
-  protected constructor(private readonly config: LlmEmulatorConfig<Request, Reply, Fault>) {
+  protected constructor(private readonly config: LlmEmulatorConfig<Request, Reply, HttpFault | StreamFault>) {
     this.http = new LoopbackHttpServer(config.name, (req, res) => this.handle(req, res), config.port);
     this.responder = config.responder;
     this.timing = { ...DEFAULT_TIMING, ...config.timing };
@@ -142,7 +143,7 @@ export abstract class LlmEmulatorBase<
   }
 
   /** The next `times` requests fail with `fault` (queued behind earlier failNext calls). */
-  failNext(fault: Fault, times = 1): void {
+  failNext(fault: HttpFault | StreamFault, times = 1): void {
     this.faults.failNext(fault, times);
   }
 
@@ -189,8 +190,49 @@ export abstract class LlmEmulatorBase<
 
   protected abstract sendError(res: ServerResponse, requestId: string, reply: ErrorReply): void;
 
+  /** HTTP faults are answered instead of a reply; stream faults strike mid-stream. */
+  protected abstract isHttpFault(fault: HttpFault | StreamFault): fault is HttpFault;
+
+  protected abstract httpFaultReply(fault: HttpFault): ErrorReply;
+
+  /** How a stream fault shows when the request did not ask for a stream: the API's error, or undefined to drop. */
+  protected abstract streamFaultWithoutStreaming(fault: StreamFault): ErrorReply | undefined;
+
+  /**
+   * Records a parsed request, then answers what fails it before any reply: a header `rejection`, the next
+   * scheduled HTTP fault, or, without streaming, a stream fault. Returns the record and
+   * the stream fault still to strike, or undefined when the request has been answered.
+   */
+  protected admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fields: Omit<Request, 'index' | 'receivedAt' | 'outcome'>,
+    rejection: ErrorReply | undefined,
+  ): { record: Request; fault: StreamFault | undefined } | undefined {
+    const record = this.recordRequest(res, fields);
+    if (rejection !== undefined) {
+      this.answerError(res, record, rejection);
+      return undefined;
+    }
+    const fault = this.faults.take();
+    if (fault === undefined) return { record, fault: undefined };
+    if (this.isHttpFault(fault)) {
+      this.answerError(res, record, this.httpFaultReply(fault));
+      return undefined;
+    }
+    if (record.stream) return { record, fault };
+    const reply = this.streamFaultWithoutStreaming(fault);
+    if (reply !== undefined) {
+      this.answerError(res, record, reply);
+    } else {
+      record.outcome = 'dropped';
+      req.socket.destroy();
+    }
+    return undefined;
+  }
+
   /** Records a parsed request (index, arrival time, pending outcome) and follows its connection's close. */
-  protected recordRequest(res: ServerResponse, fields: Omit<Request, 'index' | 'receivedAt' | 'outcome'>): Request {
+  private recordRequest(res: ServerResponse, fields: Omit<Request, 'index' | 'receivedAt' | 'outcome'>): Request {
     const record = {
       index: this.recorded.length,
       ...fields,
@@ -233,7 +275,7 @@ export abstract class LlmEmulatorBase<
     record.finishedAt = Date.now();
   }
 
-  protected answerError(res: ServerResponse, record: Request, reply: ErrorReply): void {
+  private answerError(res: ServerResponse, record: Request, reply: ErrorReply): void {
     record.status = reply.status;
     record.outcome = 'http_error';
     record.finishedAt = Date.now();

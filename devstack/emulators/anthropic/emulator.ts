@@ -12,6 +12,7 @@ import type {
   EmulatedReply,
   Fault,
   HttpFault,
+  StreamFault,
   RandomFaultOptions,
   RecordedRequest,
 } from './types';
@@ -27,7 +28,13 @@ interface ErrorReply {
   headers?: Record<string, string>;
 }
 
-export class AnthropicEmulator extends LlmEmulatorBase<RecordedRequest, EmulatedReply, Fault, ErrorReply> {
+export class AnthropicEmulator extends LlmEmulatorBase<
+  RecordedRequest,
+  EmulatedReply,
+  HttpFault,
+  StreamFault,
+  ErrorReply
+> {
   private ids = new IdGenerator();
 
   constructor(private readonly options: AnthropicEmulatorOptions = {}) {
@@ -66,6 +73,23 @@ export class AnthropicEmulator extends LlmEmulatorBase<RecordedRequest, Emulated
     sendJson(res, reply.status, requestId, errorBody(reply.type, reply.message, requestId), reply.headers);
   }
 
+  protected isHttpFault(fault: Fault): fault is HttpFault {
+    return fault.kind !== 'stream_error' && fault.kind !== 'drop';
+  }
+
+  protected httpFaultReply(fault: HttpFault): ErrorReply {
+    return httpFaultReply(fault);
+  }
+
+  protected streamFaultWithoutStreaming(fault: StreamFault): ErrorReply | undefined {
+    if (fault.kind === 'drop') return undefined;
+    return {
+      status: 529,
+      type: fault.errorType ?? 'overloaded_error',
+      message: fault.message ?? 'Overloaded',
+    };
+  }
+
   protected async route(
     req: IncomingMessage,
     res: ServerResponse,
@@ -102,29 +126,14 @@ export class AnthropicEmulator extends LlmEmulatorBase<RecordedRequest, Emulated
       );
       return;
     }
-    const record = this.recordRequest(res, {
-      requestId,
-      method: req.method,
-      path,
-      headers: redactHeaders(req.headers),
-      ...parsed.fields,
-    });
-
-    if (rejection !== undefined) return this.answerError(res, record, rejection);
-    const fault = this.faults.take();
-    if (fault !== undefined && isHttpFault(fault)) return this.answerError(res, record, httpFaultReply(fault));
-    if (fault !== undefined && !record.stream) {
-      if (fault.kind === 'drop') {
-        record.outcome = 'dropped';
-        req.socket.destroy();
-        return;
-      }
-      return this.answerError(res, record, {
-        status: 529,
-        type: fault.errorType ?? 'overloaded_error',
-        message: fault.message ?? 'Overloaded',
-      });
-    }
+    const admitted = this.admit(
+      req,
+      res,
+      { requestId, method: req.method, path, headers: redactHeaders(req.headers), ...parsed.fields },
+      rejection,
+    );
+    if (admitted === undefined) return;
+    const { record, fault } = admitted;
 
     const reply = await this.nextReply(record, res);
     if (reply === undefined) return;
@@ -168,10 +177,6 @@ export class AnthropicEmulator extends LlmEmulatorBase<RecordedRequest, Emulated
     }
     return undefined;
   }
-}
-
-function isHttpFault(fault: Fault): fault is HttpFault {
-  return fault.kind !== 'stream_error' && fault.kind !== 'drop';
 }
 
 function httpFaultReply(fault: HttpFault): ErrorReply {

@@ -32,7 +32,13 @@ interface ErrorReply {
   headers?: Record<string, string>;
 }
 
-export class OpenAiEmulator extends LlmEmulatorBase<RecordedRequest, EmulatedReply, Fault, ErrorReply> {
+export class OpenAiEmulator extends LlmEmulatorBase<
+  RecordedRequest,
+  EmulatedReply,
+  HttpFault,
+  StreamFault,
+  ErrorReply
+> {
   private ids = new IdGenerator();
 
   constructor(private readonly options: OpenAiEmulatorOptions = {}) {
@@ -70,6 +76,23 @@ export class OpenAiEmulator extends LlmEmulatorBase<RecordedRequest, EmulatedRep
     );
   }
 
+  protected isHttpFault(fault: Fault): fault is HttpFault {
+    return fault.kind !== 'stream_error' && fault.kind !== 'drop';
+  }
+
+  protected httpFaultReply(fault: HttpFault): ErrorReply {
+    return httpFaultReply(fault);
+  }
+
+  protected streamFaultWithoutStreaming(fault: StreamFault): ErrorReply | undefined {
+    if (fault.kind === 'drop') return undefined;
+    return {
+      status: 500,
+      type: 'server_error',
+      message: fault.message ?? 'Internal error',
+    };
+  }
+
   protected async route(
     req: IncomingMessage,
     res: ServerResponse,
@@ -102,29 +125,14 @@ export class OpenAiEmulator extends LlmEmulatorBase<RecordedRequest, EmulatedRep
       );
       return;
     }
-    const record = this.recordRequest(res, {
-      requestId,
-      method: req.method,
-      path,
-      headers: redactHeaders(req.headers),
-      ...parsed.fields,
-    });
-
-    if (rejection !== undefined) return this.answerError(res, record, rejection);
-    const fault = this.faults.take();
-    if (fault !== undefined && isHttpFault(fault)) return this.answerError(res, record, httpFaultReply(fault));
-    if (fault !== undefined && !record.stream) {
-      if (fault.kind === 'drop') {
-        record.outcome = 'dropped';
-        req.socket.destroy();
-        return;
-      }
-      return this.answerError(res, record, {
-        status: 500,
-        type: 'server_error',
-        message: fault.message ?? 'Internal error',
-      });
-    }
+    const admitted = this.admit(
+      req,
+      res,
+      { requestId, method: req.method, path, headers: redactHeaders(req.headers), ...parsed.fields },
+      rejection,
+    );
+    if (admitted === undefined) return;
+    const { record, fault } = admitted;
 
     const reply = await this.nextReply(record, res);
     if (reply === undefined) return;
@@ -214,10 +222,6 @@ export class OpenAiEmulator extends LlmEmulatorBase<RecordedRequest, EmulatedRep
 function isFinishChunk(chunk: StreamChunk): boolean {
   const choices = chunk.data.choices as Array<{ finish_reason: unknown }>;
   return choices.some((c) => c.finish_reason !== null);
-}
-
-function isHttpFault(fault: Fault): fault is HttpFault {
-  return fault.kind !== 'stream_error' && fault.kind !== 'drop';
 }
 
 function httpFaultReply(fault: HttpFault): ErrorReply {
