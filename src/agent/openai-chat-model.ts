@@ -4,6 +4,7 @@ import { causes, isErrorLike } from '../providers/error-causes';
 import { isRetryableStatus } from '../providers/provider-error';
 import type { ChatModel, ChatReply, ChatRequest, ToolCall } from './chat-model';
 import { toOpenAiMessages, toOpenAiTools } from './openai-format';
+import { retryBeforeFirstYield } from './retry-before-first-yield';
 import { ChatStreamError, parseToolInput, type ChatStreamEvent, type StreamingChatModel } from './streaming-chat-model';
 
 export interface OpenAiCompatibleOptions {
@@ -84,23 +85,11 @@ export class OpenAiCompatibleChatModel implements ChatModel, StreamingChatModel 
     options: { signal: AbortSignal },
   ): AsyncGenerator<ChatStreamEvent, void, undefined> {
     const { signal } = options;
-    const retries = this.options.maxRetries ?? 1;
-    for (let attempt = 0; !signal.aborted; attempt += 1) {
-      const progress = { opened: false, yielded: false };
-      try {
-        for await (const event of this.streamOnce(request, signal, progress)) {
-          progress.yielded = true;
-          yield event;
-        }
-        return;
-      } catch (error) {
-        if (signal.aborted) return;
-        const failure = this.toProviderError(error);
-        // The SDK already retried failures to open the stream. Here only a stream that broke before anything was
-        // yielded is asked again: once text has gone to speech, a retry would say the same words twice.
-        if (!progress.opened || progress.yielded || !failure.details.retryable || attempt >= retries) throw failure;
-      }
-    }
+    yield* retryBeforeFirstYield((progress) => this.streamOnce(request, signal, progress), {
+      signal,
+      retries: this.options.maxRetries ?? 1,
+      toFailure: (error) => this.toProviderError(error),
+    });
   }
 
   /** The request body `complete` and `stream` share. */

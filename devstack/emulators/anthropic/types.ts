@@ -3,6 +3,9 @@
  * emulator describes the wire format, not whatever the installed SDK version models.
  */
 
+import type { EmulatorTiming, RecordedRequestBase } from '../llm-emulator-base';
+import type { RandomFaultOptions as FaultPlanRandomOptions } from '../shared/fault-plan';
+
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
 
 export type ApiErrorType =
@@ -36,36 +39,12 @@ export interface RequestTool {
   [field: string]: unknown;
 }
 
-/** How a request ended, so tests can tell served requests from injected failures. */
-type RequestOutcome = 'pending' | 'completed' | 'http_error' | 'stream_error' | 'dropped' | 'client_disconnected';
-
 /** One request as the emulator received it. The api key value is never stored. */
-export interface RecordedRequest {
-  /** 0-based arrival order since start/reset. */
-  index: number;
-  /** The `request-id` the emulator answered with. */
-  requestId: string;
-  method: string;
-  path: string;
-  /** Lower-cased header names; `x-api-key` / `authorization` values replaced by `[redacted]`. */
-  headers: Record<string, string>;
-  /** The parsed JSON body, untouched. */
-  body: Record<string, unknown>;
-  model: string;
+export interface RecordedRequest extends RecordedRequestBase {
   system?: string | RequestContentBlock[];
   messages: RequestMessage[];
   tools?: RequestTool[];
   max_tokens: number;
-  stream: boolean;
-  /** Epoch ms when the request body had been read. */
-  receivedAt: number;
-  /** Epoch ms when the first content delta was written (streams only). */
-  firstTokenAt?: number;
-  /** Epoch ms when the response finished (or failed). */
-  finishedAt?: number;
-  /** HTTP status sent (200 for streams, even those that later fail mid-stream). */
-  status?: number;
-  outcome: RequestOutcome;
 }
 
 interface EmulatedTextBlock {
@@ -100,13 +79,6 @@ export interface EmulatedReply {
 
 export type Responder = (request: RecordedRequest) => EmulatedReply | Promise<EmulatedReply>;
 
-export interface EmulatorTiming {
-  /** Delay from receiving the request to the first content delta (non-streaming: added to response time). */
-  ttftMs: number;
-  /** Content deltas per second after the first; 0 or Infinity = as fast as possible. */
-  tokensPerSecond: number;
-}
-
 /** HTTP error answered instead of a message; the scripted reply queue is left untouched. */
 export type HttpFault =
   | { kind: 'rate_limit'; message?: string; retryAfterSeconds?: number }
@@ -125,14 +97,8 @@ export type StreamFault =
 
 export type Fault = HttpFault | StreamFault;
 
-export interface RandomFaultOptions {
-  /** Chance in [0, 1] that a request fails. */
-  probability: number;
-  /** Seed for the PRNG, so a "random" failure pattern replays identically. */
-  seed?: number;
-  /** Picked uniformly per failing request; defaults to `[{ kind: 'overloaded' }]`. */
-  faults?: Fault[];
-}
+/** Random failures; `faults` defaults to `[{ kind: 'overloaded' }]`. */
+export type RandomFaultOptions = FaultPlanRandomOptions<Fault>;
 
 export interface AnthropicEmulatorOptions {
   /** 0 (default) picks a free port. */

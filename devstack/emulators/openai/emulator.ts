@@ -4,22 +4,13 @@
  * a record of every request. Point the `openai` SDK's `baseURL` at `await emulator.start()` (it ends in `/v1`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-// The Anthropic emulator's helpers that know nothing of Anthropic: body reading, header redaction, timing, tokens.
-import { BodyTooLargeError, presentedApiKey, readBody, redactHeaders } from '../anthropic/request-parsing';
-import { AbortedError, sleepUntil, tokenIntervalMs } from '../anthropic/timing';
-import { LoopbackHttpServer } from '../shared/listen';
+// The Anthropic emulator's helpers that know nothing of Anthropic: body reading, header redaction, timing.
+import { presentedApiKey, readBody, redactHeaders } from '../anthropic/request-parsing';
+import { AbortedError, sleepUntil } from '../anthropic/timing';
+import { LlmEmulatorBase } from '../llm-emulator-base';
 import { parseCompletionRequest } from './request-parsing';
 import { echoResponder, textReply } from './responders';
-import type {
-  EmulatedReply,
-  EmulatorTiming,
-  Fault,
-  HttpFault,
-  OpenAiEmulatorOptions,
-  RecordedRequest,
-  Responder,
-  StreamFault,
-} from './types';
+import type { EmulatedReply, Fault, HttpFault, OpenAiEmulatorOptions, RecordedRequest, StreamFault } from './types';
 import {
   buildCompletion,
   buildStreamChunks,
@@ -30,7 +21,6 @@ import {
   type StreamChunk,
 } from './wire-format';
 
-const DEFAULT_TIMING: EmulatorTiming = { ttftMs: 0, tokensPerSecond: Infinity };
 const COMPLETIONS_PATH = '/v1/chat/completions';
 
 interface ErrorReply {
@@ -42,120 +32,68 @@ interface ErrorReply {
   headers?: Record<string, string>;
 }
 
-export class OpenAiEmulator {
-  private readonly http: LoopbackHttpServer;
-  private recorded: RecordedRequest[] = [];
-  private queue: EmulatedReply[] = [];
-  private responder: Responder;
-  private timing: EmulatorTiming;
-  private faults: Fault[] = [];
+export class OpenAiEmulator extends LlmEmulatorBase<
+  RecordedRequest,
+  EmulatedReply,
+  HttpFault,
+  StreamFault,
+  ErrorReply
+> {
   private ids = new IdGenerator();
-  private readonly inFlight = new Set<AbortController>();
-  private readonly arrivalListeners = new Set<() => void>();
 
   constructor(private readonly options: OpenAiEmulatorOptions = {}) {
-    this.http = new LoopbackHttpServer('OpenAiEmulator', (req, res) => this.handle(req, res), options.port);
-    this.responder = options.responder ?? echoResponder;
-    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    super({
+      name: 'OpenAiEmulator',
+      port: options.port,
+      timing: options.timing,
+      responder: options.responder ?? echoResponder,
+      textReply,
+      defaultRandomFault: { kind: 'server_error' },
+      // The `openai` SDK's base URL includes the API version.
+      urlSuffix: '/v1',
+    });
   }
 
-  /** Starts listening (idempotent) and resolves to the SDK's base URL: `http://127.0.0.1:<port>/v1`. */
-  async start(): Promise<string> {
-    return `${await this.http.start()}/v1`;
+  protected nextRequestId(): string {
+    return this.ids.next('req_');
   }
 
-  /** Aborts in-flight responses, closes every connection and the listener. */
-  async stop(): Promise<void> {
-    if (this.http.url === undefined) return;
-    for (const controller of this.inFlight) controller.abort();
-    await this.http.stop();
-  }
-
-  get baseURL(): string {
-    return `${this.http.requireUrl()}/v1`;
-  }
-
-  /** Forgets requests, queued replies, faults, custom responder and timing changes; keeps listening. */
-  reset(): void {
-    this.recorded = [];
-    this.queue = [];
-    this.responder = this.options.responder ?? echoResponder;
-    this.timing = { ...DEFAULT_TIMING, ...this.options.timing };
-    this.faults = [];
+  protected resetIds(): void {
     this.ids = new IdGenerator();
   }
 
-  /** Replies served first-in first-out before the responder is asked; a string is a plain text reply. */
-  enqueue(...replies: Array<EmulatedReply | string>): void {
-    this.queue.push(...replies.map((reply) => (typeof reply === 'string' ? textReply(reply) : reply)));
+  protected plainErrorReply(status: 413 | 500, message: string): ErrorReply {
+    return { status, type: status === 413 ? 'invalid_request_error' : 'server_error', message };
   }
 
-  /** Replaces the responder used when the queue is empty; `undefined` restores the constructor's (or echo). */
-  setResponder(responder: Responder | undefined): void {
-    this.responder = responder ?? this.options.responder ?? echoResponder;
+  protected sendError(res: ServerResponse, requestId: string, reply: ErrorReply): void {
+    sendJson(
+      res,
+      reply.status,
+      requestId,
+      errorBody(reply.message, reply.type, reply.code ?? null, reply.param ?? null),
+      reply.headers,
+    );
   }
 
-  setTiming(timing: Partial<EmulatorTiming>): void {
-    this.timing = { ...this.timing, ...timing };
+  protected isHttpFault(fault: Fault): fault is HttpFault {
+    return fault.kind !== 'stream_error' && fault.kind !== 'drop';
   }
 
-  /** The next `times` requests fail with `fault` (after faults already scheduled). */
-  failNext(fault: Fault, times = 1): void {
-    for (let i = 0; i < times; i += 1) this.faults.push(fault);
+  protected httpFaultReply(fault: HttpFault): ErrorReply {
+    return httpFaultReply(fault);
   }
 
-  get requests(): readonly RecordedRequest[] {
-    return this.recorded;
+  protected streamFaultWithoutStreaming(fault: StreamFault): ErrorReply | undefined {
+    if (fault.kind === 'drop') return undefined;
+    return {
+      status: 500,
+      type: 'server_error',
+      message: fault.message ?? 'Internal error',
+    };
   }
 
-  lastRequest(): RecordedRequest | undefined {
-    return this.recorded.at(-1);
-  }
-
-  /** Resolves once at least `count` requests have been recorded. */
-  waitForRequests(count: number, timeoutMs = 5000): Promise<readonly RecordedRequest[]> {
-    return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        if (this.recorded.length < count) return false;
-        this.arrivalListeners.delete(check);
-        clearTimeout(timer);
-        resolve(this.recorded);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.arrivalListeners.delete(check);
-        reject(new Error(`expected ${count} requests within ${timeoutMs} ms, got ${this.recorded.length}`));
-      }, timeoutMs);
-      if (!check()) this.arrivalListeners.add(check);
-    });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    res.on('close', () => {
-      controller.abort();
-      this.inFlight.delete(controller);
-    });
-    const requestId = this.ids.next('req_');
-    try {
-      await this.route(req, res, requestId, controller.signal);
-    } catch (error) {
-      if (error instanceof AbortedError || controller.signal.aborted) return;
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const tooLarge = error instanceof BodyTooLargeError;
-      sendError(res, requestId, {
-        status: tooLarge ? 413 : 500,
-        type: tooLarge ? 'invalid_request_error' : 'server_error',
-        message: tooLarge ? error.message : `emulator failure: ${String(error)}`,
-      });
-    }
-  }
-
-  private async route(
+  protected async route(
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
@@ -164,7 +102,7 @@ export class OpenAiEmulator {
     const path = new URL(req.url ?? '/', 'http://emulator').pathname;
     if (path !== COMPLETIONS_PATH || req.method !== 'POST') {
       req.resume();
-      sendError(res, requestId, {
+      this.sendError(res, requestId, {
         status: path === COMPLETIONS_PATH ? 405 : 404,
         type: 'invalid_request_error',
         message: `Unknown request URL: ${req.method ?? ''} ${path}`,
@@ -175,7 +113,7 @@ export class OpenAiEmulator {
     const rejection = this.checkKey(req);
     const parsed = parseCompletionRequest(raw);
     if (!parsed.ok) {
-      sendError(
+      this.sendError(
         res,
         requestId,
         rejection ?? {
@@ -187,64 +125,34 @@ export class OpenAiEmulator {
       );
       return;
     }
-    const record: RecordedRequest = {
-      index: this.recorded.length,
-      requestId,
-      method: req.method,
-      path,
-      headers: redactHeaders(req.headers),
-      ...parsed.fields,
-      receivedAt: Date.now(),
-      outcome: 'pending',
-    };
-    this.record(record);
-    res.on('close', () => {
-      record.finishedAt ??= Date.now();
-      if (record.outcome === 'pending') record.outcome = 'client_disconnected';
-    });
+    const admitted = this.admit(
+      req,
+      res,
+      { requestId, method: req.method, path, headers: redactHeaders(req.headers), ...parsed.fields },
+      rejection,
+    );
+    if (admitted === undefined) return;
+    const { record, fault } = admitted;
 
-    if (rejection !== undefined) return this.answerError(res, record, rejection);
-    const fault = this.faults.shift();
-    if (fault !== undefined && isHttpFault(fault)) return this.answerError(res, record, httpFaultReply(fault));
-    if (fault !== undefined && !record.stream) {
-      if (fault.kind === 'drop') {
-        record.outcome = 'dropped';
-        req.socket.destroy();
-        return;
-      }
-      return this.answerError(res, record, {
-        status: 500,
-        type: 'server_error',
-        message: fault.message ?? 'Internal error',
-      });
-    }
-
-    const reply = this.queue.shift() ?? (await this.askResponder(record, res));
+    const reply = await this.nextReply(record, res);
     if (reply === undefined) return;
     const resolved = resolveReply(reply, record, this.ids);
-    const timing = { ...this.timing, ...reply.timing };
-    const firstDeltaNotBefore = record.receivedAt + timing.ttftMs;
-    const deltaIntervalMs = tokenIntervalMs(timing.tokensPerSecond);
+    const pacing = this.pacing(record, reply);
     const chunks = buildStreamChunks(resolved, record.includeUsage);
 
     if (record.stream) {
       record.status = 200;
       record.outcome = await this.writeStream(res, record, {
         chunks,
-        firstDeltaNotBefore,
-        deltaIntervalMs,
+        ...pacing,
         signal,
         ...(fault ? { fault } : {}),
       });
       record.finishedAt = Date.now();
       return;
     }
-    // Without streaming the caller waits as long as the whole generation would have taken.
     const deltas = chunks.filter((c) => c.isContentDelta).length;
-    await sleepUntil(firstDeltaNotBefore + Math.max(0, deltas - 1) * deltaIntervalMs, signal);
-    record.status = 200;
-    record.outcome = 'completed';
-    record.finishedAt = Date.now();
+    await this.awaitWholeGeneration(record, pacing, deltas, signal);
     sendJson(res, 200, record.requestId, buildCompletion(resolved));
   }
 
@@ -296,21 +204,6 @@ export class OpenAiEmulator {
     }
   }
 
-  /** A throwing responder is a test bug: a 500 the SDK won't retry (x-should-retry), with the cause in the message. */
-  private async askResponder(record: RecordedRequest, res: ServerResponse): Promise<EmulatedReply | undefined> {
-    try {
-      return await this.responder(record);
-    } catch (error) {
-      this.answerError(res, record, {
-        status: 500,
-        type: 'server_error',
-        message: `emulator responder failed: ${error instanceof Error ? error.message : String(error)}`,
-        headers: { 'x-should-retry': 'false' },
-      });
-      return undefined;
-    }
-  }
-
   private checkKey(req: IncomingMessage): ErrorReply | undefined {
     const configured = this.options.apiKey;
     if (configured === undefined) return undefined;
@@ -324,27 +217,11 @@ export class OpenAiEmulator {
       message: 'Incorrect API key provided.',
     };
   }
-
-  private answerError(res: ServerResponse, record: RecordedRequest, reply: ErrorReply): void {
-    record.status = reply.status;
-    record.outcome = 'http_error';
-    record.finishedAt = Date.now();
-    sendError(res, record.requestId, reply);
-  }
-
-  private record(request: RecordedRequest): void {
-    this.recorded.push(request);
-    for (const listener of [...this.arrivalListeners]) listener();
-  }
 }
 
 function isFinishChunk(chunk: StreamChunk): boolean {
   const choices = chunk.data.choices as Array<{ finish_reason: unknown }>;
   return choices.some((c) => c.finish_reason !== null);
-}
-
-function isHttpFault(fault: Fault): fault is HttpFault {
-  return fault.kind !== 'stream_error' && fault.kind !== 'drop';
 }
 
 function httpFaultReply(fault: HttpFault): ErrorReply {
@@ -416,14 +293,4 @@ function sendJson(
     ...headers,
   });
   res.end(payload);
-}
-
-function sendError(res: ServerResponse, requestId: string, reply: ErrorReply): void {
-  sendJson(
-    res,
-    reply.status,
-    requestId,
-    errorBody(reply.message, reply.type, reply.code ?? null, reply.param ?? null),
-    reply.headers,
-  );
 }

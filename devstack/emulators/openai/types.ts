@@ -3,6 +3,8 @@
  * independent of the SDK's own types so the emulator describes the wire format, not the installed SDK.
  */
 
+import type { EmulatorTiming, RecordedRequestBase } from '../llm-emulator-base';
+
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
 /** A content part as a request carries it (`text`, `image_url`, ...). */
@@ -32,37 +34,15 @@ export interface RequestTool {
   function: { name: string; description?: string; parameters?: unknown };
 }
 
-type RequestOutcome = 'pending' | 'completed' | 'http_error' | 'stream_error' | 'dropped' | 'client_disconnected';
-
 /** One request as the emulator received it. The api key is never stored. */
-export interface RecordedRequest {
-  /** 0-based arrival order since start/reset. */
-  index: number;
-  /** The `x-request-id` the emulator answered with. */
-  requestId: string;
-  method: string;
-  path: string;
-  /** Lower-cased header names; `authorization` replaced by `[redacted]`. */
-  headers: Record<string, string>;
-  /** The parsed JSON body, untouched. */
-  body: Record<string, unknown>;
-  model: string;
+export interface RecordedRequest extends RecordedRequestBase {
   messages: RequestMessage[];
   tools?: RequestTool[];
   /** `max_tokens`, or `max_completion_tokens` when that was sent instead. */
   maxTokens?: number;
   temperature?: number;
-  stream: boolean;
   /** `stream_options.include_usage`: a last chunk with the usage and no choices. */
   includeUsage: boolean;
-  /** Epoch ms when the request body had been read. */
-  receivedAt: number;
-  /** Epoch ms when the first content delta was written (streams only). */
-  firstTokenAt?: number;
-  finishedAt?: number;
-  /** HTTP status sent (200 for streams, even those that later fail mid-stream). */
-  status?: number;
-  outcome: RequestOutcome;
 }
 
 interface EmulatedToolCall {
@@ -82,13 +62,6 @@ export interface EmulatedReply {
 }
 
 export type Responder = (request: RecordedRequest) => EmulatedReply | Promise<EmulatedReply>;
-
-export interface EmulatorTiming {
-  /** Delay from receiving the request to the first content delta (non-streaming: added to the response time). */
-  ttftMs: number;
-  /** Content deltas per second after the first; 0 or Infinity = as fast as possible. */
-  tokensPerSecond: number;
-}
 
 /** HTTP error answered instead of a completion; the scripted reply queue is left untouched. */
 export type HttpFault =

@@ -1,27 +1,38 @@
 /** Decides which requests fail and how: an explicit FIFO of faults first, then an optional seeded random rate. */
-import type { Fault, RandomFaultOptions } from './types';
-import { seededRandom } from '../shared/seeded-random';
+import { seededRandom } from './seeded-random';
 
-interface RandomFaults {
+interface RandomFaults<F> {
   probability: number;
-  faults: Fault[];
+  faults: F[];
   random: () => number;
 }
 
-export class FaultPlan {
-  private scheduled: Array<{ fault: Fault; remaining: number }> = [];
-  private randomFaults: RandomFaults | undefined;
+export interface RandomFaultOptions<F> {
+  /** Chance in [0, 1] that a request fails. */
+  probability: number;
+  /** Seed for the PRNG, so a "random" failure pattern replays identically. */
+  seed?: number;
+  /** Picked uniformly per failing request; defaults to the plan's default random fault. */
+  faults?: F[];
+}
+
+export class FaultPlan<F> {
+  private scheduled: Array<{ fault: F; remaining: number }> = [];
+  private randomFaults: RandomFaults<F> | undefined;
+
+  /** `defaultRandomFault`: what a random failure is when `failRandomly` names no faults. */
+  constructor(private readonly defaultRandomFault: F) {}
 
   /** The next `times` requests fail with `fault` (after any faults already scheduled). */
-  failNext(fault: Fault, times = 1): void {
+  failNext(fault: F, times = 1): void {
     if (times > 0) this.scheduled.push({ fault, remaining: times });
   }
 
-  failRandomly(options: RandomFaultOptions): void {
+  failRandomly(options: RandomFaultOptions<F>): void {
     if (options.probability < 0 || options.probability > 1) throw new RangeError('probability must be within [0, 1]');
     this.randomFaults = {
       probability: options.probability,
-      faults: options.faults?.length ? options.faults : [{ kind: 'overloaded' }],
+      faults: options.faults?.length ? options.faults : [this.defaultRandomFault],
       random: seededRandom(options.seed ?? 1),
     };
   }
@@ -32,7 +43,7 @@ export class FaultPlan {
   }
 
   /** Consumes and returns the fault for the request now arriving, if any. */
-  take(): Fault | undefined {
+  take(): F | undefined {
     const head = this.scheduled[0];
     if (head !== undefined) {
       head.remaining -= 1;
