@@ -2,7 +2,6 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Config } from '../src/config/schema';
 import type { ExternalToolContext, ExternalToolResult, KeyedToolContext } from '../src/agents/external-tool-context';
 import { toolIdempotencyKey } from '../src/agents/tools/idempotency';
-import { externalToolOffer, type ExternalToolOffer } from '../src/agents/external-tool-offer';
 import { attemptHttpTool } from '../src/agents/http-tools';
 import type { McpCatalogue } from '../src/agents/mcp-tools';
 import type { Logger } from '../src/observability/logger';
@@ -105,11 +104,6 @@ export function createExternalToolActivities(deps: ExternalToolDeps) {
     /** Calls a tool on an MCP server of `tools.mcpServers` with the model's input. */
     async runMcpTool({ server, tool, input, context }: RunMcpToolInput): Promise<ExternalToolResult> {
       return settle('mcp', `${server}/${tool}`, context, (keyed) => deps.mcp.call(server, tool, input, keyed));
-    },
-
-    /** The specs of an agent's HTTP and MCP tools, and where each offered name goes. */
-    async offerExternalTools({ tools }: { tools: string[] }): Promise<ExternalToolOffer> {
-      return externalToolOffer(tools, deps.config(), deps.mcp);
     },
   };
 }

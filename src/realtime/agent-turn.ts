@@ -52,7 +52,7 @@ export interface ReplyRequest {
   after?: Promise<void>;
   /** The caller's number is proven theirs (read per model round: a code confirmed in one round counts in the next). */
   callerVerified: () => boolean;
-  /** The agent's HTTP and MCP tools, offered beside its built-ins. */
+  /** The agent's HTTP and MCP tools, offered beside its built-ins (listed once per call by the session). */
   externalTools?: () => Promise<OfferedTool[]>;
   /** `handoff_to_agent` succeeded: another agent answers from the next turn (this one says no more). */
   handedOff?: (handoff: NonNullable<ToolOutcome['handoff']>) => void;

@@ -85,6 +85,11 @@ export class VoiceSession {
   /** The agent speaking; a handoff replaces it from the caller's next turn. */
   private agent: ResolvedAgent;
   private timeLimit?: NodeJS.Timeout;
+  /**
+   * Each speaking agent's HTTP and MCP tools, listed once per call (as it starts, or at a handoff),
+   * in parallel with the context: a turn never waits on an MCP server's listing.
+   */
+  private readonly externalToolOffers = new Map<string, Promise<OfferedTool[]>>();
   private readonly now: () => number;
 
   constructor(private readonly deps: VoiceSessionDeps) {
@@ -92,6 +97,7 @@ export class VoiceSession {
     this.agent = deps.agent;
     this.trust = deps.trust;
     this.context = this.loadContext();
+    void this.externalToolsOf(this.agent);
     this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
     this.caller = new CallerInput(
       {
@@ -192,7 +198,7 @@ export class VoiceSession {
         endsCall: () => this.leaving(turn),
         verified: () => this.callerConfirmed(),
         handedOff: (handoff) => this.handOff(handoff),
-        ...(this.deps.externalTools ? { externalTools: () => this.deps.externalTools!(agent) } : {}),
+        externalTools: () => this.externalToolsOf(agent),
       }),
     );
   }
@@ -240,6 +246,7 @@ export class VoiceSession {
       .then((agent) => {
         if (!agent) throw new Error(`agent ${handoff.agentId} version ${handoff.version} not found`);
         this.agent = agent;
+        void this.externalToolsOf(agent);
         log.info({ agentId: agent.id, agentVersion: agent.version }, 'call handed off to another agent');
         return this.loadContext();
       })
@@ -247,6 +254,23 @@ export class VoiceSession {
         log.error({ err: error, agentId: handoff.agentId }, 'could not hand the call off; the same agent carries on');
         return before;
       });
+  }
+
+  /** The agent's HTTP and MCP tools, asked for once per agent version of this call; none when they cannot be listed. */
+  private externalToolsOf(agent: ResolvedAgent): Promise<OfferedTool[]> {
+    const key = `${agent.id}@${agent.version}`;
+    let offer = this.externalToolOffers.get(key);
+    if (!offer) {
+      const list = this.deps.externalTools;
+      offer = list
+        ? list(agent).catch((error: unknown) => {
+            this.deps.log.warn({ err: error, agentId: agent.id }, "could not list the agent's external tools");
+            return [];
+          })
+        : Promise.resolve([]);
+      this.externalToolOffers.set(key, offer);
+    }
+    return offer;
   }
 
   /** The agent's `maxCallMinutes` are up: a short closing line, then the call ends as if the agent hung up. */

@@ -8,8 +8,8 @@ import { eventually, inboundSms, startTestSystem, TEST_ACCOUNT_SID, type TestSys
 const CRM_TOKEN = 'crm-e2e-token-91c2';
 const SHOP_KEY = 'shop-e2e-key-4d0a';
 
-// Needs the agent's tool dispatch (branch `tools`): the messaging workflow offers the agent's HTTP
-// and MCP tools (activity `offerExternalTools`) and runs the model's calls of them as `runHttpTool`
+// The messaging workflow offers the agent's HTTP
+// and MCP tools (`externalToolOffer`, inside `generateReply`) and runs the model's calls of them as `runHttpTool`
 // and `runMcpTool` activities.
 describe('external tools in an SMS conversation', () => {
   const crm = new HttpToolTarget();

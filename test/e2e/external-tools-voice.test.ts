@@ -8,7 +8,7 @@ import { agentTurn, callStatus, connectCall } from '../harness/voice';
 const CRM_TOKEN = 'crm-e2e-token-5b7e';
 const SHOP_KEY = 'shop-e2e-key-a3f9';
 
-// Needs the agent's tool dispatch (branch `tools`): the voice loop offers the agent's HTTP and MCP
+// The voice loop offers the agent's HTTP and MCP
 // tools (the realtime worker's MCP catalogue) and the call workflow runs the model's calls of them
 // as `runHttpTool` and `runMcpTool` activities.
 describe('external tools on a call', () => {
