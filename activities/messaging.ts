@@ -234,7 +234,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const takenOver = input.handoff
         ? `\n\nYou have just taken this conversation over from ${input.handoff.from} (${input.handoff.reason}). Answer the customer's last message yourself.`
         : '';
-      const external = await externalToolOffer([...agentToolReferences(agent.definition)], deps.config(), deps.mcp);
+      const external = await externalToolOffer(agentToolReferences(agent.definition), deps.config(), deps.mcp);
       const tools = toolSpecsFor(agent.definition, 'messaging', { extra: external.tools });
       const reply = await model.complete({
         system: systemPromptWithMemory(prompt, memory?.summary) + takenOver,

@@ -20,9 +20,10 @@ export interface ExternalToolOffer {
 
 /** The HTTP and MCP tools among an agent's `tools` (built-ins are left to the catalogue of built-ins). */
 export async function externalToolOffer(
-  references: string[],
+  references: readonly string[],
   config: Config,
-  mcp: Pick<McpCatalogue, 'entriesFor'>,
+  /** Absent where no MCP connections are kept (the gateway): MCP references offer nothing. */
+  mcp?: Pick<McpCatalogue, 'entriesFor'>,
 ): Promise<ExternalToolOffer> {
   const specs: ToolSpec[] = [];
   const routes: Record<string, ExternalToolRoute> = {};
@@ -42,7 +43,7 @@ export async function externalToolOffer(
       ...(tool.filler ? { filler: tool.filler } : {}),
     });
   }
-  for (const entry of await mcp.entriesFor(references)) {
+  for (const entry of mcp ? await mcp.entriesFor([...references]) : []) {
     // An HTTP tool of the same name came first: the model cannot be offered two.
     if (routes[entry.offeredName]) continue;
     specs.push(entry.spec);

@@ -14,9 +14,6 @@ import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
 
-/** The gateway keeps no MCP connections: a dry run offers no MCP tools. */
-const NO_MCP = { entriesFor: async () => [] };
-
 export interface AgentRouteDeps {
   config: ConfigStore;
   agentStore: AgentStore;
@@ -162,7 +159,7 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
       let reply;
       try {
         // HTTP tools are offered as on a live conversation; MCP servers are listed by the workers only.
-        const external = await externalToolOffer([...agentToolReferences(agent.definition)], deps.config.get(), NO_MCP);
+        const external = await externalToolOffer(agentToolReferences(agent.definition), deps.config.get());
         reply = await model.complete({
           system,
           items: [userMessage(message)],

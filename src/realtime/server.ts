@@ -44,9 +44,6 @@ export interface RealtimeDeps {
   log: Logger;
 }
 
-/** Without a catalogue, MCP references resolve to no tools. */
-const NO_MCP: Pick<McpCatalogue, 'entriesFor'> = { entriesFor: async () => [] };
-
 export interface RealtimeServer {
   server: http.Server;
   activeCalls(): number;
@@ -291,8 +288,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       context,
       findAgent: (agentId, version) => agents.get(agentId, version),
       externalTools: async (speaking) =>
-        (await externalToolOffer([...agentToolReferences(speaking.definition)], deps.config.get(), deps.mcp ?? NO_MCP))
-          .tools,
+        (await externalToolOffer(agentToolReferences(speaking.definition), deps.config.get(), deps.mcp)).tools,
       ...(claims.recorded !== undefined ? { recorded: claims.recorded } : {}),
       metrics: deps.metrics.voice,
       log,
