@@ -7,7 +7,7 @@
  */
 import { userMessage, type ChatItem } from '../agent/chat-items';
 
-export interface CallContextLimits {
+interface CallContextLimits {
   /** Items (caller and agent turns) kept: 40 exchanges. */
   maxItems: number;
   /** Characters of text kept, about 8k tokens: a few long answers cannot fill the window either. */
