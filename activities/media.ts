@@ -39,7 +39,8 @@ export function createMediaActivities(deps: MediaDeps) {
       const deadlineAt = info.scheduledTimestampMs + deps.config().messaging.mediaDeadlineSeconds * 1000;
       const done = await deps.messages.media.digestsOf(message.id, { withImageBytes: false });
       const todo = message.media.map((item, index) => ({ item, index })).filter(({ index }) => !done.has(index));
-      if (todo.length > 0) {
+      // A retry that starts past the deadline (the worker died) starts no download it could not finish.
+      if (todo.length > 0 && Date.now() < deadlineAt) {
         const context = Context.current();
         const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
         try {

@@ -144,7 +144,12 @@ export class MessageStore {
   async recent(customerId: string, limit: number, after?: Date): Promise<HistoryMessage[]> {
     const filter = after ? { customerId, seq: { $gt: after } } : { customerId };
     const docs = await this.messages.find(filter).sort({ seq: -1, _id: -1 }).limit(limit).toArray();
-    return this.withDigests(await Promise.all(docs.reverse().map(toHistory)));
+    return Promise.all(docs.reverse().map(toHistory));
+  }
+
+  /** {@link recent} with what the agent made of the attachments: the history a reply is written from. */
+  async recentWithMedia(customerId: string, limit: number, after?: Date): Promise<HistoryMessage[]> {
+    return this.withDigests(await this.recent(customerId, limit, after));
   }
 
   /** Fills in the digests of messages with attachments; image bytes only for the newest few with images. */

@@ -234,6 +234,17 @@ describe('audio', () => {
     expect(assemblyAi.requests).toHaveLength(0);
   });
 
+  it('keeps at most 8000 characters of a very long transcript, marking the cut', async () => {
+    const long: AudioTranscriber = { transcribe: async () => ({ text: 'word '.repeat(5000) }) };
+    const [digest] = await digestMedia(
+      [twilioMedia('audio/ogg', { contentType: 'audio/ogg', body: Buffer.from('OggS') })],
+      deps({ transcriber: long }),
+    );
+    const transcript = (digest as { transcript: string }).transcript;
+    expect(transcript).toHaveLength(8000 + '… (cut)'.length);
+    expect(transcript.endsWith('… (cut)')).toBe(true);
+  });
+
   it('is failed when no transcriber is configured', async () => {
     const [digest] = await digestMedia(
       [twilioMedia('audio/ogg', { contentType: 'audio/ogg', body: Buffer.from('OggS') })],

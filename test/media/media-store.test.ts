@@ -114,7 +114,7 @@ describe('the media store and the media activity', () => {
 
     expect(outcome).toEqual({ usable: true });
     expect(server.requests.map((r) => r.path)).toEqual(['/second.png']);
-    const [history] = (await messages.recent('cus_activity', 10)).filter((m) => m.id === id);
+    const [history] = (await messages.recentWithMedia('cus_activity', 10)).filter((m) => m.id === id);
     expect(history!.mediaDigests).toHaveLength(2);
   });
 
