@@ -219,7 +219,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
           'LlmNotConfigured',
         );
       const memory = await deps.memory.get(input.customerId);
-      const history = await deps.messages.recent(
+      const history = await deps.messages.recentWithMedia(
         input.customerId,
         deps.config().messaging.historyBudget,
         memory?.summarizedThrough,

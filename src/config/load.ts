@@ -53,6 +53,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
   ['MESSAGING_KEEP_RECENT', ['messaging', 'keepRecent']],
   ['MESSAGING_MAX_MESSAGES_PER_RUN', ['messaging', 'maxMessagesPerRun']],
+  ['MESSAGING_MEDIA_DEADLINE_SECONDS', ['messaging', 'mediaDeadlineSeconds']],
   ['CONVERSATIONS_AGENT_IDENTITY', ['conversations', 'agentIdentity']],
 ];
 

@@ -225,6 +225,12 @@ export const ConfigSchema = z.object({
     keepRecent: z.coerce.number().int().min(1).default(12),
     /** Messages one customer-workflow run handles before continuing as new (bounded event history). */
     maxMessagesPerRun: z.coerce.number().int().min(1).default(200),
+    /**
+     * How long a message's attachments may take to be understood (downloads, voice-note
+     * transcription) before the customer's queue moves on: the reply then says the attachment could
+     * not be read. Below the media activity's hard limit (MEDIA_DIGESTION, 5 minutes).
+     */
+    mediaDeadlineSeconds: z.coerce.number().min(1).max(240).default(90),
   }),
   escalation: z.object({
     /** Gets an SMS when the agent escalates outside a Conversation. */

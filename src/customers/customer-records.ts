@@ -101,6 +101,8 @@ export class CustomerRecords {
     await remove('call_turns', { $or: [{ customerId }, { callSid: { $in: r.callSids } }] });
     await remove('events', { customerId });
     await remove('customer_memory', { _id: customerId });
+    // Attachments' digests and image bytes (GridFS) live apart from the messages.
+    counts.message_media = await this.messages.media.forgetCustomer(customerId);
     await remove('messages', { customerId });
     await remove('calls', { customerId });
     // Only the opaque id, kept so that the number's next first contact gets a new one (IdentityStore).

@@ -24,18 +24,33 @@ import {
   type MediaLimits,
 } from './media-types';
 import { TranscriptionError, type AudioTranscriber } from './transcribe';
+import { mayReceiveTwilioCredentials } from './twilio-media-hosts';
 
 export type MediaDigest =
-  | { kind: 'image'; mediaType: ImageMediaType; base64: string; sizeBytes: number }
+  /** `base64` is absent when the bytes were not loaded (stored in GridFS, see media-store.ts). */
+  | { kind: 'image'; mediaType: ImageMediaType; base64?: string; sizeBytes: number }
   | { kind: 'audio'; contentType: string; transcript: string; durationSeconds?: number; confidence?: number }
   | { kind: 'video'; contentType: string; sizeBytes?: number; note: string }
   | { kind: 'unsupported'; contentType: string; reason: string }
   | { kind: 'too_large'; contentType: string; sizeBytes: number; limitBytes: number }
-  | { kind: 'failed'; contentType: string; reason: string };
+  | { kind: 'failed'; contentType: string; reason: string }
+  /** Not digested within the deadline (or past the retry budget): the customer hears it could not be read. */
+  | { kind: 'timed_out'; contentType: string };
+
+/**
+ * A voice note's transcript kept for the model: a few minutes of speech. Bounds the prompt and the
+ * stored record whatever the audio's length; the cut is marked.
+ */
+const MAX_TRANSCRIPT_CHARS = 8_000;
 
 export interface DigestMediaDeps {
-  /** Twilio account SID and auth token: Twilio media URLs may require them. */
+  /**
+   * Twilio account SID and auth token: Twilio media URLs may require them. Sent only to Twilio's
+   * hosts and `apiBaseUrl` (see twilio-media-hosts.ts); any other URL is fetched without them.
+   */
   fetchAuth: BasicAuth;
+  /** The account's configured Twilio API base URL (an emulator): trusted like Twilio's own hosts. */
+  apiBaseUrl?: string;
   /** Without one, audio becomes a `failed` digest. */
   transcriber?: AudioTranscriber;
   limits?: Partial<MediaLimits>;
@@ -47,18 +62,19 @@ const VIDEO_NOTE = 'videos cannot be viewed';
 
 /** One digest per media item, in order. Items are processed concurrently (at most 10 per MMS). */
 export async function digestMedia(media: readonly MediaRef[], deps: DigestMediaDeps): Promise<MediaDigest[]> {
+  return Promise.all(media.map((item) => digestMediaItem(item, deps)));
+}
+
+/** The digest of one media item; never throws (a failure is a `failed` or `too_large` digest). */
+export async function digestMediaItem(item: MediaRef, deps: DigestMediaDeps): Promise<MediaDigest> {
   const limits: MediaLimits = { ...DEFAULT_MEDIA_LIMITS, ...deps.limits };
-  return Promise.all(
-    media.map((item) =>
-      digestOne(item, deps, limits).catch((error: unknown) => failureDigest(item.contentType, error)),
-    ),
-  );
+  return digestOne(item, deps, limits).catch((error: unknown) => failureDigest(item.contentType, error));
 }
 
 async function digestOne(item: MediaRef, deps: DigestMediaDeps, limits: MediaLimits): Promise<MediaDigest> {
   const contentType = item.contentType;
   const request = {
-    auth: deps.fetchAuth,
+    ...(mayReceiveTwilioCredentials(item.url, deps.apiBaseUrl) ? { auth: deps.fetchAuth } : {}),
     declaredContentType: contentType,
     ...(deps.timeoutMs ? { timeoutMs: deps.timeoutMs } : {}),
   };
@@ -76,7 +92,7 @@ async function digestOne(item: MediaRef, deps: DigestMediaDeps, limits: MediaLim
       return {
         kind: 'audio',
         contentType,
-        transcript: transcript.text.trim(),
+        transcript: capTranscript(transcript.text.trim()),
         ...pick(transcript, 'durationSeconds', 'confidence'),
       };
     }
@@ -91,6 +107,10 @@ async function digestOne(item: MediaRef, deps: DigestMediaDeps, limits: MediaLim
         reason: `file type ${bareContentType(contentType) || 'unknown'} is not supported`,
       };
   }
+}
+
+function capTranscript(text: string): string {
+  return text.length > MAX_TRANSCRIPT_CHARS ? `${text.slice(0, MAX_TRANSCRIPT_CHARS)}… (cut)` : text;
 }
 
 function failureDigest(contentType: string, error: unknown): MediaDigest {
@@ -133,7 +153,11 @@ export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaProm
   for (const digest of digests) {
     switch (digest.kind) {
       case 'image':
-        content.push({ type: 'image', mediaType: digest.mediaType, data: digest.base64 });
+        content.push(
+          digest.base64 !== undefined
+            ? { type: 'image', mediaType: digest.mediaType, data: digest.base64 }
+            : text('[an image the customer sent earlier]'),
+        );
         break;
       case 'audio':
         content.push(
@@ -179,6 +203,12 @@ export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaProm
           ),
         );
         sentences.push(`I couldn't open the ${what} you sent; could you try sending it again?`);
+        break;
+      }
+      case 'timed_out': {
+        const what = kindNoun(digest.contentType);
+        content.push(text(`[The customer sent ${withArticle(what)} that could not be read in time]`));
+        sentences.push(`I couldn't read the ${what} you sent in time; could you send it again, or type what it says?`);
         break;
       }
     }

@@ -1,6 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { Channel } from '../messaging/addresses';
 import type { MediaDigest } from '../media/digest';
+import { MediaStore } from '../media/media-store';
 import type { MediaRef } from '../messaging/inbound';
 import { isDuplicateKey } from '../storage/duplicate-key';
 import { packText, unpackText, type StoredText } from './compression';
@@ -18,7 +19,10 @@ export interface HistoryMessage {
   to: string;
   body: string;
   media: MediaRef[];
-  /** What the agent could make of each attachment (filled in once, after recording). */
+  /**
+   * What the agent could make of each attachment digested so far (stored apart, see media-store.ts);
+   * images carry their bytes only in the newest messages that have any ({@link IMAGE_MESSAGES_WITH_BYTES}).
+   */
   mediaDigests?: MediaDigest[];
   /** Twilio's sid for outbound messages once sent. */
   twilioSid?: string;
@@ -39,6 +43,7 @@ interface MessageDoc {
   to: string;
   body: StoredText;
   media: MediaRef[];
+  /** Written by earlier releases, inside the document; new digests live in the media store. */
   mediaDigests?: MediaDigest[];
   twilioSid?: string;
   status: string;
@@ -64,15 +69,25 @@ export type NewMessage = Pick<
   agentId?: string;
 };
 
+/**
+ * Images cost tokens, so the agent's prompt shows only the newest few (activities/messaging.ts);
+ * only those have their bytes read back from GridFS.
+ */
+const IMAGE_MESSAGES_WITH_BYTES = 2;
+
 /** Every inbound and outbound message per customer; large bodies zstd-compressed. */
 export class MessageStore {
   private readonly messages: Collection<MessageDoc>;
+  /** Attachments' digests and image bytes, outside the message documents. */
+  readonly media: MediaStore;
 
   constructor(db: Db) {
     this.messages = db.collection<MessageDoc>('messages');
+    this.media = new MediaStore(db);
   }
 
   async ensureIndexes(): Promise<void> {
+    await this.media.ensureIndexes();
     await this.messages.createIndex({ customerId: 1, seq: -1 });
     await this.messages.createIndex({ twilioSid: 1 }, { sparse: true });
     await this.messages.createIndex({ accountSid: 1, from: 1, createdAt: -1 });
@@ -110,13 +125,10 @@ export class MessageStore {
     }
   }
 
+  /** The message without its media digests (see {@link MediaStore.digestsOf}). */
   async get(id: string): Promise<HistoryMessage | undefined> {
     const doc = await this.messages.findOne({ _id: id });
     return doc ? toHistory(doc) : undefined;
-  }
-
-  async saveMediaDigests(id: string, digests: MediaDigest[]): Promise<void> {
-    await this.messages.updateOne({ _id: id }, { $set: { mediaDigests: digests, updatedAt: new Date() } });
   }
 
   /** Whether a message of ours already carries this Twilio sid (a send found at Twilio belongs to one message only). */
@@ -133,6 +145,26 @@ export class MessageStore {
     const filter = after ? { customerId, seq: { $gt: after } } : { customerId };
     const docs = await this.messages.find(filter).sort({ seq: -1, _id: -1 }).limit(limit).toArray();
     return Promise.all(docs.reverse().map(toHistory));
+  }
+
+  /** {@link recent} with what the agent made of the attachments: the history a reply is written from. */
+  async recentWithMedia(customerId: string, limit: number, after?: Date): Promise<HistoryMessage[]> {
+    return this.withDigests(await this.recent(customerId, limit, after));
+  }
+
+  /** Fills in the digests of messages with attachments; image bytes only for the newest few with images. */
+  private async withDigests(history: HistoryMessage[]): Promise<HistoryMessage[]> {
+    let withBytes = 0;
+    for (const message of [...history].reverse()) {
+      // Documents written without a media field (some outbound paths) read as undefined despite the type.
+      const media: MediaRef[] | undefined = message.media;
+      if (message.mediaDigests || message.direction !== 'inbound' || !media?.length) continue;
+      let digests = await this.media.digestsOf(message.id, { withImageBytes: false });
+      if ([...digests.values()].some((d) => d.kind === 'image') && withBytes++ < IMAGE_MESSAGES_WITH_BYTES)
+        digests = await this.media.digestsOf(message.id, { withImageBytes: true });
+      if (digests.size > 0) message.mediaDigests = [...digests.values()];
+    }
+    return history;
   }
 
   /**

@@ -8,6 +8,12 @@ const VAD_WINDOW_FRAMES = 20;
 const FRAME_MS = 20;
 /** Keypad digits are gathered until a pause this long, or `#`. */
 const DTMF_PAUSE_MS = 1500;
+/**
+ * Caller audio kept while speech recognition is opening: 10 s of 8 kHz mu-law (80 KB). STT
+ * normally opens in well under a second; one that never opens must not grow a call's memory for
+ * the whole call. At the cap the oldest audio goes (the caller's latest words are what to answer).
+ */
+export const STT_BACKLOG_MAX_BYTES = 10 * 8000;
 
 /** What the caller did, as the coordinator needs to know it. */
 export interface CallerInputEvents {
@@ -28,6 +34,8 @@ export interface CallerInputOptions {
   /** Read per frame, so a configuration change applies to live calls. */
   vad: () => { voicedRms: number; bargeInMinVoicedMs: number };
   now: () => number;
+  /** Default {@link STT_BACKLOG_MAX_BYTES}; tests set a small one. */
+  backlogMaxBytes?: number;
 }
 
 /**
@@ -37,6 +45,8 @@ export interface CallerInputOptions {
 export class CallerInput {
   private stt?: SttSession;
   private readonly backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private backlogDroppedBytes = 0;
   private readonly window: boolean[] = [];
   private voicedInWindow = 0;
   private lastVoicedAt = 0;
@@ -74,6 +84,7 @@ export class CallerInput {
           if (this.closed) return void session.close();
           this.stt = session;
           for (const audio of this.backlog.splice(0)) session.sendAudio(audio);
+          this.backlogBytes = 0;
         },
         (error: unknown) => {
           log.error({ err: error, callSid }, 'could not open speech recognition');
@@ -85,7 +96,7 @@ export class CallerInput {
   onAudio(audio: Buffer): void {
     if (this.closed) return;
     if (this.stt) this.stt.sendAudio(audio);
-    else this.backlog.push(audio);
+    else this.keep(audio);
     for (let offset = 0; offset < audio.length; offset += MULAW_FRAME_BYTES)
       this.observeFrame(audio.subarray(offset, offset + MULAW_FRAME_BYTES));
   }
@@ -109,6 +120,28 @@ export class CallerInput {
     this.closed = true;
     clearTimeout(this.dtmfTimer);
     await this.stt?.close();
+  }
+
+  /** Audio for an STT session not open yet, the newest {@link STT_BACKLOG_MAX_BYTES} of it. */
+  private keep(audio: Buffer): void {
+    const max = this.options.backlogMaxBytes ?? STT_BACKLOG_MAX_BYTES;
+    this.backlog.push(audio);
+    this.backlogBytes += audio.length;
+    let dropped = 0;
+    while (this.backlogBytes > max && this.backlog.length > 0) {
+      const oldest = this.backlog.shift()!;
+      this.backlogBytes -= oldest.length;
+      dropped += oldest.length;
+    }
+    if (dropped === 0) return;
+    // Once when the cap is first reached, then every further 10 s of audio dropped: no log flood.
+    const before = this.backlogDroppedBytes;
+    this.backlogDroppedBytes += dropped;
+    if (before === 0 || Math.floor(before / max) !== Math.floor(this.backlogDroppedBytes / max))
+      this.options.log.warn(
+        { callSid: this.options.callSid, droppedBytes: this.backlogDroppedBytes, capBytes: max },
+        'speech recognition is not open yet: caller audio backlog at its cap, oldest audio dropped',
+      );
   }
 
   private observeFrame(frame: Buffer): void {

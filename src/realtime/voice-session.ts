@@ -12,6 +12,7 @@ import type { StreamEnded } from '../voice/call-types';
 import type { ToolOutcome } from '../agents/tool-calls';
 import { AgentTurn } from './agent-turn';
 import type { CallContext } from './call-context';
+import { boundCallItems } from './call-context-window';
 import type { CallEvents } from './call-events';
 import { CallerInput } from './caller-input';
 import { Playout } from './playout';
@@ -77,6 +78,8 @@ export class VoiceSession {
   private turnSeq = 0;
   /** This call so far, as the model sees it (agent turns hold only what was heard). */
   private readonly callItems: ChatItem[] = [];
+  /** The call's turns reached the context cap once (logged once). */
+  private contextCapped = false;
   /** A tool ended the conversation: the caller's input is no longer answered. */
   private ending = false;
   private closed = false;
@@ -187,6 +190,7 @@ export class VoiceSession {
     const id = ++this.turnSeq;
     this.deps.reporter.turn({ turnId: id, role: 'caller', text, at: new Date().toISOString(), source });
     this.callItems.push(userMessage(text));
+    this.boundContext();
     const { agent } = this;
     this.startTurn(id, timing, (turn) =>
       turn.reply({
@@ -200,6 +204,17 @@ export class VoiceSession {
         handedOff: (handoff) => this.handOff(handoff),
         externalTools: () => this.externalToolsOf(agent),
       }),
+    );
+  }
+
+  /** A long call keeps only its newest turns in the model's context (call-context-window.ts); said once per call. */
+  private boundContext(): void {
+    const dropped = boundCallItems(this.callItems);
+    if (dropped === 0 || this.contextCapped) return;
+    this.contextCapped = true;
+    this.deps.log.warn(
+      { callSid: this.deps.callSid, dropped, kept: this.callItems.length },
+      "call context at its cap: the call's oldest turns are left out of the model's context",
     );
   }
 

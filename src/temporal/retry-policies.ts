@@ -65,6 +65,20 @@ export const MODEL_CALL: ActivityOptions = {
   retry: { ...BACKOFF, maximumAttempts: 3 },
 };
 
+/**
+ * Understanding a message's attachments (downloads of 20 s at most, a voice-note transcription):
+ * the activity itself stops at the configured media deadline (messaging.mediaDeadlineSeconds,
+ * at most 4 minutes, counted from the first attempt) and saves each attachment as it is done. A
+ * dead worker is noticed by its missing heartbeat within 30 s; a few attempts, and 5 minutes in all,
+ * after which the customer's queue goes on and hears the attachment could not be read.
+ */
+export const MEDIA_DIGESTION: ActivityOptions = {
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  scheduleToCloseTimeout: '5 minutes',
+  retry: { ...BACKOFF, maximumInterval: '10 seconds', maximumAttempts: 4 },
+};
+
 /** A tool the agent called: a few attempts, then the model hears that it failed and tells the customer. */
 export const AGENT_TOOL: ActivityOptions = {
   startToCloseTimeout: '60 seconds',

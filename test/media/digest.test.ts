@@ -32,7 +32,8 @@ function twilioMedia(contentType: string, file: ServedFile): MediaRef {
 }
 
 function deps(overrides: Partial<DigestMediaDeps> = {}): DigestMediaDeps {
-  return { fetchAuth, transcriber, timeoutMs: 5000, ...overrides };
+  // The `twilio` server stands in for the account's API base URL (as the emulator does in development).
+  return { fetchAuth, apiBaseUrl: twilio.url('/'), transcriber, timeoutMs: 5000, ...overrides };
 }
 
 async function cdnSettled(): Promise<void> {
@@ -87,6 +88,30 @@ describe('images', () => {
 
     expect(twilio.requests).toEqual([expect.objectContaining({ username: ACCOUNT_SID, status: 307 })]);
     expect(cdn.requests).toEqual([expect.objectContaining({ hadAuthorization: false, status: 200 })]);
+  });
+
+  it('never send credentials to a host that is neither Twilio nor the configured API base URL', async () => {
+    const png = png1x1();
+    const foreign = cdn.serve('/Accounts/AC1/Messages/MM1/Media/ME-foreign', { contentType: 'image/png', body: png });
+
+    const [digest] = await digestMedia([{ url: foreign, contentType: 'image/png' }], deps());
+
+    expect(digest).toMatchObject({ kind: 'image', sizeBytes: png.length });
+    expect(cdn.requests).toEqual([expect.objectContaining({ hadAuthorization: false, status: 200 })]);
+  });
+
+  it('drop the credentials when the Twilio host redirects to a foreign host', async () => {
+    const png = png1x1();
+    const foreign = cdn.serve('/elsewhere', { contentType: 'image/png', body: png });
+    const url = twilio.redirect('/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME-hop', foreign, {
+      status: 302,
+      requireAuth: fetchAuth,
+    });
+
+    await digestMedia([{ url, contentType: 'image/png' }], deps());
+
+    expect(twilio.requests).toEqual([expect.objectContaining({ username: ACCOUNT_SID, status: 302 })]);
+    expect(cdn.requests).toEqual([expect.objectContaining({ hadAuthorization: false })]);
   });
 
   it('are labelled by their bytes when the declared type is wrong (Anthropic rejects mismatches)', async () => {
@@ -207,6 +232,17 @@ describe('audio', () => {
     await cdnSettled();
     expect(cdn.requests[0]?.completed).toBe(false);
     expect(assemblyAi.requests).toHaveLength(0);
+  });
+
+  it('keeps at most 8000 characters of a very long transcript, marking the cut', async () => {
+    const long: AudioTranscriber = { transcribe: async () => ({ text: 'word '.repeat(5000) }) };
+    const [digest] = await digestMedia(
+      [twilioMedia('audio/ogg', { contentType: 'audio/ogg', body: Buffer.from('OggS') })],
+      deps({ transcriber: long }),
+    );
+    const transcript = (digest as { transcript: string }).transcript;
+    expect(transcript).toHaveLength(8000 + '… (cut)'.length);
+    expect(transcript.endsWith('… (cut)')).toBe(true);
   });
 
   it('is failed when no transcriber is configured', async () => {

@@ -8,6 +8,7 @@ import { ChatStreamError } from '../../src/agent/streaming-chat-model';
 import { ProviderError } from '../../src/providers/provider-error';
 import { userMessage } from '../../src/agent/chat-items';
 import { VoiceSession, type VoiceSessionDeps } from '../../src/realtime/voice-session';
+import { CALL_CONTEXT_LIMITS, LEFT_OUT_NOTE } from '../../src/realtime/call-context-window';
 import type { CallContext } from '../../src/realtime/call-context';
 import { AgentDefinitionSchema } from '../../src/agents/definition';
 import { resolveAgent } from '../../src/agents/resolved-agent';
@@ -91,6 +92,22 @@ async function greeted(c: ReturnType<typeof call>): Promise<void> {
 }
 
 describe('VoiceSession', () => {
+  it("keeps a long call's context bounded: the model gets the newest turns, the workflow gets every turn", async () => {
+    const c = call();
+    await greeted(c);
+    for (let i = 1; i <= 60; i++) {
+      c.stt.say(`question number ${i}`);
+      await until(`answer ${i}`, () => c.reporter.agentTurn(i));
+    }
+    const last = c.model.requests.at(-1)!;
+    expect(last.items.length).toBeLessThanOrEqual(CALL_CONTEXT_LIMITS.maxItems);
+    expect(JSON.stringify(last.items)).toContain('question number 60');
+    expect(JSON.stringify(last.items)).not.toContain('question number 1"');
+    expect(JSON.stringify(last.items[0])).toContain(LEFT_OUT_NOTE);
+    expect(c.reporter.turns.filter((t) => t.role === 'caller')).toHaveLength(60);
+    await c.session.end('stop');
+  });
+
   it('greets at once, and reports the hang-up after the turn in flight', async () => {
     const c = call();
     c.session.start();

@@ -44,7 +44,14 @@ describe('customerWorkflow', () => {
     },
     async digestInboundMedia(input: Parameters<Activities['digestInboundMedia']>[0]) {
       calls.record('digestInboundMedia', input);
+      // A message whose sid says so stands for attachments that cannot be digested at all.
+      if (input.messageSid.includes('UNREADABLE'))
+        throw ApplicationFailure.nonRetryable('transcription service gone', 'Broken');
       return { usable: true, digests: [] };
+    },
+    async markMediaUnreadable(input: Parameters<Activities['markMediaUnreadable']>[0]) {
+      calls.record('markMediaUnreadable', input);
+      return { usable: false, customerNote: "I couldn't read the audio file you sent in time." };
     },
     async summarizeHistoryIfNeeded(input: Parameters<Activities['summarizeHistoryIfNeeded']>[0]) {
       calls.record('summarizeHistoryIfNeeded', input);
@@ -141,6 +148,25 @@ describe('customerWorkflow', () => {
 
   const sent = (workflowId: string) =>
     calls.of(workflowId, 'sendMessage').map((c) => c.input as Parameters<Activities['sendMessage']>[0]);
+
+  it('answers the text when the attachments cannot be digested, marking them unreadable', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    const voiceNote: InboundMessage = {
+      ...message('and my order is 5521'),
+      messageSid: `${messageSid('MM')}UNREADABLE`,
+      media: [{ url: 'https://api.twilio.com/2010-04-01/Media/ME1', contentType: 'audio/ogg' }],
+    };
+    const { handle } = await start(customer, { timings: { idleTimeout: '1 second' } }, voiceNote);
+    await handle.result();
+    expect(calls.of(workflowId, 'markMediaUnreadable').map((c) => c.input)).toEqual([
+      { messageSid: voiceNote.messageSid },
+    ]);
+    expect(calls.of(workflowId, 'generateReply')).toHaveLength(1);
+    expect(sent(workflowId)).toEqual([
+      expect.objectContaining({ idempotencyKey: `reply:${voiceNote.messageSid}`, body: 'Happy to help.' }),
+    ]);
+  });
 
   it('completes after the idle timeout when no message arrives', async () => {
     const customer = newCustomer();

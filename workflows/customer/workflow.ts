@@ -19,7 +19,7 @@ import type { AgentRef, LineAgentChoice, SendMessageInput } from '../../activiti
 import { runToolRounds, type ToolResult } from '../../src/agent/tool-rounds';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
-import { AGENT_TOOL, CONVERSATION_STEP, MODEL_CALL } from '../../src/temporal/retry-policies';
+import { AGENT_TOOL, CONVERSATION_STEP, MEDIA_DIGESTION, MODEL_CALL } from '../../src/temporal/retry-policies';
 import { FOLLOW_UP_WORKFLOW, followUpWorkflowId, type FollowUpWorkflow } from '../follow-up/contract';
 import { toolDispatcher } from '../tool-dispatch';
 import { inboundMessageSignal, pendingQuery, type CustomerWorkflow, type CustomerWorkflowInput } from './contract';
@@ -29,7 +29,9 @@ const RECENT_SIDS = 500;
 /** An idle customer workflow completes; the next message starts a new one (memory is in MongoDB). */
 const IDLE_TIMEOUT = '7 days';
 
-const { recordInbound, sendMessage, digestInboundMedia } = proxyActivities<Activities>(CONVERSATION_STEP);
+const { recordInbound, sendMessage } = proxyActivities<Activities>(CONVERSATION_STEP);
+/** Bounded: the activity stops at the media deadline; past its retry budget the attachment is "could not be read". */
+const { digestInboundMedia } = proxyActivities<Activities>(MEDIA_DIGESTION);
 
 /**
  * Short database steps run as local activities: same retries and durable result, without a
@@ -331,7 +333,7 @@ async function answer(
   let text: string | undefined;
   let historyFull = false;
   try {
-    const media = message.media.length > 0 ? await digestInboundMedia({ messageSid: message.messageSid }) : undefined;
+    const media = message.media.length > 0 ? await digestAttachments(message) : undefined;
     // Nothing the model could read: the polite note about the files is the whole answer.
     if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
     else {
@@ -356,6 +358,21 @@ async function answer(
   const by = answeredBy ? { agent: answeredBy.agent } : {};
   await deliver(text ? { ...reply, ...by, body: text } : { ...reply, ...by, fallback: true }, message);
   return { historyFull };
+}
+
+/** The attachments' outcome; never holds the queue past MEDIA_DIGESTION's limit. */
+async function digestAttachments(message: InboundMessage): Promise<{ customerNote?: string; usable: boolean }> {
+  try {
+    return await digestInboundMedia({ messageSid: message.messageSid });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure) || !patched('media-deadline')) throw error;
+    // The text still gets its answer; the files not understood by now are "could not be read".
+    log.warn('attachments not digested; answering without them', {
+      messageSid: message.messageSid,
+      error: error.cause?.message,
+    });
+    return local.markMediaUnreadable({ messageSid: message.messageSid });
+  }
 }
 
 async function deliver(send: SendMessageInput, message: InboundMessage): Promise<void> {

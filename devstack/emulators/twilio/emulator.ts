@@ -19,8 +19,10 @@ import { conversationWebhookRoutes } from './resources/conversation-webhooks';
 import { conversationRoutes } from './resources/conversations';
 import { messageRoutes } from './resources/messages';
 import { participantRoutes } from './resources/participants';
+import { mediaRoutes } from './resources/media';
 import { recordingRoutes } from './resources/recordings';
 import { closeNow } from '../shared/listen';
+import { newSid } from './sids';
 import {
   EmulatorStore,
   TERMINAL_CALL_STATUSES,
@@ -111,6 +113,7 @@ export class TwilioEmulator {
     ...participantRoutes,
     ...conversationMessageRoutes,
     ...conversationWebhookRoutes,
+    ...mediaRoutes,
   ]);
   private readonly accounts: Map<string, string>;
   private readonly now: () => Date;
@@ -166,6 +169,16 @@ export class TwilioEmulator {
   /** The recipient opted out at Twilio: messages to it fail with 21610 (until reset). */
   unsubscribe(number: string): void {
     this.store.unsubscribed.add(number);
+  }
+
+  /**
+   * An inbound message's MediaUrl on this emulator, as Twilio gives it in the webhook: fetching it
+   * takes the account's credentials and redirects to `location` (the bytes, without credentials).
+   */
+  inboundMediaUrl(accountSid: string, messageSid: string, location: string): string {
+    const sid = newSid('ME');
+    this.store.media.set(sid, { accountSid, messageSid, location });
+    return `${this.baseUrl}/api/2010-04-01/Accounts/${accountSid}/Messages/${messageSid}/Media/${sid}`;
   }
 
   addAccount(accountSid: string, authToken: string): void {
@@ -359,7 +372,7 @@ export class TwilioEmulator {
     };
     try {
       const result = match.route.handler(ctx);
-      respond(result.status, result.body);
+      respond(result.status, result.body, result.headers);
     } catch (error) {
       if (error instanceof TwilioApiError) return respond(error.status, error.toBody());
       return respond(500, twilioErrorBody(500, 20500, `Emulator error: ${String(error)}`));

@@ -28,6 +28,8 @@ export interface RouteContext {
 interface RouteResult {
   status: number;
   body?: object;
+  /** e.g. a redirect's Location. */
+  headers?: Record<string, string>;
 }
 
 export interface Route {

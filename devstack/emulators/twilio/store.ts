@@ -169,6 +169,14 @@ export interface EmulatedConversationWebhook {
   dateUpdated: Date;
 }
 
+/** An inbound message's media (resources/media.ts). */
+export interface EmulatedMedia {
+  accountSid: string;
+  messageSid: string;
+  /** Where the MediaUrl redirects: the media's bytes, served without credentials. */
+  location: string;
+}
+
 export class EmulatorStore {
   readonly messages = new Map<string, EmulatedMessage>();
   readonly calls = new Map<string, EmulatedCall>();
@@ -179,9 +187,12 @@ export class EmulatorStore {
   readonly conversationWebhooks = new Map<string, EmulatedConversationWebhook>();
   /** Recipients that opted out at Twilio (replied STOP): a message to one fails with 21610. */
   readonly unsubscribed = new Set<string>();
+  /** Inbound messages' media by MediaSid (resources/media.ts). */
+  readonly media = new Map<string, EmulatedMedia>();
 
   reset(): void {
     this.unsubscribed.clear();
+    this.media.clear();
     this.messages.clear();
     this.calls.clear();
     this.recordings.clear();
