@@ -3,6 +3,9 @@ import type { Client } from '@temporalio/client';
 import { ZodError } from 'zod';
 import type { Config } from '../config/schema';
 import type { InboundMessage } from '../messaging/inbound';
+import type { Logger } from '../observability/logger';
+import type { AcceptedWebhook } from '../inbox/accepted-webhook';
+import type { DurableAcceptance } from '../inbox/durable-acceptance';
 import { AccountSidKey, ChannelKey, CustomerIdKey } from '../temporal/search-attributes';
 import {
   CUSTOMER_WORKFLOW,
@@ -54,7 +57,31 @@ export function answerBadWebhook(res: Response, error: unknown): void {
   res.status(400).type('text/plain').send(`Bad webhook: ${detail}`);
 }
 
-/** Temporal did not take the work: 503 makes Twilio retry later; the workflows dedupe the retry. */
+/**
+ * Neither Temporal nor the webhook inbox took the work: 503, which Twilio retries because the URLs
+ * we give it ask for retries on 5xx (connection overrides); the workflows dedupe the retry.
+ */
 export function answerUnavailable(res: Response): void {
   res.status(503).type('text/plain').send('Temporarily unavailable');
+}
+
+/**
+ * Acknowledges the webhook with `acknowledge` once it is durable (in Temporal or the inbox), else 503.
+ * The answer never waits longer than the acceptance's deadlines, well under Twilio's 15 s.
+ */
+export async function acceptThenAnswer(
+  acceptance: DurableAcceptance,
+  webhook: AcceptedWebhook,
+  res: Response,
+  log: Logger,
+  acknowledge: () => void,
+): Promise<void> {
+  try {
+    await acceptance.accept(webhook);
+  } catch (error) {
+    log.error({ err: error, kind: webhook.kind }, 'webhook not accepted: Temporal and the inbox are both out of reach');
+    answerUnavailable(res);
+    return;
+  }
+  acknowledge();
 }
