@@ -7,6 +7,7 @@ import { createWebhookIntake, type WebhookIntake } from '../../src/inbox/webhook
 import { createLogger } from '../../src/observability/logger';
 import { createStores } from '../../src/storage/stores';
 import { boundWorkflowId } from '../../src/events/routing-ids';
+import { CONNECTION_OVERRIDES } from '../../src/telephony/twilio/connection-overrides';
 import { sendTwilioWebhook, type WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import { testStack } from '../harness/stack';
 import { hostAndPort, TcpPlug } from '../harness/tcp-plug';
@@ -206,6 +207,20 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
     );
     await eventually('the reply', () => system.twilio.sentMessages({ to: from }).length === 1);
   }, 60_000);
+
+  it('accepts a signature over the URL with its connection overrides, and no other fragment', async () => {
+    const path = '/twilio/messaging/inbound';
+    const from = uniquePhone();
+    const signedWith = (fragment: string, params: WebhookParams) =>
+      sendTwilioWebhook({
+        url: `${gatewayUrl}${path}`,
+        publicUrl: `${PUBLIC_URL}${path}#${fragment}`,
+        authToken: TEST_AUTH_TOKEN,
+        params,
+      });
+    expect((await signedWith(CONNECTION_OVERRIDES, inboundSms(from, 'signed with the overrides'))).status).toBe(200);
+    expect((await signedWith('rc=5&rp=all', inboundSms(from, 'signed with other overrides'))).status).toBe(403);
+  });
 
   it('answers 503 quickly when neither Temporal nor MongoDB can take the webhook', async () => {
     const from = uniquePhone();
