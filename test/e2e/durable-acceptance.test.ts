@@ -10,7 +10,7 @@ import { boundWorkflowId } from '../../src/events/routing-ids';
 import { CONNECTION_OVERRIDES } from '../../src/telephony/twilio/connection-overrides';
 import { sendTwilioWebhook, type WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import { testStack } from '../harness/stack';
-import { hostAndPort, TcpPlug } from '../harness/tcp-plug';
+import { TcpPlug } from '../harness/tcp-plug';
 import {
   AGENT_NUMBER,
   PUBLIC_URL,
@@ -57,12 +57,12 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
       },
     );
     const stack = testStack();
-    temporalPlug = new TcpPlug(hostAndPort(stack.temporalAddress));
-    mongoPlug = new TcpPlug(hostAndPort(stack.mongoUri));
+    temporalPlug = new TcpPlug(TcpPlug.targetOf(stack.temporalAddress));
+    mongoPlug = new TcpPlug(TcpPlug.targetOf(stack.mongoUri));
     const [temporalAddress, mongoAddress] = await Promise.all([temporalPlug.start(), mongoPlug.start()]);
     connection = Connection.lazy({ address: temporalAddress });
     const temporal = new Client({ connection, namespace: system.config.get().temporal.namespace });
-    const { host, port } = hostAndPort(stack.mongoUri);
+    const { host, port } = TcpPlug.targetOf(stack.mongoUri);
     mongo = new MongoClient(stack.mongoUri.replace(`${host}:${port}`, mongoAddress), {
       serverSelectionTimeoutMS: 2000,
       directConnection: true,
@@ -94,8 +94,8 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
   });
 
   afterAll(async () => {
-    temporalPlug?.replug();
-    mongoPlug?.replug();
+    await temporalPlug?.plug();
+    await mongoPlug?.plug();
     await intake?.relay.stop();
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
@@ -123,7 +123,7 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
     const sent = new Map(
       customers.map((from) => [from, [1, 2, 3, 4, 5].map((n) => inboundSms(from, `${from} #${n}`))]),
     );
-    temporalPlug.unplug();
+    await temporalPlug.unplug();
 
     // Each customer's texts one after another (as a person types), the four customers at once.
     const answers = await Promise.all(
@@ -161,7 +161,7 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
     expect(incoming.ms).toBeLessThan(5000);
 
     expect(customers.every((from) => system.twilio.sentMessages({ to: from }).length === 0)).toBe(true);
-    temporalPlug.replug();
+    await temporalPlug.plug();
 
     for (const from of customers)
       await eventually(`5 replies to ${from}`, () => system.twilio.sentMessages({ to: from }).length >= 5, 60_000);
@@ -191,11 +191,11 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
   it('publishes message.received to a bound workflow for a message that arrived while Temporal was down', async () => {
     const from = uniquePhone();
     const params = inboundSms(from, 'hello while down');
-    temporalPlug.unplug('refuse');
+    await temporalPlug.unplug();
     try {
       expect((await webhook('/twilio/messaging/inbound', params)).status).toBe(200);
     } finally {
-      temporalPlug.replug();
+      await temporalPlug.plug();
     }
     const bound = system.temporal.workflow.getHandle(
       boundWorkflowId(BINDING, `message.received:${String(params.MessageSid)}`),
@@ -225,14 +225,14 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
   it('answers 503 quickly when neither Temporal nor MongoDB can take the webhook', async () => {
     const from = uniquePhone();
     const params = inboundSms(from, 'nobody home');
-    temporalPlug.unplug();
-    mongoPlug.unplug();
+    await temporalPlug.unplug();
+    await mongoPlug.unplug();
     let answer: { status: number; ms: number };
     try {
       answer = await webhook('/twilio/messaging/inbound', params);
     } finally {
-      temporalPlug.replug();
-      mongoPlug.replug();
+      await temporalPlug.plug();
+      await mongoPlug.plug();
     }
     expect(answer.status).toBe(503);
     // Both deadlines (handover, then inbox insert), far below Twilio's 15 s.

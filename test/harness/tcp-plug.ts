@@ -1,69 +1,98 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP pass-through that a test can pull out and put back, between a client and a real server
- * (the gateway's Temporal client and the shared Temporal server, say). Unplugged, it cuts every
- * open connection and either holds new ones silent ('blackhole': the server looks hung, the worst
- * case for a client) or resets them at once ('refuse').
+ * A TCP proxy in front of `host:port` that a test can unplug (new connections are refused at once and open ones are
+ * cut) and plug in again, to make a shared server (Temporal, MongoDB) unreachable for one system only.
  */
 export class TcpPlug {
   private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  private mode: 'connected' | 'blackhole' | 'refuse' = 'connected';
+  /** Each proxied connection: the client's socket and ours to the target. */
+  private readonly open = new Set<[net.Socket, net.Socket]>();
+  private connected = true;
+  private listenPort = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  constructor(
+    private readonly target: { host: string; port: number },
+    /** 0: the OS picks a port once; `unplug()` keeps it, so clients reconnect to the same address. */
+    private readonly port = 0,
+  ) {}
 
-  /** Listens on a free local port; returns `127.0.0.1:<port>`. */
+  /** `host:port` of a `host:port` or URL string (mongodb://h:p/…, h:p). */
+  static targetOf(address: string): { host: string; port: number } {
+    const match = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+):(\d+)/i.exec(address);
+    if (!match) throw new Error(`not a host:port address: ${address}`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  }
+
+  /** Starts listening on 127.0.0.1; returns `127.0.0.1:<port>`. */
   async start(): Promise<string> {
-    this.server = net.createServer((client) => this.accept(client));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    if (this.server) return this.address;
+    const server = net.createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort || this.port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.listenPort = (server.address() as net.AddressInfo).port;
+    return this.address;
   }
 
-  unplug(mode: 'blackhole' | 'refuse' = 'blackhole'): void {
-    this.mode = mode;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+  get address(): string {
+    if (!this.listenPort) throw new Error('TcpPlug not started');
+    return `127.0.0.1:${this.listenPort}`;
   }
 
-  replug(): void {
-    this.mode = 'connected';
-    // Connections held silent while unplugged would never carry anything: the client must reconnect.
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+  get plugged(): boolean {
+    return this.connected;
+  }
+
+  /** How many proxied connections are open now. */
+  get openConnections(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Cuts every open connection and refuses new ones: the listener closes, so clients see ECONNREFUSED as from a
+   * stopped server (not a hang).
+   */
+  async unplug(): Promise<void> {
+    this.connected = false;
+    for (const [client, upstream] of this.open) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.open.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts connections again, on the same port. */
+  async plug(): Promise<void> {
+    this.connected = true;
+    await this.start();
   }
 
   async stop(): Promise<void> {
-    this.unplug('refuse');
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.unplug();
   }
 
   private accept(client: net.Socket): void {
-    this.track(client);
-    if (this.mode === 'refuse') return void client.resetAndDestroy();
-    if (this.mode === 'blackhole') return;
+    if (!this.connected) {
+      client.destroy();
+      return;
+    }
     const upstream = net.connect(this.target);
-    this.track(upstream);
-    client.pipe(upstream).pipe(client);
-    const cut = () => {
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.open.add(pair);
+    const close = () => {
       client.destroy();
       upstream.destroy();
+      this.open.delete(pair);
     };
-    client.on('error', cut).on('close', cut);
-    upstream.on('error', cut).on('close', cut);
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
-
-  private track(socket: net.Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
-  }
-}
-
-/** `host:port` (a Temporal address) or a `mongodb://host:port/...` URI → its host and port. */
-export function hostAndPort(address: string): { host: string; port: number } {
-  const match = /^(?:[a-z]+:\/\/)?(?:[^@/]*@)?([^:/]+):(\d+)/.exec(address);
-  if (!match) throw new Error(`no host:port in ${address}`);
-  return { host: match[1]!, port: Number(match[2]) };
 }
