@@ -4,13 +4,14 @@ import type { IdentityStore } from '../customers/identity-store';
 import { callCustomerAddress } from '../customers/caller-identity';
 import { messageReceivedEvent } from '../events/message-received';
 import type { PublishEvent } from '../events/publish';
-import { eventSearchAttributes } from '../temporal/search-attributes';
+import type { Config } from '../config/schema';
+import type { InboundMessage } from '../messaging/inbound';
+import { AccountSidKey, ChannelKey, CustomerIdKey, eventSearchAttributes } from '../temporal/search-attributes';
 import { startOnce } from '../temporal/start-once';
 import { signalCallWorkflow } from '../voice/call-signals';
 import type { CallStore } from '../voice/call-store';
 import { callParties } from '../voice/call-types';
 import { callStatusEvent } from '../voice/webhooks';
-import { signalCustomerWorkflow } from '../gateway/workflow-handoff';
 import { callStatusSignal, callWorkflowId, recordingSignal, type CallWorkflow } from '../../workflows/call/contract';
 import {
   CONVERSATION_EVENT_WORKFLOW,
@@ -22,7 +23,37 @@ import {
   messageStatusWorkflowId,
   type MessageStatusWorkflow,
 } from '../../workflows/message-status/contract';
+import {
+  CUSTOMER_WORKFLOW,
+  customerWorkflowId,
+  inboundMessageSignal,
+  type CustomerWorkflow,
+} from '../../workflows/customer/contract';
 import type { AcceptedWebhook } from './accepted-webhook';
+
+/**
+ * Queues a customer's message on their workflow, starting it if needed (same for SMS, WhatsApp,
+ * Conversations). Not "once": an idle customer workflow completes, and the next message starts a new run.
+ */
+async function signalCustomerWorkflow(
+  temporal: Client,
+  config: Config,
+  customerId: string,
+  message: InboundMessage,
+): Promise<void> {
+  await temporal.workflow.signalWithStart<CustomerWorkflow, [InboundMessage]>(CUSTOMER_WORKFLOW, {
+    workflowId: customerWorkflowId(customerId),
+    taskQueue: config.temporal.taskQueue,
+    args: [{ customerId, maxMessagesPerRun: config.messaging.maxMessagesPerRun }],
+    signal: inboundMessageSignal,
+    signalArgs: [message],
+    typedSearchAttributes: [
+      { key: CustomerIdKey, value: customerId },
+      { key: ChannelKey, value: message.channel },
+      { key: AccountSidKey, value: message.accountSid },
+    ],
+  });
+}
 
 export interface HandOverDeps {
   config: ConfigStore;
