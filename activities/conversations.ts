@@ -97,8 +97,10 @@ interface ScopedWebhook {
 
 /** Only an explicitly configured URL gets a per-conversation webhook; otherwise the service-level webhook serves. */
 function scopedWebhookFor(config: Config, accountSid: string): ScopedWebhook | undefined {
-  const url = config.twilio.accounts.find((a) => a.accountSid === accountSid)?.callbacks.conversationsWebhookUrl;
-  return url ? { url, filters: callbackUrls(config, accountSid).conversationsWebhookFilters } : undefined;
+  const configured = config.twilio.accounts.find((a) => a.accountSid === accountSid)?.callbacks.conversationsWebhookUrl;
+  if (!configured) return undefined;
+  const urls = callbackUrls(config, accountSid);
+  return { url: urls.conversationsWebhook, filters: urls.conversationsWebhookFilters };
 }
 
 /** Adds the scoped webhook unless an earlier attempt already did (Twilio would happily add a second). */

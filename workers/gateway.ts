@@ -6,6 +6,8 @@ import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
 import { createStores } from '../src/storage/stores';
+import { createWebhookIntake } from '../src/inbox/webhook-intake';
+import { createMetrics } from '../src/observability/metrics';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -25,6 +27,21 @@ async function main(): Promise<void> {
   } catch (error) {
     log.error({ err: error }, 'data migration failed; the orchestrator retries at its start');
   }
+  // Webhooks Temporal could not take wait in the inbox; this gateway's relay (like every other
+  // gateway's) hands them over when Temporal is back, including those left by an earlier run.
+  await stores.webhookInbox
+    .ensureIndexes()
+    .catch((error: unknown) => log.warn({ err: error }, 'inbox indexes not created'));
+  const metrics = createMetrics('gateway');
+  const intake = createWebhookIntake({
+    config,
+    temporal: client,
+    temporalConnection: connection,
+    stores,
+    log,
+    metrics: metrics.events,
+  });
+  intake.relay.start();
   const app = createGatewayApp({
     config,
     temporal: client,
@@ -32,6 +49,8 @@ async function main(): Promise<void> {
     mongo,
     stores,
     log,
+    metrics,
+    intake,
   });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
@@ -41,7 +60,10 @@ async function main(): Promise<void> {
   const mediaStreams = attachMediaStreamProxy(server, config, log);
   const stop = () => {
     server.close(() => {
-      void Promise.allSettled([connection.close(), mongo.close(), tracing.shutdown()]).then(() => process.exit(0));
+      void intake.relay
+        .stop()
+        .finally(() => Promise.allSettled([connection.close(), mongo.close(), tracing.shutdown()]))
+        .then(() => process.exit(0));
     });
     server.closeAllConnections();
     mediaStreams.closeAll();

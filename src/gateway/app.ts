@@ -20,8 +20,7 @@ import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
-import { EventDispatcher } from '../events/dispatcher';
-import { registeredWorkflowTypes } from '../orchestrator/workflow-types';
+import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -33,6 +32,11 @@ export interface GatewayDeps {
   log: Logger;
   /** Served at GET /metrics; the gateway makes its own when not given. */
   metrics?: Metrics;
+  /**
+   * How webhooks are made durable; the process that runs the gateway starts and stops its relay.
+   * Made here when not given (then nothing drains the inbox: tests that do not need it).
+   */
+  intake?: WebhookIntake;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -44,23 +48,19 @@ export function createGatewayApp(deps: GatewayDeps): Express {
 
   const metrics = deps.metrics ?? createMetrics('gateway');
   const { stores } = deps;
-  const dispatcher = new EventDispatcher({
-    temporal: deps.temporal,
-    events: stores.events,
-    config: deps.config,
-    log: deps.log,
-    knownWorkflows: registeredWorkflowTypes(),
-    metrics: metrics.events,
-  });
+  const intake =
+    deps.intake ??
+    createWebhookIntake({
+      config: deps.config,
+      temporal: deps.temporal,
+      temporalConnection: deps.temporalConnection,
+      stores,
+      log: deps.log,
+      metrics: metrics.events,
+    });
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
-  const routeDeps = {
-    config: deps.config,
-    temporal: deps.temporal,
-    identities: stores.identities,
-    dispatcher,
-    log: deps.log,
-  };
+  const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -68,7 +68,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(routeDeps));
   twilioRoutes.use('/conversations', conversationWebhookRoutes(routeDeps));
-  twilioRoutes.use('/voice', voiceRoutes({ ...routeDeps, calls: stores.calls, agents }));
+  twilioRoutes.use('/voice', voiceRoutes({ ...routeDeps, identities: stores.identities, agents }));
   app.use('/twilio', twilioRoutes);
 
   app.use(

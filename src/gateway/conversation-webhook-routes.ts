@@ -8,26 +8,14 @@ import {
   type ConversationMessageAdded,
   type ConversationPreEvent,
 } from '../conversations/webhook';
-import type { IdentityStore } from '../customers/identity-store';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
-import type { EventDispatcher } from '../events/dispatcher';
-import { messageReceivedEvent } from '../events/message-received';
-import type { Client } from '@temporalio/client';
-import { eventSearchAttributes } from '../temporal/search-attributes';
-import { startOnce } from '../temporal/start-once';
-import {
-  CONVERSATION_EVENT_WORKFLOW,
-  conversationEventWorkflowId,
-  type ConversationEventWorkflow,
-} from '../../workflows/conversation-event/contract';
-import { answerUnavailable, parsedOr400, signalCustomerWorkflow } from './workflow-handoff';
+import type { DurableAcceptance } from '../inbox/durable-acceptance';
+import { acceptThenAnswer, parsedOr400 } from './workflow-handoff';
 
 export interface ConversationWebhookDeps {
   config: ConfigStore;
-  temporal: Client;
-  identities: IdentityStore;
-  dispatcher: EventDispatcher;
+  acceptance: DurableAcceptance;
   log: Logger;
 }
 
@@ -71,36 +59,20 @@ async function handOverMessage(
       { messageSid: inbound.messageSid, droppedMedia },
       'media without ChatServiceSid cannot be fetched; answering the text only',
     );
-  try {
-    const customerId = await deps.identities.resolve(inbound.accountSid, inbound.from);
-    await signalCustomerWorkflow(deps.temporal, config, customerId, inbound);
-    await deps.dispatcher.publish(messageReceivedEvent(inbound, customerId));
+  await acceptThenAnswer(deps.acceptance, { kind: 'inbound-message', message: inbound }, res, deps.log, () => {
     deps.log.info(
-      { messageSid: inbound.messageSid, conversationSid: inbound.conversationSid, customerId },
-      'Conversations message queued',
+      { messageSid: inbound.messageSid, conversationSid: inbound.conversationSid },
+      'Conversations message accepted',
     );
     res.status(200).end();
-  } catch (error) {
-    deps.log.error({ err: error, messageSid: inbound.messageSid }, 'could not hand Conversations message to Temporal');
-    answerUnavailable(res);
-  }
+  });
 }
 
 /** Lifecycle/participant/delivery events: one workflow per event id, so a redelivery is a no-op. */
 async function recordEvent(deps: ConversationWebhookDeps, event: ConversationEvent, res: Response): Promise<void> {
-  try {
-    await startOnce<ConversationEventWorkflow>(deps.temporal, {
-      workflowType: CONVERSATION_EVENT_WORKFLOW,
-      workflowId: conversationEventWorkflowId(event),
-      taskQueue: deps.config.get().temporal.taskQueue,
-      args: [event],
-      searchAttributes: eventSearchAttributes(event.accountSid, event.type),
-    });
+  await acceptThenAnswer(deps.acceptance, { kind: 'conversation-event', event }, res, deps.log, () => {
     res.status(200).end();
-  } catch (error) {
-    deps.log.error({ err: error, eventId: event.id }, 'could not hand Conversations event to Temporal');
-    answerUnavailable(res);
-  }
+  });
 }
 
 /** `POST /twilio/conversations/events`: every Conversations webhook (pre- and post-events) of the service. */

@@ -1,29 +1,24 @@
 import { Router } from 'express';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
-import type { EventDispatcher } from '../events/dispatcher';
+import type { DurableAcceptance } from '../inbox/durable-acceptance';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
 import { streamToken } from '../voice/stream-token';
 import { connectStreamTwiml, refuseCallTwiml } from '../voice/twiml';
 import type { AgentDirectory } from '../agents/agent-directory';
 import { recordedByCreateRequest } from '../voice/answer-url';
-import { callStatusEvent, parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
-import { answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
-import { signalCallWorkflow } from '../voice/call-signals';
-import type { CallStore } from '../voice/call-store';
-import { callParties, type CallRecordingUpdate } from '../voice/call-types';
+import { parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
+import { acceptThenAnswer, answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
+import { callParties } from '../voice/call-types';
 import { callCustomerAddress, isWithheldNumber } from '../customers/caller-identity';
 import { callerTrust } from '../customers/caller-trust';
-import { callStatusSignal, callWorkflowId, recordingSignal, type CallWorkflow } from '../../workflows/call/contract';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
 export interface VoiceRouteDeps {
   config: ConfigStore;
   identities: IdentityStore;
-  dispatcher: EventDispatcher;
-  temporal: Client;
-  calls: CallStore;
+  /** Status and recording callbacks are acknowledged once durable (Temporal or the inbox). */
+  acceptance: DurableAcceptance;
   /** Who answers each line, and whether it takes calls. */
   agents: AgentDirectory;
   log: Logger;
@@ -107,53 +102,17 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
   router.post('/status', async (req, res) => {
     const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
     if (!call) return;
-    try {
-      const { remote } = callParties(call);
-      const customerId = await deps.identities.find(call.accountSid, callCustomerAddress(call.callSid, remote));
-      await signalCallWorkflow(deps.temporal, deps.config.get().temporal.taskQueue, call, callStatusSignal, [
-        {
-          status: call.status,
-          at: call.occurredAt,
-          ...(call.sequenceNumber !== undefined ? { sequenceNumber: call.sequenceNumber } : {}),
-          ...(call.durationSeconds !== undefined ? { durationSeconds: call.durationSeconds } : {}),
-          from: call.from,
-          to: call.to,
-          ...(call.direction ? { direction: call.direction } : {}),
-        },
-      ]);
-      await deps.dispatcher.publish(callStatusEvent(call, customerId));
+    await acceptThenAnswer(deps.acceptance, { kind: 'call-status', call }, res, deps.log, () => {
       res.status(204).end();
-    } catch (error) {
-      deps.log.error({ err: error, callSid: call.callSid }, 'could not record the call status');
-      answerUnavailable(res);
-    }
+    });
   });
 
   router.post('/recording', async (req, res) => {
     const event = parsedOr400(res, () => parseRecordingEvent(req.body as FormParams));
     if (!event) return;
-    const { callSid, ...recording } = event.data;
-    const call = { callSid, accountSid: event.accountSid };
-    const update: CallRecordingUpdate = { ...recording, at: event.occurredAt };
-    try {
-      // The gateway stores the recording itself (an insert-only fact, so a redelivery adds nothing):
-      // the completed callback usually comes after the call's workflow has finished, and a signal
-      // accepted just as that workflow completes could otherwise go unrecorded.
-      await deps.calls.addRecording(call, update);
-      // The live call's workflow learns of it too. A plain signal, not signal-with-start: news of a
-      // recording must never start a workflow for a call that is long over.
-      await deps.temporal.workflow
-        .getHandle<CallWorkflow>(callWorkflowId(call.callSid))
-        .signal(recordingSignal, update)
-        .catch((error: unknown) => {
-          if (!(error instanceof WorkflowNotFoundError)) throw error;
-        });
-      await deps.dispatcher.publish(event);
+    await acceptThenAnswer(deps.acceptance, { kind: 'recording', event }, res, deps.log, () => {
       res.status(204).end();
-    } catch (error) {
-      deps.log.error({ err: error, eventId: event.id }, 'could not record the recording callback');
-      answerUnavailable(res);
-    }
+    });
   });
   return router;
 }

@@ -1,39 +1,8 @@
 import type { Response } from 'express';
-import type { Client } from '@temporalio/client';
 import { ZodError } from 'zod';
-import type { Config } from '../config/schema';
-import type { InboundMessage } from '../messaging/inbound';
-import { AccountSidKey, ChannelKey, CustomerIdKey } from '../temporal/search-attributes';
-import {
-  CUSTOMER_WORKFLOW,
-  customerWorkflowId,
-  inboundMessageSignal,
-  type CustomerWorkflow,
-} from '../../workflows/customer/contract';
-
-/**
- * Queues a customer's message on their workflow, starting it if needed (same for SMS, WhatsApp,
- * Conversations). Not "once": an idle customer workflow completes, and the next message starts a new run.
- */
-export async function signalCustomerWorkflow(
-  temporal: Client,
-  config: Config,
-  customerId: string,
-  message: InboundMessage,
-): Promise<void> {
-  await temporal.workflow.signalWithStart<CustomerWorkflow, [InboundMessage]>(CUSTOMER_WORKFLOW, {
-    workflowId: customerWorkflowId(customerId),
-    taskQueue: config.temporal.taskQueue,
-    args: [{ customerId, maxMessagesPerRun: config.messaging.maxMessagesPerRun }],
-    signal: inboundMessageSignal,
-    signalArgs: [message],
-    typedSearchAttributes: [
-      { key: CustomerIdKey, value: customerId },
-      { key: ChannelKey, value: message.channel },
-      { key: AccountSidKey, value: message.accountSid },
-    ],
-  });
-}
+import type { Logger } from '../observability/logger';
+import type { AcceptedWebhook } from '../inbox/accepted-webhook';
+import type { DurableAcceptance } from '../inbox/durable-acceptance';
 
 /** The parsed webhook, or undefined after answering 400 naming the bad fields. */
 export function parsedOr400<T>(res: Response, parse: () => T): T | undefined {
@@ -54,7 +23,31 @@ export function answerBadWebhook(res: Response, error: unknown): void {
   res.status(400).type('text/plain').send(`Bad webhook: ${detail}`);
 }
 
-/** Temporal did not take the work: 503 makes Twilio retry later; the workflows dedupe the retry. */
+/**
+ * Neither Temporal nor the webhook inbox took the work: 503, which Twilio retries because the URLs
+ * we give it ask for retries on 5xx (connection overrides); the workflows dedupe the retry.
+ */
 export function answerUnavailable(res: Response): void {
   res.status(503).type('text/plain').send('Temporarily unavailable');
+}
+
+/**
+ * Acknowledges the webhook with `acknowledge` once it is durable (in Temporal or the inbox), else 503.
+ * The answer never waits longer than the acceptance's deadlines, well under Twilio's 15 s.
+ */
+export async function acceptThenAnswer(
+  acceptance: DurableAcceptance,
+  webhook: AcceptedWebhook,
+  res: Response,
+  log: Logger,
+  acknowledge: () => void,
+): Promise<void> {
+  try {
+    await acceptance.accept(webhook);
+  } catch (error) {
+    log.error({ err: error, kind: webhook.kind }, 'webhook not accepted: Temporal and the inbox are both out of reach');
+    answerUnavailable(res);
+    return;
+  }
+  acknowledge();
 }

@@ -11,6 +11,7 @@ import { DeliveryStatusStore } from '../messaging/delivery-status';
 import { ConsentStore } from '../messaging/consent-store';
 import { CallStore } from '../voice/call-store';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
+import { WebhookInbox } from '../inbox/webhook-inbox';
 import { runMigrations } from './migrations/runner';
 
 /** Every MongoDB-backed store, built once per process by its entry point and handed down narrowly. */
@@ -22,6 +23,8 @@ export interface Stores {
   consent: ConsentStore;
   events: EventLog;
   webhookLog: WebhookDeliveryLog;
+  /** Twilio webhooks acknowledged while Temporal was out of reach, until the gateway's relay hands them over. */
+  webhookInbox: WebhookInbox;
   calls: CallStore;
   conversations: ConversationStore;
   /** One-time codes that confirm a caller's number (voice verification tools). */
@@ -50,6 +53,7 @@ export function createStores(db: Db): Stores {
     consent: new ConsentStore(db),
     events: new EventLog(db),
     webhookLog: new WebhookDeliveryLog(db),
+    webhookInbox: new WebhookInbox(db),
     calls: new CallStore(db),
     // Creates its own indexes on first use.
     conversations: new ConversationStore(db),
@@ -66,6 +70,7 @@ export function createStores(db: Db): Stores {
         stores.deliveryStatus.ensureIndexes(),
         stores.consent.ensureIndexes(),
         stores.webhookLog.ensureIndexes(),
+        stores.webhookInbox.ensureIndexes(),
         stores.calls.ensureIndexes(),
         stores.verifications.ensureIndexes(),
         stores.agents.ensureIndexes(),

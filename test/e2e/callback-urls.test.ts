@@ -6,6 +6,7 @@ import { createConversationActivities } from '../../activities/conversations';
 import { createPlatformActivities } from '../../activities/platform';
 import { ConversationStore } from '../../src/conversations/conversation-store';
 import { callbackUrls } from '../../src/telephony/twilio/callback-urls';
+import { withConnectionOverrides as given } from '../../src/telephony/twilio/connection-overrides';
 import { rulesResponder } from '../../devstack/emulators/anthropic';
 import { platformDepsOf } from '../harness/platform-activities';
 import { sendTwilioWebhook, type EmulatedConversationWebhook } from '../../devstack/emulators/twilio';
@@ -99,19 +100,19 @@ describe('configurable Twilio callback URLs', () => {
       callbacks: CALLBACKS,
     });
     expect(callbackUrls(config, TEST_ACCOUNT_SID)).toMatchObject({
-      messageStatus: CALLBACKS.messageStatusUrl,
-      callStatus: CALLBACKS.callStatusUrl,
+      messageStatus: given(CALLBACKS.messageStatusUrl),
+      callStatus: given(CALLBACKS.callStatusUrl),
       callStatusEvents: CALLBACKS.callStatusEvents,
-      recordingStatus: `${PUBLIC_URL}/twilio/voice/recording`,
-      conversationsWebhook: CALLBACKS.conversationsWebhookUrl,
+      recordingStatus: given(`${PUBLIC_URL}/twilio/voice/recording`),
+      conversationsWebhook: given(CALLBACKS.conversationsWebhookUrl),
       conversationsWebhookFilters: CALLBACKS.conversationsWebhookFilters,
     });
     expect(callbackUrls(config, PLAIN_ACCOUNT_SID)).toEqual({
-      messageStatus: `${PUBLIC_URL}/twilio/messaging/status`,
-      callStatus: `${PUBLIC_URL}/twilio/voice/status`,
+      messageStatus: given(`${PUBLIC_URL}/twilio/messaging/status`),
+      callStatus: given(`${PUBLIC_URL}/twilio/voice/status`),
       callStatusEvents: ['initiated', 'ringing', 'answered', 'completed'],
-      recordingStatus: `${PUBLIC_URL}/twilio/voice/recording`,
-      conversationsWebhook: `${PUBLIC_URL}/twilio/conversations/events`,
+      recordingStatus: given(`${PUBLIC_URL}/twilio/voice/recording`),
+      conversationsWebhook: given(`${PUBLIC_URL}/twilio/conversations/events`),
       conversationsWebhookFilters: [
         'onMessageAdded',
         'onParticipantAdded',
@@ -138,7 +139,7 @@ describe('configurable Twilio callback URLs', () => {
       accountSid: TEST_ACCOUNT_SID,
       from: AGENT_NUMBER,
       body: 'Reply with a configured callback.',
-      statusCallback: CALLBACKS.messageStatusUrl,
+      statusCallback: given(CALLBACKS.messageStatusUrl),
     });
   });
 
@@ -163,7 +164,7 @@ describe('configurable Twilio callback URLs', () => {
     expect(reply).toMatchObject({
       accountSid: PLAIN_ACCOUNT_SID,
       from: PLAIN_NUMBER,
-      statusCallback: `${PUBLIC_URL}/twilio/messaging/status`,
+      statusCallback: given(`${PUBLIC_URL}/twilio/messaging/status`),
     });
   });
 
@@ -177,7 +178,7 @@ describe('configurable Twilio callback URLs', () => {
       expect.objectContaining({
         accountSid: TEST_ACCOUNT_SID,
         target: 'webhook',
-        url: CALLBACKS.conversationsWebhookUrl,
+        url: given(CALLBACKS.conversationsWebhookUrl),
         method: 'POST',
         filters: CALLBACKS.conversationsWebhookFilters,
       }),
@@ -185,7 +186,7 @@ describe('configurable Twilio callback URLs', () => {
     const [request] = system.twilio.requestsMatching({ method: 'POST', path: `/Conversations/${sid}/Webhooks` });
     expect(request?.params).toEqual({
       Target: 'webhook',
-      'Configuration.Url': CALLBACKS.conversationsWebhookUrl,
+      'Configuration.Url': given(CALLBACKS.conversationsWebhookUrl),
       'Configuration.Method': 'post',
       'Configuration.Filters': CALLBACKS.conversationsWebhookFilters,
     });
@@ -234,7 +235,7 @@ describe('configurable Twilio callback URLs', () => {
     expect(system.twilio.state.conversations.filter((c) => c.uniqueName === uniqueName).map((c) => c.sid)).toEqual([
       sid,
     ]);
-    expect(webhooksOf(sid)).toEqual([expect.objectContaining({ url: CALLBACKS.conversationsWebhookUrl })]);
+    expect(webhooksOf(sid)).toEqual([expect.objectContaining({ url: given(CALLBACKS.conversationsWebhookUrl) })]);
   });
 
   it('leaves no conversation without its webhook behind when the add fails and the create is retried', async () => {
@@ -252,7 +253,7 @@ describe('configurable Twilio callback URLs', () => {
     expect(system.twilio.state.conversations.filter((c) => c.friendlyName === friendlyName).map((c) => c.sid)).toEqual([
       sid,
     ]);
-    expect(webhooksOf(sid)).toEqual([expect.objectContaining({ url: CALLBACKS.conversationsWebhookUrl })]);
+    expect(webhooksOf(sid)).toEqual([expect.objectContaining({ url: given(CALLBACKS.conversationsWebhookUrl) })]);
     expect(
       system.twilio
         .requestsMatching({ method: 'POST', path: '/conversations/v1/Conversations' })
@@ -266,11 +267,11 @@ describe('configurable Twilio callback URLs', () => {
     const plain = await inActivity(() => acts.placeCall({ to: uniquePhone(), accountSid: PLAIN_ACCOUNT_SID }));
     const calls = system.twilio.state.calls;
     expect(calls.find((c) => c.sid === configured.callSid)).toMatchObject({
-      statusCallback: CALLBACKS.callStatusUrl,
+      statusCallback: given(CALLBACKS.callStatusUrl),
       statusCallbackEvents: CALLBACKS.callStatusEvents,
     });
     expect(calls.find((c) => c.sid === plain.callSid)).toMatchObject({
-      statusCallback: `${PUBLIC_URL}/twilio/voice/status`,
+      statusCallback: given(`${PUBLIC_URL}/twilio/voice/status`),
       statusCallbackEvents: ['initiated', 'ringing', 'answered', 'completed'],
     });
   });

@@ -45,7 +45,10 @@ describe('durable SMS round trip', () => {
     });
     expect(reply!.body).toBe('Your order ships tomorrow.');
     expect(reply!.from).toBe(AGENT_NUMBER);
-    expect(reply!.params.StatusCallback).toBe('https://beluga-test.example.com/twilio/messaging/status');
+    // With the connection overrides that make Twilio retry a timed-out or 5xx callback.
+    expect(reply!.params.StatusCallback).toBe(
+      'https://beluga-test.example.com/twilio/messaging/status#ct=3000&rt=8000&tt=15000&rc=3&rp=ct,rt,5xx',
+    );
 
     const llmRequest = system.anthropic.requests.find((r) =>
       JSON.stringify(r.messages).includes('When does my order ship?'),

@@ -5,6 +5,7 @@ import { CallStore } from '../../src/voice/call-store';
 import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import { conversationText, lastUserText, textReply, toolUseReply } from '../../devstack/emulators/anthropic';
 import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
+import { withConnectionOverrides } from '../../src/telephony/twilio/connection-overrides';
 import {
   AGENT_NUMBER,
   PUBLIC_URL,
@@ -277,7 +278,7 @@ describe('voice calls', () => {
       ]);
       // The one path every text takes: with a status callback, and in the caller's history.
       const [sms] = system.twilio.sentMessages({ to: remote });
-      expect(sms!.statusCallback).toBe(`${PUBLIC_URL}/twilio/messaging/status`);
+      expect(sms!.statusCallback).toBe(withConnectionOverrides(`${PUBLIC_URL}/twilio/messaging/status`));
       const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, remote);
       const history = await new MessageStore(system.db).recent(customerId, 50);
       const recorded = history.find((m) => m.twilioSid === sms!.sid);
@@ -334,8 +335,8 @@ describe('voice calls', () => {
       sid: callSid,
       from: AGENT_NUMBER,
       // Not recorded (voice.record is off): the answer URL says so, for the recording announcement.
-      url: 'https://beluga-test.example.com/twilio/voice/incoming?recorded=false',
-      statusCallback: 'https://beluga-test.example.com/twilio/voice/status',
+      url: withConnectionOverrides('https://beluga-test.example.com/twilio/voice/incoming?recorded=false'),
+      statusCallback: withConnectionOverrides('https://beluga-test.example.com/twilio/voice/status'),
     });
     // When the callee answers, Twilio fetches the TwiML and opens the stream.
     const { caller, parameters } = await connectCall(system, { remote, direction: 'outbound-api', callSid });
@@ -383,7 +384,10 @@ describe('voice calls', () => {
     expect(placed.status).toBe(201);
     const callSid = String(placed.json.callSid);
     const [created] = system.twilio.createdCalls({ to: remote });
-    expect(created).toMatchObject({ record: true, url: `${PUBLIC_URL}/twilio/voice/incoming?recorded=true` });
+    expect(created).toMatchObject({
+      record: true,
+      url: withConnectionOverrides(`${PUBLIC_URL}/twilio/voice/incoming?recorded=true`),
+    });
     const announced = `${system.config.get().voice.recordingAnnouncement} ${GREETING}`;
     // Twilio fetches the answer URL it was given; the gateway signs "recorded" into the stream token.
     const { caller } = await connectCall(system, { remote, direction: 'outbound-api', callSid });

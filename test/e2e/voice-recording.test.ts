@@ -1,3 +1,4 @@
+import { withConnectionOverrides } from '../../src/telephony/twilio/connection-overrides';
 import { EventLog } from '../../src/events/event-log';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { callStateQuery, callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
@@ -20,7 +21,8 @@ function uniquePhone(): string {
   return `${phonePrefix}${String(phoneCounter).padStart(4, '0')}`;
 }
 
-const RECORDING_CALLBACK = `${PUBLIC_URL}/twilio/voice/recording`;
+/** As the platform gives it to Twilio: with the connection overrides that make Twilio retry. */
+const RECORDING_CALLBACK = withConnectionOverrides(`${PUBLIC_URL}/twilio/voice/recording`);
 
 describe('call recording (VOICE_RECORD=true)', () => {
   let system: TestSystem;

@@ -73,11 +73,82 @@ const twilioHeaders = (signature: string, contentType: string) => ({
   'I-Twilio-Idempotency-Token': randomUUID(),
 });
 
-/** Form-encoded webhook (voice, messaging, conversations events). Default timeout: Twilio's 15 s. */
+/**
+ * Form-encoded webhook (voice, messaging, conversations events). Default timeout: Twilio's 15 s.
+ * A URL with connection overrides (`#rc=…&rp=…`, see {@link parseConnectionOverrides}) is retried
+ * as Twilio would; the signature covers the URL as given, fragment included.
+ */
 export async function sendTwilioWebhook(opts: SendOptions & { params: WebhookParams }): Promise<WebhookResponse> {
   const signature = signTwilioRequest(opts.authToken, opts.publicUrl ?? opts.url, opts.params);
   const headers = { ...twilioHeaders(signature, 'application/x-www-form-urlencoded'), ...opts.headers };
-  return post(opts.url, encodeForm(opts.params), headers, opts.timeoutMs ?? 15_000);
+  const overrides = parseConnectionOverrides(opts.publicUrl ?? opts.url);
+  const url = withoutFragment(opts.url);
+  const body = encodeForm(opts.params);
+  if (!overrides) return post(url, body, headers, opts.timeoutMs ?? 15_000);
+  return postWithOverrides(url, body, headers, overrides);
+}
+
+/** Twilio's webhook connection overrides (the URL fragment), with Twilio's defaults for those not given. */
+export interface ConnectionOverrides {
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  totalTimeoutMs: number;
+  retryCount: number;
+  /** What is retried: connect failures (`ct`), read timeouts (`rt`), `4xx` and `5xx` answers. */
+  retryOn: ReadonlySet<'ct' | 'rt' | '4xx' | '5xx'>;
+}
+
+const RETRY_CLASSES = ['ct', 'rt', '4xx', '5xx'] as const;
+
+/** The overrides in a URL's fragment; undefined when it has none (then the sender behaves as before). */
+export function parseConnectionOverrides(url: string): ConnectionOverrides | undefined {
+  const hash = url.indexOf('#');
+  if (hash < 0) return undefined;
+  const fragment = new URLSearchParams(url.slice(hash + 1));
+  const bounded = (key: string, fallback: number, min: number, max: number) => {
+    const value = Number(fragment.get(key) ?? fallback);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`connection override ${key}=${fragment.get(key)} is out of range ${min}..${max}`);
+    return value;
+  };
+  const policies = (fragment.get('rp') ?? 'ct').split(',');
+  const retryOn = new Set(policies.includes('all') ? RETRY_CLASSES : RETRY_CLASSES.filter((c) => policies.includes(c)));
+  return {
+    connectTimeoutMs: bounded('ct', 5000, 100, 10_000),
+    readTimeoutMs: bounded('rt', 15_000, 100, 15_000),
+    totalTimeoutMs: bounded('tt', 15_000, 100, 15_000),
+    retryCount: bounded('rc', 1, 0, 5),
+    retryOn,
+  };
+}
+
+function withoutFragment(url: string): string {
+  const hash = url.indexOf('#');
+  return hash < 0 ? url : url.slice(0, hash);
+}
+
+/** Attempts until an answer the policy does not retry, the retry count, or the total time runs out. */
+async function postWithOverrides(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  overrides: ConnectionOverrides,
+): Promise<WebhookResponse & { attempts: number }> {
+  const deadline = Date.now() + overrides.totalTimeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const timeoutMs = Math.min(overrides.readTimeoutMs, deadline - Date.now());
+    // The last attempt: no retries left, or no time for another after this one.
+    const last = attempt > overrides.retryCount;
+    try {
+      const response = await post(url, body, headers, Math.max(1, timeoutMs));
+      const retryClass = response.status >= 500 ? '5xx' : response.status >= 400 ? '4xx' : undefined;
+      if (last || deadline <= Date.now() || !retryClass || !overrides.retryOn.has(retryClass))
+        return { ...response, attempts: attempt };
+    } catch (error) {
+      const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      if (last || deadline <= Date.now() || !overrides.retryOn.has(timedOut ? 'rt' : 'ct')) throw error;
+    }
+  }
 }
 
 /** JSON-body webhook: `bodySHA256` is appended to both URLs; the signature covers the public one. */
