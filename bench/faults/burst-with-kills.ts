@@ -71,6 +71,9 @@ export async function burstWithKills(
     ...events.map((e) => `    ${e}`),
     `    webhooks accepted ${burst.accepted}/${options.total}, re-sent by Twilio ${burst.resent}, given up by Twilio ${burst.refused.length}`,
     `    lost: ${tally.lost.length}   duplicated: ${tally.duplicated.length}   out of order: ${tally.outOfOrder.length} numbers`,
+    ...tally.outOfOrder
+      .slice(0, 3)
+      .map((o) => `    out of order: ${o.number} sent ${o.sent.join(' ')}; replied ${o.replied.join(' ')}`),
     ...(tally.duplicated.length
       ? [`    duplicated: ${tally.duplicated.map((d) => `${d.tag} x${d.replies}`).join(', ')}`]
       : []),

@@ -134,8 +134,8 @@ export interface ReplyTally {
   duplicated: Array<BurstMessage & { replies: number }>;
   /** Messages answered exactly once. */
   answeredOnce: number;
-  /** Numbers whose replies arrived in another order than their messages were sent. */
-  outOfOrder: string[];
+  /** Numbers whose replies went out in another order than their messages were sent (tags in each order). */
+  outOfOrder: Array<{ number: string; sent: string[]; replied: string[] }>;
 }
 
 /** Counts the replies Twilio actually created (the emulator's messages) for each message of the plan. */
@@ -160,7 +160,7 @@ export function tallyReplies(twilio: TwilioEmulator, plan: BurstMessage[]): Repl
   for (const [number, tags] of order) {
     const firsts = tags.filter((tag, i) => tags.indexOf(tag) === i);
     const expected = (planned.get(number) ?? []).filter((tag) => firsts.includes(tag));
-    if (firsts.join() !== expected.join()) tally.outOfOrder.push(number);
+    if (firsts.join() !== expected.join()) tally.outOfOrder.push({ number, sent: expected, replied: firsts });
   }
   return tally;
 }
