@@ -11,7 +11,7 @@ import { ferretDbServer, temporalServer, type RestartableServer } from './server
 import { launchWorker, ServiceProcess } from './service-process';
 
 /** Twilio signs the URL it called: the gateway sits "behind a tunnel" at this address. */
-const FAULT_PUBLIC_URL = 'https://beluga-faults.example.com';
+export const FAULT_PUBLIC_URL = 'https://beluga-faults.example.com';
 export const FAULT_AGENT_NUMBER = '+15005550006';
 
 export interface FaultStackOptions {

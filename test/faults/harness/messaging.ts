@@ -3,6 +3,7 @@ import type { TwilioEmulator } from '../../../devstack/emulators/twilio';
 import type { WebhookParams } from '../../../devstack/emulators/twilio/webhook-sender';
 import { FAULT_ACCOUNT_SID } from './emulators';
 import { FAULT_AGENT_NUMBER, type FaultStack } from './fault-stack';
+import { failureKind, twilioRetryPolicy, type TwilioRetryPolicy } from './twilio-retries';
 
 /** A unique, realistic message sid (`SM` + 32 hex). */
 function messageSid(prefix: 'SM' | 'MM' = 'SM'): string {
@@ -10,7 +11,7 @@ function messageSid(prefix: 'SM' | 'MM' = 'SM'): string {
 }
 
 /** The form Twilio posts for an inbound SMS to our number. */
-function inboundSms(from: string, body: string, extra: WebhookParams = {}): WebhookParams {
+export function inboundSms(from: string, body: string, extra: WebhookParams = {}): WebhookParams {
   const sid = messageSid();
   return {
     MessageSid: sid,
@@ -46,45 +47,83 @@ export function burstPlan(total: number, numbers: string[], prefix = 'msg'): Bur
 }
 
 export interface BurstOutcome {
-  /** Webhooks the gateway acknowledged with 2xx. */
+  /** Messages the gateway acknowledged with 2xx (at some attempt). */
   accepted: number;
-  /** Non-2xx answers and network errors/timeouts, as Twilio would see them (`<tag>: <why>`). */
+  /** Messages emulated Twilio gave up on: its last attempt's answer or error (`<tag>: <why>`). */
   refused: string[];
+  /** Attempts after the first, as Twilio's retry policy allowed them (each one a webhook re-sent). */
+  resent: number;
+}
+
+export interface DeliveryOptions {
+  /** Twilio's retries for this URL (default: Twilio's defaults, one retry on a failed connection). */
+  policy?: TwilioRetryPolicy;
+  /**
+   * Awaited before every attempt: a test closes it while the gateway restarts, as a load balancer would send
+   * Twilio's requests to another gateway meanwhile (default: always open).
+   */
+  gate?: () => Promise<void>;
+}
+
+/** Posts one webhook as Twilio would, retrying per its policy; resolves with the attempts made and the outcome. */
+async function deliverWebhook(
+  stack: Pick<FaultStack, 'webhook'>,
+  path: string,
+  params: WebhookParams,
+  options: DeliveryOptions = {},
+): Promise<{ attempts: number; accepted: boolean; last: string }> {
+  const policy = options.policy ?? twilioRetryPolicy();
+  for (let attempt = 1; ; attempt++) {
+    await options.gate?.();
+    let outcome: { status: number } | { error: unknown };
+    try {
+      outcome = { status: (await stack.webhook(path, params, policy.readTimeoutMs)).status };
+    } catch (error) {
+      outcome = { error };
+    }
+    const kind = failureKind(outcome);
+    const last =
+      'status' in outcome
+        ? `HTTP ${outcome.status}`
+        : outcome.error instanceof Error
+          ? outcome.error.message
+          : String(outcome.error);
+    if (kind === undefined) return { attempts: attempt, accepted: true, last };
+    if (attempt > policy.retries || !policy.retryOn.has(kind)) return { attempts: attempt, accepted: false, last };
+  }
 }
 
 /**
- * Posts the messages with up to `concurrency` in flight; per number in plan order, as a phone sends them.
- * `onProgress(sent)` runs after each post settles (a test kills a process at some point of the burst).
+ * Posts the messages, in plan order per number (as a phone sends them), every number at once; each webhook is
+ * retried as Twilio would. `onProgress(settled)` runs after each message settles (a test kills a process at some
+ * point of the burst).
  */
 export async function sendBurst(
   stack: Pick<FaultStack, 'webhook'>,
   plan: BurstMessage[],
-  options: { concurrency?: number; onProgress?: (settled: number) => void | Promise<void> } = {},
+  options: DeliveryOptions & { onProgress?: (settled: number) => void | Promise<void> } = {},
 ): Promise<BurstOutcome> {
-  const outcome: BurstOutcome = { accepted: 0, refused: [] };
+  const outcome: BurstOutcome = { accepted: 0, refused: [], resent: 0 };
   const byNumber = new Map<string, BurstMessage[]>();
   for (const message of plan) byNumber.set(message.from, [...(byNumber.get(message.from) ?? []), message]);
-  const lanes = [...byNumber.values()];
-  const concurrency = Math.max(1, options.concurrency ?? lanes.length);
   let settled = 0;
-  let nextLane = 0;
-  const worker = async () => {
-    while (nextLane < lanes.length) {
-      const lane = lanes[nextLane++]!;
+  await Promise.all(
+    [...byNumber.values()].map(async (lane) => {
       for (const message of lane) {
-        try {
-          const response = await stack.webhook('/twilio/messaging/inbound', inboundSms(message.from, message.tag));
-          if (response.status >= 200 && response.status < 300) outcome.accepted += 1;
-          else outcome.refused.push(`${message.tag}: HTTP ${response.status}`);
-        } catch (error) {
-          outcome.refused.push(`${message.tag}: ${error instanceof Error ? error.message : String(error)}`);
-        }
+        const result = await deliverWebhook(
+          stack,
+          '/twilio/messaging/inbound',
+          inboundSms(message.from, message.tag),
+          options,
+        );
+        outcome.resent += result.attempts - 1;
+        if (result.accepted) outcome.accepted += 1;
+        else outcome.refused.push(`${message.tag}: ${result.last}`);
         settled += 1;
         await options.onProgress?.(settled);
       }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+    }),
+  );
   return outcome;
 }
 
@@ -95,8 +134,8 @@ export interface ReplyTally {
   duplicated: Array<BurstMessage & { replies: number }>;
   /** Messages answered exactly once. */
   answeredOnce: number;
-  /** Numbers whose replies arrived in another order than their messages were sent. */
-  outOfOrder: string[];
+  /** Numbers whose replies went out in another order than their messages were sent (tags in each order). */
+  outOfOrder: Array<{ number: string; sent: string[]; replied: string[] }>;
 }
 
 /** Counts the replies Twilio actually created (the emulator's messages) for each message of the plan. */
@@ -121,7 +160,7 @@ export function tallyReplies(twilio: TwilioEmulator, plan: BurstMessage[]): Repl
   for (const [number, tags] of order) {
     const firsts = tags.filter((tag, i) => tags.indexOf(tag) === i);
     const expected = (planned.get(number) ?? []).filter((tag) => firsts.includes(tag));
-    if (firsts.join() !== expected.join()) tally.outOfOrder.push(number);
+    if (firsts.join() !== expected.join()) tally.outOfOrder.push({ number, sent: expected, replied: firsts });
   }
   return tally;
 }

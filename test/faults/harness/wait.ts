@@ -29,3 +29,22 @@ export async function settled<T>(probe: () => T, quietMs: number, timeoutMs: num
   }
   return probe();
 }
+
+/** A door a burst waits at: closed while a process restarts, open otherwise. */
+export class Gate {
+  private opened: Promise<void> = Promise.resolve();
+  private release: (() => void) | undefined;
+
+  close(): void {
+    if (this.release) return;
+    this.opened = new Promise((resolve) => (this.release = resolve));
+  }
+
+  open(): void {
+    this.release?.();
+    this.release = undefined;
+  }
+
+  /** Resolves at once when open, else when next opened. */
+  readonly wait = (): Promise<void> => this.opened;
+}
