@@ -5,6 +5,7 @@ import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
 import { parseInboundMessage, type FormParams } from '../messaging/inbound';
 import { parseStatusCallback } from '../messaging/status-callback';
+import { sendKeyOf } from '../telephony/twilio/send-key';
 import type { Logger } from '../observability/logger';
 import type { EventDispatcher } from '../events/dispatcher';
 import { messageReceivedEvent } from '../events/message-received';
@@ -47,7 +48,9 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
   });
 
   router.post('/status', async (req, res) => {
-    const callback = parsedOr400(res, () => parseStatusCallback(req.body as FormParams));
+    const callback = parsedOr400(res, () =>
+      parseStatusCallback(req.body as FormParams, new Date(), sendKeyOf(req.query)),
+    );
     if (!callback) return;
     try {
       await startOnce<MessageStatusWorkflow>(deps.temporal, {

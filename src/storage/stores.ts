@@ -12,6 +12,7 @@ import { ConsentStore } from '../messaging/consent-store';
 import { CallStore } from '../voice/call-store';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
 import { runMigrations } from './migrations/runner';
+import { SideEffectLedger } from './side-effects';
 
 /** Every MongoDB-backed store, built once per process by its entry point and handed down narrowly. */
 export interface Stores {
@@ -30,6 +31,8 @@ export interface Stores {
   customerRecords: CustomerRecords;
   /** Every version of every agent, and the operator's line settings (src/agents/). */
   agents: AgentStore;
+  /** Side effects a provider cannot deduplicate (pages, placed calls), recorded before and after acting. */
+  sideEffects: SideEffectLedger;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -56,6 +59,7 @@ export function createStores(db: Db): Stores {
     verifications: new VerificationStore(db),
     customerRecords: new CustomerRecords(db, messages, memory),
     agents: new AgentStore(db),
+    sideEffects: new SideEffectLedger(db),
   };
   return {
     ...stores,
