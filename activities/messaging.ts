@@ -16,7 +16,8 @@ import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
 import type { HistoryMessage, MessageStore } from '../src/memory/message-store';
-import { postConversationReply } from '../src/conversations/post-reply';
+import { findConversationReply, postConversationReply } from '../src/conversations/post-reply';
+import { sendOnce } from '../src/messaging/send-once';
 import type { InboundMessage } from '../src/messaging/inbound';
 import type { TwilioAccounts } from '../src/telephony/twilio/accounts';
 import { twilioFailure } from '../src/telephony/twilio/errors';
@@ -296,28 +297,35 @@ export function createMessagingActivities(deps: MessagingDeps) {
       // A message posted in a Conversation reaches every participant: no number among them may be opted out.
       for (const address of await conversationNumbers(deps.conversations, conversationSid, to))
         await refuseIfOptedOut(deps, { accountSid, from, to: address, key: idempotencyKey }, 'message');
-      await deps.messages.recordOnce({
+      const client = deps.twilio.client(accountSid);
+      const intent = {
         id: idempotencyKey,
         customerId,
         accountSid,
-        direction: 'outbound',
-        channel: 'conversations',
+        direction: 'outbound' as const,
+        channel: 'conversations' as const,
         from,
         to,
         body,
         status: 'sending',
         ...agentId,
-      });
+      };
       try {
-        // Inside a Conversation the reply is a conversation message by the agent, not an SMS.
-        const posted = await postConversationReply(deps.twilio.client(accountSid), {
-          conversationSid,
-          author: deps.config().conversations.agentIdentity,
-          body,
-          idempotencyKey,
+        const posted = await sendOnce(deps.messages, intent, {
+          // The post carries its key in its attributes: an earlier attempt's post is found by it exactly.
+          findEarlier: async () => findConversationReply(client, conversationSid, idempotencyKey),
+          // Inside a Conversation the reply is a conversation message by the agent, not an SMS.
+          // Twilio accepted it into the conversation; per-participant delivery arrives as onDeliveryUpdated.
+          send: async () => ({
+            ...(await postConversationReply(client, {
+              conversationSid,
+              author: deps.config().conversations.agentIdentity,
+              body,
+              idempotencyKey,
+            })),
+            status: 'accepted',
+          }),
         });
-        // Twilio accepted it into the conversation; per-participant delivery arrives as onDeliveryUpdated.
-        await deps.messages.markSent(idempotencyKey, posted.sid, 'accepted');
         return { twilioSid: posted.sid };
       } catch (error) {
         throw twilioFailure(error, 'send the message');

@@ -10,6 +10,7 @@ import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
 import { placedCallAnswerUrl } from '../src/voice/answer-url';
+import { actOnce } from '../src/storage/side-effects';
 
 export interface PlatformDeps extends Omit<ToolDeps, 'verifications'> {
   chatModel: () => ChatModel | undefined;
@@ -37,6 +38,31 @@ function senderFor(deps: PlatformDeps, accountSid: string, to: string, from: str
       'NoSender',
     );
   return sender;
+}
+
+/** How far Twilio's clock may be from ours when an earlier attempt's call is looked for. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * A call an earlier attempt placed whose answer was lost: the newest from → to created since the
+ * intent, and not already claimed by another placed call of ours.
+ */
+async function placedEarlier(
+  deps: PlatformDeps,
+  calls: ReturnType<PlatformDeps['twilio']['client']>['calls'],
+  request: { to: string; from: string; since: Date },
+): Promise<{ callSid: string } | undefined> {
+  let recent: Array<{ sid: string; dateCreated: Date }>;
+  try {
+    recent = await calls.list({ to: request.to, from: request.from, limit: 20 });
+  } catch (error) {
+    throw twilioFailure(error, 'look up an earlier attempt of the call');
+  }
+  for (const call of recent) {
+    if (call.dateCreated.getTime() < request.since.getTime() - CLOCK_SKEW_MS) continue;
+    if (!(await deps.sideEffects.claimed('outbound-call', 'callSid', call.sid))) return { callSid: call.sid };
+  }
+  return undefined;
 }
 
 /**
@@ -92,26 +118,34 @@ export function createPlatformActivities(deps: PlatformDeps) {
       const { workflowExecution, activityId } = Context.current().info;
       const key = `call:${workflowExecution?.workflowId ?? 'standalone'}:${activityId}`;
       await refuseIfOptedOut(deps, { accountSid, from, to: input.to, key }, 'call');
-      try {
-        const call = await deps.twilio.client(accountSid).calls.create({
-          to: input.to,
-          from,
-          // Tells the gateway whether this call is recorded: the callee hears the announcement first.
-          url: placedCallAnswerUrl(config.publicUrl, record),
-          statusCallback: urls.callStatus,
-          statusCallbackEvent: urls.callStatusEvents,
-          ...(record
-            ? {
-                record: true,
-                recordingStatusCallback: urls.recordingStatus,
-                recordingStatusCallbackEvent: ['completed', 'absent'],
-              }
-            : {}),
-        });
-        return { callSid: call.sid };
-      } catch (error) {
-        throw twilioFailure(error, 'place the call');
-      }
+      const calls = deps.twilio.client(accountSid).calls;
+      // Twilio's Calls API takes no idempotency key: the call is recorded as intended before it is
+      // placed, and a retry that finds the intent looks for the call an earlier attempt placed.
+      return actOnce(deps.sideEffects, key, 'outbound-call', {
+        findEarlier: (since) => placedEarlier(deps, calls, { to: input.to, from, since }),
+        act: async () => {
+          try {
+            const call = await calls.create({
+              to: input.to,
+              from,
+              // Tells the gateway whether this call is recorded: the callee hears the announcement first.
+              url: placedCallAnswerUrl(config.publicUrl, record),
+              statusCallback: urls.callStatus,
+              statusCallbackEvent: urls.callStatusEvents,
+              ...(record
+                ? {
+                    record: true,
+                    recordingStatusCallback: urls.recordingStatus,
+                    recordingStatusCallbackEvent: ['completed', 'absent'],
+                  }
+                : {}),
+            });
+            return { callSid: call.sid };
+          } catch (error) {
+            throw twilioFailure(error, 'place the call');
+          }
+        },
+      });
     },
 
     /** Replaces a live call's TwiML with a `<Dial>` to `to` (a person or a queue's number). */
@@ -122,11 +156,14 @@ export function createPlatformActivities(deps: PlatformDeps) {
       announce?: string;
     }): Promise<{ transferred: true }> {
       const accountSid = accountFor(deps, input.accountSid);
+      const calls = deps.twilio.client(accountSid).calls;
       try {
-        await deps.twilio
-          .client(accountSid)
-          .calls(input.callSid)
-          .update({ twiml: transferTwiml(input.to, input.announce ? { announce: input.announce } : {}) });
+        // A `<Dial>` makes a child leg: a call that has one was transferred (by an attempt whose answer was lost).
+        const [leg] = await calls.list({ parentCallSid: input.callSid, limit: 1 });
+        if (!leg)
+          await calls(input.callSid).update({
+            twiml: transferTwiml(input.to, input.announce ? { announce: input.announce } : {}),
+          });
         return { transferred: true };
       } catch (error) {
         throw twilioFailure(error, 'transfer the call');

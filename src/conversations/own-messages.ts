@@ -10,12 +10,19 @@ export function ownMessageAttributes(idempotencyKey: string): string {
 }
 
 export function isOwnMessage(attributes: string | undefined): boolean {
-  if (!attributes) return false;
+  return ownMessageKey(attributes) !== undefined;
+}
+
+/** The idempotency key of a reply we posted, read from its Attributes; undefined for anyone else's message. */
+export function ownMessageKey(attributes: string | undefined): string | undefined {
+  if (!attributes) return undefined;
   try {
     const parsed: unknown = JSON.parse(attributes);
-    return typeof parsed === 'object' && parsed !== null && MARKER in parsed;
+    if (typeof parsed !== 'object' || parsed === null || !(MARKER in parsed)) return undefined;
+    const key = (parsed as Record<string, unknown>)[MARKER];
+    return typeof key === 'string' ? key : '';
   } catch {
     // Attributes are free-form; unparsable ones are simply not ours.
-    return false;
+    return undefined;
   }
 }

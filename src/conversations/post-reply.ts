@@ -1,5 +1,5 @@
 import type twilio from 'twilio';
-import { ownMessageAttributes } from './own-messages';
+import { ownMessageAttributes, ownMessageKey } from './own-messages';
 
 export interface ConversationReply {
   conversationSid: string;
@@ -21,4 +21,24 @@ export async function postConversationReply(client: twilio.Twilio, reply: Conver
     attributes: ownMessageAttributes(reply.idempotencyKey),
   });
   return { sid: posted.sid };
+}
+
+/** The newest posts looked through for an earlier attempt's reply. */
+const RECENT_POSTS = 50;
+
+/**
+ * A reply an earlier attempt posted whose answer was lost: Conversations' message create takes no
+ * idempotency key (only `X-Twilio-Webhook-Enabled`), so the newest posts are listed and the one
+ * whose attributes carry this key is it.
+ */
+export async function findConversationReply(
+  client: twilio.Twilio,
+  conversationSid: string,
+  idempotencyKey: string,
+): Promise<{ sid: string; status: string } | undefined> {
+  const recent = await client.conversations.v1
+    .conversations(conversationSid)
+    .messages.list({ order: 'desc', limit: RECENT_POSTS });
+  const found = recent.find((m) => ownMessageKey(m.attributes) === idempotencyKey);
+  return found ? { sid: found.sid, status: 'accepted' } : undefined;
 }

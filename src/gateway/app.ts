@@ -11,6 +11,7 @@ import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
 import { checkHealth } from './health';
 import { operatorApi } from './operator-api';
+import { IdempotencyKeyStore } from './idempotency-keys';
 import { messagingRoutes } from './messaging-routes';
 import { requireTwilioSignature } from './twilio-webhook';
 import { traceTwilioWebhooks } from './trace-requests';
@@ -73,44 +74,48 @@ export function createGatewayApp(deps: GatewayDeps): Express {
 
   app.use(
     '/api',
-    operatorApi(deps.config, [
-      customerRoutes({
-        config: deps.config,
-        identities: stores.identities,
-        messages: stores.messages,
-        memory: stores.memory,
-        deliveryStatus: stores.deliveryStatus,
-        log: deps.log,
-      }),
-      customerForgetRoutes({
-        config: deps.config,
-        temporal: deps.temporal,
-        identities: stores.identities,
-        customerRecords: stores.customerRecords,
-        log: deps.log,
-      }),
-      conversationApiRoutes({
-        config: deps.config,
-        temporal: deps.temporal,
-        conversations: stores.conversations,
-        log: deps.log,
-      }),
-      callRoutes({
-        config: deps.config,
-        temporal: deps.temporal,
-        calls: stores.calls,
-        messages: stores.messages,
-        log: deps.log,
-      }),
-      consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
-      agentRoutes({
-        config: deps.config,
-        agentStore: stores.agents,
-        agents,
-        models: new AgentModels(deps.config),
-        log: deps.log,
-      }),
-    ]),
+    operatorApi(
+      deps.config,
+      [
+        customerRoutes({
+          config: deps.config,
+          identities: stores.identities,
+          messages: stores.messages,
+          memory: stores.memory,
+          deliveryStatus: stores.deliveryStatus,
+          log: deps.log,
+        }),
+        customerForgetRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          identities: stores.identities,
+          customerRecords: stores.customerRecords,
+          log: deps.log,
+        }),
+        conversationApiRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          conversations: stores.conversations,
+          log: deps.log,
+        }),
+        callRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          calls: stores.calls,
+          messages: stores.messages,
+          log: deps.log,
+        }),
+        consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
+        agentRoutes({
+          config: deps.config,
+          agentStore: stores.agents,
+          agents,
+          models: new AgentModels(deps.config),
+          log: deps.log,
+        }),
+      ],
+      { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
+    ),
   );
 
   app.get('/health', async (_req, res) => {

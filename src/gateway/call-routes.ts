@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { Router } from 'express';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+} from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
@@ -12,6 +18,7 @@ import {
   type PlaceOutboundCallWorkflow,
 } from '../../workflows/outbound-call/contract';
 import { ApiError, handle } from './operator-api';
+import { requestIdempotencyKey } from './idempotency-keys';
 
 export interface CallRouteDeps {
   config: ConfigStore;
@@ -51,6 +58,12 @@ const PlaceCallBody = z.object({
   record: z.boolean().optional(),
 });
 
+/** A workflow id part from an operator's key: scoped by the credential presented, and free of the key's own characters. */
+function keyedId(req: Request, key: string): string {
+  const credential = req.header('x-api-key') ?? req.header('authorization') ?? '';
+  return createHash('sha256').update(`${credential}\u0000${key}`).digest('hex').slice(0, 32);
+}
+
 /** The `OptedOut` refusal's message when that is why the call was not placed (the callee replied STOP). */
 function optedOutFailure(error: unknown): string | undefined {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
@@ -68,16 +81,26 @@ export function callRoutes(deps: CallRouteDeps): Router {
       const body = PlaceCallBody.parse(req.body);
       if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid))
         throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
+      const key = requestIdempotencyKey(res);
+      // With an Idempotency-Key the workflow id is the key's: a retry whose first answer was lost
+      // (or whose gateway died mid-request) joins the same placement or reads its result, and a
+      // failed placement may be tried again under the same key.
+      const workflowId = outboundCallWorkflowId(key ? keyedId(req, key) : randomUUID());
       try {
-        const { callSid } = await deps.temporal.workflow.execute<PlaceOutboundCallWorkflow>(
-          PLACE_OUTBOUND_CALL_WORKFLOW,
-          {
-            workflowId: outboundCallWorkflowId(randomUUID()),
+        let callSid: string;
+        try {
+          ({ callSid } = await deps.temporal.workflow.execute<PlaceOutboundCallWorkflow>(PLACE_OUTBOUND_CALL_WORKFLOW, {
+            workflowId,
             taskQueue: deps.config.get().temporal.taskQueue,
             args: [body],
             workflowExecutionTimeout: '2 minutes',
-          },
-        );
+            workflowIdConflictPolicy: 'USE_EXISTING',
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          }));
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          ({ callSid } = await deps.temporal.workflow.getHandle<PlaceOutboundCallWorkflow>(workflowId).result());
+        }
         res.status(201).json({ callSid });
       } catch (error) {
         const refusal = optedOutFailure(error);

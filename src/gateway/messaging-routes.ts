@@ -2,6 +2,7 @@ import { Router } from 'express';
 import twilio from 'twilio';
 import { parseInboundMessage, type FormParams } from '../messaging/inbound';
 import { parseStatusCallback } from '../messaging/status-callback';
+import { sendKeyOf } from '../telephony/twilio/send-key';
 import type { Logger } from '../observability/logger';
 import type { DurableAcceptance } from '../inbox/durable-acceptance';
 import { acceptThenAnswer, parsedOr400 } from './workflow-handoff';
@@ -26,7 +27,9 @@ export function messagingRoutes(deps: MessagingRouteDeps): Router {
   });
 
   router.post('/status', async (req, res) => {
-    const callback = parsedOr400(res, () => parseStatusCallback(req.body as FormParams));
+    const callback = parsedOr400(res, () =>
+      parseStatusCallback(req.body as FormParams, new Date(), sendKeyOf(req.query)),
+    );
     if (!callback) return;
     await acceptThenAnswer(deps.acceptance, { kind: 'message-status', callback }, res, deps.log, () => {
       res.status(204).end();

@@ -3,6 +3,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { z, ZodError } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
+import { idempotencyKeys, type IdempotencyKeyStore } from './idempotency-keys';
 
 /** An error an operator-API handler throws to answer with a status and a clear message. */
 export class ApiError extends Error {
@@ -57,10 +58,15 @@ export function handle(log: Logger, fn: (req: Request, res: Response) => Promise
 }
 
 /** `/api`: API-key protected JSON routes; each concern contributes a router. */
-export function operatorApi(config: ConfigStore, routers: Router[]): Router {
+export function operatorApi(
+  config: ConfigStore,
+  routers: Router[],
+  keys: { store: IdempotencyKeyStore; log: Logger },
+): Router {
   const api = Router();
   api.use(requireOperatorKey(config));
   api.use(express.json({ limit: '1mb' }));
+  api.use(idempotencyKeys(keys.store, keys.log));
   for (const router of routers) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

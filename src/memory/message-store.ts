@@ -136,6 +136,18 @@ export class MessageStore {
     return (await this.messages.findOne({ twilioSid }, { projection: { _id: 1 } })) !== null;
   }
 
+  /**
+   * Binds Twilio's sid to the outbound message recorded under `id` (its status callback named both),
+   * unless it already has one: the send's own answer may have been lost. Whether it bound.
+   */
+  async bindTwilioSid(id: string, accountSid: string, twilioSid: string): Promise<boolean> {
+    const bound = await this.messages.updateOne(
+      { _id: id, accountSid, direction: 'outbound', twilioSid: { $exists: false } },
+      { $set: { twilioSid, updatedAt: new Date() } },
+    );
+    return bound.modifiedCount === 1;
+  }
+
   async markSent(id: string, twilioSid: string, status: string): Promise<void> {
     await this.messages.updateOne({ _id: id }, { $set: { twilioSid, status, updatedAt: new Date() } });
   }

@@ -6,6 +6,8 @@ import { twilioErrorCode, twilioFailure } from '../telephony/twilio/errors';
 import { parseTwilioAddress } from './addresses';
 import { recordTwilioOptOut, refuseIfOptedOut, TWILIO_UNSUBSCRIBED, type ConsentDeps } from './consent-guard';
 import { sendFormFor, type SendPurpose } from './whatsapp-window';
+import { sendOnce } from './send-once';
+import { withSendKey } from '../telephony/twilio/send-key';
 
 export interface SmsDeps extends ConsentDeps {
   config: () => Config;
@@ -37,13 +39,14 @@ export interface SmsRequest {
 /** How far Twilio's clock may be from ours when an earlier attempt's message is looked for. */
 const CLOCK_SKEW_MS = 60_000;
 /** The newest messages between the two numbers that are looked through. */
-const RECENT_AT_TWILIO = 20;
+const RECENT_AT_TWILIO = 50;
 
 /**
- * A message an earlier attempt sent whose answer was lost (a timeout, a dropped connection after
- * Twilio accepted it: Twilio's REST API takes no idempotency key): the newest from → to with the
- * same body, created since that attempt recorded the text, and not already another message of
- * ours. Template sends are not matched (Twilio's body is the rendered template).
+ * A message an earlier attempt sent whose answer was lost: the newest from → to with the same
+ * body, created since that attempt recorded the text, and not already another message of ours.
+ * Listed by To/From, filtered on the creation time here: Twilio's DateSent filter would miss a
+ * message still queued (it has no date_sent yet). Template sends are not matched (Twilio's body is
+ * the rendered template): for them the status callback's key binding is what finds them.
  */
 async function acceptedEarlier(
   deps: SmsDeps,
@@ -67,10 +70,11 @@ async function acceptedEarlier(
 }
 
 /**
- * The one path a text message (SMS or WhatsApp) leaves by: recorded before it is sent, sent with
- * the status callback (so its delivery is tracked), then marked with Twilio's sid. A retried
- * attempt that finds the text recorded but not marked asks Twilio first whether an earlier attempt
- * got through (its answer lost), and sends only if none did. A Twilio
+ * The one path a text message (SMS or WhatsApp) leaves by, through `sendOnce`: recorded before it
+ * is sent, sent with the status callback carrying its key (so its delivery is tracked and its sid
+ * bound even if the answer is lost), then marked with Twilio's sid. A retried attempt that finds
+ * the text recorded but not marked asks Twilio first whether an earlier attempt got through, and
+ * sends only if none did. A Twilio
  * error becomes `twilioFailure` (`what` names the action in its message). An opted-out recipient
  * is refused before anything is recorded (`OptedOut`); Twilio's 21610 opts the recipient out.
  * A WhatsApp message outside the 24-hour window goes out as the configured template, or is
@@ -92,39 +96,39 @@ export async function sendSms(
     },
     { ...outbound, body: request.body, purpose: request.purpose ?? 'notification' },
   );
-  if (already && form.kind !== 'template') {
-    const accepted = await acceptedEarlier(deps, request, already.createdAt);
-    if (accepted) {
-      await deps.messages.markSent(request.idempotencyKey, accepted.sid, accepted.status);
-      return { twilioSid: accepted.sid };
-    }
-  }
-  await deps.messages.recordOnce({
+  const statusCallback = withSendKey(
+    callbackUrls(deps.config(), request.accountSid).messageStatus,
+    request.idempotencyKey,
+  );
+  const intent = {
     id: request.idempotencyKey,
     customerId: request.customerId,
     accountSid: request.accountSid,
-    direction: 'outbound',
+    direction: 'outbound' as const,
     channel: parseTwilioAddress(request.to).channel,
     from: request.from,
     to: request.to,
     body: request.recordedBody ?? request.body,
     status: 'sending',
     ...(request.agentId ? { agentId: request.agentId } : {}),
+  };
+  const sent = await sendOnce(deps.messages, intent, {
+    findEarlier: async (since) => (form.kind === 'template' ? undefined : acceptedEarlier(deps, request, since)),
+    send: async () => {
+      try {
+        return await deps.twilio.client(request.accountSid).messages.create({
+          to: request.to,
+          from: request.from,
+          ...(form.kind === 'template'
+            ? { contentSid: form.contentSid, contentVariables: form.contentVariables }
+            : { body: request.body }),
+          statusCallback,
+        });
+      } catch (error) {
+        if (twilioErrorCode(error) === TWILIO_UNSUBSCRIBED) await recordTwilioOptOut(deps, outbound);
+        throw twilioFailure(error, what);
+      }
+    },
   });
-  let sent: { sid: string; status: string };
-  try {
-    sent = await deps.twilio.client(request.accountSid).messages.create({
-      to: request.to,
-      from: request.from,
-      ...(form.kind === 'template'
-        ? { contentSid: form.contentSid, contentVariables: form.contentVariables }
-        : { body: request.body }),
-      statusCallback: callbackUrls(deps.config(), request.accountSid).messageStatus,
-    });
-  } catch (error) {
-    if (twilioErrorCode(error) === TWILIO_UNSUBSCRIBED) await recordTwilioOptOut(deps, outbound);
-    throw twilioFailure(error, what);
-  }
-  await deps.messages.markSent(request.idempotencyKey, sent.sid, sent.status);
   return { twilioSid: sent.sid };
 }

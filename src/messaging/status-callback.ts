@@ -10,6 +10,8 @@ export interface MessageStatusCallback {
   to?: string;
   from?: string;
   receivedAt: string;
+  /** Our idempotency key of the send, from the StatusCallback URL (`withSendKey`): binds it to `messageSid`. */
+  sendKey?: string;
 }
 
 const StatusForm = z.object({
@@ -22,7 +24,11 @@ const StatusForm = z.object({
   From: z.string().optional(),
 });
 
-export function parseStatusCallback(params: FormParams, now: Date = new Date()): MessageStatusCallback {
+export function parseStatusCallback(
+  params: FormParams,
+  now: Date = new Date(),
+  sendKey?: string,
+): MessageStatusCallback {
   const flat = flattenForm(params);
   const form = StatusForm.parse(flat);
   const status = form.MessageStatus ?? form.SmsStatus;
@@ -36,5 +42,6 @@ export function parseStatusCallback(params: FormParams, now: Date = new Date()):
     ...(form.To ? { to: form.To } : {}),
     ...(form.From ? { from: form.From } : {}),
     receivedAt: now.toISOString(),
+    ...(sendKey ? { sendKey } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { attemptBudgetInterceptor } from '../temporal/attempt-budget';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -77,6 +78,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     verifications: stores.verifications,
     customerRecords: stores.customerRecords,
     agents,
+    sideEffects: stores.sideEffects,
     agentModels: models,
     mcp: deps.mcp,
   });
@@ -86,12 +88,12 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     namespace,
     taskQueue,
     activities,
-    // A prebuilt bundle carries its interceptors (bundleWorkflowCode's workflowInterceptorModules).
+    // A prebuilt bundle carries its workflow interceptors (bundleWorkflowCode's workflowInterceptorModules).
     ...(deps.workflowBundle
-      ? { workflowBundle: deps.workflowBundle }
+      ? { workflowBundle: deps.workflowBundle, interceptors: { activity: [attemptBudgetInterceptor] } }
       : {
           workflowsPath: require.resolve('../../workflows'),
-          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES },
+          interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES, activity: [attemptBudgetInterceptor] },
         }),
   });
   // Always running, also while retention is off: the setting is read live at each sweep.

@@ -13,6 +13,7 @@ import { CallStore } from '../voice/call-store';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
 import { WebhookInbox } from '../inbox/webhook-inbox';
 import { runMigrations } from './migrations/runner';
+import { SideEffectLedger } from './side-effects';
 
 /** Every MongoDB-backed store, built once per process by its entry point and handed down narrowly. */
 export interface Stores {
@@ -33,6 +34,8 @@ export interface Stores {
   customerRecords: CustomerRecords;
   /** Every version of every agent, and the operator's line settings (src/agents/). */
   agents: AgentStore;
+  /** Side effects a provider cannot deduplicate (pages, placed calls), recorded before and after acting. */
+  sideEffects: SideEffectLedger;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -60,6 +63,7 @@ export function createStores(db: Db): Stores {
     verifications: new VerificationStore(db),
     customerRecords: new CustomerRecords(db, messages, memory),
     agents: new AgentStore(db),
+    sideEffects: new SideEffectLedger(db),
   };
   return {
     ...stores,

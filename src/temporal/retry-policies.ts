@@ -2,6 +2,16 @@
  * Named activity options: timeouts and retry policies, each with the reason for its numbers.
  * Pure data (workflow code imports it, so no Node imports). Changing a value changes what running
  * workflows schedule from then on; the replay fixtures do not record these, but behaviour does.
+ *
+ * The timeout rule: an activity attempt must end before its `startToCloseTimeout`, or Temporal
+ * starts the next attempt while the first one's request is still out, and both act (two texts, two
+ * transfers). So no client may wait longer than the attempt has left: every Twilio request is
+ * bounded by the attempt's remaining time less a recording margin (`src/temporal/attempt-budget.ts`,
+ * applied in `src/telephony/twilio/client.ts`), and a request that would get under a second is not
+ * started at all (the attempt fails, retryably). Where no such bound is applied, a policy's
+ * `startToCloseTimeout` must exceed the client's request timeout × the requests one attempt makes,
+ * plus the margin. Side effects are keyed either way: the bound keeps attempts apart, the keys make
+ * an attempt that finds an earlier one's effect stop there (`src/storage/side-effects.ts`).
  */
 import type { ActivityOptions } from '@temporalio/common';
 
@@ -42,7 +52,10 @@ export const OPERATOR_WAITING: ActivityOptions = {
   retry: { ...BACKOFF, maximumInterval: '30 seconds' },
 };
 
-/** A caller is waiting on the line: a few quick attempts, not minutes of retries. */
+/**
+ * A caller is waiting on the line: a few quick attempts, not minutes of retries. Shorter than one
+ * Twilio request's own timeout (15 s): the attempt's budget lowers it (check and act in 8.5 s at most).
+ */
 export const CALLER_WAITING: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: 3 },

@@ -79,8 +79,10 @@ describe('configurable Twilio callback URLs', () => {
   }
 
   /** Runs `fn` as attempt `attempt` of an activity. */
-  function inActivity<R>(fn: () => Promise<R>, attempt = 1): Promise<R> {
-    return new MockActivityEnvironment({ attempt }).run<[], R, () => Promise<R>>(fn);
+  function inActivity<R>(fn: () => Promise<R>, attempt = 1, activityId?: string): Promise<R> {
+    return new MockActivityEnvironment({ attempt, ...(activityId ? { activityId } : {}) }).run<[], R, () => Promise<R>>(
+      fn,
+    );
   }
 
   /** The activities under test, on the system's real config, Twilio client and stores. */
@@ -139,8 +141,11 @@ describe('configurable Twilio callback URLs', () => {
       accountSid: TEST_ACCOUNT_SID,
       from: AGENT_NUMBER,
       body: 'Reply with a configured callback.',
-      statusCallback: given(CALLBACKS.messageStatusUrl),
     });
+    // With the reply's idempotency key, which the status callback brings back.
+    expect(reply?.statusCallback).toMatch(/^https:\/\/callbacks\.example\.net\/sms\/status\?belugaKey=reply%3ASM/);
+    // The key goes before Twilio's connection overrides, which stay the URL's fragment.
+    expect(reply?.statusCallback).toMatch(/\?belugaKey=[^#]+#ct=/);
   });
 
   it("keeps the gateway's own status route for an account without callbacks", async () => {
@@ -164,8 +169,9 @@ describe('configurable Twilio callback URLs', () => {
     expect(reply).toMatchObject({
       accountSid: PLAIN_ACCOUNT_SID,
       from: PLAIN_NUMBER,
-      statusCallback: given(`${PUBLIC_URL}/twilio/messaging/status`),
     });
+    expect(reply?.statusCallback).toContain(`${PUBLIC_URL}/twilio/messaging/status?belugaKey=`);
+    expect(reply?.statusCallback).toMatch(/\?belugaKey=[^#]+#ct=/);
   });
 
   it('adds the configured conversation-scoped webhook to a conversation created through the operator API', async () => {
@@ -263,8 +269,17 @@ describe('configurable Twilio callback URLs', () => {
 
   it('places calls with the configured status callback and events, or the defaults', async () => {
     const acts = activities();
-    const configured = await inActivity(() => acts.placeCall({ to: uniquePhone(), accountSid: TEST_ACCOUNT_SID }));
-    const plain = await inActivity(() => acts.placeCall({ to: uniquePhone(), accountSid: PLAIN_ACCOUNT_SID }));
+    // Two activities (a call is placed once per activity: its id is part of the call's idempotency key).
+    const configured = await inActivity(
+      () => acts.placeCall({ to: uniquePhone(), accountSid: TEST_ACCOUNT_SID }),
+      1,
+      'place-1',
+    );
+    const plain = await inActivity(
+      () => acts.placeCall({ to: uniquePhone(), accountSid: PLAIN_ACCOUNT_SID }),
+      1,
+      'place-2',
+    );
     const calls = system.twilio.state.calls;
     expect(calls.find((c) => c.sid === configured.callSid)).toMatchObject({
       statusCallback: given(CALLBACKS.callStatusUrl),

@@ -35,12 +35,8 @@ describe('SMS burst across an orchestrator crash', () => {
     const tally = await settled(() => tallyReplies(stack.twilio, plan), 3000, 20_000);
     expect(tally.lost).toEqual([]);
     expect(tally.outOfOrder).toEqual([]);
-    // TODO(exactly-once): a reply whose send was in flight at the kill can go out twice today (issue 14,
-    // "exactly once"); once send idempotency lands, flip this to `expect(tally.duplicated).toEqual([])`.
-    if (tally.duplicated.length)
-      process.stderr.write(
-        `known defect: ${tally.duplicated.length} message(s) answered twice: ${JSON.stringify(tally.duplicated)}\n`,
-      );
-    expect(tally.answeredOnce + tally.duplicated.length).toBe(plan.length);
+    // A reply whose send was in flight at the kill is found at Twilio by its retry, not sent again.
+    expect(tally.duplicated).toEqual([]);
+    expect(tally.answeredOnce).toBe(plan.length);
   });
 });

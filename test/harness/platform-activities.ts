@@ -1,3 +1,4 @@
+import { SideEffectLedger } from '../../src/storage/side-effects';
 import { createPlatformActivities } from '../../activities/platform';
 import { AgentStore } from '../../src/agents/agent-store';
 import { StoredAgentDirectory } from '../../src/agents/stored-agent-directory';
@@ -34,6 +35,7 @@ export function platformDepsOf(system: TestSystem) {
     consent: new ConsentStore(system.db),
     chatModel: () => undefined,
     agents: new StoredAgentDirectory(new AgentStore(system.db), system.config),
+    sideEffects: new SideEffectLedger(system.db),
   };
 }
 

@@ -59,8 +59,13 @@ export interface TestSystem {
   mcp: McpCatalogue;
   db: Db;
   temporal: Client;
-  /** Calls the operator API with the test key. */
-  api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** Calls the operator API with the test key (and any extra headers, such as Idempotency-Key). */
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
   /** Posts a signed Twilio webhook to the gateway, signed over the public URL. */
   webhook(
     path: string,
@@ -182,10 +187,14 @@ export async function startTestSystem(
     mcp,
     db,
     temporal,
-    async api(method, path, body) {
+    async api(method, path, body, headers = {}) {
       const response = await fetch(`${gatewayUrl}/api${path}`, {
         method,
-        headers: { 'x-api-key': OPERATOR_KEY, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          'x-api-key': OPERATOR_KEY,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: response.status, json: (await response.json()) as Record<string, unknown> };

@@ -1,3 +1,4 @@
+import type { SideEffectLedger } from '../../storage/side-effects';
 import type { z } from 'zod';
 import type { Config } from '../../config/schema';
 import type { IdentityStore } from '../../customers/identity-store';
@@ -25,6 +26,8 @@ export interface ToolDeps {
   verifications: VerificationStore;
   /** The agents, for settings of the agent that called a tool (its transfer number). */
   agents: AgentDirectory;
+  /** Intents and outcomes of side effects the provider cannot deduplicate (escalation pages). */
+  sideEffects: SideEffectLedger;
 }
 
 /**

@@ -4,6 +4,7 @@ import { sendSms } from '../../messaging/send-sms';
 import type { ToolContext } from '../tool-calls';
 import { defineTool, type ToolDeps } from './built-in-tool';
 import { toolIdempotencyKey } from './idempotency';
+import { actOnce } from '../../storage/side-effects';
 
 /** The on-call page goes out by SMS: from our number on this channel, else the account's first SMS number. */
 function smsSender(agentAddress: string, accountNumbers: string[]): string {
@@ -21,9 +22,11 @@ export interface EscalationRequest {
 
 /**
  * Brings a person in, once per key (`escalation:<…>`, also the `escalation.requested` event's id):
- * in a Conversation the configured human joins it as a participant (already a participant: done);
- * otherwise the on-call number gets an SMS with who and why (checked against the event log, and
- * `sendSms` finds a page it already sent). Used by the tool and by `platform.escalate`.
+ * the escalation is recorded first (the side-effect ledger), then the person is paged, then it is
+ * marked done, and only then announced. In a Conversation the configured human joins it as a
+ * participant (already a participant: done); otherwise the on-call number gets an SMS with who and
+ * why (`sendSms` under the same key finds a page an earlier attempt sent). Used by the tool and by
+ * `platform.escalate`.
  */
 export async function escalateToPerson(
   deps: Omit<ToolDeps, 'verifications' | 'memory'>,
@@ -33,34 +36,38 @@ export async function escalateToPerson(
   const eventId = toolIdempotencyKey('escalation', context);
   const { escalation } = deps.config();
   const client = deps.twilio.client(context.accountSid);
-  let via: string;
-  if (context.conversationSid && escalation.humanIdentity) {
-    try {
-      await client.conversations.v1
-        .conversations(context.conversationSid)
-        .participants.create({ identity: escalation.humanIdentity });
-    } catch (error) {
-      // 50433: already a participant — a retried attempt already did it.
-      if ((error as { code?: number }).code !== 50433) throw error;
-    }
-    via = `participant ${escalation.humanIdentity} added to ${context.conversationSid}`;
-  } else if (escalation.onCallNumber) {
-    if (!(await deps.events.exists(eventId))) {
+  const conversationSid = context.conversationSid;
+  if (!(conversationSid && escalation.humanIdentity) && !escalation.onCallNumber)
+    throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
+  // Recorded before anyone is paged: a retry after a crash finds it, and pages only through the
+  // page's own key (sendSms finds an SMS an earlier attempt sent; a participant cannot join twice).
+  const { via } = await actOnce<{ via: string }>(deps.sideEffects, eventId, 'escalation', {
+    act: async () => {
+      if (conversationSid && escalation.humanIdentity) {
+        try {
+          await client.conversations.v1
+            .conversations(conversationSid)
+            .participants.create({ identity: escalation.humanIdentity });
+        } catch (error) {
+          // 50433: already a participant — a retried attempt already did it.
+          if ((error as { code?: number }).code !== 50433) throw error;
+        }
+        return { via: `participant ${escalation.humanIdentity} added to ${conversationSid}` };
+      }
+      const onCallNumber = escalation.onCallNumber!;
       const body = `[${request.urgency.toUpperCase()}] Customer ${context.customerAddress} needs a person: ${request.reason}`;
       // In the on-call number's own history (not the customer's: the agent must not read it as its reply).
       await sendSms(deps, {
         idempotencyKey: eventId,
-        customerId: await deps.identities.resolve(context.accountSid, escalation.onCallNumber),
+        customerId: await deps.identities.resolve(context.accountSid, onCallNumber),
         accountSid: context.accountSid,
-        to: escalation.onCallNumber,
+        to: onCallNumber,
         from: smsSender(context.agentAddress, deps.twilio.get(context.accountSid)?.phoneNumbers ?? []),
         body,
       });
-    }
-    via = `on-call number notified`;
-  } else {
-    throw new Error('escalation is not configured: set ESCALATION_ON_CALL_NUMBER or ESCALATION_HUMAN_IDENTITY');
-  }
+      return { via: 'on-call number notified' };
+    },
+  });
   await deps.publish(
     makeEvent('escalation.requested', {
       id: eventId,

@@ -3,6 +3,10 @@ import type { ConfigStore } from '../../config/store';
 import type { TwilioAccount } from '../../config/schema';
 import { createTwilioClient } from './client';
 import { RateLimiter } from './rate-limiter';
+import { attemptTimeLeftMs } from '../../temporal/attempt-budget';
+
+/** One Twilio request's longest wait for an answer (less when the activity attempt has less left). */
+const TWILIO_REQUEST_TIMEOUT_MS = 15_000;
 
 /** The configured Twilio accounts and one SDK client each; follows configuration reloads. */
 export class TwilioAccounts {
@@ -30,8 +34,10 @@ export class TwilioAccounts {
       accountSid,
       authToken: account.authToken,
       apiBaseUrl: account.apiBaseUrl,
-      timeoutMs: 15_000,
+      timeoutMs: TWILIO_REQUEST_TIMEOUT_MS,
       sendLimiter,
+      // Inside an activity, no request outlives its attempt (src/temporal/retry-policies.ts).
+      timeLeftMs: attemptTimeLeftMs,
     });
     this.clients.set(accountSid, { key, client });
     return client;

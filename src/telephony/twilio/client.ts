@@ -18,7 +18,17 @@ export interface TwilioClientOptions {
   maxRetryDelayMs?: number;
   /** Paces message sends (Messages and Conversations Messages POSTs) of this account. */
   sendLimiter?: RateLimiter;
+  /**
+   * What is left of the activity attempt making the request (undefined outside one): each request is
+   * bounded by it, so no request outlives its attempt and races the retry (see retry-policies.ts).
+   */
+  timeLeftMs?: () => number | undefined;
 }
+
+/** The SDK's default when no timeout is given. */
+const SDK_DEFAULT_TIMEOUT_MS = 30_000;
+/** Below this, a request is not started: it could not get an answer in time anyway. */
+const MIN_REQUEST_MS = 1_000;
 
 /** Requests that send a message to a person: the ones an account's send rate applies to. */
 export function isMessageSend(method: string, uri: string): boolean {
@@ -47,14 +57,27 @@ class BelugaRequestClient extends twilio.RequestClient {
   constructor(
     private readonly apiBaseUrl: string | undefined,
     private readonly sendLimiter: RateLimiter | undefined,
-    opts: ConstructorParameters<typeof twilio.RequestClient>[0],
+    private readonly timeLeftMs: (() => number | undefined) | undefined,
+    opts: ConstructorParameters<typeof twilio.RequestClient>[0] & { timeout?: number },
   ) {
     super(opts);
+    this.requestTimeoutMs = opts.timeout ?? SDK_DEFAULT_TIMEOUT_MS;
   }
+
+  private readonly requestTimeoutMs: number;
 
   override async request<TData>(opts: SdkRequestClient.RequestOptions<TData>) {
     if (this.sendLimiter && isMessageSend(opts.method, opts.uri)) await this.sendLimiter.acquire();
-    return super.request<TData>(this.apiBaseUrl ? { ...opts, uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) } : opts);
+    // Measured after the pacing wait: that wait also spends the attempt's time.
+    const left = this.timeLeftMs?.();
+    if (left !== undefined && left < MIN_REQUEST_MS)
+      throw new Error(`no time left in this activity attempt for a Twilio request (${Math.max(0, left)} ms); retrying`);
+    const timeout = left === undefined ? opts.timeout : Math.min(opts.timeout ?? this.requestTimeoutMs, left);
+    return super.request<TData>({
+      ...opts,
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(this.apiBaseUrl ? { uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) } : {}),
+    });
   }
 }
 
@@ -65,6 +88,6 @@ export function createTwilioClient(opts: TwilioClientOptions): twilio.Twilio {
     maxRetries: opts.maxRetries,
     maxRetryDelay: opts.maxRetryDelayMs,
   };
-  const httpClient = new BelugaRequestClient(opts.apiBaseUrl, opts.sendLimiter, requestClientOptions);
+  const httpClient = new BelugaRequestClient(opts.apiBaseUrl, opts.sendLimiter, opts.timeLeftMs, requestClientOptions);
   return twilio(opts.accountSid, opts.authToken, { httpClient, autoRetry: requestClientOptions.autoRetry });
 }
