@@ -6,6 +6,7 @@ import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
 import { createStores } from '../src/storage/stores';
+import { probeConnection } from '../src/health/checks';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   // Lazy: the gateway serves /health (reporting what is down) even before Temporal is reachable.
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
+  const healthConnection = probeConnection(temporal.address);
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
   const stores = createStores(mongo.db(mongodb.database));
   // Whichever of gateway and orchestrator starts first migrates; both may (migrations are insert-only).
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
   const app = createGatewayApp({
     config,
     temporal: client,
-    temporalConnection: connection,
+    temporalConnection: healthConnection,
     mongo,
     stores,
     log,
@@ -41,7 +43,9 @@ async function main(): Promise<void> {
   const mediaStreams = attachMediaStreamProxy(server, config, log);
   const stop = () => {
     server.close(() => {
-      void Promise.allSettled([connection.close(), mongo.close(), tracing.shutdown()]).then(() => process.exit(0));
+      void Promise.allSettled([connection.close(), healthConnection.close(), mongo.close(), tracing.shutdown()]).then(
+        () => process.exit(0),
+      );
     });
     server.closeAllConnections();
     mediaStreams.closeAll();

@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type SdkRequestClient from 'twilio/lib/base/RequestClient';
 import type { RateLimiter } from './rate-limiter';
+import { recordTwilioRateLimit } from './rate-limits';
 
 export interface TwilioClientOptions {
   accountSid: string;
@@ -42,9 +43,13 @@ export function rewriteTwilioUri(uri: string, apiBaseUrl: string): string {
   return `${apiBaseUrl.replace(/\/+$/, '')}/${product.toLowerCase()}${uri.slice(match[0].length)}`;
 }
 
-/** The SDK's own RequestClient (auth, form encoding, autoRetry), with the host rewritten and sends paced first. */
+/**
+ * The SDK's own RequestClient (auth, form encoding, autoRetry), with the host rewritten, sends paced
+ * first, and 429 answers reported to /health.
+ */
 class BelugaRequestClient extends twilio.RequestClient {
   constructor(
+    private readonly accountSid: string,
     private readonly apiBaseUrl: string | undefined,
     private readonly sendLimiter: RateLimiter | undefined,
     opts: ConstructorParameters<typeof twilio.RequestClient>[0],
@@ -54,7 +59,11 @@ class BelugaRequestClient extends twilio.RequestClient {
 
   override async request<TData>(opts: SdkRequestClient.RequestOptions<TData>) {
     if (this.sendLimiter && isMessageSend(opts.method, opts.uri)) await this.sendLimiter.acquire();
-    return super.request<TData>(this.apiBaseUrl ? { ...opts, uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) } : opts);
+    const response = await super.request<TData>(
+      this.apiBaseUrl ? { ...opts, uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) } : opts,
+    );
+    if (response.statusCode === 429) recordTwilioRateLimit(this.accountSid);
+    return response;
   }
 }
 
@@ -65,6 +74,6 @@ export function createTwilioClient(opts: TwilioClientOptions): twilio.Twilio {
     maxRetries: opts.maxRetries,
     maxRetryDelay: opts.maxRetryDelayMs,
   };
-  const httpClient = new BelugaRequestClient(opts.apiBaseUrl, opts.sendLimiter, requestClientOptions);
+  const httpClient = new BelugaRequestClient(opts.accountSid, opts.apiBaseUrl, opts.sendLimiter, requestClientOptions);
   return twilio(opts.accountSid, opts.authToken, { httpClient, autoRetry: requestClientOptions.autoRetry });
 }
