@@ -1,63 +1,98 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 
 /**
- * A TCP pass-through to a real service that a test can pull: while pulled, open connections are cut
- * and new ones are either refused (closed at once) or black-holed (accepted, never answered) — an
- * unreachable Temporal or MongoDB without stopping the shared one.
+ * A TCP proxy in front of `host:port` that a test can unplug (new connections are refused at once and open ones are
+ * cut) and plug in again, to make a shared server (Temporal, MongoDB) unreachable for one system only.
  */
 export class TcpPlug {
   private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  private pulled: 'refuse' | 'blackhole' | undefined;
+  /** Each proxied connection: the client's socket and ours to the target. */
+  private readonly open = new Set<[net.Socket, net.Socket]>();
+  private connected = true;
+  private listenPort = 0;
 
-  constructor(private readonly target: { host: string; port: number }) {}
+  constructor(
+    private readonly target: { host: string; port: number },
+    /** 0: the OS picks a port once; `unplug()` keeps it, so clients reconnect to the same address. */
+    private readonly port = 0,
+  ) {}
 
-  /** `host:port` of the plug. */
+  /** `host:port` of a `host:port` or URL string (mongodb://h:p/…, h:p). */
+  static targetOf(address: string): { host: string; port: number } {
+    const match = /^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+):(\d+)/i.exec(address);
+    if (!match) throw new Error(`not a host:port address: ${address}`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
+  }
+
+  /** Starts listening on 127.0.0.1; returns `127.0.0.1:<port>`. */
   async start(): Promise<string> {
+    if (this.server) return this.address;
     const server = net.createServer((client) => this.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenPort || this.port, '127.0.0.1', () => resolve());
+    });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.listenPort = (server.address() as net.AddressInfo).port;
+    return this.address;
   }
 
-  pull(mode: 'refuse' | 'blackhole' = 'refuse'): void {
-    this.pulled = mode;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+  get address(): string {
+    if (!this.listenPort) throw new Error('TcpPlug not started');
+    return `127.0.0.1:${this.listenPort}`;
   }
 
-  /** Connections again pass through; black-holed ones are cut, so their clients dial afresh. */
-  restore(): void {
-    this.pulled = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+  get plugged(): boolean {
+    return this.connected;
+  }
+
+  /** How many proxied connections are open now. */
+  get openConnections(): number {
+    return this.open.size;
+  }
+
+  /**
+   * Cuts every open connection and refuses new ones: the listener closes, so clients see ECONNREFUSED as from a
+   * stopped server (not a hang).
+   */
+  async unplug(): Promise<void> {
+    this.connected = false;
+    for (const [client, upstream] of this.open) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.open.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Accepts connections again, on the same port. */
+  async plug(): Promise<void> {
+    this.connected = true;
+    await this.start();
   }
 
   async stop(): Promise<void> {
-    this.pull('refuse');
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.unplug();
   }
 
   private accept(client: net.Socket): void {
-    client.on('error', () => undefined);
-    this.sockets.add(client);
-    client.once('close', () => this.sockets.delete(client));
-    if (this.pulled === 'refuse') return void client.destroy();
-    if (this.pulled === 'blackhole') return;
-    const upstream = net.connect(this.target.port, this.target.host);
-    upstream.on('error', () => client.destroy());
-    client.once('close', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
-    this.sockets.add(upstream);
-    upstream.once('close', () => this.sockets.delete(upstream));
-    client.pipe(upstream).pipe(client);
+    if (!this.connected) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(this.target);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    this.open.add(pair);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      this.open.delete(pair);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
-}
-
-/** `host:port` or a `mongodb://host:port/…` URI's first host, as a target. */
-export function hostPort(address: string): { host: string; port: number } {
-  const match = /^(?:[a-z+]+:\/\/)?([^/:,?]+):(\d+)/i.exec(address);
-  if (!match) throw new Error(`no host:port in ${address}`);
-  return { host: match[1]!, port: Number(match[2]) };
 }
