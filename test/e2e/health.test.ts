@@ -192,6 +192,7 @@ describe('/health tells the truth', () => {
     /** Accepts connections and never answers: a host that went silent, the case a probe timeout is for. */
     let blackHole: net.Server;
     let blackHoleAddress: string;
+    const held = new Set<net.Socket>();
     let connection: Connection;
     let mongo: MongoClient;
     let server: http.Server;
@@ -201,7 +202,9 @@ describe('/health tells the truth', () => {
     beforeAll(async () => {
       temporalPlug = new TcpPlug(TcpPlug.targetOf(stack.temporalAddress));
       mongoPlug = new TcpPlug(TcpPlug.targetOf(stack.mongoUri));
-      blackHole = net.createServer((socket) => socket.on('error', () => undefined));
+      blackHole = net.createServer((socket) => {
+        held.add(socket.on('error', () => undefined));
+      });
       await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
       blackHoleAddress = `127.0.0.1:${(blackHole.address() as AddressInfo).port}`;
       const [temporalAddress, mongoAddress] = await Promise.all([temporalPlug.start(), mongoPlug.start()]);
@@ -225,6 +228,7 @@ describe('/health tells the truth', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([temporalPlug.stop(), mongoPlug.stop()]);
+      for (const socket of held) socket.destroy();
       blackHole.close();
       await Promise.allSettled([connection.close(), mongo.close()]);
     });
