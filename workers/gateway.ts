@@ -8,6 +8,7 @@ import { startTracing } from '../src/observability/tracing';
 import { createStores } from '../src/storage/stores';
 import { createWebhookIntake } from '../src/inbox/webhook-intake';
 import { createMetrics } from '../src/observability/metrics';
+import { probeConnection } from '../src/health/checks';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   // Lazy: the gateway serves /health (reporting what is down) even before Temporal is reachable.
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
+  const healthConnection = probeConnection(temporal.address);
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
   const stores = createStores(mongo.db(mongodb.database));
   // Whichever of gateway and orchestrator starts first migrates; both may (migrations are insert-only).
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
   const app = createGatewayApp({
     config,
     temporal: client,
-    temporalConnection: connection,
+    temporalConnection: healthConnection,
     mongo,
     stores,
     log,
@@ -62,7 +64,9 @@ async function main(): Promise<void> {
     server.close(() => {
       void intake.relay
         .stop()
-        .finally(() => Promise.allSettled([connection.close(), mongo.close(), tracing.shutdown()]))
+        .finally(() =>
+          Promise.allSettled([connection.close(), healthConnection.close(), mongo.close(), tracing.shutdown()]),
+        )
         .then(() => process.exit(0));
     });
     server.closeAllConnections();

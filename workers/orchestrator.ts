@@ -1,7 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { McpCatalogue } from '../src/agents/mcp-tools';
+import { probeConnection } from '../src/health/checks';
+import { createHealthServer } from '../src/health/http-server';
+import { createMetrics } from '../src/observability/metrics';
+import { orchestratorHealth } from '../src/orchestrator/health';
 import { createOrchestratorWorker } from '../src/orchestrator/worker';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
@@ -11,7 +15,19 @@ import { createStores } from '../src/storage/stores';
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
   const tracing = startTracing('beluga-orchestrator');
-  const { temporal, mongodb } = config.get();
+  const { temporal, mongodb, orchestratorHealthPort } = config.get();
+  const mongo = new MongoClient(mongodb.uri);
+  // Served from the start, so /health says what the orchestrator waits for (Temporal, MongoDB) while it waits.
+  const started: { worker?: Worker } = {};
+  const healthConnection = probeConnection(temporal.address);
+  const metrics = createMetrics('orchestrator');
+  const health = createHealthServer({
+    report: orchestratorHealth({ config, temporal: healthConnection, mongo, worker: () => started.worker }),
+    metrics,
+  });
+  health.listen(orchestratorHealthPort, () =>
+    log.info({ port: orchestratorHealthPort }, 'orchestrator /health listening'),
+  );
   const connection = await retryUntilConnected('Temporal', log, () =>
     NativeConnection.connect({ address: temporal.address }),
   );
@@ -20,16 +36,19 @@ async function main(): Promise<void> {
     Connection.connect({ address: temporal.address }),
   );
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
-  const mongo = new MongoClient(mongodb.uri);
   const stores = createStores(mongo.db(mongodb.database));
   const mcp = new McpCatalogue({ config, log });
   const worker = await createOrchestratorWorker({ config, connection, client, log, stores, mcp });
+  started.worker = worker;
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
   // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
+  health.close();
   await mcp.close();
   await connection.close();
   await clientConnection.close();
+  await healthConnection.close();
+  await metrics.shutdown();
   await tracing.shutdown();
   await mongo.close();
   config.close();

@@ -4,6 +4,8 @@ import { McpCatalogue } from '../src/agents/mcp-tools';
 import { createMetrics } from '../src/observability/metrics';
 import { startTracing } from '../src/observability/tracing';
 import { voiceProvidersFromConfig } from '../src/realtime/providers';
+import { probeConnection } from '../src/health/checks';
+import { realtimeHealth } from '../src/realtime/health';
 import { createRealtimeServer } from '../src/realtime/server';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { createStores } from '../src/storage/stores';
@@ -19,6 +21,7 @@ function main(): void {
   // Lazy: calls can be answered (and /health served) while Temporal reconnects; reports retry.
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
+  const healthConnection = probeConnection(temporal.address);
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
   const metrics = createMetrics('realtime');
   const mcp = new McpCatalogue({ config, log });
@@ -30,13 +33,21 @@ function main(): void {
     mcp,
     metrics,
     log,
+    health: realtimeHealth({ config, temporal: healthConnection, mongo }),
   });
   realtime.server.listen(realtimePort, () => log.info({ port: realtimePort }, 'realtime worker listening'));
   const stop = () => {
     void realtime
       .close()
       .then(() =>
-        Promise.allSettled([mcp.close(), connection.close(), mongo.close(), metrics.shutdown(), tracing.shutdown()]),
+        Promise.allSettled([
+          mcp.close(),
+          connection.close(),
+          healthConnection.close(),
+          mongo.close(),
+          metrics.shutdown(),
+          tracing.shutdown(),
+        ]),
       )
       .then(() => process.exit(0));
   };

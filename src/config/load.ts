@@ -17,6 +17,7 @@ type Env = Record<string, string | undefined>;
 const ENV_SETTINGS: Array<[string, string[]]> = [
   ['PORT', ['port']],
   ['REALTIME_PORT', ['realtimePort']],
+  ['ORCHESTRATOR_HEALTH_PORT', ['orchestratorHealthPort']],
   ['REALTIME_INTERNAL_URL', ['realtimeInternalUrl']],
   ['PUBLIC_URL', ['publicUrl']],
   ['LOG_LEVEL', ['logLevel']],

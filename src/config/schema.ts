@@ -176,6 +176,8 @@ const WebhookSubscriberSchema = z.object({
 export const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
   realtimePort: z.coerce.number().int().min(0).max(65535).default(3001),
+  /** The orchestrator's `/health` and `/metrics` (it has no other HTTP). */
+  orchestratorHealthPort: z.coerce.number().int().min(0).max(65535).default(3002),
   /** Where the gateway reaches the realtime worker to pass media streams through (one public URL). */
   realtimeInternalUrl: z.url({ protocol: /^(http|ws)$/ }).optional(),
   /** Public base URL Twilio calls (signatures are computed over it). */

@@ -9,7 +9,9 @@ import { conversationApiRoutes } from './conversation-api-routes';
 import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
-import { checkHealth } from './health';
+import { gatewayHealth } from './health';
+import type { HealthOptions } from '../health/options';
+import { httpStatusOf } from '../health/status';
 import { operatorApi } from './operator-api';
 import { IdempotencyKeyStore } from './idempotency-keys';
 import { messagingRoutes } from './messaging-routes';
@@ -38,6 +40,8 @@ export interface GatewayDeps {
    * Made here when not given (then nothing drains the inbox: tests that do not need it).
    */
   intake?: WebhookIntake;
+  /** Thresholds and cache times of /health (tests shorten them). */
+  health?: HealthOptions;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -118,9 +122,13 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     ),
   );
 
+  const health = gatewayHealth(
+    { config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo },
+    deps.health,
+  );
   app.get('/health', async (_req, res) => {
-    const report = await checkHealth({ config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo });
-    res.status(report.status === 'unhealthy' ? 503 : 200).json(report);
+    const report = await health();
+    res.status(httpStatusOf(report)).json(report);
   });
 
   // Prometheus scrapes this; unauthenticated like /health, so keep labels free of customer data.

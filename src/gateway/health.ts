@@ -1,54 +1,61 @@
 import type { Connection } from '@temporalio/client';
 import type { MongoClient } from 'mongodb';
 import type { ConfigStore } from '../config/store';
-import { missingCredentials } from '../config/load';
+import {
+  configCheck,
+  DEFAULT_TASK_QUEUE_THRESHOLDS,
+  mongoCheck,
+  taskQueueCheck,
+  temporalCheck,
+  twilioAccountProbes,
+  twilioCheck,
+  twilioRateLimitCheck,
+} from '../health/checks';
+import { DEFAULT_RATE_LIMIT_WINDOW_MS, DEFAULT_TWILIO_CACHE_MS, type HealthOptions } from '../health/options';
+import { ProbeCache } from '../health/probe';
+import { healthReport, type HealthReport, type WhenDown } from '../health/status';
+import { TwilioAccounts } from '../telephony/twilio/accounts';
 
-type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+/**
+ * What a failed check does to the gateway. Without Temporal or MongoDB it cannot accept a webhook
+ * (unhealthy: 503). Without an orchestrator polling, webhooks are still accepted durably and are
+ * answered once one polls again: taking the gateway out would lose acceptance, not help (degraded).
+ * With every Twilio account's credentials rejected, every signature check fails too (unhealthy);
+ * with some, only their traffic does (the check itself is then degraded).
+ */
+export const GATEWAY_WHEN_DOWN: Record<string, WhenDown> = {
+  temporal: 'unhealthy',
+  mongodb: 'unhealthy',
+  taskQueue: 'degraded',
+  twilio: 'unhealthy',
+};
 
-interface HealthCheck {
-  status: 'ok' | 'degraded' | 'down';
-  detail?: string;
-  missing?: string[];
-}
-
-export interface HealthReport {
-  status: HealthStatus;
-  checks: Record<string, HealthCheck>;
-}
-
-async function probe(run: () => Promise<unknown>, timeoutMs = 2000): Promise<HealthCheck> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      run(),
-      new Promise(
-        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
-      ),
+/** The gateway's `/health`: its checks run in parallel, each bounded in time, Twilio's cached. */
+export function gatewayHealth(
+  deps: { config: ConfigStore; temporal: Connection; mongo: MongoClient },
+  options: HealthOptions = {},
+): () => Promise<HealthReport> {
+  const twilio = new TwilioAccounts(deps.config);
+  const twilioCache = new ProbeCache(options.twilioCacheMs ?? DEFAULT_TWILIO_CACHE_MS);
+  return async () => {
+    const config = deps.config.get();
+    const [temporal, mongodb, taskQueue, twilioAccounts] = await Promise.all([
+      temporalCheck(deps.temporal),
+      mongoCheck(deps.mongo),
+      taskQueueCheck(deps.temporal, config.temporal, options.taskQueue ?? DEFAULT_TASK_QUEUE_THRESHOLDS),
+      twilioCheck(twilioAccountProbes(twilio), twilioCache),
     ]);
-    return { status: 'ok' };
-  } catch (error) {
-    return { status: 'down', detail: (error as Error).message };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Temporal and MongoDB down = unhealthy; missing provider credentials = degraded. */
-export async function checkHealth(deps: {
-  config: ConfigStore;
-  temporal: Connection;
-  mongo: MongoClient;
-}): Promise<HealthReport> {
-  const [temporal, mongodb] = await Promise.all([
-    probe(() => deps.temporal.workflowService.getSystemInfo({})),
-    probe(() => deps.mongo.db('admin').command({ ping: 1 })),
-  ]);
-  const missing = missingCredentials(deps.config.get());
-  const config: HealthCheck = missing.length
-    ? { status: 'degraded', detail: 'provider credentials missing', missing }
-    : { status: 'ok' };
-  const checks = { temporal, mongodb, config };
-  const status: HealthStatus =
-    temporal.status === 'down' || mongodb.status === 'down' ? 'unhealthy' : missing.length ? 'degraded' : 'healthy';
-  return { status, checks };
+    const checks = {
+      temporal,
+      mongodb,
+      taskQueue,
+      twilio: twilioAccounts,
+      twilioRateLimits: twilioRateLimitCheck(
+        config.twilio.accounts,
+        options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
+      ),
+      config: configCheck(config),
+    };
+    return healthReport(checks, GATEWAY_WHEN_DOWN);
+  };
 }

@@ -5,6 +5,8 @@ import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
+/** How long a caller's socket may linger after the worker's side closed. */
+const CLOSE_GRACE_MS = 5_000;
 
 /**
  * One public URL is enough (one tunnel in development): the gateway passes media-stream
@@ -45,7 +47,13 @@ export function attachMediaStreamProxy(server: http.Server, config: ConfigStore,
     upstream.on('error', fail);
     socket.on('error', () => upstream.destroy());
     socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
+    // End, not destroy: the worker's last bytes (its close frame) may still be on their way through the
+    // pipe; destroying here cut them off and the caller saw an abnormal 1006 close. A peer that never
+    // finishes its side is cut after a grace period.
+    upstream.on('close', () => {
+      socket.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    });
   });
   return {
     /** Shutdown: the streams passing through end (the realtime worker records those calls as dropped). */

@@ -14,11 +14,17 @@ export interface MessageStatusCallback {
   sendKey?: string;
 }
 
+/** Twilio's status words (sent, delivered, partially_delivered…); the status ends up in a workflow id, so nothing else. */
+const StatusWord = z
+  .string()
+  .regex(/^[a-z_-]{1,40}$/, 'must be a Twilio message status')
+  .optional();
+
 const StatusForm = z.object({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio message sid'),
   AccountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
-  MessageStatus: z.string().min(1).optional(),
-  SmsStatus: z.string().min(1).optional(),
+  MessageStatus: StatusWord,
+  SmsStatus: StatusWord,
   ErrorCode: z.coerce.number().int().optional(),
   To: z.string().optional(),
   From: z.string().optional(),

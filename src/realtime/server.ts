@@ -22,6 +22,9 @@ import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { defaultAgentFrom } from '../agents/default-agent';
 import { agentSystemPrompt, resolveAgent, type ResolvedAgent } from '../agents/resolved-agent';
 import type { TwilioStreamMessage } from './protocol';
+import { realtimeHealth, type RealtimeLoad } from './health';
+import { writeHealth } from '../health/http-server';
+import type { HealthReport } from '../health/status';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
@@ -42,6 +45,8 @@ export interface RealtimeDeps {
   mcp?: Pick<McpCatalogue, 'entriesFor'>;
   metrics: Metrics;
   log: Logger;
+  /** The worker's `/health` given its load (default: providers and capacity, no Temporal/MongoDB probe). */
+  health?: (load: RealtimeLoad) => Promise<HealthReport>;
 }
 
 export interface RealtimeServer {
@@ -62,20 +67,11 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   const pending = new PendingSockets(MAX_UNAUTHENTICATED);
   const used = new UsedStreams();
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
+  const health = deps.health ?? realtimeHealth({ config: deps.config });
 
   const server = http.createServer((req, res) => {
     if (req.url === '/health') {
-      const missing = ['stt', 'llm', 'tts'].filter((p) => !deps.providers[p as keyof VoiceProviders]());
-      const status = missing.length ? 'degraded' : 'healthy';
-      res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          status,
-          checks: {
-            activeCalls: sessions.size,
-            providers: missing.length ? { status: 'degraded', missing } : { status: 'ok' },
-          },
-        }),
-      );
+      writeHealth(res, () => health({ activeCalls: sessions.size }));
       return;
     }
     if (req.url === '/metrics') {

@@ -11,7 +11,7 @@ import { TtsError, type SynthesisOptions, type TextToSpeech } from './tts';
 
 const PROVIDER = 'elevenlabs';
 
-const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
+export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
 const DEFAULT_STALL_TIMEOUT_MS = 10_000;
 const MAX_ERROR_DETAIL_CHARS = 200;
 

@@ -330,6 +330,20 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
       }
     });
 
+    maybe(`each project service's health check asks its own /health (503 fails it)${suffix}`, () => {
+      const ports = { gateway: 'PORT', realtime: 'REALTIME_PORT', orchestrator: 'ORCHESTRATOR_HEALTH_PORT' } as const;
+      for (const name of PROJECT_SERVICES) {
+        const service = model.services[name]!;
+        const port = service.environment[ports[name]];
+        expect([name, port]).toEqual([name, expect.stringMatching(/^\d+$/)]);
+        expect([name, service.healthcheck?.join(' ')]).toEqual([
+          name,
+          expect.stringContaining(`fetch('http://127.0.0.1:${port}/health')`),
+        ]);
+        expect(service.healthcheck?.join(' ')).toContain('r.ok ? 0 : 1');
+      }
+    });
+
     maybe(`project services start only after Temporal is set up and MongoDB is healthy${suffix}`, () => {
       for (const name of PROJECT_SERVICES) {
         expect(model.services[name]!.dependsOn).toEqual({

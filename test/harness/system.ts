@@ -19,6 +19,10 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { createHealthServer } from '../../src/health/http-server';
+import type { HealthOptions } from '../../src/health/options';
+import { orchestratorHealth } from '../../src/orchestrator/health';
+import { realtimeHealth } from '../../src/realtime/health';
 import { AssemblyAiStreamingEmulator, DEFAULT_STREAMING_API_KEY } from '../../devstack/emulators/assemblyai-streaming';
 import { TtsEmulator } from '../../devstack/emulators/tts';
 import { AnthropicEmulator } from '../../devstack/emulators/anthropic';
@@ -45,6 +49,8 @@ export interface TestSystem {
   mediaStreamUrl: string;
   /** The realtime worker's own HTTP address (/health, /metrics), when started with voice. */
   realtimeUrl: string;
+  /** The orchestrator's /health and /metrics (its worker is the one startWorker/stopWorker control). */
+  orchestratorUrl: string;
   /** Voice emulators (AssemblyAI streaming, TTS), when started with `{ voice: true }`. */
   stt: AssemblyAiStreamingEmulator;
   tts: TtsEmulator;
@@ -93,6 +99,8 @@ export interface TestSystemOptions {
    * agent's model can point at `openaiUrl` (the OpenAI-compatible emulator, `…/v1`). Merged with `secondAccount`'s account.
    */
   configFile?: Record<string, unknown> | ((emulators: { openaiUrl: string }) => Record<string, unknown>);
+  /** Thresholds and cache times of the gateway's and orchestrator's /health. */
+  health?: HealthOptions;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -165,15 +173,22 @@ export async function startTestSystem(
       mcp,
       metrics: createMetrics('test-realtime'),
       log,
+      health: realtimeHealth({ config, temporal: connection, mongo }),
     });
     await new Promise<void>((resolve) => realtime!.server.listen(realtimePort, '127.0.0.1', resolve));
   }
+
+  const orchestratorHealthServer = createHealthServer({
+    report: orchestratorHealth({ config, temporal: connection, mongo, worker: () => worker }, options.health),
+  });
+  await new Promise<void>((resolve) => orchestratorHealthServer.listen(0, '127.0.0.1', resolve));
 
   const system: TestSystem = {
     get gatewayUrl() {
       return gatewayUrl;
     },
     realtimeUrl: `http://127.0.0.1:${realtimePort}`,
+    orchestratorUrl: `http://127.0.0.1:${(orchestratorHealthServer.address() as AddressInfo).port}`,
     get mediaStreamUrl() {
       return `${gatewayUrl.replace(/^http/, 'ws')}/twilio/media-stream`;
     },
@@ -237,6 +252,7 @@ export async function startTestSystem(
         mongo,
         stores,
         log,
+        ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
       mediaStreams = attachMediaStreamProxy(server, config, log);
@@ -253,6 +269,8 @@ export async function startTestSystem(
       await system.stopGateway();
       await realtime?.close();
       await system.stopWorker();
+      orchestratorHealthServer.closeAllConnections();
+      await new Promise<void>((resolve) => orchestratorHealthServer.close(() => resolve()));
       await mcp.close();
       await Promise.all([
         twilio.stop(),

@@ -13,6 +13,7 @@ import { FaultInjector, type FaultKind } from './faults';
 import { FormParams } from './form-params';
 import { BodyTooLargeError, basicCredentials, readBody, sendJson } from './http-io';
 import { Router, type EmulatorEvent, type RouteContext } from './router';
+import { accountRoutes } from './resources/accounts';
 import { callRoutes } from './resources/calls';
 import { conversationMessageRoutes } from './resources/conversation-messages';
 import { conversationWebhookRoutes } from './resources/conversation-webhooks';
@@ -106,6 +107,7 @@ export class TwilioEmulator {
 
   private readonly store = new EmulatorStore();
   private readonly router = new Router([
+    ...accountRoutes,
     ...messageRoutes,
     ...callRoutes,
     ...recordingRoutes,

@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type SdkRequestClient from 'twilio/lib/base/RequestClient';
 import type { RateLimiter } from './rate-limiter';
+import { recordTwilioRateLimit } from './rate-limits';
 
 export interface TwilioClientOptions {
   accountSid: string;
@@ -52,9 +53,13 @@ export function rewriteTwilioUri(uri: string, apiBaseUrl: string): string {
   return `${apiBaseUrl.replace(/\/+$/, '')}/${product.toLowerCase()}${uri.slice(match[0].length)}`;
 }
 
-/** The SDK's own RequestClient (auth, form encoding, autoRetry), with the host rewritten and sends paced first. */
+/**
+ * The SDK's own RequestClient (auth, form encoding, autoRetry), with the host rewritten, sends paced
+ * first, and 429 answers reported to /health.
+ */
 class BelugaRequestClient extends twilio.RequestClient {
   constructor(
+    private readonly accountSid: string,
     private readonly apiBaseUrl: string | undefined,
     private readonly sendLimiter: RateLimiter | undefined,
     private readonly timeLeftMs: (() => number | undefined) | undefined,
@@ -73,11 +78,13 @@ class BelugaRequestClient extends twilio.RequestClient {
     if (left !== undefined && left < MIN_REQUEST_MS)
       throw new Error(`no time left in this activity attempt for a Twilio request (${Math.max(0, left)} ms); retrying`);
     const timeout = left === undefined ? opts.timeout : Math.min(opts.timeout ?? this.requestTimeoutMs, left);
-    return super.request<TData>({
+    const response = await super.request<TData>({
       ...opts,
       ...(timeout !== undefined ? { timeout } : {}),
       ...(this.apiBaseUrl ? { uri: rewriteTwilioUri(opts.uri, this.apiBaseUrl) } : {}),
     });
+    if (response.statusCode === 429) recordTwilioRateLimit(this.accountSid);
+    return response;
   }
 }
 
@@ -88,6 +95,12 @@ export function createTwilioClient(opts: TwilioClientOptions): twilio.Twilio {
     maxRetries: opts.maxRetries,
     maxRetryDelay: opts.maxRetryDelayMs,
   };
-  const httpClient = new BelugaRequestClient(opts.apiBaseUrl, opts.sendLimiter, opts.timeLeftMs, requestClientOptions);
+  const httpClient = new BelugaRequestClient(
+    opts.accountSid,
+    opts.apiBaseUrl,
+    opts.sendLimiter,
+    opts.timeLeftMs,
+    requestClientOptions,
+  );
   return twilio(opts.accountSid, opts.authToken, { httpClient, autoRetry: requestClientOptions.autoRetry });
 }
