@@ -7,7 +7,7 @@ import { connectStreamTwiml } from './twiml';
 const STREAM_TOKEN_TTL_SECONDS = 300;
 
 /** The route Twilio asks (the `<Connect>` action) when a call's stream ends without a hang-up. */
-export const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
+const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
 
 /** Who is on a call, as the gateway vouches for it in the stream token. */
 export interface StreamIdentity {

@@ -179,11 +179,20 @@ describe('concurrent calls per realtime worker', () => {
   });
 
   it('a call beyond a full worker goes to the other; with both full the caller hears the busy line', async () => {
+    // With REALTIME_MAX_CALLS=1: A fills one worker, B the other; B hangs up, and C is offered to both in turn.
     const a = await connectCall(system, { remote: uniquePhone() });
     await agentTurn(system, a.callSid, 0);
+    const first = await workerWithCall(system);
     const b = await connectCall(system, { remote: uniquePhone() });
     await agentTurn(system, b.callSid, 0);
     expect(system.realtimes.map((r) => r.activeCalls())).toEqual([1, 1]);
+    // Whichever worker a new stream is offered first, the full one refuses it and the other takes it.
+    await b.caller.hangup();
+    await eventually('the second worker free', () => system.realtimes[1 - first]!.activeCalls() === 0);
+    const c = await connectCall(system, { remote: uniquePhone() });
+    await agentTurn(system, c.callSid, 0);
+    expect(system.realtimes.map((r) => r.activeCalls())).toEqual([1, 1]);
+    // Both full: the next caller hears the busy line instead of a stream nobody takes.
     const answer = await system.webhook('/twilio/voice/incoming', {
       CallSid: 'CA' + 'c3'.repeat(16),
       AccountSid: TEST_ACCOUNT_SID,
@@ -195,8 +204,9 @@ describe('concurrent calls per realtime worker', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toContain(`<Say>${BUSY}</Say><Hangup/>`);
     expect(answer.body).not.toContain('<Connect');
+    expect((await new CallStore(system.db).get(c.callSid))?.turns[0]?.text).toBe(GREETING);
     await a.caller.hangup();
-    await b.caller.hangup();
+    await c.caller.hangup();
   });
 });
 

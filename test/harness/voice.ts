@@ -96,7 +96,8 @@ export async function connectCall(
         from,
         to,
         direction,
-        mediaStreamUrl: system.mediaStreamUrl,
+        // A restarted gateway listens elsewhere: each stream goes to the one up now.
+        mediaStreamUrl: () => system.mediaStreamUrl,
         publicUrl: PUBLIC_URL,
         webhook: (path, params) => system.webhook(path, params),
       },

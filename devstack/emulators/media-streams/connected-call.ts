@@ -16,14 +16,19 @@ export interface ConnectedCallOptions {
   from: string;
   to: string;
   direction: string;
-  /** Where the streams connect (the TwiML names a public URL; tests reach the gateway directly). */
-  mediaStreamUrl: string;
+  /** Where the streams connect (the TwiML names a public URL; tests reach the gateway directly, maybe restarted elsewhere). */
+  mediaStreamUrl: string | (() => string);
   /** Posts a signed Twilio webhook to the app: `path` is the action URL's path and query under the public URL. */
   webhook(path: string, params: Record<string, string>): Promise<{ status: number; body: string }>;
   /** The public URL the action URLs start with (stripped to get the path). */
   publicUrl: string;
   /** Options for each stream (headers, ticker…). */
   stream?: Partial<MediaStreamsConnectOptions>;
+  /**
+   * Action requests that fail to connect are retried this often, 500 ms apart, as Twilio does with
+   * the connection overrides (`#rc=…&rp=ct,rt`) on the URL (default 3).
+   */
+  actionRetries?: number;
 }
 
 /** One stream of the call, with how it ended and when the next one (if any) opened. */
@@ -138,7 +143,9 @@ export class ConnectedCall {
     const { accountSid, callSid, from, to } = this.options;
     let caller: MediaStreamsCaller;
     try {
-      caller = await MediaStreamsCaller.connect(this.options.mediaStreamUrl, {
+      const { mediaStreamUrl } = this.options;
+      const url = typeof mediaStreamUrl === 'function' ? mediaStreamUrl() : mediaStreamUrl;
+      caller = await MediaStreamsCaller.connect(url, {
         ...this.options.stream,
         accountSid,
         callSid,
@@ -171,16 +178,24 @@ export class ConnectedCall {
     const { accountSid, callSid, from, to, direction, publicUrl } = this.options;
     const path = action.startsWith(publicUrl) ? action.slice(publicUrl.length) : action;
     this.actions.push(path);
+    const params = {
+      AccountSid: accountSid,
+      CallSid: callSid,
+      From: from,
+      To: to,
+      Direction: direction,
+      CallStatus: 'in-progress',
+      ApiVersion: '2010-04-01',
+    };
     try {
-      const response = await this.options.webhook(path, {
-        AccountSid: accountSid,
-        CallSid: callSid,
-        From: from,
-        To: to,
-        Direction: direction,
-        CallStatus: 'in-progress',
-        ApiVersion: '2010-04-01',
-      });
+      let response: { status: number; body: string } | undefined;
+      for (let attempt = 0; !response; attempt++) {
+        response = await this.options.webhook(path, params).catch(async (error: unknown) => {
+          if (attempt >= (this.options.actionRetries ?? 3)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          return undefined;
+        });
+      }
       if (response.status !== 200) throw new Error(`action URL answered ${response.status}`);
       await this.execute(parseVoiceTwiml(response.body));
     } catch {

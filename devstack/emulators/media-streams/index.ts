@@ -7,5 +7,4 @@
  */
 export { MediaStreamsCaller, MediaStreamsConnectError } from './caller';
 export { ConnectedCall, parseVoiceTwiml } from './connected-call';
-export type { CallEnd, ConnectedCallOptions, ParsedTwiml, StreamLeg } from './connected-call';
 export type * from './types';
