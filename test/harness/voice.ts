@@ -2,6 +2,8 @@ import { ConnectedCall, MediaStreamsCaller } from '../../devstack/emulators/medi
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { CallStore } from '../../src/voice/call-store';
 import type { CallTurn } from '../../src/voice/call-types';
+import { lastUserText, textReply } from '../../devstack/emulators/anthropic';
+import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
 import { AGENT_NUMBER, PUBLIC_URL, TEST_ACCOUNT_SID, eventually, type TestSystem } from './system';
 
 /** `<Parameter name=".." value=".."/>` of a `<Connect><Stream>` answer, as Twilio passes them to `start`. */
@@ -144,4 +146,21 @@ export async function agentTurn(
     async () => (await calls.get(callSid))?.turns.find((t) => t.role === 'agent' && t.turnId === turnId),
     timeoutMs,
   );
+}
+
+/** The model: answers by rules on what the caller last said ("Okay." otherwise), seeing the whole call. */
+export function scriptModel(system: TestSystem, rules: Array<[RegExp, (request: RecordedRequest) => string]>): void {
+  system.anthropic.setResponder((request) => {
+    const said = lastUserText(request);
+    for (const [pattern, answer] of rules) if (pattern.test(said)) return textReply(answer(request));
+    return textReply('Okay.');
+  });
+}
+
+/** The index of the realtime worker holding a live call (for tests with one call at a time). */
+export async function workerWithCall(system: TestSystem): Promise<number> {
+  return eventually('a realtime worker holding the call', () => {
+    const index = system.realtimes.findIndex((r) => r.activeCalls() > 0);
+    return index >= 0 ? index : undefined;
+  });
 }

@@ -20,8 +20,8 @@ export interface ConnectedCallOptions {
   mediaStreamUrl: string | (() => string);
   /** Posts a signed Twilio webhook to the app: `path` is the action URL's path and query under the public URL. */
   webhook(path: string, params: Record<string, string>): Promise<{ status: number; body: string }>;
-  /** The public URL the action URLs start with (stripped to get the path). */
-  publicUrl: string;
+  /** The public URL the action URLs start with (stripped to get the path); default: the action URL's origin. */
+  publicUrl?: string;
   /** Options for each stream (headers, ticker…). */
   stream?: Partial<MediaStreamsConnectOptions>;
   /**
@@ -176,7 +176,12 @@ export class ConnectedCall {
       return;
     }
     const { accountSid, callSid, from, to, direction, publicUrl } = this.options;
-    const path = action.startsWith(publicUrl) ? action.slice(publicUrl.length) : action;
+    const path =
+      publicUrl && action.startsWith(publicUrl)
+        ? action.slice(publicUrl.length)
+        : URL.canParse(action)
+          ? `${new URL(action).pathname}${new URL(action).search}`
+          : action;
     this.actions.push(path);
     const params = {
       AccountSid: accountSid,
