@@ -66,11 +66,15 @@ export function streamEndedRoute(deps: StreamEndedDeps) {
     const log = deps.log.child({ callSid: call.callSid });
     const endedSeq = Number(req.query.seq);
     const seq = (Number.isInteger(endedSeq) && endedSeq >= 0 ? endedSeq : 0) + 1;
-    const state = await callState(deps.temporal, call.callSid).catch((error: unknown) => {
-      // Temporal slow or away: the call resumes on what Twilio and the stores say, without its workflow's view.
-      log.warn({ err: error }, "could not read the call's state; resuming it without");
-      return undefined;
-    });
+    // Asked together: the caller hears silence until the new stream speaks.
+    const [state, availability] = await Promise.all([
+      callState(deps.temporal, call.callSid).catch((error: unknown) => {
+        // Temporal slow or away: the call resumes on what Twilio and the stores say, without its workflow's view.
+        log.warn({ err: error }, "could not read the call's state; resuming it without");
+        return undefined;
+      }),
+      deps.workers.availability(),
+    ]);
     if (state === 'over' || state?.outcome === 'transferred' || state?.outcome === 'agent_ended') {
       log.info('stream ended on a call that is over: hanging up');
       twiml(refuseCallTwiml(''));
@@ -85,7 +89,6 @@ export function streamEndedRoute(deps: StreamEndedDeps) {
       twiml(refuseCallTwiml(CANNOT_RESUME_LINE));
     };
     if (seq >= MAX_STREAMS_PER_CALL) return giveUp(`the call had ${MAX_STREAMS_PER_CALL} streams`);
-    const availability = await deps.workers.availability();
     if (availability === 'refusing') return giveUp('every realtime worker is full or draining');
     // No worker answers its probe (all down, or reachable only another way): a few tries, not a loop.
     if (availability === 'unknown' && seq > UNPROBED_TRIES) return giveUp('no realtime worker answers');
@@ -144,9 +147,12 @@ async function callState(temporal: Client, callSid: string): Promise<CallState |
     timer = setTimeout(() => reject(new Error(`no answer within ${STATE_TIMEOUT_MS} ms`)), STATE_TIMEOUT_MS);
   });
   try {
+    const query = handle.query(callStateQuery);
+    // A finished call's workflow may still answer queries: whether it runs is what counts.
+    query.catch(() => undefined);
     const described = await Promise.race([handle.describe(), deadline]);
     if (described.status.name !== 'RUNNING') return 'over';
-    return await Promise.race([handle.query(callStateQuery), deadline]);
+    return await Promise.race([query, deadline]);
   } finally {
     clearTimeout(timer);
   }

@@ -294,7 +294,11 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     const log = deps.log.child({ callSid });
     // The token carries Twilio's From/To; the person on the line is the callee when we placed the call.
     const { remote, local } = callParties(claims);
+    // A reconnect token: this stream takes over a lost one; the call so far comes from its workflow
+    // (asked while the agent is looked up: the caller is waiting in silence).
+    const resuming = claims.seq ? resumeOf(deps.temporal, callSid, claims.seq, log) : undefined;
     const agent = await callAgent(claims, local, log);
+    const resume = await resuming;
     if (ws.readyState !== ws.OPEN) return undefined;
     const stt = deps.providers.stt(agent.turnTaking, agent.language);
     if (!stt) {
@@ -304,9 +308,6 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     }
     const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
     const { customerId, direction } = claims;
-    // A reconnect token: this stream takes over a lost one; the call so far comes from its workflow.
-    const resume = claims.seq ? await resumeOf(deps.temporal, callSid, claims.seq, log) : undefined;
-    if (ws.readyState !== ws.OPEN) return undefined;
     reporter.streamStarted({
       callSid,
       accountSid,
