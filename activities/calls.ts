@@ -37,6 +37,8 @@ export interface FinalizeCallInput {
   startedAt: string;
   /** The agents that spoke, in order (absent from runs before agents existed). */
   agents?: CallAgent[];
+  /** Streams that took over from a lost one (absent from runs before calls survived workers). */
+  reconnects?: number;
 }
 
 export type StartRecordingResult =
@@ -184,6 +186,7 @@ export function createCallActivities(deps: CallDeps) {
             ...(isWithheldNumber(ends.remote) ? { remoteWithheld: true } : {}),
             outcome: input.outcome,
             turns: input.turns,
+            ...(input.reconnects !== undefined ? { reconnects: input.reconnects } : {}),
             ...(input.stream ? { durationMs: endedAt.getTime() - new Date(input.stream.at).getTime() } : {}),
             ...(input.agents?.length
               ? { agentId: input.agents[0]!.agentId, agentVersion: input.agents[0]!.version, agents: input.agents }

@@ -104,7 +104,7 @@ export function streamParameters(twiml: string): { url: string; parameters: Reco
       .replace(/&gt;/g, '>')
       .replace(/&amp;/g, '&');
   const url = /<Stream url="([^"]+)"/.exec(twiml)?.[1];
-  if (!url || !twiml.includes('<Connect>'))
+  if (!url || !/<Connect[\s>]/.test(twiml))
     throw new Error(`the gateway did not answer the call with <Connect><Stream>: ${twiml.slice(0, 300)}`);
   const parameters: Record<string, string> = {};
   for (const match of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g))

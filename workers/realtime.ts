@@ -36,9 +36,13 @@ function main(): void {
     health: realtimeHealth({ config, temporal: healthConnection, mongo }),
   });
   realtime.server.listen(realtimePort, () => log.info({ port: realtimePort }, 'realtime worker listening'));
+  // A deploy's SIGTERM drains: no new streams, each call's turn in progress finishes, then its stream
+  // closes and Twilio's <Connect> action brings the call back through the gateway to another worker.
   const stop = () => {
+    log.info({ activeCalls: realtime.activeCalls() }, 'draining: handing live calls over to other workers');
     void realtime
-      .close()
+      .drain()
+      .then(() => realtime.close())
       .then(() =>
         Promise.allSettled([
           mcp.close(),

@@ -103,6 +103,11 @@ export const AgentDefinitionSchema = z
     messagingInstructions: z.string().trim().min(1).max(20_000).optional(),
     /** Said as soon as a call's stream starts (no model round trip before the first words). */
     greeting: z.string().trim().min(1).max(1_000).optional(),
+    /**
+     * Said instead of the greeting when another realtime worker takes a call over after its stream
+     * was lost (a crash or deploy); default: the deployment's `voice.resumptionLine`.
+     */
+    resumptionLine: z.string().trim().min(1).max(1_000).optional(),
     /** BCP-47 language tag the agent speaks and writes (`en`, `en-GB`, `es`). */
     language: z
       .string()

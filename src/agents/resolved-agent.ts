@@ -14,6 +14,8 @@ export interface ResolvedAgent {
   name: string;
   definition: AgentDefinition;
   greeting: string;
+  /** Said instead of the greeting by a worker that takes the call over after its stream was lost. */
+  resumptionLine: string;
   /** BCP-47 tag the agent speaks and writes. */
   language: string;
   fallbackLine: string;
@@ -48,6 +50,7 @@ export function resolveAgent(definition: AgentDefinition, version: number, confi
     name: definition.name,
     definition,
     greeting: definition.greeting ?? config.voice.greeting,
+    resumptionLine: definition.resumptionLine ?? config.voice.resumptionLine,
     language: definition.language,
     fallbackLine: definition.fallbackLine ?? config.voice.fallbackLine,
     fallbackReply: definition.fallbackReply ?? config.agent.fallbackReply,

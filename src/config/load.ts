@@ -49,6 +49,9 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['VOICE_RECORDING_ANNOUNCEMENT', ['voice', 'recordingAnnouncement']],
   ['VOICE_RECORDING_RETENTION_DAYS', ['voice', 'recordingRetentionDays']],
   ['VOICE_REQUIRE_VERIFICATION', ['voice', 'requireVerification']],
+  ['VOICE_RESUMPTION_LINE', ['voice', 'resumptionLine']],
+  ['VOICE_BUSY_LINE', ['voice', 'busyLine']],
+  ['REALTIME_MAX_CALLS', ['voice', 'maxConcurrentCalls']],
   ['ESCALATION_ON_CALL_NUMBER', ['escalation', 'onCallNumber']],
   ['ESCALATION_HUMAN_IDENTITY', ['escalation', 'humanIdentity']],
   ['MESSAGING_HISTORY_BUDGET', ['messaging', 'historyBudget']],
@@ -165,6 +168,13 @@ export function loadConfig(env: Env = process.env): Config {
   ])
     raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
+  if (env.REALTIME_INTERNAL_URLS) {
+    const urls = env.REALTIME_INTERNAL_URLS.split(',')
+      .map((u) => u.trim())
+      .filter(Boolean);
+    raw.realtimeInternalUrls = urls;
+    for (const i of urls.keys()) fromEnv.set(`realtimeInternalUrls.${i}`, 'REALTIME_INTERNAL_URLS');
+  }
   if (env.BELUGA_SANDBOX)
     raw.sandbox = env.BELUGA_SANDBOX.split(',')
       .map((p) => p.trim())

@@ -180,6 +180,11 @@ export const ConfigSchema = z.object({
   orchestratorHealthPort: z.coerce.number().int().min(0).max(65535).default(3002),
   /** Where the gateway reaches the realtime worker to pass media streams through (one public URL). */
   realtimeInternalUrl: z.url({ protocol: /^(http|ws)$/ }).optional(),
+  /**
+   * Several realtime workers (REALTIME_INTERNAL_URLS, comma-separated): the gateway passes each
+   * media stream to one that takes it, skipping dead, draining and full ones. Absent: `realtimeInternalUrl`.
+   */
+  realtimeInternalUrls: z.array(z.url({ protocol: /^(http|ws)$/ })).optional(),
   /** Public base URL Twilio calls (signatures are computed over it). */
   publicUrl: url.default('http://localhost:3000'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -295,6 +300,21 @@ export const ConfigSchema = z.object({
      * with full STIR/SHAKEN attestation (src/customers/caller-trust.ts).
      */
     requireVerification: z.union([z.boolean(), z.stringbool()]).default(false),
+    /**
+     * Said by the realtime worker that takes over a call whose stream was lost (a worker crash or
+     * deploy) instead of the greeting; an agent's `resumptionLine` overrides it.
+     */
+    resumptionLine: z
+      .string()
+      .min(1)
+      .default("Sorry about that, we were cut off for a moment. I'm back; please go on."),
+    /** Calls one realtime worker holds at once; beyond it a stream goes to another worker (or the caller hears `busyLine`). */
+    maxConcurrentCalls: z.coerce.number().int().min(1).max(10_000).default(100),
+    /** Said when every realtime worker is full, draining or down, before the hang-up. */
+    busyLine: z
+      .string()
+      .min(1)
+      .default('Sorry, all our lines are busy right now. Please call back in a few minutes. Goodbye.'),
     /** Voiced caller audio (ms within the last 400 ms) that interrupts the agent: a cough is shorter. */
     bargeInMinVoicedMs: z.coerce.number().int().min(20).max(2000).default(200),
     /** Linear RMS above which a 20 ms frame counts as voiced. */

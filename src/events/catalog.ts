@@ -43,6 +43,8 @@ interface CallOutcomeData {
   /** completed normally, transferred to a person, dropped mid-conversation, never answered... */
   outcome: string;
   turns: number;
+  /** Times another realtime worker took the call over after its stream was lost (a crash or deploy). */
+  reconnects?: number;
   durationMs?: number;
   /** The agent that answered, at the version it answered with. */
   agentId?: string;

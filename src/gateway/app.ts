@@ -73,7 +73,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   twilioRoutes.use(requireTwilioSignature(deps.config, deps.log));
   twilioRoutes.use('/messaging', messagingRoutes(routeDeps));
   twilioRoutes.use('/conversations', conversationWebhookRoutes(routeDeps));
-  twilioRoutes.use('/voice', voiceRoutes({ ...routeDeps, identities: stores.identities, agents }));
+  twilioRoutes.use(
+    '/voice',
+    voiceRoutes({ ...routeDeps, identities: stores.identities, agents, temporal: deps.temporal }),
+  );
   app.use('/twilio', twilioRoutes);
 
   app.use(

@@ -17,14 +17,14 @@ import { healthReport, type HealthReport, type WhenDown } from '../health/status
 import { TwilioAccounts } from '../telephony/twilio/accounts';
 
 /**
- * What a failed check does to the gateway. Without Temporal or MongoDB it cannot accept a webhook
- * (unhealthy: 503). Without an orchestrator polling, webhooks are still accepted durably and are
+ * What a failed check does to the gateway. Without MongoDB it cannot accept a webhook (unhealthy:
+ * 503); without Temporal it still does, into the durable inbox its relay drains later (degraded). Without an orchestrator polling, webhooks are still accepted durably and are
  * answered once one polls again: taking the gateway out would lose acceptance, not help (degraded).
  * With every Twilio account's credentials rejected, every signature check fails too (unhealthy);
  * with some, only their traffic does (the check itself is then degraded).
  */
 export const GATEWAY_WHEN_DOWN: Record<string, WhenDown> = {
-  temporal: 'unhealthy',
+  temporal: 'degraded',
   mongodb: 'unhealthy',
   taskQueue: 'degraded',
   twilio: 'unhealthy',

@@ -1,11 +1,14 @@
 import { Router } from 'express';
+import type { Client } from '@temporalio/client';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
 import type { DurableAcceptance } from '../inbox/durable-acceptance';
 import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
-import { streamToken } from '../voice/stream-token';
-import { connectStreamTwiml, refuseCallTwiml } from '../voice/twiml';
+import { refuseCallTwiml } from '../voice/twiml';
+import { streamAnswerTwiml } from '../voice/stream-answer';
+import { RealtimeWorkers } from './realtime-workers';
+import { streamEndedRoute } from './stream-ended-route';
 import type { AgentDirectory } from '../agents/agent-directory';
 import { recordedByCreateRequest } from '../voice/answer-url';
 import { parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
@@ -21,15 +24,16 @@ export interface VoiceRouteDeps {
   acceptance: DurableAcceptance;
   /** Who answers each line, and whether it takes calls. */
   agents: AgentDirectory;
+  /** A lost stream's reconnect reads the call's state from its workflow. */
+  temporal: Client;
   log: Logger;
 }
 
-/** A stream token outlives any reasonable gap between the TwiML answer and Twilio's WebSocket connect. */
-const STREAM_TOKEN_TTL_SECONDS = 300;
-
-/** Voice webhooks: the incoming call's TwiML, call progress and recording callbacks. */
+/** Voice webhooks: the incoming call's TwiML, call progress and recording callbacks, a lost stream's reconnect. */
 export function voiceRoutes(deps: VoiceRouteDeps): Router {
   const router = Router();
+  const workers = new RealtimeWorkers(() => deps.config.get());
+  router.post('/stream-ended', streamEndedRoute({ ...deps, workers }));
 
   router.post('/incoming', async (req, res) => {
     const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
@@ -52,10 +56,13 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         res.type('text/xml').send(refuseCallTwiml(route.disabledMessage ?? ''));
         return;
       }
+      // Every realtime worker says it is full or draining: a polite line rather than a stream nobody takes.
+      if ((await workers.availability()) === 'refusing') {
+        deps.log.warn({ callSid: call.callSid }, 'incoming call refused: every realtime worker is full or draining');
+        res.type('text/xml').send(refuseCallTwiml(config.voice.busyLine));
+        return;
+      }
       const customerId = await deps.identities.resolve(call.accountSid, callCustomerAddress(call.callSid, remote));
-      const expires = Math.floor(Date.now() / 1000) + STREAM_TOKEN_TTL_SECONDS;
-      // Who is calling travels signed inside the token; the plain parameters only repeat it (the
-      // realtime worker refuses a stream whose parameters disagree with its token).
       const identity = { customerId, from: call.from, to: call.to, direction };
       const trust = callerTrust({
         direction: identity.direction,
@@ -65,7 +72,7 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
       });
       // A call we placed says in its answer URL whether its create request records it.
       const recorded = recordedByCreateRequest(req.query);
-      const token = streamToken(account.authToken, {
+      const twiml = streamAnswerTwiml(config, account.authToken, {
         ...identity,
         trust,
         ...(recorded !== undefined ? { recorded } : {}),
@@ -74,12 +81,6 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
         // Pinned for the whole call: an edit of the agent applies to the calls after this one.
         agentId: agent.id,
         agentVersion: agent.version,
-        expiresAt: expires,
-      });
-      const twiml = connectStreamTwiml({
-        publicUrl: config.publicUrl,
-        ...(config.voice.mediaStreamUrl ? { streamUrl: config.voice.mediaStreamUrl } : {}),
-        parameters: { ...identity, token },
       });
       deps.log.info(
         {

@@ -25,7 +25,14 @@ export async function loadCallContext(
   /** The agent speaking: its instructions open the prompt (another agent's after a handoff). */
   agent: ResolvedAgent,
   /** The call's customer and the person on the line: the caller, or the callee of a call we placed. */
-  call: { customerId: string; remote: string; direction: string; trust: CallerTrust },
+  call: {
+    customerId: string;
+    remote: string;
+    direction: string;
+    trust: CallerTrust;
+    /** A stream taking over this call: its own earlier turns are restored separately, not read from the history. */
+    resumedCallSid?: string;
+  },
   now: Date = new Date(),
 ): Promise<CallContext> {
   const { customerId } = call;
@@ -36,8 +43,10 @@ export async function loadCallContext(
   const [memory, recent] = customerId
     ? await Promise.all([deps.memory.get(customerId), deps.messages.recent(customerId, HISTORY_MESSAGES)])
     : [undefined, []];
+  const thisCall = call.resumedCallSid ? `call:${call.resumedCallSid}:` : undefined;
   const history = (recent ?? [])
     .filter((m) => !memory?.summarizedThrough || m.seq > memory.summarizedThrough)
+    .filter((m) => !thisCall || !m.id.startsWith(thisCall))
     .map((m): ChatItem => ({
       type: 'message',
       role: m.direction === 'inbound' ? 'user' : 'assistant',

@@ -17,6 +17,7 @@ import type { VoiceProviders } from './providers';
 import { PendingSockets, upgradeSignature } from './upgrade-guard';
 import { UsedStreams } from './used-streams';
 import { VoiceSession } from './voice-session';
+import { resumeOf } from './call-resume';
 import { callParties } from '../voice/call-types';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { defaultAgentFrom } from '../agents/default-agent';
@@ -52,9 +53,18 @@ export interface RealtimeDeps {
 export interface RealtimeServer {
   server: http.Server;
   activeCalls(): number;
+  /**
+   * SIGTERM: takes no new streams (`/ready` answers 503, upgrades get 503, so the gateway routes
+   * elsewhere), lets each call's turn in progress finish, then closes its stream so that Twilio
+   * asks the `<Connect>` action URL and the gateway hands the call to another worker.
+   */
+  drain(): Promise<void>;
   /** Ends every live session (as a dropped stream) and stops accepting connections. */
   close(): Promise<void>;
 }
+
+/** The close code of a stream handed over by a draining worker (RFC 6455: service restart). */
+const HANDOVER_CLOSE_CODE = 1012;
 
 /**
  * The realtime worker's HTTP + WebSocket server: `/twilio/media-stream` (one VoiceSession per
@@ -68,10 +78,31 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   const used = new UsedStreams();
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const health = deps.health ?? realtimeHealth({ config: deps.config });
+  /** Streams accepted and not yet closed (authenticated or not): what the concurrent-call cap counts. */
+  let open = 0;
+  let draining = false;
+  /** The live calls' sockets, for a drain to close once their turn in progress is over. */
+  const sockets = new Map<VoiceSession, WebSocket>();
+  const handingOver = new Set<WebSocket>();
+  /** Why a new stream would be refused now, if it would. */
+  const refusal = (): 'draining' | 'full' | undefined =>
+    draining ? 'draining' : open >= deps.config.get().voice.maxConcurrentCalls ? 'full' : undefined;
 
   const server = http.createServer((req, res) => {
+    if (req.url === '/ready') {
+      // Readiness for new calls (the gateway's routing, a load balancer's): 503 when draining or full.
+      const why = refusal();
+      const maxCalls = deps.config.get().voice.maxConcurrentCalls;
+      res
+        .writeHead(why ? 503 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ accepting: !why, ...(why ? { reason: why } : {}), activeCalls: open, maxCalls }));
+      return;
+    }
     if (req.url === '/health') {
-      writeHealth(res, () => health({ activeCalls: sessions.size }));
+      // The cap counts open streams (as the refusal does); draining makes the worker unhealthy for new calls.
+      writeHealth(res, () =>
+        health({ activeCalls: open, maxCalls: deps.config.get().voice.maxConcurrentCalls, draining }),
+      );
       return;
     }
     if (req.url === '/metrics') {
@@ -95,6 +126,12 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
+    const why = refusal();
+    if (why) {
+      deps.log.warn({ reason: why }, 'refused a media stream upgrade: not taking new calls');
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nX-Beluga-Refused: ${why}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
     const release = pending.admit();
     if (!release) {
       deps.log.warn('refused a media stream upgrade: too many unauthenticated connections');
@@ -103,6 +140,8 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     }
     // Released once `start` authenticates the stream, or when the socket goes (a failed handshake included).
     socket.once('close', release);
+    open++;
+    socket.once('close', () => open--);
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, release));
   });
 
@@ -149,10 +188,11 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
             starting = startSession(ws, message, claims).then((started) => {
               if (!started) return undefined;
               sessions.add(started);
+              sockets.set(started, ws);
               session = started;
               for (const waiting of early.splice(0)) deliver(waiting);
               // The socket went while the agent was looked up: end the session it never had.
-              if (ended) void finish(stopped ? 'stop' : 'socket_closed');
+              if (ended) void finish(endReason());
               return started;
             });
             starting.catch((error: unknown) => {
@@ -178,18 +218,24 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     ws.on('close', () => {
       clearTimeout(startTimer);
       ended = true;
-      void finish(stopped ? 'stop' : 'socket_closed');
+      void finish(endReason());
     });
     ws.on('error', (error) => deps.log.warn({ err: error }, 'media stream socket error'));
 
-    async function finish(reason: 'stop' | 'socket_closed'): Promise<void> {
+    function endReason(): 'stop' | 'socket_closed' | 'handover' {
+      return stopped ? 'stop' : handingOver.has(ws) ? 'handover' : 'socket_closed';
+    }
+
+    async function finish(reason: 'stop' | 'socket_closed' | 'handover'): Promise<void> {
       const ending = session;
       session = undefined;
+      handingOver.delete(ws);
       if (!ending) return;
       try {
         await ending.end(reason);
       } finally {
         sessions.delete(ending);
+        sockets.delete(ending);
       }
     }
   }
@@ -211,7 +257,8 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     if (!claims) return refuse('missing or invalid stream token');
     if (SIGNED_PARAMETERS.some((name) => params[name] !== undefined && params[name] !== claims[name]))
       return refuse('stream parameters disagree with the stream token');
-    if (!used.claim(callSid, claims.expiresAt * 1000)) return refuse('the call already has (or had) a stream');
+    if (!used.claim(callSid, claims.expiresAt * 1000, claims.seq))
+      return refuse('the call already has (or had) a stream');
     return claims;
   }
 
@@ -245,7 +292,11 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     const log = deps.log.child({ callSid });
     // The token carries Twilio's From/To; the person on the line is the callee when we placed the call.
     const { remote, local } = callParties(claims);
+    // A reconnect token: this stream takes over a lost one; the call so far comes from its workflow
+    // (asked while the agent is looked up: the caller is waiting in silence).
+    const resuming = claims.seq ? resumeOf(deps.temporal, callSid, claims.seq, log) : undefined;
     const agent = await callAgent(claims, local, log);
+    const resume = await resuming;
     if (ws.readyState !== ws.OPEN) return undefined;
     const stt = deps.providers.stt(agent.turnTaking, agent.language);
     if (!stt) {
@@ -267,9 +318,17 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       trust: claims.trust,
       agentId: agent.id,
       agentVersion: agent.version,
+      ...(claims.seq ? { seq: claims.seq } : {}),
     });
     const context = (speaking: ResolvedAgent, trust: CallerTrust): Promise<CallContext> =>
-      loadCallContext(stores, speaking, { customerId, remote, direction, trust }).catch((error: unknown) => {
+      loadCallContext(stores, speaking, {
+        customerId,
+        remote,
+        direction,
+        trust,
+        // What was said on this call before is restored from its workflow, not repeated from the history.
+        ...(resume ? { resumedCallSid: callSid } : {}),
+      }).catch((error: unknown) => {
         log.error({ err: error }, 'could not load the customer context; answering without memory');
         return { system: agentSystemPrompt(speaking, 'voice', { now: new Date() }), history: [] };
       });
@@ -286,6 +345,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       externalTools: async (speaking) =>
         (await externalToolOffer(agentToolReferences(speaking.definition), deps.config.get(), deps.mcp)).tools,
       ...(claims.recorded !== undefined ? { recorded: claims.recorded } : {}),
+      ...(resume ? { resume } : {}),
       metrics: deps.metrics.voice,
       log,
       streamSid: start.streamSid,
@@ -296,8 +356,15 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
     });
     session.start();
     log.info(
-      { customerId, direction, trust: claims.trust, agentId: agent.id, agentVersion: agent.version },
-      'media stream started',
+      {
+        customerId,
+        direction,
+        trust: claims.trust,
+        agentId: agent.id,
+        agentVersion: agent.version,
+        ...(claims.seq ? { seq: claims.seq } : {}),
+      },
+      resume ? 'media stream started: taking over a lost stream' : 'media stream started',
     );
     return session;
   }
@@ -305,6 +372,18 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   return {
     server,
     activeCalls: () => sessions.size,
+    async drain() {
+      draining = true;
+      await Promise.all(
+        [...sockets].map(async ([session, ws]) => {
+          await session.handOver();
+          handingOver.add(ws);
+          ws.close(HANDOVER_CLOSE_CODE, 'worker restarting');
+        }),
+      );
+      // Each session reports its end (`handover`) once its socket has closed.
+      await Promise.all([...sessions].map((s) => s.end('handover')));
+    },
     async close() {
       for (const client of wss.clients) client.terminate();
       await Promise.all([...sessions].map((s) => s.end('socket_closed')));

@@ -1,6 +1,7 @@
 /**
  * Calls whose media stream this worker has already opened, each kept until its token expires: a
- * token opens one stream, and a call has one stream. Per process only — with several realtime
+ * token opens one stream, and a call has one stream per sequence number (a reconnect after a lost
+ * stream gets the next). Per process only — with several realtime
  * workers the check needs the call's workflow or a shared store. Bounded: entries leave when their
  * token expires, and when the map is full of live entries new streams are refused (fail closed)
  * rather than forgetting one that could then be replayed.
@@ -13,11 +14,15 @@ export class UsedStreams {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** True the first time a call's stream is claimed; false for a replay, a second stream, or when full. */
-  claim(callSid: string, expiresAtMs: number): boolean {
+  /**
+   * True the first time a call's stream `seq` is claimed (0: the first stream, n: the n-th reconnect);
+   * false for a replay, a second stream under the same number, or when full.
+   */
+  claim(callSid: string, expiresAtMs: number, seq = 0): boolean {
     this.prune();
-    if (this.expiries.has(callSid) || this.expiries.size >= this.capacity) return false;
-    this.expiries.set(callSid, expiresAtMs);
+    const key = `${callSid}#${seq}`;
+    if (this.expiries.has(key) || this.expiries.size >= this.capacity) return false;
+    this.expiries.set(key, expiresAtMs);
     return true;
   }
 

@@ -17,6 +17,7 @@ import type { CallEvents } from './call-events';
 import { CallerInput } from './caller-input';
 import { Playout } from './playout';
 import type { CallerTiming } from './turn-timeline';
+import type { HeardTurn, ToolInFlight } from '../../workflows/call/contract';
 
 export interface VoiceSessionDeps {
   config: () => Config;
@@ -46,6 +47,8 @@ export interface VoiceSessionDeps {
   recorded?: boolean;
   /** The agent's HTTP and MCP tools (offered beside its built-ins); absent: none. */
   externalTools?: (agent: ResolvedAgent) => Promise<OfferedTool[]>;
+  /** This stream takes over a call whose stream was lost: no greeting, the call so far restored. */
+  resume?: CallResume;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
@@ -53,6 +56,19 @@ export interface VoiceSessionDeps {
   send(frame: string): void;
   now?: () => number;
 }
+
+/** A call taken over from a lost stream, as its workflow knew it. */
+export interface CallResume {
+  /** The latest turns heard (oldest first): the model's view of the call so far. */
+  transcript: HeardTurn[];
+  /** Turn numbers go on from here (the call record keeps one turn per number). */
+  lastTurnId: number;
+  /** Tool calls that had not answered when the stream was lost: asked again (by id, so they run once). */
+  toolsInFlight: ToolInFlight[];
+}
+
+/** How long a draining worker waits for a turn in progress to finish before handing the call over anyway. */
+const HANDOVER_WAIT_MS = 15_000;
 
 const CANNOT_HEAR = "Sorry, I can't hear you right now. Please call back in a moment.";
 /** Said when the agent's `maxCallMinutes` is reached, before the call is ended. */
@@ -140,9 +156,13 @@ export class VoiceSession {
   start(): void {
     this.deps.metrics.callStarted();
     const voice = this.deps.config().voice;
-    const { greeting } = this.agent;
-    const recorded = this.deps.recorded ?? voice.record;
-    this.speakScripted(recorded ? `${voice.recordingAnnouncement} ${greeting}` : greeting);
+    const { resume } = this.deps;
+    if (resume) this.restore(resume);
+    else {
+      const { greeting } = this.agent;
+      const recorded = this.deps.recorded ?? voice.record;
+      this.speakScripted(recorded ? `${voice.recordingAnnouncement} ${greeting}` : greeting);
+    }
     this.caller.start();
     this.timeLimit = setTimeout(() => this.timeUp(), this.deps.timeLimitMs ?? this.agent.maxCallMinutes * 60_000);
     this.timeLimit.unref();
@@ -173,6 +193,48 @@ export class VoiceSession {
     this.deps.reporter.ended({ reason, at: new Date().toISOString() });
     await this.caller.close();
     this.deps.metrics.callEnded();
+  }
+
+  /**
+   * The worker drains: once no turn is in progress (or after HANDOVER_WAIT_MS), resolves so the
+   * stream can be closed and another worker take the call over. The caller's next words after this
+   * are heard by that worker.
+   */
+  async handOver(): Promise<void> {
+    const deadline = this.now() + HANDOVER_WAIT_MS;
+    while (!this.closed && this.now() < deadline) {
+      const busy = this.active?.done;
+      if (!busy) break;
+      await Promise.race([busy, new Promise((r) => setTimeout(r, 200))]);
+    }
+    // What was said reaches the workflow before the next worker asks it for the call so far.
+    await this.deps.reporter.flush();
+  }
+
+  /**
+   * A stream taking over a lost one: the call so far becomes the model's context again, tools that
+   * were running are asked for their answers (the workflow runs each once), and a short line tells
+   * the caller the agent is back instead of greeting them again.
+   */
+  private restore(resume: CallResume): void {
+    for (const turn of resume.transcript) {
+      const text = turn.interrupted ? `${turn.text} [interrupted by the caller]` : turn.text;
+      this.callItems.push(turn.role === 'caller' ? userMessage(text) : assistantMessage(text));
+    }
+    this.turnSeq = resume.lastTurnId;
+    const answers = resume.toolsInFlight.map(async (tool) => {
+      const outcome = await this.deps.reporter.runTool({
+        toolCallId: tool.toolCallId,
+        name: tool.name,
+        input: {},
+        ...(tool.route ? { route: tool.route } : {}),
+      });
+      this.callItems.push(assistantMessage(`(${tool.name}: ${outcome.result})`));
+    });
+    // The caller's next turn waits for them: the model must know what those tools did.
+    this.lastTurnDone = Promise.all(answers).then(() => undefined);
+    const line = this.agent.resumptionLine;
+    this.startTurn(++this.turnSeq, undefined, (turn) => turn.speak(line));
   }
 
   /** The caller talks over the agent (or over its thinking): the whole turn is cancelled. */

@@ -24,6 +24,8 @@ export interface CallRecord {
   finalStatus?: string;
   durationSeconds?: number;
   endReason?: StreamEnded['reason'];
+  /** Times another realtime worker took the call over after its stream was lost (a crash or deploy). */
+  reconnects?: number;
   dtmf: string[];
   turns: CallTurn[];
   /** Twilio recordings of the call, each at its latest status (in the order they were first reported). */
@@ -234,6 +236,7 @@ export class CallStore {
     dtmf: string[];
     startedAt: string;
     agents?: CallAgent[];
+    reconnects?: number;
   }): Promise<void> {
     const { stream, status, ended } = input;
     await this.calls.updateOne(
@@ -249,6 +252,7 @@ export class CallStore {
           ...(status ? { finalStatus: status.status } : {}),
           ...(status?.durationSeconds !== undefined ? { durationSeconds: status.durationSeconds } : {}),
           ...(ended ? { endReason: ended.reason } : {}),
+          ...(input.reconnects !== undefined ? { reconnects: input.reconnects } : {}),
           dtmf: input.dtmf,
           ...(input.agents?.length
             ? { agentId: input.agents[0]!.agentId, agentVersion: input.agents[0]!.version, agents: input.agents }

@@ -54,6 +54,8 @@ export interface StreamStarted {
   /** The agent answering, at the version pinned when the call was answered (absent from older realtime workers). */
   agentId?: string;
   agentVersion?: number;
+  /** Which of the call's streams this is: 0 (absent) the first, n the n-th that took over from a lost one. */
+  seq?: number;
 }
 
 /** An agent that took part in a call, from when (the first answered; each handoff adds one). */
@@ -105,9 +107,14 @@ export function callEnds(known: {
 }
 
 export interface StreamEnded {
-  /** `stop`: Twilio ended the stream (hang-up or transfer); `socket_closed`: the connection died. */
-  reason: 'stop' | 'socket_closed' | 'error';
+  /**
+   * `stop`: Twilio ended the stream (hang-up or transfer); `socket_closed`: the connection died;
+   * `handover`: a draining worker closed it so that another worker takes the call over.
+   */
+  reason: 'stop' | 'socket_closed' | 'error' | 'handover';
   at: string;
+  /** The stream that ended (absent from earlier releases): a late report of a replaced stream is ignored. */
+  streamSid?: string;
 }
 
 export interface CallStatusUpdate {

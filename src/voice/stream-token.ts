@@ -23,6 +23,12 @@ export interface StreamClaims {
    */
   agentId?: string;
   agentVersion?: number;
+  /**
+   * Which of the call's streams this token opens: 0 (absent) the first, n the n-th reconnect after a
+   * stream was lost (a worker crash or deploy): a worker takes it over and resumes the call instead of
+   * greeting. Each token opens one stream, so a call may have one stream per number.
+   */
+  seq?: number;
   /** Unix seconds. */
   expiresAt: number;
 }
@@ -87,5 +93,6 @@ function parseClaims(json: string): StreamClaims | undefined {
     typeof record.agentId === 'string' && Number.isInteger(record.agentVersion)
       ? { agentId: record.agentId, agentVersion: record.agentVersion as number }
       : {};
-  return { ...text, trust, ...recorded, ...agent, expiresAt: record.expiresAt as number };
+  const seq = Number.isInteger(record.seq) && (record.seq as number) > 0 ? { seq: record.seq as number } : {};
+  return { ...text, trust, ...recorded, ...agent, ...seq, expiresAt: record.expiresAt as number };
 }

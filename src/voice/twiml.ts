@@ -15,9 +15,15 @@ export function connectStreamTwiml(options: {
   publicUrl: string;
   streamUrl?: string;
   parameters: Record<string, string>;
+  /**
+   * Where Twilio asks what next when the stream ends without a hang-up (its worker died, drained
+   * or the pass-through broke): the gateway answers with a stream to another worker.
+   */
+  action?: string;
 }): string {
   const response = new twilio.twiml.VoiceResponse();
-  const stream = response.connect().stream({ url: options.streamUrl ?? mediaStreamUrl(options.publicUrl) });
+  const connect = response.connect(options.action ? { action: options.action, method: 'POST' } : {});
+  const stream = connect.stream({ url: options.streamUrl ?? mediaStreamUrl(options.publicUrl) });
   for (const [name, value] of Object.entries(options.parameters)) stream.parameter({ name, value });
   return response.toString();
 }

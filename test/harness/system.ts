@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { MongoClient, type Db } from 'mongodb';
@@ -51,6 +51,14 @@ export interface TestSystem {
   realtimeUrl: string;
   /** The orchestrator's /health and /metrics (its worker is the one startWorker/stopWorker control). */
   orchestratorUrl: string;
+  /** Every realtime worker (`realtimeWorkers` of them, each on its own port; the gateway knows them all). */
+  realtimes: RealtimeServer[];
+  realtimeUrls: string[];
+  /**
+   * Realtime worker `index` drops off the network as a crash would: its listener closes and every
+   * connection it holds is destroyed without a close frame (its sessions see their sockets die).
+   */
+  cutRealtime(index: number): void;
   /** Voice emulators (AssemblyAI streaming, TTS), when started with `{ voice: true }`. */
   stt: AssemblyAiStreamingEmulator;
   tts: TtsEmulator;
@@ -88,6 +96,8 @@ export interface TestSystem {
 export interface TestSystemOptions {
   /** Also run the realtime worker with the AssemblyAI streaming and TTS emulators. */
   voice?: boolean;
+  /** How many realtime workers run with `voice` (default 1); the gateway gets them all as REALTIME_INTERNAL_URLS. */
+  realtimeWorkers?: number;
   /** Also configure a second Twilio account (SECOND_ACCOUNT_SID, number SECOND_AGENT_NUMBER) through a config file. */
   secondAccount?: boolean;
   /** The second account's approved WhatsApp templates (`whatsappTemplates` in its config file). */
@@ -121,14 +131,18 @@ export async function startTestSystem(
   const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
   const openai = new OpenAiEmulator();
   const [twilioUrl, anthropicUrl, openaiUrl] = await Promise.all([twilio.start(), anthropic.start(), openai.start()]);
-  const realtimePort = options.voice ? await freePort() : 0;
+  const realtimePorts: number[] = [];
+  for (let i = 0; i < (options.voice ? (options.realtimeWorkers ?? 1) : 0); i++) realtimePorts.push(await freePort());
+  const realtimePort = realtimePorts[0] ?? 0;
+  const realtimeUrls = realtimePorts.map((port) => `http://127.0.0.1:${port}`);
   const voiceEnv = options.voice
     ? {
         ASSEMBLYAI_API_KEY: DEFAULT_STREAMING_API_KEY,
         ASSEMBLYAI_STREAMING_URL: await stt.start(),
         TTS_API_KEY: TEST_TTS_KEY,
         TTS_BASE_URL: await tts.start(),
-        REALTIME_INTERNAL_URL: `http://127.0.0.1:${realtimePort}`,
+        REALTIME_INTERNAL_URL: realtimeUrls[0]!,
+        ...(realtimeUrls.length > 1 ? { REALTIME_INTERNAL_URLS: realtimeUrls.join(',') } : {}),
       }
     : {};
   const configFile = writeConfigFile(options, { openaiUrl });
@@ -162,20 +176,26 @@ export async function startTestSystem(
   let running: Promise<void> | undefined;
   let server: http.Server | undefined;
   let gatewayUrl = '';
-  let realtime: RealtimeServer | undefined;
+  const realtimes: RealtimeServer[] = [];
+  const realtimeSockets = realtimePorts.map(() => new Set<Socket>());
   let mediaStreams: { closeAll(): void } | undefined;
-  if (options.voice) {
-    realtime = createRealtimeServer({
+  for (const [i, port] of realtimePorts.entries()) {
+    const realtime = createRealtimeServer({
       config,
       temporal,
       stores,
       providers: voiceProvidersFromConfig(config, log),
       mcp,
-      metrics: createMetrics('test-realtime'),
+      metrics: createMetrics(`test-realtime-${i}`),
       log,
       health: realtimeHealth({ config, temporal: connection, mongo }),
     });
-    await new Promise<void>((resolve) => realtime!.server.listen(realtimePort, '127.0.0.1', resolve));
+    realtime.server.on('connection', (socket: Socket) => {
+      realtimeSockets[i]!.add(socket);
+      socket.on('close', () => realtimeSockets[i]!.delete(socket));
+    });
+    await new Promise<void>((resolve) => realtime.server.listen(port, '127.0.0.1', resolve));
+    realtimes.push(realtime);
   }
 
   const orchestratorHealthServer = createHealthServer({
@@ -189,6 +209,12 @@ export async function startTestSystem(
     },
     realtimeUrl: `http://127.0.0.1:${realtimePort}`,
     orchestratorUrl: `http://127.0.0.1:${(orchestratorHealthServer.address() as AddressInfo).port}`,
+    realtimes,
+    realtimeUrls,
+    cutRealtime(index) {
+      realtimes[index]!.server.close();
+      for (const socket of realtimeSockets[index]!) socket.destroy();
+    },
     get mediaStreamUrl() {
       return `${gatewayUrl.replace(/^http/, 'ws')}/twilio/media-stream`;
     },
@@ -267,7 +293,7 @@ export async function startTestSystem(
     },
     async stop() {
       await system.stopGateway();
-      await realtime?.close();
+      await Promise.all(realtimes.map((r) => r.close()));
       await system.stopWorker();
       orchestratorHealthServer.closeAllConnections();
       await new Promise<void>((resolve) => orchestratorHealthServer.close(() => resolve()));

@@ -1,7 +1,9 @@
-import { MediaStreamsCaller } from '../../devstack/emulators/media-streams';
+import { ConnectedCall, MediaStreamsCaller } from '../../devstack/emulators/media-streams';
 import { createTwilioClient } from '../../src/telephony/twilio/client';
 import { CallStore } from '../../src/voice/call-store';
 import type { CallTurn } from '../../src/voice/call-types';
+import { lastUserText, textReply } from '../../devstack/emulators/anthropic';
+import type { RecordedRequest } from '../../devstack/emulators/anthropic/types';
 import { AGENT_NUMBER, PUBLIC_URL, TEST_ACCOUNT_SID, eventually, type TestSystem } from './system';
 
 /** `<Parameter name=".." value=".."/>` of a `<Connect><Stream>` answer, as Twilio passes them to `start`. */
@@ -14,7 +16,7 @@ export function streamParameters(twiml: string): { url: string; parameters: Reco
       .replace(/&gt;/g, '>')
       .replace(/&amp;/g, '&');
   const url = /<Stream url="([^"]+)"/.exec(twiml)?.[1];
-  if (!url || !twiml.includes('<Connect>')) throw new Error(`not a <Connect><Stream> answer: ${twiml}`);
+  if (!url || !/<Connect[\s>]/.test(twiml)) throw new Error(`not a <Connect><Stream> answer: ${twiml}`);
   const parameters: Record<string, string> = {};
   for (const match of twiml.matchAll(/<Parameter name="([^"]*)" value="([^"]*)"\/>/g))
     parameters[unescape(match[1]!)] = unescape(match[2]!);
@@ -23,9 +25,12 @@ export function streamParameters(twiml: string): { url: string; parameters: Reco
 
 export interface LiveCall {
   callSid: string;
+  /** The (first) stream. */
   caller: MediaStreamsCaller;
   parameters: Record<string, string>;
   twiml: string;
+  /** With `followActions`: the whole call, across the streams the action URL opens. */
+  call?: ConnectedCall;
 }
 
 /**
@@ -46,6 +51,11 @@ export async function connectCall(
     stirVerstat?: string | null;
     /** Our number on the call (default AGENT_NUMBER). */
     local?: string;
+    /**
+     * Behave as Twilio does after the stream: a stream the app closes (or refuses) makes Twilio ask the
+     * `<Connect>` action URL and follow its TwiML (`call` holds every stream); else the call ends with its stream.
+     */
+    followActions?: boolean;
   },
 ): Promise<LiveCall> {
   const direction = options.direction ?? 'inbound';
@@ -80,6 +90,23 @@ export async function connectCall(
   if (answer.status !== 200) throw new Error(`voice webhook answered ${answer.status}: ${answer.body}`);
   const { parameters } = streamParameters(answer.body);
   await callStatus(system, callSid, 'in-progress', { From: from, To: to, Direction: direction, SequenceNumber: '2' });
+  if (options.followActions) {
+    const call = await ConnectedCall.start(
+      {
+        accountSid: TEST_ACCOUNT_SID,
+        callSid,
+        from,
+        to,
+        direction,
+        // A restarted gateway listens elsewhere: each stream goes to the one up now.
+        mediaStreamUrl: () => system.mediaStreamUrl,
+        publicUrl: PUBLIC_URL,
+        webhook: (path, params) => system.webhook(path, params),
+      },
+      answer.body,
+    );
+    return { callSid, caller: call.current, parameters, twiml: answer.body, call };
+  }
   const caller = await MediaStreamsCaller.connect(system.mediaStreamUrl, {
     accountSid: TEST_ACCOUNT_SID,
     callSid,
@@ -119,4 +146,21 @@ export async function agentTurn(
     async () => (await calls.get(callSid))?.turns.find((t) => t.role === 'agent' && t.turnId === turnId),
     timeoutMs,
   );
+}
+
+/** The model: answers by rules on what the caller last said ("Okay." otherwise), seeing the whole call. */
+export function scriptModel(system: TestSystem, rules: Array<[RegExp, (request: RecordedRequest) => string]>): void {
+  system.anthropic.setResponder((request) => {
+    const said = lastUserText(request);
+    for (const [pattern, answer] of rules) if (pattern.test(said)) return textReply(answer(request));
+    return textReply('Okay.');
+  });
+}
+
+/** The index of the realtime worker holding a live call (for tests with one call at a time). */
+export async function workerWithCall(system: TestSystem): Promise<number> {
+  return eventually('a realtime worker holding the call', () => {
+    const index = system.realtimes.findIndex((r) => r.activeCalls() > 0);
+    return index >= 0 ? index : undefined;
+  });
 }

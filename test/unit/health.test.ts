@@ -26,7 +26,7 @@ describe('health status rules', () => {
 
   it.each([
     // [process, check that is down, overall]
-    ['gateway', GATEWAY_WHEN_DOWN, 'temporal', 'unhealthy'],
+    ['gateway', GATEWAY_WHEN_DOWN, 'temporal', 'degraded'],
     ['gateway', GATEWAY_WHEN_DOWN, 'mongodb', 'unhealthy'],
     ['gateway', GATEWAY_WHEN_DOWN, 'taskQueue', 'degraded'],
     ['gateway', GATEWAY_WHEN_DOWN, 'twilio', 'unhealthy'],

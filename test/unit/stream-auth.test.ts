@@ -70,6 +70,17 @@ describe('media stream tokens', () => {
     );
   });
 
+  it('carry the stream number of a reconnect, signed (a first stream has none)', () => {
+    const token = streamToken('auth-token', { ...CLAIMS, seq: 2 });
+    expect(verifyStreamToken('auth-token', token, FOR_CALL, NOW)).toEqual({ ...CLAIMS, seq: 2 });
+    expect(verifyStreamToken('auth-token', tampered(token, { seq: 3 }), FOR_CALL, NOW)).toBe(undefined);
+    expect(verifyStreamToken('auth-token', streamToken('auth-token', CLAIMS), FOR_CALL, NOW)).not.toHaveProperty('seq');
+    // A nonsensical number is no reconnect.
+    expect(verifyStreamToken('auth-token', streamToken('auth-token', { ...CLAIMS, seq: -1 }), FOR_CALL, NOW)).toEqual(
+      CLAIMS,
+    );
+  });
+
   it('differ for the same claims (a random nonce)', () => {
     expect(streamToken('auth-token', CLAIMS)).not.toBe(streamToken('auth-token', CLAIMS));
   });
@@ -89,6 +100,17 @@ describe('used streams', () => {
     expect(used.claim('CA2', 9_000)).toBe(false);
     now = 8_000;
     expect(used.claim('CA1', 12_000)).toBe(true);
+  });
+});
+
+describe('used streams of a call that reconnects', () => {
+  it('let each stream number open once: the first stream, then one per reconnect', () => {
+    const used = new UsedStreams(10, () => 1_000);
+    expect(used.claim('CA1', 5_000)).toBe(true);
+    expect(used.claim('CA1', 5_000, 0)).toBe(false);
+    expect(used.claim('CA1', 5_000, 1)).toBe(true);
+    expect(used.claim('CA1', 5_000, 1)).toBe(false);
+    expect(used.claim('CA1', 5_000, 2)).toBe(true);
   });
 });
 

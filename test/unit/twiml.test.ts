@@ -1,5 +1,6 @@
 import { connectStreamTwiml, mediaStreamUrl, transferTwiml } from '../../src/voice/twiml';
 import { streamParameters } from '../harness/voice';
+import { parseVoiceTwiml } from '../../devstack/emulators/media-streams';
 
 describe('voice TwiML', () => {
   it('connects a two-way stream under the public URL, with the parameters escaped', () => {
@@ -21,6 +22,26 @@ describe('voice TwiML', () => {
       parameters: {},
     });
     expect(streamParameters(twiml).url).toBe('wss://voice.example.com/twilio/media-stream');
+  });
+
+  it('names the action Twilio asks when the stream ends without a hang-up', () => {
+    const twiml = connectStreamTwiml({
+      publicUrl: 'https://tunnel.example.com',
+      parameters: { token: 't' },
+      action: 'https://tunnel.example.com/twilio/voice/stream-ended?seq=0',
+    });
+    expect(twiml).toContain(
+      '<Connect action="https://tunnel.example.com/twilio/voice/stream-ended?seq=0" method="POST"><Stream',
+    );
+    expect(parseVoiceTwiml(twiml).stream).toEqual({
+      url: 'wss://tunnel.example.com/twilio/media-stream',
+      parameters: { token: 't' },
+      action: 'https://tunnel.example.com/twilio/voice/stream-ended?seq=0',
+    });
+    expect(parseVoiceTwiml('<Response><Say>Bye.</Say><Hangup/></Response>')).toEqual({
+      said: ['Bye.'],
+      hangup: true,
+    });
   });
 
   it('transfers with a Dial', () => {

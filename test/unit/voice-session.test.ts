@@ -40,7 +40,7 @@ function wire(request: ChatRequest) {
 function call(
   replies: Reply[] = [],
   extra: { verifiedContext?: () => Promise<CallContext> } & Partial<
-    Pick<VoiceSessionDeps, 'agent' | 'findAgent' | 'timeLimitMs' | 'recorded'>
+    Pick<VoiceSessionDeps, 'agent' | 'findAgent' | 'timeLimitMs' | 'recorded' | 'resume'>
   > = {},
 ) {
   const stt = new FakeStt();
@@ -69,6 +69,7 @@ function call(
     ...(extra.findAgent ? { findAgent: extra.findAgent } : {}),
     ...(extra.timeLimitMs !== undefined ? { timeLimitMs: extra.timeLimitMs } : {}),
     ...(extra.recorded !== undefined ? { recorded: extra.recorded } : {}),
+    ...(extra.resume ? { resume: extra.resume } : {}),
     metrics,
     log: silentLog,
     streamSid: 'MZ1',
@@ -118,6 +119,58 @@ describe('VoiceSession', () => {
     await c.session.end('stop');
     expect(c.reporter.endedWith).toMatchObject({ reason: 'stop' });
     expect(c.stt.closed).toBe(true);
+  });
+
+  it('taking over a lost stream: the resumption line instead of the greeting, the call so far restored, turns numbered on, tools in flight asked again', async () => {
+    const c = call([[text('Your order number is 4521.')]], {
+      resume: {
+        transcript: [
+          { turnId: 0, role: 'agent', text: 'Hello.' },
+          { turnId: 1, role: 'caller', text: 'My order number is 4521.' },
+          { turnId: 1, role: 'agent', text: 'Thanks, got it.', interrupted: true },
+        ],
+        lastTurnId: 1,
+        toolsInFlight: [{ toolCallId: 'toolu_x', name: 'send_sms', route: { kind: 'builtin' } }],
+      },
+    });
+    c.reporter.toolAnswer = async () => ({ ok: true, result: 'SMS sent.' });
+    c.session.start();
+    expect(c.tts.texts).toEqual([c.config.voice.resumptionLine]);
+    await until('the resumption line', () => c.reporter.agentTurn(2));
+    expect(c.reporter.agentTurn(2)?.text).toBe(c.config.voice.resumptionLine);
+    expect(c.reporter.agentTurn(0)).toBeUndefined();
+    // The tool is asked again under its own id: the workflow answers it without running it twice.
+    expect(c.reporter.tools).toEqual([
+      { toolCallId: 'toolu_x', name: 'send_sms', input: {}, route: { kind: 'builtin' } },
+    ]);
+    await until('STT open', () => c.stt.events);
+    c.stt.say('What was my order number?');
+    await until('the answer', () => c.reporter.agentTurn(3));
+    const context = wire(c.model.requests[0]!);
+    // (Anthropic's messages start with the caller: the greeting before it is not sent.)
+    expect(context[0]).toEqual({ role: 'user', content: 'My order number is 4521.' });
+    expect(JSON.stringify(context)).toContain('Thanks, got it. [interrupted by the caller]');
+    expect(JSON.stringify(context)).toContain('(send_sms: SMS sent.)');
+    expect(context.at(-1)).toEqual({ role: 'user', content: 'What was my order number?' });
+    await c.session.end('stop');
+  });
+
+  it('hands over (a draining worker) only once the turn in progress has played, its report flushed', async () => {
+    const c = call([[text('Your order ships tomorrow morning.')]]);
+    await greeted(c);
+    c.state.autoPlay = false;
+    c.stt.say('Where is my order?');
+    await until('the reply sent', () => c.marks().includes('t1c0'));
+    let handedOver = false;
+    const handover = c.session.handOver().then(() => (handedOver = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(handedOver).toBe(false);
+    c.session.onMark('t1c0');
+    await handover;
+    expect(c.reporter.agentTurn(1)).toMatchObject({ text: 'Your order ships tomorrow morning.' });
+    expect(c.reporter.agentTurn(1)?.interrupted).toBeUndefined();
+    await c.session.end('handover');
+    expect(c.reporter.endedWith).toMatchObject({ reason: 'handover' });
   });
 
   it('announces the recording first, as part of the greeting, when calls are recorded', async () => {

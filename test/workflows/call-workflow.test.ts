@@ -19,7 +19,9 @@ import {
   dtmfSignal,
   runToolUpdate,
   streamEndedSignal,
+  streamLostSignal,
   streamStartedSignal,
+  turnSignal,
   type CallWorkflow,
   type CallWorkflowTimings,
 } from '../../workflows/call/contract';
@@ -188,18 +190,95 @@ describe('callWorkflow', () => {
     expect(finalized?.ended).toBeUndefined();
   });
 
-  it('closes an answered call whose stream never ends after the abandonment limit and one grace period', async () => {
+  it('closes an answered call that goes without any news for the abandonment limit: its lost stream makes it dropped', async () => {
     const call = await startCall({ abandonedAfter: '1.5 seconds', statusGrace: '500 milliseconds' });
     const startedAt = Date.now();
     await call.status('in-progress');
     await call.streamStarted();
-    // No final status, no stream end: today's rules call it completed (it was answered and streaming).
-    expect(await call.handle.result()).toEqual({ outcome: 'completed', turns: 0 });
+    // No final status, no stream end: no worker ever reported the stream's end, so it was lost with its worker.
+    expect(await call.handle.result()).toEqual({ outcome: 'dropped', turns: 0 });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(1900);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     const [finalized] = call.finalized();
-    expect(finalized).toMatchObject({ outcome: 'completed', status: { status: 'in-progress' } });
+    expect(finalized).toMatchObject({ outcome: 'dropped', status: { status: 'in-progress' } });
     expect(finalized?.ended).toBeUndefined();
+  });
+
+  it('a live call is never closed while it talks: it continues as new, and signals, updates and queries carry on', async () => {
+    const call = await startCall({
+      abandonedAfter: '1.5 seconds',
+      statusGrace: '500 milliseconds',
+      continueAfterTurns: 2,
+    });
+    const firstRun = (await call.handle.describe()).runId;
+    await call.status('in-progress', { from: CALLER, to: AGENT_NUMBER });
+    await call.streamStarted();
+    const tool = { toolCallId: 'toolu_sms', name: 'send_sms', input: { message: 'hi' } } satisfies ToolRequest;
+    expect(await call.handle.executeUpdate(runToolUpdate, { args: [tool] })).toMatchObject({ ok: true });
+    // Six turns over three seconds: twice the abandonment limit, never that long without news.
+    for (let turnId = 1; turnId <= 6; turnId++) {
+      await call.handle.signal(turnSignal, {
+        turnId,
+        role: turnId % 2 ? 'caller' : 'agent',
+        text: `turn ${turnId}`,
+        at: new Date().toISOString(),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const latest = await call.handle.describe();
+    expect(latest.status.name).toBe('RUNNING');
+    expect(latest.runId).not.toBe(firstRun);
+    const state = await call.handle.query(callStateQuery);
+    expect(state.turns).toBe(6);
+    expect(state.transcript?.map((t) => t.text)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `turn ${n}`));
+    expect(state.status).toMatchObject({ status: 'in-progress', from: CALLER });
+    // The same tool call asked again in the new run is answered from the carried answer, not run twice.
+    expect(await call.handle.executeUpdate(runToolUpdate, { args: [tool] })).toMatchObject({ ok: true });
+    expect(calls.of(call.workflowId, 'tool_send_sms')).toHaveLength(1);
+    expect(calls.of(call.workflowId, 'recordCallStart')).toHaveLength(1);
+    expect(calls.of(call.workflowId, 'startCallRecording')).toHaveLength(1);
+    await call.streamEnded('stop');
+    await call.status('completed');
+    expect(await call.handle.result()).toEqual({ outcome: 'completed', turns: 6 });
+    const [finalized] = call.finalized();
+    expect(finalized?.startedAt).toBe(
+      (await worker.client.workflow.getHandle(call.workflowId, firstRun).describe()).startTime.toISOString(),
+    );
+  });
+
+  it('a stream taken over by another worker: the call goes on, a late end of the old stream is ignored, the record says reconnected', async () => {
+    const call = await startCall({ statusGrace: '1 second' });
+    await call.status('in-progress');
+    await call.streamStarted({ streamSid: 'MZold' });
+    await call.handle.signal(streamEndedSignal, {
+      reason: 'handover',
+      at: new Date().toISOString(),
+      streamSid: 'MZold',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await call.streamStarted({ streamSid: 'MZnew', seq: 1 });
+    // Longer than the grace: the call is live on its new stream.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await call.handle.signal(streamEndedSignal, {
+      reason: 'socket_closed',
+      at: new Date().toISOString(),
+      streamSid: 'MZold',
+    });
+    expect((await call.handle.describe()).status.name).toBe('RUNNING');
+    expect(await call.handle.query(callStateQuery)).toMatchObject({ streams: 2, reconnects: 1 });
+    await call.handle.signal(streamEndedSignal, { reason: 'stop', at: new Date().toISOString(), streamSid: 'MZnew' });
+    await call.status('completed');
+    expect((await call.handle.result()).outcome).toBe('completed');
+    expect(call.finalized()[0]).toMatchObject({ outcome: 'completed', reconnects: 1, ended: { reason: 'stop' } });
+  });
+
+  it('a lost stream no worker could take is dropped, even when Twilio then reports the call completed', async () => {
+    const call = await startCall({ statusGrace: '1 second' });
+    await call.status('in-progress');
+    await call.streamStarted();
+    await call.handle.signal(streamLostSignal, { at: new Date().toISOString(), reason: 'no worker' });
+    await call.status('completed');
+    expect((await call.handle.result()).outcome).toBe('dropped');
   });
 
   it('moves statuses forward only: a late ringing does not undo in-progress', async () => {
