@@ -13,6 +13,9 @@ module.exports = {
       { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
     ],
   },
+  // The shared Temporal and FerretDB, for the fault tests on the in-process stack (test/harness/system.ts).
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
+  globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
   testTimeout: 240000,
   maxWorkers: 1,
   verbose: true,

@@ -157,7 +157,7 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
       Direction: 'inbound',
     });
     expect(incoming.status).toBe(200);
-    expect(incoming.body).toContain('<Connect>');
+    expect(incoming.body).toContain('<Connect ');
     expect(incoming.ms).toBeLessThan(5000);
 
     expect(customers.every((from) => system.twilio.sentMessages({ to: from }).length === 0)).toBe(true);

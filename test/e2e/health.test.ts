@@ -111,7 +111,7 @@ describe('/health tells the truth', () => {
       'temporal',
       'tts',
     ]);
-    expect(realtime.report.checks.capacity).toEqual({ status: 'ok', detail: '0 call(s), no cap' });
+    expect(realtime.report.checks.capacity).toEqual({ status: 'ok', detail: '0 of 100 calls' });
   });
 
   it('realtime worker: counts its live calls', async () => {
@@ -121,7 +121,7 @@ describe('/health tells the truth', () => {
       await healthUntil(
         system.realtimeUrl,
         'one live call',
-        (a) => a.report.checks.capacity?.detail === '1 call(s), no cap',
+        (a) => a.report.checks.capacity?.detail === '1 of 100 calls',
       );
     } finally {
       await call.caller.hangup();
@@ -129,7 +129,7 @@ describe('/health tells the truth', () => {
     await healthUntil(
       system.realtimeUrl,
       'the call gone',
-      (a) => a.report.checks.capacity?.detail === '0 call(s), no cap',
+      (a) => a.report.checks.capacity?.detail === '0 of 100 calls',
     );
   });
 

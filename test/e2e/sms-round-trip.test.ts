@@ -45,9 +45,10 @@ describe('durable SMS round trip', () => {
     });
     expect(reply!.body).toBe('Your order ships tomorrow.');
     expect(reply!.from).toBe(AGENT_NUMBER);
-    // With the connection overrides that make Twilio retry a timed-out or 5xx callback.
-    expect(reply!.params.StatusCallback).toBe(
-      'https://beluga-test.example.com/twilio/messaging/status#ct=3000&rt=8000&tt=15000&rc=3&rp=ct,rt,5xx',
+    // With the send's key (which the callback brings back) and the connection overrides that make
+    // Twilio retry a timed-out or 5xx callback.
+    expect(reply!.params.StatusCallback).toMatch(
+      /^https:\/\/beluga-test\.example\.com\/twilio\/messaging\/status\?belugaKey=reply%3ASM\w+#ct=3000&rt=8000&tt=15000&rc=3&rp=ct,rt,5xx$/,
     );
 
     const llmRequest = system.anthropic.requests.find((r) =>

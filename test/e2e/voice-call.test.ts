@@ -278,7 +278,8 @@ describe('voice calls', () => {
       ]);
       // The one path every text takes: with a status callback, and in the caller's history.
       const [sms] = system.twilio.sentMessages({ to: remote });
-      expect(sms!.statusCallback).toBe(withConnectionOverrides(`${PUBLIC_URL}/twilio/messaging/status`));
+      expect(sms!.statusCallback).toMatch(/\/twilio\/messaging\/status\?belugaKey=sms%3ACA\w+%3A[^#]+#ct=/);
+      expect(sms!.statusCallback!.startsWith(`${PUBLIC_URL}/twilio/messaging/status?`)).toBe(true);
       const customerId = await new IdentityStore(system.db).resolve(TEST_ACCOUNT_SID, remote);
       const history = await new MessageStore(system.db).recent(customerId, 50);
       const recorded = history.find((m) => m.twilioSid === sms!.sid);
