@@ -6,12 +6,10 @@ import type { ConfigStore } from '../config/store';
 import { callCustomerAddress, isWithheldNumber } from '../customers/caller-identity';
 import { callerTrust } from '../customers/caller-trust';
 import type { IdentityStore } from '../customers/identity-store';
-import type { FormParams } from '../messaging/inbound';
 import type { Logger } from '../observability/logger';
 import { callParties, TERMINAL_CALL_STATUSES } from '../voice/call-types';
 import { streamAnswerTwiml } from '../voice/stream-answer';
 import { refuseCallTwiml } from '../voice/twiml';
-import { parseCallWebhook } from '../voice/webhooks';
 import {
   callStateQuery,
   callWorkflowId,
@@ -20,7 +18,7 @@ import {
   type CallWorkflow,
 } from '../../workflows/call/contract';
 import type { RealtimeWorkers } from './realtime-workers';
-import { answerBadWebhook, parsedOr400 } from './workflow-handoff';
+import { callWebhookOr400 } from './workflow-handoff';
 
 /** Streams one call may have: a worker that keeps failing must not keep the caller in a reconnect loop. */
 const MAX_STREAMS_PER_CALL = 20;
@@ -49,14 +47,10 @@ export interface StreamEndedDeps {
  */
 export function streamEndedRoute(deps: StreamEndedDeps) {
   return async (req: Request, res: Response): Promise<void> => {
-    const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
-    if (!call) return;
     const config = deps.config.get();
-    const account = config.twilio.accounts.find((a) => a.accountSid === call.accountSid);
-    if (!account) {
-      answerBadWebhook(res, new Error(`account ${call.accountSid} is not configured`));
-      return;
-    }
+    const parsed = callWebhookOr400(req, res, config);
+    if (!parsed) return;
+    const { call, account } = parsed;
     const twiml = (body: string) => res.type('text/xml').send(body);
     // The caller hung up while the stream was ending: nothing to resume.
     if (TERMINAL_CALL_STATUSES.includes(call.status)) {

@@ -12,7 +12,7 @@ import { streamEndedRoute } from './stream-ended-route';
 import type { AgentDirectory } from '../agents/agent-directory';
 import { recordedByCreateRequest } from '../voice/answer-url';
 import { parseCallWebhook, parseRecordingEvent } from '../voice/webhooks';
-import { acceptThenAnswer, answerBadWebhook, answerUnavailable, parsedOr400 } from './workflow-handoff';
+import { acceptThenAnswer, answerUnavailable, callWebhookOr400, parsedOr400 } from './workflow-handoff';
 import { callParties } from '../voice/call-types';
 import { callCustomerAddress, isWithheldNumber } from '../customers/caller-identity';
 import { callerTrust } from '../customers/caller-trust';
@@ -36,15 +36,10 @@ export function voiceRoutes(deps: VoiceRouteDeps): Router {
   router.post('/stream-ended', streamEndedRoute({ ...deps, workers }));
 
   router.post('/incoming', async (req, res) => {
-    const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
-    if (!call) return;
     const config = deps.config.get();
-    const account = config.twilio.accounts.find((a) => a.accountSid === call.accountSid);
-    // The signature middleware already required a configured account; this keeps types honest.
-    if (!account) {
-      answerBadWebhook(res, new Error(`account ${call.accountSid} is not configured`));
-      return;
-    }
+    const parsed = callWebhookOr400(req, res, config);
+    if (!parsed) return;
+    const { call, account } = parsed;
     try {
       // The person on the line (the callee of a call we placed); a withheld number gets a customer of this call alone.
       const { remote, local } = callParties(call);

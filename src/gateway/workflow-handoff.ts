@@ -1,5 +1,8 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
+import type { Config, TwilioAccount } from '../config/schema';
+import type { FormParams } from '../messaging/inbound';
+import { parseCallWebhook, type CallWebhook } from '../voice/webhooks';
 import type { Logger } from '../observability/logger';
 import type { AcceptedWebhook } from '../inbox/accepted-webhook';
 import type { DurableAcceptance } from '../inbox/durable-acceptance';
@@ -12,6 +15,25 @@ export function parsedOr400<T>(res: Response, parse: () => T): T | undefined {
     answerBadWebhook(res, error);
     return undefined;
   }
+}
+
+/**
+ * A call webhook that TwiML answers, with its account's settings; undefined after answering 400.
+ * The signature middleware already required a configured account: the lookup keeps types honest.
+ */
+export function callWebhookOr400(
+  req: Request,
+  res: Response,
+  config: Config,
+): { call: CallWebhook; account: TwilioAccount } | undefined {
+  const call = parsedOr400(res, () => parseCallWebhook(req.body as FormParams));
+  if (!call) return undefined;
+  const account = config.twilio.accounts.find((a) => a.accountSid === call.accountSid);
+  if (!account) {
+    answerBadWebhook(res, new Error(`account ${call.accountSid} is not configured`));
+    return undefined;
+  }
+  return { call, account };
 }
 
 /** 400 naming the bad fields (Twilio does not retry a 4xx: garbage stays garbage). */

@@ -132,8 +132,9 @@ export class MessageStore {
   }
 
   /** Whether a message of ours already carries this Twilio sid (a send found at Twilio belongs to one message only). */
-  async hasTwilioSid(twilioSid: string): Promise<boolean> {
-    return (await this.messages.findOne({ twilioSid }, { projection: { _id: 1 } })) !== null;
+  /** The id of the message recorded with Twilio's sid, if any. */
+  async withTwilioSid(twilioSid: string): Promise<string | undefined> {
+    return (await this.messages.findOne({ twilioSid }, { projection: { _id: 1 } }))?._id;
   }
 
   /**

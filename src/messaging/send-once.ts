@@ -42,6 +42,9 @@ export async function sendOnce(
       await messages.markSent(message.id, earlier.sid, earlier.status);
       return earlier;
     }
+    // The status callback of an earlier attempt's send may have bound its sid during the lookup.
+    const bound = await messages.get(message.id);
+    if (bound?.twilioSid) return { sid: bound.twilioSid, status: bound.status };
   }
   const sent = await steps.send();
   await messages.markSent(message.id, sent.sid, sent.status);

@@ -64,7 +64,10 @@ async function acceptedEarlier(
   const since = recordedAt.getTime() - CLOCK_SKEW_MS;
   for (const message of recent) {
     if (message.body !== request.body || message.dateCreated.getTime() < since) continue;
-    if (!(await deps.messages.hasTwilioSid(message.sid))) return { sid: message.sid, status: message.status };
+    // Another message of ours with the same body is not this one; but the status callback may have
+    // bound this very message to it meanwhile (its answer lost), and then it is the one.
+    const owner = await deps.messages.withTwilioSid(message.sid);
+    if (owner === undefined || owner === request.idempotencyKey) return { sid: message.sid, status: message.status };
   }
   return undefined;
 }

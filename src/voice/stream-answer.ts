@@ -1,7 +1,6 @@
 import { withConnectionOverrides } from '../telephony/twilio/connection-overrides';
 import type { Config } from '../config/schema';
-import type { CallerTrust } from '../customers/caller-trust';
-import { streamToken } from './stream-token';
+import { streamToken, type StreamClaims } from './stream-token';
 import { connectStreamTwiml } from './twiml';
 
 /** A stream token outlives any reasonable gap between the TwiML answer and Twilio's WebSocket connect. */
@@ -10,19 +9,11 @@ const STREAM_TOKEN_TTL_SECONDS = 300;
 /** The route Twilio asks (the `<Connect>` action) when a call's stream ends without a hang-up. */
 const STREAM_ENDED_PATH = '/twilio/voice/stream-ended';
 
-/** Who is on a call, as the gateway vouches for it in the stream token. */
-export interface StreamIdentity {
-  callSid: string;
-  accountSid: string;
-  customerId: string;
-  from: string;
-  to: string;
-  direction: string;
-  trust: CallerTrust;
-  recorded?: boolean;
+/** Who is on a call, as the gateway vouches for it in the stream token (a new token always names its agent). */
+export type StreamIdentity = Omit<StreamClaims, 'seq' | 'expiresAt' | 'agentId' | 'agentVersion'> & {
   agentId: string;
   agentVersion: number;
-}
+};
 
 /**
  * `<Connect action=…><Stream>` with a fresh single-use token: stream `seq` 0 answers the call, a

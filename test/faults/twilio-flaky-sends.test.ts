@@ -93,6 +93,8 @@ describe('replies through a flaky Twilio', () => {
     expect(throttled.fired + down.fired).toBeGreaterThan(15);
     expect(lost.fired).toBeGreaterThan(0);
     const replies = customers.flatMap((to) => system.twilio.sentMessages({ to }).map((m) => `${m.to}|${m.body}`));
+    // Named, so a failure shows which reply went out twice.
+    expect(replies.filter((r, i) => replies.indexOf(r) !== i)).toEqual([]);
     expect(replies).toHaveLength(100);
     expect(new Set(replies).size).toBe(100);
     expect(new Set(replies)).toEqual(new Set(asked.map((a) => `${a.from}|Re: ${a.body}`)));

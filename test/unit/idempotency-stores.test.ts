@@ -115,6 +115,23 @@ describe('idempotency keys and intents', () => {
       expect(fresh.sid).toBe('SM-new');
     });
 
+    it('a sid the status callback binds while the lookup runs counts as sent: no second send', async () => {
+      const messages = new MessageStore(db);
+      await messages.recordOnce(message('m5'));
+      let sent = 0;
+      const result = await sendOnce(messages, message('m5'), {
+        // The earlier attempt's status callback arrives during the lookup, which (its sid now ours) finds nothing.
+        findEarlier: async () => {
+          await messages.bindTwilioSid('m5', 'AC1', 'SM-called-back');
+          return undefined;
+        },
+        send: async () => ({ sid: `SM${++sent}`, status: 'queued' }),
+      });
+      expect(result.sid).toBe('SM-called-back');
+      expect(sent).toBe(0);
+      expect(await messages.withTwilioSid('SM-called-back')).toBe('m5');
+    });
+
     it("a status callback's binding counts as sent, and never overwrites a sid", async () => {
       const messages = new MessageStore(db);
       await messages.recordOnce(message('m4'));
