@@ -37,7 +37,7 @@ export function callWebhookOr400(
 }
 
 /** 400 naming the bad fields (Twilio does not retry a 4xx: garbage stays garbage). */
-export function answerBadWebhook(res: Response, error: unknown): void {
+function answerBadWebhook(res: Response, error: unknown): void {
   const detail =
     error instanceof ZodError
       ? error.issues.map((i) => `${i.path.join('.') || '(form)'}: ${i.message}`).join('; ')
