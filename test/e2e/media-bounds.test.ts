@@ -70,7 +70,7 @@ describe('media within bounds', () => {
     // The transcription would take two minutes; the deadline is 3 s.
     assemblyai.setProgression({ processingDelayMs: 120_000 });
     assemblyai.enqueue('this transcript arrives far too late');
-    const from = '+14155559501';
+    const from = '+14155558711';
     const started = Date.now();
     const sid = messageSid('MM');
     const url = twilioMedia(sid, `/slow/${sid}`, { contentType: 'audio/wav', body: wavSine({ seconds: 0.5 }) });
@@ -96,7 +96,7 @@ describe('media within bounds', () => {
   it("says the voice note could not be read when it was the message's only content", async () => {
     assemblyai.setProgression({ processingDelayMs: 120_000 });
     assemblyai.enqueue('too late as well');
-    const from = '+14155559502';
+    const from = '+14155558712';
     const sid = messageSid('MM');
     const url = twilioMedia(sid, `/slow/${sid}`, { contentType: 'audio/ogg', body: wavSine({ seconds: 0.5 }) });
     const params = inboundSms(from, '', {
@@ -116,7 +116,7 @@ describe('media within bounds', () => {
     const deadline = messaging.mediaDeadlineSeconds;
     messaging.mediaDeadlineSeconds = 120;
     afterThis(() => (messaging.mediaDeadlineSeconds = deadline));
-    const from = '+14155559503';
+    const from = '+14155558713';
     const sid = messageSid('MM');
     // Four images at the per-image limit: ~20 MB as base64, more than one MongoDB document may hold.
     const imageBytes = Math.floor(3.7 * MB);
@@ -157,7 +157,7 @@ describe('media within bounds', () => {
   });
 
   it('sends the account credentials to Twilio only: never to a foreign MediaUrl host or a redirect target', async () => {
-    const from = '+14155559504';
+    const from = '+14155558714';
     // A MediaUrl naming another host outright.
     const direct = foreign.serve('/direct.png', { contentType: 'image/png', body: png1x1() });
     // Twilio's MediaUrl redirecting to another host.

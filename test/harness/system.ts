@@ -10,6 +10,7 @@ import { McpCatalogue } from '../../src/agents/mcp-tools';
 import { ConfigStore } from '../../src/config/store';
 import type { WhatsAppTemplates } from '../../src/config/schema';
 import { createGatewayApp } from '../../src/gateway/app';
+import { createWebhookIntake, type WebhookIntake } from '../../src/inbox/webhook-intake';
 import { createLogger } from '../../src/observability/logger';
 import { createOrchestratorWorker } from '../../src/orchestrator/worker';
 import { workflowBundle } from './workflow-bundle';
@@ -94,6 +95,11 @@ export interface TestSystem {
 }
 
 export interface TestSystemOptions {
+  /**
+   * Run the gateway's inbox relay (default true, as in production); off for a test whose own gateway
+   * on the same data must be the only one draining the inbox.
+   */
+  inboxRelay?: boolean;
   /** Also run the realtime worker with the AssemblyAI streaming and TTS emulators. */
   voice?: boolean;
   /** How many realtime workers run with `voice` (default 1); the gateway gets them all as REALTIME_INTERNAL_URLS. */
@@ -175,6 +181,7 @@ export async function startTestSystem(
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let server: http.Server | undefined;
+  let intake: WebhookIntake | undefined;
   let gatewayUrl = '';
   const realtimes: RealtimeServer[] = [];
   const realtimeSockets = realtimePorts.map(() => new Set<Socket>());
@@ -271,6 +278,10 @@ export async function startTestSystem(
       worker = undefined;
     },
     async startGateway() {
+      // As workers/gateway.ts runs it: a webhook Temporal does not take within the deadline (a loaded
+      // machine) waits in the inbox, and this gateway's relay hands it over.
+      intake = createWebhookIntake({ config, temporal, temporalConnection: connection, stores, log });
+      if (options.inboxRelay !== false) intake.relay.start();
       const app = createGatewayApp({
         config,
         temporal,
@@ -278,6 +289,7 @@ export async function startTestSystem(
         mongo,
         stores,
         log,
+        intake,
         ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
@@ -286,6 +298,8 @@ export async function startTestSystem(
       gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
     async stopGateway() {
+      await intake?.relay.stop();
+      intake = undefined;
       server?.closeAllConnections();
       mediaStreams?.closeAll();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
