@@ -74,6 +74,8 @@ export class LanceChunkIndex implements ChunkIndex {
   /** Writes run one at a time per process: LanceDB commits are optimistic, and ours should not race each other. */
   private writes: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Writes this process made since its last optimize (the background optimizer skips idle stores). */
+  private unoptimizedWrites = 0;
 
   private constructor(
     private readonly db: lancedb.Connection,
@@ -110,6 +112,7 @@ export class LanceChunkIndex implements ChunkIndex {
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute([...byId.values()]);
+      this.unoptimizedWrites++;
     });
   }
 
@@ -134,6 +137,7 @@ export class LanceChunkIndex implements ChunkIndex {
       const table = await this.existingTable();
       if (!table) return 0;
       const result = await table.delete(predicate);
+      if (result.numDeletedRows > 0) this.unoptimizedWrites++;
       return result.numDeletedRows;
     });
   }
@@ -181,6 +185,7 @@ export class LanceChunkIndex implements ChunkIndex {
     return this.serial(async () => {
       const table = await this.existingTable();
       if (!table) return;
+      this.unoptimizedWrites = 0;
       await table.optimize({ cleanupOlderThan: new Date(Date.now() - KEEP_VERSIONS_MS) });
       const indices = await table.listIndices();
       const indexed = new Set(indices.flatMap((i) => i.columns));
@@ -193,6 +198,13 @@ export class LanceChunkIndex implements ChunkIndex {
       )
         await table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine' }) });
     });
+  }
+
+  /** Optimizes only when this process wrote since the last time; true when it ran. */
+  async optimizeIfWritten(): Promise<boolean> {
+    if (this.unoptimizedWrites === 0) return false;
+    await this.optimize();
+    return true;
   }
 
   async close(): Promise<void> {
