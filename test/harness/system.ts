@@ -20,6 +20,8 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { configuredEmbeddings, openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
+import type { EmbeddingProvider } from '../../src/knowledge/types';
 import { createHealthServer } from '../../src/health/http-server';
 import type { HealthOptions } from '../../src/health/options';
 import { orchestratorHealth } from '../../src/orchestrator/health';
@@ -72,6 +74,11 @@ export interface TestSystem {
   configFile?: string;
   /** The orchestrator's MCP catalogue (connections and tool lists). */
   mcp: McpCatalogue;
+  /**
+   * The knowledge store the orchestrator, gateway and realtime workers share (in one process, as one
+   * instance): a fresh temporary directory per system, removed on stop.
+   */
+  knowledge: Knowledge;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key (and any extra headers, such as Idempotency-Key). */
@@ -117,6 +124,8 @@ export interface TestSystemOptions {
   configFile?: Record<string, unknown> | ((emulators: { openaiUrl: string }) => Record<string, unknown>);
   /** Thresholds and cache times of the gateway's and orchestrator's /health. */
   health?: HealthOptions;
+  /** The knowledge layer's embedding provider (a test double of the port); else the configured one, if any. */
+  embeddingProvider?: EmbeddingProvider;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -152,7 +161,9 @@ export async function startTestSystem(
       }
     : {};
   const configFile = writeConfigFile(options, { openaiUrl });
+  const knowledgeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-knowledge-'));
   const config = ConfigStore.load({
+    KNOWLEDGE_STORE_URI: knowledgeDir,
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
@@ -177,6 +188,10 @@ export async function startTestSystem(
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
   const mcp = new McpCatalogue({ config, log });
+  const knowledge = await openKnowledge(config.get().knowledge, {
+    log,
+    embeddings: options.embeddingProvider ?? configuredEmbeddings(config.get().knowledge),
+  });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -193,6 +208,7 @@ export async function startTestSystem(
       stores,
       providers: voiceProvidersFromConfig(config, log),
       mcp,
+      knowledge,
       metrics: createMetrics(`test-realtime-${i}`),
       log,
       health: realtimeHealth({ config, temporal: connection, mongo }),
@@ -206,7 +222,10 @@ export async function startTestSystem(
   }
 
   const orchestratorHealthServer = createHealthServer({
-    report: orchestratorHealth({ config, temporal: connection, mongo, worker: () => worker }, options.health),
+    report: orchestratorHealth(
+      { config, temporal: connection, mongo, worker: () => worker, knowledge },
+      options.health,
+    ),
   });
   await new Promise<void>((resolve) => orchestratorHealthServer.listen(0, '127.0.0.1', resolve));
 
@@ -233,6 +252,7 @@ export async function startTestSystem(
     config,
     ...(configFile ? { configFile } : {}),
     mcp,
+    knowledge,
     db,
     temporal,
     async api(method, path, body, headers = {}) {
@@ -265,6 +285,7 @@ export async function startTestSystem(
         log,
         stores,
         mcp,
+        knowledge,
         workflowBundle: await workflowBundle(),
         ...(options.recordingRetentionSweepMs !== undefined
           ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
@@ -290,6 +311,7 @@ export async function startTestSystem(
         stores,
         log,
         intake,
+        knowledge,
         ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
@@ -312,6 +334,8 @@ export async function startTestSystem(
       orchestratorHealthServer.closeAllConnections();
       await new Promise<void>((resolve) => orchestratorHealthServer.close(() => resolve()));
       await mcp.close();
+      await knowledge.close();
+      fs.rmSync(knowledgeDir, { recursive: true, force: true });
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
