@@ -13,6 +13,12 @@ import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
+import type { Knowledge } from '../src/knowledge/knowledge';
+
+/** The knowledge store, for the indexing and retrieval activities. */
+interface KnowledgeDeps {
+  knowledge: Knowledge;
+}
 
 export type ActivityDeps = MessagingDeps &
   DeliveryDeps &
@@ -26,7 +32,8 @@ export type ActivityDeps = MessagingDeps &
   ConsentDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
-  ExternalToolDeps;
+  ExternalToolDeps &
+  KnowledgeDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
