@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
+import { loadConfig } from '../../../src/config/load';
 import { DocumentError } from '../../../src/knowledge/documents/errors';
 import { fetchDocument, isPrivateAddress, type FetchOptions } from '../../../src/knowledge/documents/fetch';
 
@@ -211,5 +212,12 @@ describe('isPrivateAddress', () => {
     ['::ffff:8.8.8.8', false],
   ])('%s → %s', (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);
+  });
+});
+
+describe('knowledge.documents.allowPrivateUrls', () => {
+  it('is off unless KNOWLEDGE_ALLOW_PRIVATE_URLS turns it on', () => {
+    expect(loadConfig({}).knowledge.documents.allowPrivateUrls).toBe(false);
+    expect(loadConfig({ KNOWLEDGE_ALLOW_PRIVATE_URLS: 'true' }).knowledge.documents.allowPrivateUrls).toBe(true);
   });
 });
