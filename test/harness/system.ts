@@ -193,6 +193,8 @@ export async function startTestSystem(
     ANTHROPIC_API_KEY: 'test-anthropic-key',
     ANTHROPIC_BASE_URL: anthropicUrl,
     OPERATOR_API_KEY: OPERATOR_KEY,
+    // Documents registered by URL in tests are served from loopback.
+    KNOWLEDGE_ALLOW_PRIVATE_URLS: 'true',
     ...voiceEnv,
     ...embeddingsEnv,
     ...env,
