@@ -12,6 +12,7 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
+import { createKnowledgeActivities, type KnowledgeDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 
 export type ActivityDeps = MessagingDeps &
@@ -26,6 +27,7 @@ export type ActivityDeps = MessagingDeps &
   ConsentDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
+  KnowledgeDeps &
   ExternalToolDeps;
 
 function builtInActivities(deps: ActivityDeps) {
@@ -43,6 +45,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
+    ...createKnowledgeActivities(deps),
   };
 }
 

@@ -21,6 +21,7 @@ import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
 import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
+import { knowledgeRoutes } from './knowledge-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
@@ -118,6 +119,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           agentStore: stores.agents,
           agents,
           models: new AgentModels(deps.config),
+          log: deps.log,
+        }),
+        knowledgeRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          knowledgeBases: stores.knowledgeBases,
+          documents: stores.documents,
+          documentFiles: stores.documentFiles,
           log: deps.log,
         }),
       ],

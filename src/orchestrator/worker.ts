@@ -81,6 +81,9 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     sideEffects: stores.sideEffects,
     agentModels: models,
     mcp: deps.mcp,
+    knowledgeBases: stores.knowledgeBases,
+    documents: stores.documents,
+    documentFiles: stores.documentFiles,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   const worker = await Worker.create({
