@@ -12,7 +12,7 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
-import { createKnowledgeActivities, type KnowledgeDeps } from './knowledge';
+import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 
 export type ActivityDeps = MessagingDeps &
@@ -27,7 +27,7 @@ export type ActivityDeps = MessagingDeps &
   ConsentDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
-  KnowledgeDeps &
+  DocumentIngestionDeps &
   ExternalToolDeps;
 
 function builtInActivities(deps: ActivityDeps) {

@@ -4,7 +4,8 @@ import type { DocumentFiles } from '../src/knowledge/bases/document-files';
 import type { DocumentStore } from '../src/knowledge/bases/document-store';
 import { documentChunks } from '../src/knowledge/bases/document-chunks';
 import { documentLimits } from '../src/knowledge/bases/document-limits';
-import { DocumentError, fetchUrlDocument, readDocument } from '../src/knowledge/bases/document-content';
+import { fetchUrlDocument, readDocument } from '../src/knowledge/bases/document-content';
+import { DocumentError } from '../src/knowledge/documents/errors';
 import type { KnowledgeBaseStore } from '../src/knowledge/bases/knowledge-base-store';
 import type { Chunk, ChunkIndex } from '../src/knowledge/types';
 import type { IngestionOutcome } from '../workflows/ingest-document/contract';
@@ -15,7 +16,7 @@ interface KnowledgeWriter {
   indexChunks(chunks: Chunk[]): Promise<void>;
 }
 
-export interface KnowledgeDeps {
+export interface DocumentIngestionDeps {
   config: () => Config;
   knowledge: KnowledgeWriter;
   knowledgeBases: KnowledgeBaseStore;
@@ -27,7 +28,7 @@ export interface KnowledgeDeps {
 const HEARTBEAT_EVERY_MS = 5_000;
 
 /** The ingestion and deletion steps of knowledge-base documents (workflows/ingest-document, workflows/delete-knowledge-base). */
-export function createKnowledgeActivities(deps: KnowledgeDeps) {
+export function createKnowledgeActivities(deps: DocumentIngestionDeps) {
   async function removeChunks(accountSid: string, documentId: string, keep?: string): Promise<number> {
     return deps.knowledge.index.remove({
       accountSid,

@@ -210,6 +210,8 @@ const KnowledgeSchema = z.object({
         .min(1)
         .default(10 * 1024 * 1024),
       fetchTimeoutMs: z.coerce.number().int().min(100).default(15_000),
+      /** URL documents on loopback and private networks may be fetched: local development and tests only. */
+      allowPrivateUrls: z.union([z.boolean(), z.stringbool()]).default(false),
     })
     .prefault({}),
   retrieval: z

@@ -6,7 +6,7 @@
  */
 export const DELETE_KNOWLEDGE_BASE_WORKFLOW = 'deleteKnowledgeBaseWorkflow';
 
-export interface DeleteKnowledgeBaseInput {
+interface DeleteKnowledgeBaseInput {
   knowledgeBaseId: string;
   accountSid: string;
 }

@@ -1,7 +1,8 @@
 import type { Config } from '../../config/schema';
 import type { DocumentLimits } from './document-content';
 
-/** PLACEHOLDER until k-store's config section lands: then `config.knowledge.documents`. */
-export function documentLimits(_config: Config): DocumentLimits {
-  return { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000, allowPrivateAddresses: true };
+/** The document limits of the live configuration (`knowledge.documents`). */
+export function documentLimits(config: Config): DocumentLimits {
+  const { maxBytes, fetchTimeoutMs, allowPrivateUrls } = config.knowledge.documents;
+  return { maxBytes, fetchTimeoutMs, allowPrivateAddresses: allowPrivateUrls };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 
-export type DocumentStatus = 'queued' | 'ingesting' | 'ready' | 'failed' | 'deleting';
+type DocumentStatus = 'queued' | 'ingesting' | 'ready' | 'failed' | 'deleting';
 
 /** Why the latest ingestion failed: a DocumentError code (`empty`, `unsupported_type`…) or `ingestion_failed`. */
 export interface IngestionFailure {

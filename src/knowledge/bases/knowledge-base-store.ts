@@ -25,7 +25,7 @@ interface KnowledgeBaseDoc {
   createdAt: Date;
 }
 
-export function newKnowledgeBaseId(): string {
+function newKnowledgeBaseId(): string {
   return `kb_${randomBytes(8).toString('hex')}`;
 }
 
