@@ -20,6 +20,7 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
 import { createHealthServer } from '../../src/health/http-server';
 import type { HealthOptions } from '../../src/health/options';
 import { orchestratorHealth } from '../../src/orchestrator/health';
@@ -75,6 +76,11 @@ export interface TestSystem {
   configFile?: string;
   /** The orchestrator's MCP catalogue (connections and tool lists). */
   mcp: McpCatalogue;
+  /**
+   * The knowledge store the orchestrator, gateway and realtime workers share (in one process, as one
+   * instance): a fresh temporary directory per system, removed on stop.
+   */
+  knowledge: Knowledge;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key (and any extra headers, such as Idempotency-Key). */
@@ -168,7 +174,9 @@ export async function startTestSystem(
       }
     : {};
   const configFile = writeConfigFile(options, { openaiUrl });
+  const knowledgeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-knowledge-'));
   const config = ConfigStore.load({
+    KNOWLEDGE_STORE_URI: knowledgeDir,
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
@@ -194,6 +202,7 @@ export async function startTestSystem(
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
   const mcp = new McpCatalogue({ config, log });
+  const knowledge = await openKnowledge(config.get().knowledge, { log });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -251,6 +260,7 @@ export async function startTestSystem(
     config,
     ...(configFile ? { configFile } : {}),
     mcp,
+    knowledge,
     db,
     temporal,
     async api(method, path, body, headers = {}) {
@@ -283,6 +293,7 @@ export async function startTestSystem(
         log,
         stores,
         mcp,
+        knowledge,
         workflowBundle: await workflowBundle(),
         ...(options.recordingRetentionSweepMs !== undefined
           ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
@@ -308,6 +319,7 @@ export async function startTestSystem(
         stores,
         log,
         intake,
+        knowledge,
         ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
@@ -330,6 +342,8 @@ export async function startTestSystem(
       orchestratorHealthServer.closeAllConnections();
       await new Promise<void>((resolve) => orchestratorHealthServer.close(() => resolve()));
       await mcp.close();
+      await knowledge.close();
+      fs.rmSync(knowledgeDir, { recursive: true, force: true });
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
