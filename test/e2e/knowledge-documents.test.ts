@@ -169,6 +169,12 @@ describe('knowledge documents', () => {
     const warranty = (await search(word('gizmo'))).find((h) => h.source.documentId === urlId);
     expect(warranty).toBeDefined();
 
+    // No embedding provider here: a hybrid search runs lexically and says why.
+    const hybrid = await system.api('GET', `/search?q=${word('gizmo')}&mode=hybrid&knowledgeBase=${kb}&${account}`);
+    expect(hybrid.json.mode).toBe('lexical');
+    expect(hybrid.json.degraded).toEqual(expect.stringContaining('embedding provider'));
+    expect((hybrid.json.hits as HitJson[]).length).toBeGreaterThan(0);
+
     const listed = await system.api('GET', `/knowledge-bases/${kb}/documents?${account}`);
     expect((listed.json.documents as DocumentJson[]).map((d) => d.id).sort()).toEqual(
       [pdfDoc.id, markdownId, urlId].sort(),
