@@ -14,6 +14,12 @@ import { createCustomerRecordActivities, type CustomerRecordDeps } from './custo
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
+import type { Knowledge } from '../src/knowledge/knowledge';
+
+/** The knowledge store, for the indexing and retrieval activities. */
+interface KnowledgeDeps {
+  knowledge: Knowledge;
+}
 
 export type ActivityDeps = MessagingDeps &
   DeliveryDeps &
@@ -27,8 +33,9 @@ export type ActivityDeps = MessagingDeps &
   ConsentDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
-  DocumentIngestionDeps &
-  ExternalToolDeps;
+  ExternalToolDeps &
+  KnowledgeDeps &
+  DocumentIngestionDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {

@@ -9,8 +9,7 @@ import { createStores } from '../src/storage/stores';
 import { createWebhookIntake } from '../src/inbox/webhook-intake';
 import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
-import { openKnowledge } from '../src/knowledge/knowledge';
-import { createEmbeddingProvider } from '../src/knowledge/embeddings';
+import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -37,9 +36,8 @@ async function main(): Promise<void> {
     .ensureIndexes()
     .catch((error: unknown) => log.warn({ err: error }, 'inbox indexes not created'));
   const knowledgeConfig = config.get().knowledge;
-  const embeddings = createEmbeddingProvider(knowledgeConfig.embeddings);
   // Read-only here (operator search): writes happen in the orchestrator's activities.
-  const knowledge = await openKnowledge(knowledgeConfig, { log, ...(embeddings ? { embeddings } : {}) });
+  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
   const metrics = createMetrics('gateway');
   const intake = createWebhookIntake({
     config,

@@ -151,7 +151,12 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   );
 
   const health = gatewayHealth(
-    { config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo },
+    {
+      config: deps.config,
+      temporal: deps.temporalConnection,
+      mongo: deps.mongo,
+      ...(deps.knowledge ? { knowledge: deps.knowledge } : {}),
+    },
     deps.health,
   );
   app.get('/health', async (_req, res) => {

@@ -53,7 +53,7 @@ describe('knowledge documents', () => {
   const account = `accountSid=${TEST_ACCOUNT_SID}`;
 
   beforeAll(async () => {
-    system = await startTestSystem({ KNOWLEDGE_ALLOW_PRIVATE_URLS: 'true' }, { secondAccount: true });
+    system = await startTestSystem({}, { secondAccount: true });
     site = http.createServer((req, res) => {
       if (req.url === '/policy.html' && page !== undefined) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

@@ -1,6 +1,7 @@
 import { chunkDocument, contentHash, type DocumentChunk } from '../documents/chunk';
 import { DocumentError, type DocumentErrorCode } from '../documents/errors';
 import { extractDocument } from '../documents/extract';
+import { fetchDocument } from '../documents/fetch';
 
 /**
  * What ingestion and the operator API need of document reading (src/knowledge/documents): bytes
@@ -72,9 +73,9 @@ export async function fetchUrlDocument(
   url: string,
   limits: DocumentLimits,
 ): Promise<{ bytes: Uint8Array; contentType?: string; fileName?: string }> {
-  // INTERIM until k-docs' fetchDocument (src/knowledge/documents/fetch.ts) is on main.
-  const response = await fetch(url, { signal: AbortSignal.timeout(limits.fetchTimeoutMs) });
-  if (!response.ok) throw new DocumentError('fetch_failed', `${new URL(url).host} answered HTTP ${response.status}.`);
-  const contentType = response.headers.get('content-type') ?? undefined;
-  return { bytes: new Uint8Array(await response.arrayBuffer()), ...(contentType ? { contentType } : {}) };
+  return fetchDocument(url, {
+    maxBytes: limits.maxBytes,
+    timeoutMs: limits.fetchTimeoutMs,
+    allowPrivateAddresses: limits.allowPrivateAddresses,
+  });
 }
