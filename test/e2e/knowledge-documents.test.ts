@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { IdentityStore } from '../../src/customers/identity-store';
+import type { Chunk } from '../../src/knowledge/types';
 import {
   OPERATOR_KEY,
   SECOND_ACCOUNT_SID,
@@ -329,5 +331,44 @@ describe('knowledge documents', () => {
     });
     // Stop the refresh loop with the document.
     expect((await system.api('DELETE', `/knowledge-bases/${kb}/documents/${id}?${account}`)).status).toBe(202);
+  });
+
+  it("searches one customer's history only, within the account", async () => {
+    const identities = new IdentityStore(system.db);
+    const digits = String(Math.floor(Math.random() * 9000) + 1000);
+    const alice = await identities.resolve(TEST_ACCOUNT_SID, `+1415558${digits}`);
+    const bob = await identities.resolve(TEST_ACCOUNT_SID, `+1415559${digits}`);
+    const at = new Date().toISOString();
+    const said = (customerId: string, text: string): Chunk => ({
+      id: `test:${customerId}:${tag}`,
+      accountSid: TEST_ACCOUNT_SID,
+      customerId,
+      channel: 'sms',
+      text,
+      title: 'SMS conversation',
+      source: { kind: 'message', messageId: `msg-${customerId}-${tag}`, direction: 'inbound', at },
+      at,
+    });
+    const parcel = word('parcel');
+    await system.knowledge.indexChunks([
+      said(alice, `My ${parcel} went to the wrong door.`),
+      said(bob, `Where is my ${parcel}? It is late.`),
+    ]);
+
+    const mine = await system.api('GET', `/customers/${alice}/search?q=${parcel}`);
+    expect(mine.status).toBe(200);
+    const hits = mine.json.hits as (HitJson & { customerId?: string })[];
+    expect(hits.length).toBe(1);
+    expect(hits[0]!.customerId).toBe(alice);
+    expect(hits[0]!.source.kind).toBe('message');
+
+    const narrowed = await system.api('GET', `/search?q=${parcel}&customer=${bob}&${account}`);
+    expect((narrowed.json.hits as { customerId?: string }[]).map((h) => h.customerId)).toEqual([bob]);
+    const everyone = await system.api('GET', `/search?q=${parcel}&kind=message&${account}`);
+    expect((everyone.json.hits as unknown[]).length).toBe(2);
+    expect(
+      (await system.api('GET', `/customers/${alice}/search?q=${parcel}&accountSid=${SECOND_ACCOUNT_SID}`)).status,
+    ).toBe(404);
+    expect((await system.api('GET', `/search?q=${parcel}&${account}&from=yesterday`)).status).toBe(400);
   });
 });
