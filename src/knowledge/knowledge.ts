@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { KnowledgeConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
+import { createEmbeddingProvider } from './embeddings';
 import { isObjectStoreUri, LanceChunkIndex, redactUri } from './lance-index';
 import { indexChunks, searchKnowledge } from './search';
 import type { Chunk, ChunkIndex, EmbeddingProvider, SearchQuery, SearchResult } from './types';
@@ -30,15 +31,9 @@ export interface OpenKnowledgeOptions {
   vectorIndexMinRows?: number;
 }
 
-/**
- * The embedding provider `config.embeddings` names (none: lexical only). Until the Voyage provider is
- * part of this build (src/knowledge/embeddings/), naming it is refused rather than silently ignored.
- */
+/** The embedding provider `config.embeddings` names (none: lexical only); throws when it cannot work (no key). */
 export function configuredEmbeddings(config: KnowledgeConfig): EmbeddingProvider | undefined {
-  if (config.embeddings.provider === 'none') return undefined;
-  throw new Error(
-    `KNOWLEDGE_EMBEDDINGS=${config.embeddings.provider}: this build has no ${config.embeddings.provider} embedding provider yet; unset KNOWLEDGE_EMBEDDINGS for lexical search`,
-  );
+  return createEmbeddingProvider(config.embeddings);
 }
 
 /** Opens the store named by `config.storeUri` (a relative directory is taken from the working directory). */
