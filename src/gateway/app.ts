@@ -140,7 +140,6 @@ export function createGatewayApp(deps: GatewayDeps): Express {
                 knowledge: deps.knowledge,
                 identities: stores.identities,
                 knowledgeBases: stores.knowledgeBases,
-                documents: stores.documents,
                 log: deps.log,
               }),
             ]

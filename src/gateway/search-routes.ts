@@ -2,9 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
-import type { DocumentStore } from '../knowledge/bases/document-store';
 import type { KnowledgeBaseStore } from '../knowledge/bases/knowledge-base-store';
-import { visibleHits } from '../knowledge/bases/visible-hits';
 import type { SearchHit, SearchQuery, SearchResult, SearchScope } from '../knowledge/types';
 import type { Logger } from '../observability/logger';
 import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
@@ -19,7 +17,6 @@ export interface SearchRouteDeps {
   knowledge: KnowledgeSearch;
   identities: IdentityStore;
   knowledgeBases: KnowledgeBaseStore;
-  documents: DocumentStore;
   log: Logger;
 }
 
@@ -55,10 +52,6 @@ const SearchAllQuery = FilterQuery.extend({
     .optional(),
   knowledgeBase: list(z.string().regex(/^kb_[0-9a-f]{16}$/, 'must be a knowledge base id (kb_…)')).optional(),
 });
-
-/** Asked of the index beyond `limit`: hits of versions not (or no longer) visible are dropped afterwards. */
-const OVERFETCH = 3;
-const MOST_FETCHED = 100;
 
 /** A hit as the operator API shows it: where it came from (to cite it) first, then what it says. */
 function hitJson({ chunk, score, snippet }: SearchHit) {
@@ -99,10 +92,11 @@ export function searchRoutes(deps: SearchRouteDeps): Router {
         ...(query.from ? { from: new Date(query.from).toISOString() } : {}),
         ...(query.to ? { to: new Date(query.to).toISOString() } : {}),
       },
-      limit: Math.min(query.limit * OVERFETCH, MOST_FETCHED),
+      limit: query.limit,
       ...(query.mode ? { mode: query.mode } : {}),
     });
-    const hits = (await visibleHits(deps.documents, result.hits)).slice(0, query.limit);
+    // The knowledge layer hides chunks of replaced or deleted documents (openKnowledge's visibleHits).
+    const { hits } = result;
     deps.log.debug({ path: req.path, mode: result.mode, hits: hits.length, tookMs: result.tookMs }, 'search');
     return {
       query: query.q,

@@ -20,6 +20,7 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { visibleHits } from '../../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
 import type { EmbeddingProvider } from '../../src/knowledge/types';
 import { createHealthServer } from '../../src/health/http-server';
@@ -210,6 +211,7 @@ export async function startTestSystem(
   const knowledge = await openKnowledge(config.get().knowledge, {
     log,
     embeddings: options.embeddingProvider ?? configuredEmbeddings(config.get().knowledge),
+    visibleHits: (hits) => visibleHits(stores.documents, hits),
   });
 
   let worker: Worker | undefined;
