@@ -12,6 +12,7 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
+import { createConversationIndexActivities, type ConversationIndexDeps } from './conversation-index';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 
 export type ActivityDeps = MessagingDeps &
@@ -26,7 +27,8 @@ export type ActivityDeps = MessagingDeps &
   ConsentDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
-  ExternalToolDeps;
+  ExternalToolDeps &
+  ConversationIndexDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -43,6 +45,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
+    ...createConversationIndexActivities(deps),
   };
 }
 

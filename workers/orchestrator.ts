@@ -11,6 +11,8 @@ import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
 import { retryUntilConnected } from '../src/runtime/retry';
 import { createStores } from '../src/storage/stores';
+import { openKnowledge } from '../src/knowledge/knowledge';
+import { createEmbeddingProvider } from '../src/knowledge/embeddings';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
@@ -38,13 +40,18 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const stores = createStores(mongo.db(mongodb.database));
   const mcp = new McpCatalogue({ config, log });
-  const worker = await createOrchestratorWorker({ config, connection, client, log, stores, mcp });
+  const knowledgeConfig = config.get().knowledge;
+  const embeddings = createEmbeddingProvider(knowledgeConfig.embeddings);
+  const knowledge = await openKnowledge(knowledgeConfig, { log, ...(embeddings ? { embeddings } : {}) });
+  knowledge.optimizeEvery(knowledgeConfig.optimizeIntervalMinutes * 60_000);
+  const worker = await createOrchestratorWorker({ config, connection, client, log, stores, mcp, knowledge });
   started.worker = worker;
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
   // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
   health.close();
   await mcp.close();
+  await knowledge.close();
   await connection.close();
   await clientConnection.close();
   await healthConnection.close();

@@ -20,6 +20,8 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
+import { createEmbeddingProvider } from '../../src/knowledge/embeddings';
 import { createHealthServer } from '../../src/health/http-server';
 import type { HealthOptions } from '../../src/health/options';
 import { orchestratorHealth } from '../../src/orchestrator/health';
@@ -75,6 +77,7 @@ export interface TestSystem {
   configFile?: string;
   /** The orchestrator's MCP catalogue (connections and tool lists). */
   mcp: McpCatalogue;
+  knowledge: Knowledge;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key (and any extra headers, such as Idempotency-Key). */
@@ -168,7 +171,9 @@ export async function startTestSystem(
       }
     : {};
   const configFile = writeConfigFile(options, { openaiUrl });
+  const knowledgeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-knowledge-'));
   const config = ConfigStore.load({
+    KNOWLEDGE_STORE_URI: knowledgeDir,
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
@@ -194,6 +199,11 @@ export async function startTestSystem(
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
   const mcp = new McpCatalogue({ config, log });
+  const embeddingProvider = createEmbeddingProvider(config.get().knowledge.embeddings);
+  const knowledge = await openKnowledge(config.get().knowledge, {
+    log,
+    ...(embeddingProvider ? { embeddings: embeddingProvider } : {}),
+  });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -251,6 +261,7 @@ export async function startTestSystem(
     config,
     ...(configFile ? { configFile } : {}),
     mcp,
+    knowledge,
     db,
     temporal,
     async api(method, path, body, headers = {}) {
@@ -283,6 +294,7 @@ export async function startTestSystem(
         log,
         stores,
         mcp,
+        knowledge,
         workflowBundle: await workflowBundle(),
         ...(options.recordingRetentionSweepMs !== undefined
           ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
@@ -330,6 +342,8 @@ export async function startTestSystem(
       orchestratorHealthServer.closeAllConnections();
       await new Promise<void>((resolve) => orchestratorHealthServer.close(() => resolve()));
       await mcp.close();
+      await knowledge.close();
+      fs.rmSync(knowledgeDir, { recursive: true, force: true });
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),
