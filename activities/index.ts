@@ -14,6 +14,12 @@ import { createCustomerRecordActivities, type CustomerRecordDeps } from './custo
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import { createConversationIndexActivities, type ConversationIndexDeps } from './conversation-index';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
+import type { Knowledge } from '../src/knowledge/knowledge';
+
+/** The knowledge store, for the indexing and retrieval activities. */
+interface KnowledgeDeps {
+  knowledge: Knowledge;
+}
 
 export type ActivityDeps = MessagingDeps &
   DeliveryDeps &
@@ -28,7 +34,8 @@ export type ActivityDeps = MessagingDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
   ExternalToolDeps &
-  ConversationIndexDeps;
+  ConversationIndexDeps &
+  KnowledgeDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {

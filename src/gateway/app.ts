@@ -10,6 +10,7 @@ import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
 import { gatewayHealth } from './health';
+import type { Knowledge } from '../knowledge/knowledge';
 import type { HealthOptions } from '../health/options';
 import { httpStatusOf } from '../health/status';
 import { operatorApi } from './operator-api';
@@ -42,6 +43,8 @@ export interface GatewayDeps {
   intake?: WebhookIntake;
   /** Thresholds and cache times of /health (tests shorten them). */
   health?: HealthOptions;
+  /** The process's knowledge store (operator search; reported by /health). Absent only in tests that need none. */
+  knowledge?: Knowledge;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -126,7 +129,12 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   );
 
   const health = gatewayHealth(
-    { config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo },
+    {
+      config: deps.config,
+      temporal: deps.temporalConnection,
+      mongo: deps.mongo,
+      ...(deps.knowledge ? { knowledge: deps.knowledge } : {}),
+    },
     deps.health,
   );
   app.get('/health', async (_req, res) => {

@@ -30,6 +30,17 @@ export interface OpenKnowledgeOptions {
   vectorIndexMinRows?: number;
 }
 
+/**
+ * The embedding provider `config.embeddings` names (none: lexical only). Until the Voyage provider is
+ * part of this build (src/knowledge/embeddings/), naming it is refused rather than silently ignored.
+ */
+export function configuredEmbeddings(config: KnowledgeConfig): EmbeddingProvider | undefined {
+  if (config.embeddings.provider === 'none') return undefined;
+  throw new Error(
+    `KNOWLEDGE_EMBEDDINGS=${config.embeddings.provider}: this build has no ${config.embeddings.provider} embedding provider yet; unset KNOWLEDGE_EMBEDDINGS for lexical search`,
+  );
+}
+
 /** Opens the store named by `config.storeUri` (a relative directory is taken from the working directory). */
 export async function openKnowledge(config: KnowledgeConfig, options: OpenKnowledgeOptions): Promise<Knowledge> {
   const uri = isObjectStoreUri(config.storeUri) ? config.storeUri : path.resolve(config.storeUri);

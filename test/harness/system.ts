@@ -20,8 +20,8 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
-import { openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
-import { createEmbeddingProvider } from '../../src/knowledge/embeddings';
+import { configuredEmbeddings, openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
+import type { EmbeddingProvider } from '../../src/knowledge/types';
 import { createHealthServer } from '../../src/health/http-server';
 import type { HealthOptions } from '../../src/health/options';
 import { orchestratorHealth } from '../../src/orchestrator/health';
@@ -77,6 +77,10 @@ export interface TestSystem {
   configFile?: string;
   /** The orchestrator's MCP catalogue (connections and tool lists). */
   mcp: McpCatalogue;
+  /**
+   * The knowledge store the orchestrator, gateway and realtime workers share (in one process, as one
+   * instance): a fresh temporary directory per system, removed on stop.
+   */
   knowledge: Knowledge;
   db: Db;
   temporal: Client;
@@ -125,6 +129,8 @@ export interface TestSystemOptions {
   health?: HealthOptions;
   /** Embed knowledge through the Voyage emulator (else search is lexical only, as with no provider configured). */
   embeddings?: boolean;
+  /** The knowledge layer's embedding provider (a test double of the port); else the configured one, if any. */
+  embeddingProvider?: EmbeddingProvider;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -187,6 +193,8 @@ export async function startTestSystem(
     ANTHROPIC_API_KEY: 'test-anthropic-key',
     ANTHROPIC_BASE_URL: anthropicUrl,
     OPERATOR_API_KEY: OPERATOR_KEY,
+    // Documents registered by URL in tests are served from loopback.
+    KNOWLEDGE_ALLOW_PRIVATE_URLS: 'true',
     ...voiceEnv,
     ...embeddingsEnv,
     ...env,
@@ -199,10 +207,9 @@ export async function startTestSystem(
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
   const mcp = new McpCatalogue({ config, log });
-  const embeddingProvider = createEmbeddingProvider(config.get().knowledge.embeddings);
   const knowledge = await openKnowledge(config.get().knowledge, {
     log,
-    ...(embeddingProvider ? { embeddings: embeddingProvider } : {}),
+    embeddings: options.embeddingProvider ?? configuredEmbeddings(config.get().knowledge),
   });
 
   let worker: Worker | undefined;
@@ -220,6 +227,7 @@ export async function startTestSystem(
       stores,
       providers: voiceProvidersFromConfig(config, log),
       mcp,
+      knowledge,
       metrics: createMetrics(`test-realtime-${i}`),
       log,
       health: realtimeHealth({ config, temporal: connection, mongo }),
@@ -233,7 +241,10 @@ export async function startTestSystem(
   }
 
   const orchestratorHealthServer = createHealthServer({
-    report: orchestratorHealth({ config, temporal: connection, mongo, worker: () => worker }, options.health),
+    report: orchestratorHealth(
+      { config, temporal: connection, mongo, worker: () => worker, knowledge },
+      options.health,
+    ),
   });
   await new Promise<void>((resolve) => orchestratorHealthServer.listen(0, '127.0.0.1', resolve));
 
@@ -320,6 +331,7 @@ export async function startTestSystem(
         stores,
         log,
         intake,
+        knowledge,
         ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
