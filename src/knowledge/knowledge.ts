@@ -3,6 +3,7 @@ import type { KnowledgeConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import { isObjectStoreUri, LanceChunkIndex, redactUri } from './lance-index';
 import { indexChunks, searchKnowledge } from './search';
+import { createEmbeddingProvider } from './embeddings';
 import type { Chunk, ChunkIndex, EmbeddingProvider, SearchQuery, SearchResult } from './types';
 
 /** The knowledge layer one process uses: the chunk index, the embedding provider, search and indexing. */
@@ -30,15 +31,9 @@ export interface OpenKnowledgeOptions {
   vectorIndexMinRows?: number;
 }
 
-/**
- * The embedding provider `config.embeddings` names (none: lexical only). Until the Voyage provider is
- * part of this build (src/knowledge/embeddings/), naming it is refused rather than silently ignored.
- */
+/** The embedding provider `config.embeddings` names (none: lexical only); see src/knowledge/embeddings/. */
 export function configuredEmbeddings(config: KnowledgeConfig): EmbeddingProvider | undefined {
-  if (config.embeddings.provider === 'none') return undefined;
-  throw new Error(
-    `KNOWLEDGE_EMBEDDINGS=${config.embeddings.provider}: this build has no ${config.embeddings.provider} embedding provider yet; unset KNOWLEDGE_EMBEDDINGS for lexical search`,
-  );
+  return createEmbeddingProvider(config.embeddings);
 }
 
 /** Opens the store named by `config.storeUri` (a relative directory is taken from the working directory). */
