@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   // Fail fast, naming the bad setting, before starting anything (as the sandbox will complete the configuration).
   planSandbox(env);
   const dataDir = devDataDir();
+  // Knowledge chunks (LanceDB) sit beside Temporal's and FerretDB's files.
+  env.KNOWLEDGE_STORE_URI ??= path.join(dataDir, 'knowledge');
   const log = (line: string) => say(line);
 
   if (!env.TEMPORAL_ADDRESS) {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { KnowledgeConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
+import { createEmbeddingProvider } from './embeddings';
 import { isObjectStoreUri, LanceChunkIndex, redactUri } from './lance-index';
 import { indexChunks, searchKnowledge } from './search';
-import { createEmbeddingProvider } from './embeddings';
 import type { Chunk, ChunkIndex, EmbeddingProvider, SearchQuery, SearchResult } from './types';
 
 /** The knowledge layer one process uses: the chunk index, the embedding provider, search and indexing. */
@@ -31,7 +31,7 @@ export interface OpenKnowledgeOptions {
   vectorIndexMinRows?: number;
 }
 
-/** The embedding provider `config.embeddings` names (none: lexical only); see src/knowledge/embeddings/. */
+/** The embedding provider `config.embeddings` names (none: lexical only); throws when it cannot work (no key). */
 export function configuredEmbeddings(config: KnowledgeConfig): EmbeddingProvider | undefined {
   return createEmbeddingProvider(config.embeddings);
 }

@@ -129,7 +129,7 @@ export interface TestSystemOptions {
   health?: HealthOptions;
   /** Embed knowledge through the Voyage emulator (else search is lexical only, as with no provider configured). */
   embeddings?: boolean;
-  /** The knowledge layer's embedding provider (a test double of the port); else the configured one, if any. */
+  /** The knowledge layer's embedding provider (a test double of the port), instead of the configured one. */
   embeddingProvider?: EmbeddingProvider;
 }
 
