@@ -14,7 +14,7 @@ const CAPTION_PROMPT =
 /** Captions are search text, not essays: a longer answer is cut. */
 const MAX_CAPTION_CHARS = 600;
 
-export class EmptyCaptionError extends Error {
+class EmptyCaptionError extends Error {
   constructor() {
     super('The model returned an empty image description');
     this.name = 'EmptyCaptionError';

@@ -18,12 +18,12 @@ export type CallForIndexing = Pick<
 >;
 
 /** `call:<CallSid>:<turnId>:<role>` (the id of the turn's message in the history too); later parts add `#<n>`. */
-export function callChunkId(callSid: string, turn: Pick<CallTurn, 'turnId' | 'role'>, part = 0): string {
+function callChunkId(callSid: string, turn: Pick<CallTurn, 'turnId' | 'role'>, part = 0): string {
   return `call:${callSid}:${turn.turnId}:${turn.role}${part > 0 ? `#${part + 1}` : ''}`;
 }
 
 /** "Call with +14155550100 on 2026-11-02". */
-export function callTitle(call: Pick<CallForIndexing, 'remote' | 'startedAt'>): string {
+function callTitle(call: Pick<CallForIndexing, 'remote' | 'startedAt'>): string {
   return `Call with ${partyName(call.remote)} on ${dayOf(call.startedAt)}`;
 }
 

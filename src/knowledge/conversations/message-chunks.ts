@@ -21,12 +21,12 @@ export type PreviousMessage = Pick<HistoryMessage, 'direction' | 'body'>;
 const partSuffix = (part: number) => (part > 0 ? `#${part + 1}` : '');
 
 /** `message:<id>`; the later parts of a long body add `#<n>`. */
-export function messageChunkId(messageId: string, part = 0): string {
+function messageChunkId(messageId: string, part = 0): string {
   return `message:${messageId}${partSuffix(part)}`;
 }
 
 /** `voice_note:<id>:<index>` or `image:<id>:<index>`; the later parts of a long transcript add `#<n>`. */
-export function mediaChunkId(kind: 'voice_note' | 'image', messageId: string, index: number, part = 0): string {
+function mediaChunkId(kind: 'voice_note' | 'image', messageId: string, index: number, part = 0): string {
   return `${kind}:${messageId}:${index}${partSuffix(part)}`;
 }
 
@@ -37,7 +37,7 @@ const CHANNEL_NAMES: Record<Exclude<Channel, 'voice'>, string> = {
 };
 
 /** "SMS with +14155550100 on 2026-11-02": the customer's side is `from` inbound, `to` outbound. */
-export function messageTitle(
+function messageTitle(
   message: Pick<MessageForIndexing, 'channel' | 'direction' | 'from' | 'to' | 'createdAt'>,
 ): string {
   const channel = message.channel === 'voice' ? 'Call' : CHANNEL_NAMES[message.channel];
