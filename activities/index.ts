@@ -13,6 +13,7 @@ import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import { createConversationIndexActivities, type ConversationIndexDeps } from './conversation-index';
+import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 import type { Knowledge } from '../src/knowledge/knowledge';
 
@@ -35,7 +36,8 @@ export type ActivityDeps = MessagingDeps &
   RecordingRetentionDeps &
   ExternalToolDeps &
   ConversationIndexDeps &
-  KnowledgeDeps;
+  KnowledgeDeps &
+  DocumentIngestionDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -53,6 +55,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
     ...createConversationIndexActivities(deps),
+    ...createKnowledgeActivities(deps),
   };
 }
 

@@ -45,7 +45,7 @@ export async function runRetrieval(
       model: 'voyage-3.5-lite',
       dimensions: 512,
     },
-    documents: { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000 },
+    documents: { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000, allowPrivateUrls: false },
     retrieval: { messagingTopK: 4, voiceTopK: 3 },
     optimizeIntervalMinutes: 10,
   };
