@@ -12,6 +12,7 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
+import { createConversationIndexActivities, type ConversationIndexDeps } from './conversation-index';
 import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 import type { Knowledge } from '../src/knowledge/knowledge';
@@ -34,6 +35,7 @@ export type ActivityDeps = MessagingDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
   ExternalToolDeps &
+  ConversationIndexDeps &
   KnowledgeDeps &
   DocumentIngestionDeps;
 
@@ -52,6 +54,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
+    ...createConversationIndexActivities(deps),
     ...createKnowledgeActivities(deps),
   };
 }

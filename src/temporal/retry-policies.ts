@@ -92,6 +92,18 @@ export const MEDIA_DIGESTION: ActivityOptions = {
   retry: { ...BACKOFF, maximumInterval: '10 seconds', maximumAttempts: 4 },
 };
 
+/**
+ * Indexing a call's transcript or a conversation's exchange for knowledge search (embedding, then a
+ * write to the index): nobody waits on it, but it should land soon after an outage ends, so retried
+ * at most 30 s apart for half an hour; then the workflow logs it and goes on (the conversation
+ * itself is stored: it can be indexed again). An attempt embeds a few chunks (seconds at most).
+ */
+export const KNOWLEDGE_INDEXING: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { ...BACKOFF, maximumInterval: '30 seconds' },
+};
+
 /** A tool the agent called: a few attempts, then the model hears that it failed and tells the customer. */
 export const AGENT_TOOL: ActivityOptions = {
   startToCloseTimeout: '60 seconds',

@@ -57,6 +57,10 @@ describe('customerWorkflow', () => {
       calls.record('summarizeHistoryIfNeeded', input);
       return { summarized: 0 };
     },
+    async indexMessages(input: Parameters<Activities['indexMessages']>[0]) {
+      calls.record('indexMessages', input);
+      return { chunks: input.messageIds.length };
+    },
     async applyConsentKeyword(input: Parameters<Activities['applyConsentKeyword']>[0]) {
       calls.record('applyConsentKeyword', input);
       const keyword = consentKeyword(input.message.body, false);
@@ -234,6 +238,12 @@ describe('customerWorkflow', () => {
       [first, second, third, later].map((m) => `reply:${m.messageSid}`),
     );
     const runs = calls.of(workflowId, 'sendMessage').map((c) => c.runId);
+    // Each exchange indexed once, by the run that answered it (settled before it continued as new).
+    const indexed = calls.of(workflowId, 'indexMessages');
+    expect(indexed.map((c) => c.input)).toEqual(
+      [first, second, third, later].map((m) => ({ messageIds: [m.messageSid, `reply:${m.messageSid}`] })),
+    );
+    expect(indexed.map((c) => c.runId)).toEqual(runs);
     expect(runs[1]).toBe(runs[0]);
     expect(runs[2]).not.toBe(runs[0]);
     expect(runs[3]).toBe(runs[2]);

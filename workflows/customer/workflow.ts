@@ -19,7 +19,13 @@ import type { AgentRef, LineAgentChoice, SendMessageInput } from '../../activiti
 import { runToolRounds, type ToolResult } from '../../src/agent/tool-rounds';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
-import { AGENT_TOOL, CONVERSATION_STEP, MEDIA_DIGESTION, MODEL_CALL } from '../../src/temporal/retry-policies';
+import {
+  AGENT_TOOL,
+  CONVERSATION_STEP,
+  KNOWLEDGE_INDEXING,
+  MEDIA_DIGESTION,
+  MODEL_CALL,
+} from '../../src/temporal/retry-policies';
 import { FOLLOW_UP_WORKFLOW, followUpWorkflowId, type FollowUpWorkflow } from '../follow-up/contract';
 import { toolDispatcher } from '../tool-dispatch';
 import { inboundMessageSignal, pendingQuery, type CustomerWorkflow, type CustomerWorkflowInput } from './contract';
@@ -43,6 +49,9 @@ const localSummarize = proxyLocalActivities<Activities>(MODEL_CALL).summarizeHis
 
 const { generateReply, summarizeHistoryIfNeeded } = proxyActivities<Activities>(MODEL_CALL);
 
+/** Each exchange into knowledge search, beside the conversation (never holding up the next answer). */
+const { indexMessages } = proxyActivities<Activities>(KNOWLEDGE_INDEXING);
+
 /**
  * The long-lived conversation entity of one person (`customer-<id>`): inbound messages are queued
  * by signal and answered strictly in arrival order, one at a time; a redelivered MessageSid is
@@ -59,6 +68,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   const { timings } = input;
   const idleTimeout = timings?.idleTimeout ?? IDLE_TIMEOUT;
   const lineAgents: Record<string, string> = { ...input.lineAgents };
+  /** Exchanges being indexed: settled before this run ends or continues as new (which would abandon them). */
+  let indexing: Array<Promise<void>> = [];
 
   setHandler(inboundMessageSignal, (message) => {
     if (seen.has(message.messageSid)) {
@@ -75,10 +86,16 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 
   for (;;) {
     const gotWork = await condition(() => queue.length > 0, idleTimeout);
-    if (!gotWork && queue.length === 0) return;
+    if (!gotWork && queue.length === 0) {
+      await Promise.all(indexing);
+      return;
+    }
     const message = queue.shift()!;
     upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
     const { historyFull } = await answer(customerId, message, lineAgents);
+    // The message and its reply become searchable while the next message is answered.
+    // Runs from before conversations were indexed replay without this step.
+    if (patched('index-conversations')) indexing = [...indexing, indexExchange(message)];
     processed++;
     processedThisRun++;
     // Histories recorded before summarization existed replay without this step; newer runs
@@ -87,6 +104,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     const onlyWhenFull = summarizes && patched('summarize-when-full');
     if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
+      await Promise.all(indexing);
       await condition(allHandlersFinished);
       await continueAsNew<CustomerWorkflow>({
         customerId,
@@ -102,6 +120,20 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 }
 
 customerWorkflow satisfies CustomerWorkflow;
+
+/**
+ * Indexes an inbound message and the reply to it (`reply:<sid>`, whether an answer, a fallback or a
+ * line's disabled reply; none after a consent keyword). Never fails the conversation: past its retry
+ * budget it is logged (the messages are stored all the same, and can be indexed again).
+ */
+async function indexExchange(message: InboundMessage): Promise<void> {
+  try {
+    await indexMessages({ messageIds: [message.messageSid, `reply:${message.messageSid}`] });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.warn('exchange not indexed', { messageSid: message.messageSid, error: error.cause?.message });
+  }
+}
 
 /** Built-in tools as their own activities, external tools through theirs: one path for every tool. */
 const dispatchTool = toolDispatcher(AGENT_TOOL);
