@@ -92,6 +92,15 @@ export const MEDIA_DIGESTION: ActivityOptions = {
   retry: { ...BACKOFF, maximumInterval: '10 seconds', maximumAttempts: 4 },
 };
 
+/**
+ * Retrieving knowledge before a reply: the customer is waiting and the reply can be written
+ * without it, so one quick retry at most (the activity itself turns a failed search into "none").
+ */
+export const KNOWLEDGE_RETRIEVAL: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 2 },
+};
+
 /** A tool the agent called: a few attempts, then the model hears that it failed and tells the customer. */
 export const AGENT_TOOL: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
