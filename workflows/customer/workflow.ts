@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ParentClosePolicy,
+  TemporalFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -332,10 +333,11 @@ async function retrieve(
     });
     return passages;
   } catch (error) {
-    if (!(error instanceof ActivityFailure)) throw error;
+    // A local activity's failure may arrive unwrapped (not as an ActivityFailure): any Temporal failure counts.
+    if (!(error instanceof TemporalFailure)) throw error;
     log.warn('knowledge retrieval failed; answering without it', {
       messageSid: message.messageSid,
-      error: error.cause?.message,
+      error: error.cause?.message ?? error.message,
     });
     return [];
   }
