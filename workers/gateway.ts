@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const healthConnection = probeConnection(temporal.address);
-  const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
+  const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
   const stores = createStores(mongo.db(mongodb.database));
   // Whichever of gateway and orchestrator starts first migrates; both may (migrations are insert-only).
   // Before listening, so no webhook resolves a customer against unmigrated identities; an unreachable

@@ -22,7 +22,7 @@ function main(): void {
   const connection = Connection.lazy({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace });
   const healthConnection = probeConnection(temporal.address);
-  const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000 });
+  const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
   const metrics = createMetrics('realtime');
   const mcp = new McpCatalogue({ config, log });
   const realtime = createRealtimeServer({

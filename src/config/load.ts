@@ -59,7 +59,54 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['MESSAGING_MAX_MESSAGES_PER_RUN', ['messaging', 'maxMessagesPerRun']],
   ['MESSAGING_MEDIA_DEADLINE_SECONDS', ['messaging', 'mediaDeadlineSeconds']],
   ['CONVERSATIONS_AGENT_IDENTITY', ['conversations', 'agentIdentity']],
+  ['KNOWLEDGE_STORE_URI', ['knowledge', 'storeUri']],
+  ['KNOWLEDGE_EMBEDDINGS', ['knowledge', 'embeddings', 'provider']],
+  ['VOYAGE_API_KEY', ['knowledge', 'embeddings', 'apiKey']],
+  ['VOYAGE_BASE_URL', ['knowledge', 'embeddings', 'baseUrl']],
+  ['VOYAGE_MODEL', ['knowledge', 'embeddings', 'model']],
+  ['VOYAGE_DIMENSIONS', ['knowledge', 'embeddings', 'dimensions']],
+  ['KNOWLEDGE_DOCUMENTS_MAX_BYTES', ['knowledge', 'documents', 'maxBytes']],
+  ['KNOWLEDGE_FETCH_TIMEOUT_MS', ['knowledge', 'documents', 'fetchTimeoutMs']],
+  ['KNOWLEDGE_MESSAGING_TOP_K', ['knowledge', 'retrieval', 'messagingTopK']],
+  ['KNOWLEDGE_VOICE_TOP_K', ['knowledge', 'retrieval', 'voiceTopK']],
+  ['KNOWLEDGE_OPTIMIZE_INTERVAL_MINUTES', ['knowledge', 'optimizeIntervalMinutes']],
 ];
+
+/**
+ * LanceDB's object-store settings from the standard AWS environment (what MinIO or S3 needs), as
+ * storage options: [env name, option]. Read only for an object-store `knowledge.storeUri`.
+ */
+const OBJECT_STORE_ENV: Array<[string, string]> = [
+  ['AWS_ENDPOINT_URL', 'aws_endpoint'],
+  ['AWS_ENDPOINT', 'aws_endpoint'],
+  ['AWS_REGION', 'aws_region'],
+  ['AWS_DEFAULT_REGION', 'aws_region'],
+  ['AWS_ACCESS_KEY_ID', 'aws_access_key_id'],
+  ['AWS_SECRET_ACCESS_KEY', 'aws_secret_access_key'],
+  ['AWS_SESSION_TOKEN', 'aws_session_token'],
+  ['AWS_ALLOW_HTTP', 'allow_http'],
+];
+
+function mergeObjectStoreEnv(raw: Json, env: Env): void {
+  const knowledge = (raw.knowledge ??= {}) as Json;
+  const uri = typeof knowledge.storeUri === 'string' ? knowledge.storeUri : '';
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) || uri.startsWith('file://')) return;
+  const options = { ...(knowledge.storageOptions as Record<string, string> | undefined) };
+  for (const [name, option] of OBJECT_STORE_ENV) {
+    const value = env[name];
+    if (value === undefined || value === '' || option in options) continue;
+    options[option] = value;
+  }
+  knowledge.storageOptions = options;
+}
+
+/** Settings that only make sense together, named by their env variables. */
+function knowledgeProblems(config: Config): string[] {
+  const embeddings = config.knowledge.embeddings;
+  if (embeddings.provider === 'voyage' && !embeddings.apiKey)
+    return ['VOYAGE_API_KEY (knowledge.embeddings.apiKey): required when KNOWLEDGE_EMBEDDINGS is voyage'];
+  return [];
+}
 
 type Json = Record<string, unknown>;
 
@@ -165,9 +212,11 @@ export function loadConfig(env: Env = process.env): Config {
     'tts',
     'voice',
     'tools',
+    'knowledge',
   ])
     raw[section] ??= {};
   mergeEnvAccount(raw, env, problems);
+  mergeObjectStoreEnv(raw, env);
   if (env.REALTIME_INTERNAL_URLS) {
     const urls = env.REALTIME_INTERNAL_URLS.split(',')
       .map((u) => u.trim())
@@ -193,6 +242,7 @@ export function loadConfig(env: Env = process.env): Config {
   names(parsed.data.events.bindings, 'events.bindings');
   names(parsed.data.webhooks.subscribers, 'webhooks.subscribers');
   problems.push(...agentConfigProblems(parsed.data));
+  problems.push(...knowledgeProblems(parsed.data));
   if (problems.length > 0) throw new ConfigError(problems);
   return parsed.data;
 }

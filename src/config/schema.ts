@@ -173,6 +173,56 @@ const WebhookSubscriberSchema = z.object({
   timeoutMs: z.coerce.number().int().min(100).default(10_000),
 });
 
+/** Where chunks live (LanceDB): a directory, or an object-store URI in production. */
+const KnowledgeStoreUri = z
+  .string()
+  .trim()
+  .min(1)
+  .refine((uri) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) || /^(s3|s3\+ddb|gs|az|file):\/\/[^/\s]+/i.test(uri), {
+    message: 'must be a directory path or an object-store URI like s3://bucket/prefix (also gs://, az://)',
+  });
+
+/** Knowledge: the chunk store, the embedding provider, document limits and retrieval sizes (src/knowledge/). */
+const KnowledgeSchema = z.object({
+  storeUri: KnowledgeStoreUri.default('.data/knowledge'),
+  /**
+   * LanceDB object-store settings (aws_endpoint, aws_region, allow_http...), filled from the AWS_*
+   * environment when the store is on object storage. Credentials among them are never logged.
+   */
+  storageOptions: z.record(z.string(), z.string()).default({}),
+  embeddings: z
+    .object({
+      provider: z.enum(['none', 'voyage']).default('none'),
+      apiKey: z.string().min(1).optional(),
+      baseUrl: url.optional(),
+      model: z.string().min(1).default('voyage-3.5-lite'),
+      dimensions: z.coerce
+        .number()
+        .pipe(z.literal([256, 512, 1024, 2048], { error: 'must be 256, 512, 1024 or 2048' }))
+        .default(512),
+    })
+    .prefault({}),
+  documents: z
+    .object({
+      maxBytes: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(10 * 1024 * 1024),
+      fetchTimeoutMs: z.coerce.number().int().min(100).default(15_000),
+    })
+    .prefault({}),
+  retrieval: z
+    .object({
+      messagingTopK: z.coerce.number().int().min(1).max(20).default(4),
+      voiceTopK: z.coerce.number().int().min(1).max(20).default(3),
+    })
+    .prefault({}),
+  /** The orchestrator compacts and re-indexes the store this often, when something was written since. */
+  optimizeIntervalMinutes: z.coerce.number().min(0.01).max(1440).default(10),
+});
+export type KnowledgeConfig = z.infer<typeof KnowledgeSchema>;
+
 export const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(3000),
   realtimePort: z.coerce.number().int().min(0).max(65535).default(3001),
@@ -334,6 +384,7 @@ export const ConfigSchema = z.object({
    * with that id is defined here.
    */
   agents: z.array(AgentDefinitionSchema).default([]),
+  knowledge: KnowledgeSchema.prefault({}),
   /** Tools declared without code: HTTP endpoints and MCP servers that agents name in their `tools`. */
   tools: ExternalToolsSchema.prefault({}),
   /** Free-form settings for users' own workflows and activities (e.g. `crmUrl`). */

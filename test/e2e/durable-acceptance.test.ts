@@ -67,6 +67,8 @@ describe('durable acceptance: webhooks survive a Temporal outage', () => {
     const { host, port } = TcpPlug.targetOf(stack.mongoUri);
     mongo = new MongoClient(stack.mongoUri.replace(`${host}:${port}`, mongoAddress), {
       serverSelectionTimeoutMS: 2000,
+      // As the gateway's own client: a connection attempt that hangs (a loaded server) is given up and retried soon.
+      connectTimeoutMS: 2000,
       directConnection: true,
     });
     const stores = createStores(mongo.db(system.config.get().mongodb.database));

@@ -29,6 +29,7 @@ import { TtsEmulator } from '../../devstack/emulators/tts';
 import { AnthropicEmulator } from '../../devstack/emulators/anthropic';
 import { OpenAiEmulator } from '../../devstack/emulators/openai';
 import { TwilioEmulator, sendTwilioWebhook } from '../../devstack/emulators/twilio';
+import { VoyageEmulator } from '../../devstack/emulators/voyage';
 import type { WebhookParams } from '../../devstack/emulators/twilio/webhook-sender';
 import { testStack, uniqueName } from './stack';
 
@@ -67,6 +68,8 @@ export interface TestSystem {
   anthropic: AnthropicEmulator;
   /** An OpenAI-compatible endpoint (Chat Completions, no key needed, as Ollama), for agents whose model is one. */
   openai: OpenAiEmulator;
+  /** The Voyage embeddings emulator, the knowledge layer's embedding provider when started with `{ embeddings: true }`. */
+  voyage: VoyageEmulator;
   config: ConfigStore;
   /** The config file, when the system was started with one (edit it, then `config.reload()`). */
   configFile?: string;
@@ -117,9 +120,12 @@ export interface TestSystemOptions {
   configFile?: Record<string, unknown> | ((emulators: { openaiUrl: string }) => Record<string, unknown>);
   /** Thresholds and cache times of the gateway's and orchestrator's /health. */
   health?: HealthOptions;
+  /** Embed knowledge through the Voyage emulator (else search is lexical only, as with no provider configured). */
+  embeddings?: boolean;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
+const TEST_VOYAGE_KEY = 'test-voyage-key-0123456789';
 
 export async function startTestSystem(
   env: Record<string, string> = {},
@@ -136,6 +142,7 @@ export async function startTestSystem(
   const stt = new AssemblyAiStreamingEmulator();
   const tts = new TtsEmulator({ apiKey: TEST_TTS_KEY });
   const openai = new OpenAiEmulator();
+  const voyage = new VoyageEmulator({ apiKey: TEST_VOYAGE_KEY });
   const [twilioUrl, anthropicUrl, openaiUrl] = await Promise.all([twilio.start(), anthropic.start(), openai.start()]);
   const realtimePorts: number[] = [];
   for (let i = 0; i < (options.voice ? (options.realtimeWorkers ?? 1) : 0); i++) realtimePorts.push(await freePort());
@@ -149,6 +156,15 @@ export async function startTestSystem(
         TTS_BASE_URL: await tts.start(),
         REALTIME_INTERNAL_URL: realtimeUrls[0]!,
         ...(realtimeUrls.length > 1 ? { REALTIME_INTERNAL_URLS: realtimeUrls.join(',') } : {}),
+      }
+    : {};
+  if (options.embeddings) await voyage.start();
+  const embeddingsEnv = options.embeddings
+    ? {
+        KNOWLEDGE_EMBEDDINGS: 'voyage',
+        VOYAGE_API_KEY: TEST_VOYAGE_KEY,
+        VOYAGE_BASE_URL: voyage.baseUrl,
+        VOYAGE_DIMENSIONS: '512',
       }
     : {};
   const configFile = writeConfigFile(options, { openaiUrl });
@@ -167,6 +183,7 @@ export async function startTestSystem(
     ANTHROPIC_BASE_URL: anthropicUrl,
     OPERATOR_API_KEY: OPERATOR_KEY,
     ...voiceEnv,
+    ...embeddingsEnv,
     ...env,
   });
   const mongo = await MongoClient.connect(stack.mongoUri);
@@ -230,6 +247,7 @@ export async function startTestSystem(
     twilio,
     anthropic,
     openai,
+    voyage,
     config,
     ...(configFile ? { configFile } : {}),
     mcp,
@@ -318,6 +336,7 @@ export async function startTestSystem(
         openai.stop(),
         options.voice ? stt.stop() : undefined,
         options.voice ? tts.stop() : undefined,
+        voyage.stop(),
       ]);
       await db.dropDatabase().catch(() => undefined);
       await Promise.all([mongo.close(), connection.close(), nativeConnection.close()]);
