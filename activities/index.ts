@@ -12,7 +12,14 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
+import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
+import type { Knowledge } from '../src/knowledge/knowledge';
+
+/** The knowledge store, for the indexing and retrieval activities. */
+interface KnowledgeDeps {
+  knowledge: Knowledge;
+}
 
 export type ActivityDeps = MessagingDeps &
   DeliveryDeps &
@@ -26,7 +33,9 @@ export type ActivityDeps = MessagingDeps &
   ConsentDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
-  ExternalToolDeps;
+  ExternalToolDeps &
+  KnowledgeDeps &
+  DocumentIngestionDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -43,6 +52,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
+    ...createKnowledgeActivities(deps),
   };
 }
 

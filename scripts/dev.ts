@@ -43,9 +43,13 @@ async function needFreePort(port: number, what: string, envHint: string): Promis
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // Local development registers documents from local servers; production refuses them (SSRF).
+  env.KNOWLEDGE_ALLOW_PRIVATE_URLS ??= 'true';
   // Fail fast, naming the bad setting, before starting anything (as the sandbox will complete the configuration).
   planSandbox(env);
   const dataDir = devDataDir();
+  // Knowledge chunks (LanceDB) sit beside Temporal's and FerretDB's files.
+  env.KNOWLEDGE_STORE_URI ??= path.join(dataDir, 'knowledge');
   const log = (line: string) => say(line);
 
   if (!env.TEMPORAL_ADDRESS) {

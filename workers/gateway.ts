@@ -9,6 +9,7 @@ import { createStores } from '../src/storage/stores';
 import { createWebhookIntake } from '../src/inbox/webhook-intake';
 import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
+import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
   await stores.webhookInbox
     .ensureIndexes()
     .catch((error: unknown) => log.warn({ err: error }, 'inbox indexes not created'));
+  const knowledgeConfig = config.get().knowledge;
+  // Read-only here (operator search): writes happen in the orchestrator's activities.
+  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
   const metrics = createMetrics('gateway');
   const intake = createWebhookIntake({
     config,
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
     log,
     metrics,
     intake,
+    knowledge,
   });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
@@ -65,7 +70,13 @@ async function main(): Promise<void> {
       void intake.relay
         .stop()
         .finally(() =>
-          Promise.allSettled([connection.close(), healthConnection.close(), mongo.close(), tracing.shutdown()]),
+          Promise.allSettled([
+            connection.close(),
+            healthConnection.close(),
+            mongo.close(),
+            knowledge.close(),
+            tracing.shutdown(),
+          ]),
         )
         .then(() => process.exit(0));
     });

@@ -11,18 +11,24 @@ import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
 import { retryUntilConnected } from '../src/runtime/retry';
 import { createStores } from '../src/storage/stores';
+import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('orchestrator');
   const tracing = startTracing('beluga-orchestrator');
   const { temporal, mongodb, orchestratorHealthPort } = config.get();
   const mongo = new MongoClient(mongodb.uri);
+  // Before anything listens: a store embedded by another model must stop the start, loudly.
+  const knowledgeConfig = config.get().knowledge;
+  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
+  // Indexing happens here, so compaction and index refreshes too (other processes only read).
+  knowledge.optimizeEvery(knowledgeConfig.optimizeIntervalMinutes * 60_000);
   // Served from the start, so /health says what the orchestrator waits for (Temporal, MongoDB) while it waits.
   const started: { worker?: Worker } = {};
   const healthConnection = probeConnection(temporal.address);
   const metrics = createMetrics('orchestrator');
   const health = createHealthServer({
-    report: orchestratorHealth({ config, temporal: healthConnection, mongo, worker: () => started.worker }),
+    report: orchestratorHealth({ config, temporal: healthConnection, mongo, worker: () => started.worker, knowledge }),
     metrics,
   });
   health.listen(orchestratorHealthPort, () =>
@@ -38,13 +44,14 @@ async function main(): Promise<void> {
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const stores = createStores(mongo.db(mongodb.database));
   const mcp = new McpCatalogue({ config, log });
-  const worker = await createOrchestratorWorker({ config, connection, client, log, stores, mcp });
+  const worker = await createOrchestratorWorker({ config, connection, client, log, stores, mcp, knowledge });
   started.worker = worker;
   log.info({ taskQueue: temporal.taskQueue, namespace: temporal.namespace }, 'orchestrator worker running');
   // Worker.run() stops gracefully on SIGINT/SIGTERM (the SDK's default shutdown signals).
   await worker.run();
   health.close();
   await mcp.close();
+  await knowledge.close();
   await connection.close();
   await clientConnection.close();
   await healthConnection.close();

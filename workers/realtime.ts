@@ -9,12 +9,13 @@ import { realtimeHealth } from '../src/realtime/health';
 import { createRealtimeServer } from '../src/realtime/server';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { createStores } from '../src/storage/stores';
+import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 /**
  * The realtime worker owns live calls: Twilio Media Streams over WebSocket, each driving STT,
  * the LLM and TTS, reporting to the call's workflow. Scale out by running more of these.
  */
-function main(): void {
+async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('realtime');
   const tracing = startTracing('beluga-realtime');
   const { temporal, mongodb, realtimePort } = config.get();
@@ -25,12 +26,16 @@ function main(): void {
   const mongo = new MongoClient(mongodb.uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000 });
   const metrics = createMetrics('realtime');
   const mcp = new McpCatalogue({ config, log });
+  const knowledgeConfig = config.get().knowledge;
+  // Read-only here (retrieval while talking): writes happen in the orchestrator's activities.
+  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
   const realtime = createRealtimeServer({
     config,
     temporal: client,
     stores: createStores(mongo.db(mongodb.database)),
     providers: voiceProvidersFromConfig(config, log),
     mcp,
+    knowledge,
     metrics,
     log,
     health: realtimeHealth({ config, temporal: healthConnection, mongo }),
@@ -46,6 +51,7 @@ function main(): void {
       .then(() =>
         Promise.allSettled([
           mcp.close(),
+          knowledge.close(),
           connection.close(),
           healthConnection.close(),
           mongo.close(),
@@ -59,4 +65,7 @@ function main(): void {
   process.once('SIGTERM', stop);
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`realtime: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

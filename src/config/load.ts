@@ -67,6 +67,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['VOYAGE_DIMENSIONS', ['knowledge', 'embeddings', 'dimensions']],
   ['KNOWLEDGE_DOCUMENTS_MAX_BYTES', ['knowledge', 'documents', 'maxBytes']],
   ['KNOWLEDGE_FETCH_TIMEOUT_MS', ['knowledge', 'documents', 'fetchTimeoutMs']],
+  ['KNOWLEDGE_ALLOW_PRIVATE_URLS', ['knowledge', 'documents', 'allowPrivateUrls']],
   ['KNOWLEDGE_MESSAGING_TOP_K', ['knowledge', 'retrieval', 'messagingTopK']],
   ['KNOWLEDGE_VOICE_TOP_K', ['knowledge', 'retrieval', 'voiceTopK']],
   ['KNOWLEDGE_VOICE_DEBOUNCE_MS', ['knowledge', 'retrieval', 'voiceDebounceMs']],

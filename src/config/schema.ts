@@ -210,6 +210,12 @@ const KnowledgeSchema = z.object({
         .min(1)
         .default(10 * 1024 * 1024),
       fetchTimeoutMs: z.coerce.number().int().min(100).default(15_000),
+      /**
+       * Let registered URLs reach private, loopback and link-local addresses. Off in production: an
+       * operator-registered URL must not become a way into the internal network (SSRF). On in tests and
+       * `npm run dev`, whose document servers are local.
+       */
+      allowPrivateUrls: z.union([z.boolean(), z.stringbool()]).default(false),
     })
     .prefault({}),
   retrieval: z

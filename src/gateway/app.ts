@@ -10,6 +10,7 @@ import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
 import { gatewayHealth } from './health';
+import type { Knowledge } from '../knowledge/knowledge';
 import type { HealthOptions } from '../health/options';
 import { httpStatusOf } from '../health/status';
 import { operatorApi } from './operator-api';
@@ -21,6 +22,8 @@ import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
 import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
+import { knowledgeRoutes } from './knowledge-routes';
+import { searchRoutes } from './search-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
@@ -42,6 +45,8 @@ export interface GatewayDeps {
   intake?: WebhookIntake;
   /** Thresholds and cache times of /health (tests shorten them). */
   health?: HealthOptions;
+  /** The process's knowledge store (operator search; reported by /health). Absent only in tests that need none. */
+  knowledge?: Knowledge;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -120,13 +125,38 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           models: new AgentModels(deps.config),
           log: deps.log,
         }),
+        knowledgeRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          knowledgeBases: stores.knowledgeBases,
+          documents: stores.documents,
+          documentFiles: stores.documentFiles,
+          log: deps.log,
+        }),
+        ...(deps.knowledge
+          ? [
+              searchRoutes({
+                config: deps.config,
+                knowledge: deps.knowledge,
+                identities: stores.identities,
+                knowledgeBases: stores.knowledgeBases,
+                documents: stores.documents,
+                log: deps.log,
+              }),
+            ]
+          : []),
       ],
       { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
     ),
   );
 
   const health = gatewayHealth(
-    { config: deps.config, temporal: deps.temporalConnection, mongo: deps.mongo },
+    {
+      config: deps.config,
+      temporal: deps.temporalConnection,
+      mongo: deps.mongo,
+      ...(deps.knowledge ? { knowledge: deps.knowledge } : {}),
+    },
     deps.health,
   );
   app.get('/health', async (_req, res) => {

@@ -15,6 +15,8 @@ import { DEFAULT_RATE_LIMIT_WINDOW_MS, DEFAULT_TWILIO_CACHE_MS, type HealthOptio
 import { ProbeCache } from '../health/probe';
 import { healthReport, type HealthReport, type WhenDown } from '../health/status';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
+import type { Knowledge } from '../knowledge/knowledge';
+import { knowledgeCheck } from '../knowledge/health-check';
 
 /**
  * What a failed check does to the gateway. Without MongoDB it cannot accept a webhook (unhealthy:
@@ -28,22 +30,25 @@ export const GATEWAY_WHEN_DOWN: Record<string, WhenDown> = {
   mongodb: 'unhealthy',
   taskQueue: 'degraded',
   twilio: 'unhealthy',
+  // Operator search fails without the store; webhooks and calls do not need it.
+  knowledge: 'degraded',
 };
 
 /** The gateway's `/health`: its checks run in parallel, each bounded in time, Twilio's cached. */
 export function gatewayHealth(
-  deps: { config: ConfigStore; temporal: Connection; mongo: MongoClient },
+  deps: { config: ConfigStore; temporal: Connection; mongo: MongoClient; knowledge?: Knowledge },
   options: HealthOptions = {},
 ): () => Promise<HealthReport> {
   const twilio = new TwilioAccounts(deps.config);
   const twilioCache = new ProbeCache(options.twilioCacheMs ?? DEFAULT_TWILIO_CACHE_MS);
   return async () => {
     const config = deps.config.get();
-    const [temporal, mongodb, taskQueue, twilioAccounts] = await Promise.all([
+    const [temporal, mongodb, taskQueue, twilioAccounts, knowledge] = await Promise.all([
       temporalCheck(deps.temporal),
       mongoCheck(deps.mongo),
       taskQueueCheck(deps.temporal, config.temporal, options.taskQueue ?? DEFAULT_TASK_QUEUE_THRESHOLDS),
       twilioCheck(twilioAccountProbes(twilio), twilioCache),
+      deps.knowledge ? knowledgeCheck(deps.knowledge) : undefined,
     ]);
     const checks = {
       temporal,
@@ -55,6 +60,7 @@ export function gatewayHealth(
         options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
       ),
       config: configCheck(config),
+      ...(knowledge ? { knowledge } : {}),
     };
     return healthReport(checks, GATEWAY_WHEN_DOWN);
   };

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { KnowledgeConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
+import { createEmbeddingProvider } from './embeddings';
 import { isObjectStoreUri, LanceChunkIndex, redactUri } from './lance-index';
 import { indexChunks, searchKnowledge } from './search';
 import type { Chunk, ChunkIndex, EmbeddingProvider, SearchQuery, SearchResult } from './types';
@@ -28,6 +29,11 @@ export interface OpenKnowledgeOptions {
   /** Overrides the default staleness a read tolerates (lance-index.ts). */
   readConsistencySeconds?: number;
   vectorIndexMinRows?: number;
+}
+
+/** The embedding provider `config.embeddings` names (none: lexical only); throws when it cannot work (no key). */
+export function configuredEmbeddings(config: KnowledgeConfig): EmbeddingProvider | undefined {
+  return createEmbeddingProvider(config.embeddings);
 }
 
 /** Opens the store named by `config.storeUri` (a relative directory is taken from the working directory). */

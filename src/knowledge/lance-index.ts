@@ -22,8 +22,8 @@ import type { ChunkIndex, IndexedChunk, SearchHit, SearchMode, SearchQuery } fro
 const TABLE = 'chunks';
 const FTS_COLUMNS = ['text', 'title'] as const;
 /** Below this many rows a flat vector scan is as fast as an index (measured: bench/knowledge-search.ts). */
-export const DEFAULT_VECTOR_INDEX_MIN_ROWS = 5_000;
-export const DEFAULT_LIMIT = 5;
+const DEFAULT_VECTOR_INDEX_MIN_ROWS = 5_000;
+const DEFAULT_LIMIT = 5;
 const MAX_LIMIT = 100;
 /** Each list of a hybrid search fetches this many times the limit, so fusion has candidates from both. */
 const HYBRID_CANDIDATES = 4;

@@ -10,8 +10,8 @@ import type { Chunk, ChunkSource, IndexedChunk } from './types';
  * store embedded by another model is noticed instead of silently compared against.
  */
 
-export const VECTOR_COLUMN = 'vector';
-export const EMBEDDING_METADATA_KEY = 'beluga.embedding';
+const VECTOR_COLUMN = 'vector';
+const EMBEDDING_METADATA_KEY = 'beluga.embedding';
 
 export interface EmbeddingSpec {
   name: string;

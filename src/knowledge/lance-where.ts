@@ -12,7 +12,7 @@ import type { SearchFilters, SearchScope, SourceKind } from './types';
 export type ChunkColumn =
   'id' | 'accountSid' | 'customerId' | 'knowledgeBaseId' | 'documentId' | 'documentVersion' | 'channel' | 'kind' | 'at';
 
-export function sqlString(value: string): string {
+function sqlString(value: string): string {
   // NUL cannot appear in a literal the SQL parser accepts; no real id or name contains one.
   if (value.includes('\0')) throw new RangeError('a filter value cannot contain a NUL character');
   return `'${value.replaceAll("'", "''")}'`;
@@ -50,7 +50,7 @@ export function normalizeInstant(value: string, what: string): string {
  * listed knowledge bases and conversation chunks of the listed customers — an absent list is "none",
  * only `allKnowledgeBases` / `allCustomers` mean all. Undefined: the scope admits nothing.
  */
-export function scopePredicate(scope: SearchScope): string | undefined {
+function scopePredicate(scope: SearchScope): string | undefined {
   if (typeof scope.accountSid !== 'string' || scope.accountSid.trim() === '')
     throw new RangeError('a search scope needs an accountSid');
   const kinds: string[] = [];
@@ -64,7 +64,7 @@ export function scopePredicate(scope: SearchScope): string | undefined {
   return and([equals('accountSid', scope.accountSid), or(kinds)]);
 }
 
-export function filterPredicates(filters: SearchFilters = {}): string[] {
+function filterPredicates(filters: SearchFilters = {}): string[] {
   const parts: string[] = [];
   if (filters.channels) parts.push(isIn('channel', filters.channels satisfies Channel[]));
   if (filters.kinds) parts.push(isIn('kind', filters.kinds satisfies SourceKind[]));

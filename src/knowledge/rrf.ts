@@ -3,7 +3,7 @@
  * item ranked well by both the lexical and the vector search rises, and neither list's raw scores
  * (BM25 vs cosine, incomparable scales) need calibrating. k = 60 is the paper's and LanceDB's default.
  */
-export const RRF_K = 60;
+const RRF_K = 60;
 
 export function reciprocalRankFusion<T>(
   lists: ReadonlyArray<readonly T[]>,

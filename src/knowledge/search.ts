@@ -3,7 +3,7 @@ import { snippet } from './snippet';
 import type { Chunk, ChunkIndex, EmbeddingProvider, SearchMode, SearchQuery, SearchResult } from './types';
 
 /** Texts per embedding request: Voyage takes up to 1,000 inputs per call; smaller batches fail smaller. */
-export const EMBED_BATCH = 128;
+const EMBED_BATCH = 128;
 /** Longest query text accepted (a question, not a document). */
 const MAX_QUERY_CHARS = 2_000;
 

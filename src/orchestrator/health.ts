@@ -23,6 +23,8 @@ import {
 import { ProbeCache } from '../health/probe';
 import { healthReport, type HealthCheck, type HealthReport, type WhenDown } from '../health/status';
 import { TwilioAccounts } from '../telephony/twilio/accounts';
+import type { Knowledge } from '../knowledge/knowledge';
+import { knowledgeCheck } from '../knowledge/health-check';
 
 /**
  * What a failed check does to the orchestrator. Its own worker not running, Temporal or MongoDB
@@ -37,6 +39,8 @@ export const ORCHESTRATOR_WHEN_DOWN: Record<string, WhenDown> = {
   taskQueue: 'degraded',
   twilio: 'unhealthy',
   llm: 'degraded',
+  // Indexing activities retry until the store is back; conversations go on without it.
+  knowledge: 'degraded',
 };
 
 function workerCheck(worker: Pick<Worker, 'getState'> | undefined): HealthCheck {
@@ -54,6 +58,7 @@ export function orchestratorHealth(
     mongo: MongoClient;
     /** The worker once created (undefined while connecting or migrating). */
     worker: () => Pick<Worker, 'getState'> | undefined;
+    knowledge?: Knowledge;
   },
   options: HealthOptions = {},
 ): () => Promise<HealthReport> {
@@ -62,12 +67,13 @@ export function orchestratorHealth(
   const providerCache = new ProbeCache(PROVIDER_CACHE_MS);
   return async () => {
     const config = deps.config.get();
-    const [temporal, mongodb, taskQueue, twilioAccounts, llm] = await Promise.all([
+    const [temporal, mongodb, taskQueue, twilioAccounts, llm, knowledge] = await Promise.all([
       temporalCheck(deps.temporal),
       mongoCheck(deps.mongo),
       taskQueueCheck(deps.temporal, config.temporal, options.taskQueue ?? DEFAULT_TASK_QUEUE_THRESHOLDS),
       twilioCheck(twilioAccountProbes(twilio), twilioCache),
       reachableCheck(providerUrls(config).llm, providerCache),
+      deps.knowledge ? knowledgeCheck(deps.knowledge) : undefined,
     ]);
     const checks = {
       worker: workerCheck(deps.worker()),
@@ -81,6 +87,7 @@ export function orchestratorHealth(
       ),
       llm,
       config: configCheck(config),
+      ...(knowledge ? { knowledge } : {}),
     };
     return healthReport(checks, ORCHESTRATOR_WHEN_DOWN);
   };

@@ -1,3 +1,4 @@
+import type { Knowledge } from '../knowledge/knowledge';
 import { attemptBudgetInterceptor } from '../temporal/attempt-budget';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -26,6 +27,8 @@ export interface OrchestratorDeps {
   client: Client;
   log: Logger;
   stores: Stores;
+  /** The process's knowledge store: indexing activities write it, retrieval reads it (the caller closes it). */
+  knowledge: Knowledge;
   /** The process's MCP connections and tool lists (the caller closes it when the worker stops). */
   mcp: McpCatalogue;
   /** Pre-bundled workflow code (tests bundle once per file); otherwise the worker bundles workflows/. */
@@ -81,6 +84,10 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     sideEffects: stores.sideEffects,
     agentModels: models,
     mcp: deps.mcp,
+    knowledge: deps.knowledge,
+    knowledgeBases: stores.knowledgeBases,
+    documents: stores.documents,
+    documentFiles: stores.documentFiles,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   const worker = await Worker.create({

@@ -1,3 +1,4 @@
+import type { Knowledge } from '../knowledge/knowledge';
 import http from 'node:http';
 import { agentToolReferences } from '../agents/definition';
 import { externalToolOffer } from '../agents/external-tool-offer';
@@ -49,6 +50,8 @@ export interface RealtimeDeps {
   mcp?: Pick<McpCatalogue, 'entriesFor'>;
   metrics: Metrics;
   log: Logger;
+  /** The process's knowledge store (voice retrieval reads it). Absent only in tests that need none. */
+  knowledge?: Knowledge;
   /** The worker's `/health` given its load (default: providers and capacity, no Temporal/MongoDB probe). */
   health?: (load: RealtimeLoad) => Promise<HealthReport>;
   /** The knowledge index, read for the caller's turns (absent: calls are answered without it). */

@@ -183,6 +183,8 @@ function pinProblem(image: string): string | undefined {
   const { repo, tag } = match.groups;
   if (!tag) return 'no tag (means latest)';
   if (/latest|stable|current|edge|nightly|main/i.test(tag)) return `floating tag "${tag}"`;
+  // MinIO publishes one immutable tag per release, named by its date and time.
+  if (/^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/.test(tag)) return undefined;
   const version = /^v?(\d+(?:\.\d+)*)/.exec(tag);
   if (!version) return `tag "${tag}" has no version number`;
   const parts = version[1]!.split('.').length;
@@ -350,6 +352,7 @@ function describeModel(title: string, load: () => Model, options: { skip?: strin
           mongo: 'service_healthy',
           temporal: 'service_healthy',
           'temporal-admin-tools': 'service_completed_successfully',
+          'minio-init': 'service_completed_successfully',
         });
       }
     });
@@ -427,11 +430,18 @@ describe('docker-compose.yml secrets', () => {
     expect(offenders).toEqual([]);
   });
 
+  test('the knowledge store is LanceDB on the compose MinIO bucket, with the settings LanceDB reads', () => {
+    expect(composeText).toMatch(/KNOWLEDGE_STORE_URI: \$\{KNOWLEDGE_STORE_URI:-s3:\/\/beluga-knowledge\/chunks\}/);
+    expect(composeText).toMatch(/AWS_ENDPOINT_URL: \$\{AWS_ENDPOINT_URL:-http:\/\/minio:9000\}/);
+    expect(composeText).toContain('mc mb --ignore-existing beluga/beluga-knowledge');
+  });
+
   test('the credentials the services cannot run without are required, with a message', () => {
     expect(requiredVariables).toEqual(
       expect.arrayContaining([
         'ANTHROPIC_API_KEY',
         'ASSEMBLYAI_API_KEY',
+        'KNOWLEDGE_S3_SECRET_KEY',
         'TTS_API_KEY',
         'PUBLIC_URL',
         'TEMPORAL_DB_PASSWORD',

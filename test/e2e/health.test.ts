@@ -82,8 +82,12 @@ describe('/health tells the truth', () => {
     const gateway = await healthUntil(system.gatewayUrl, 'a healthy gateway', (a) => a.report.status === 'healthy');
     expect(gateway.status).toBe(200);
     expect(Object.keys(gateway.report.checks).sort()).toEqual(
-      ['config', 'mongodb', 'taskQueue', 'temporal', 'twilio', 'twilioRateLimits'].sort(),
+      ['config', 'knowledge', 'mongodb', 'taskQueue', 'temporal', 'twilio', 'twilioRateLimits'].sort(),
     );
+    // No embedding provider is the sandbox's setup: said, and still healthy.
+    const lexicalOnly = 'lexical only: no embedding provider configured (KNOWLEDGE_EMBEDDINGS)';
+    expect(gateway.report.checks.knowledge!.detail).toMatch(/^store reachable \(\d+ chunks\); /);
+    expect(gateway.report.checks.knowledge!.detail).toContain(lexicalOnly);
     for (const check of Object.values(gateway.report.checks)) expect(check.status).toBe('ok');
     expect(gateway.report.checks.twilio!.detail).toBe('2 account(s): credentials valid');
     // The account check is a GET of the account resource, made with each account's own credentials.
@@ -99,6 +103,10 @@ describe('/health tells the truth', () => {
     expect(orchestrator.status).toBe(200);
     expect(orchestrator.report.checks.worker).toEqual({ status: 'ok', detail: 'the worker is polling' });
     expect(orchestrator.report.checks.llm!.status).toBe('ok');
+    expect(orchestrator.report.checks.knowledge).toEqual({
+      status: 'ok',
+      detail: expect.stringContaining(lexicalOnly) as string,
+    });
 
     const realtime = await health(system.realtimeUrl);
     expect(realtime.status).toBe(200);

@@ -20,6 +20,8 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { configuredEmbeddings, openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
+import type { EmbeddingProvider } from '../../src/knowledge/types';
 import { createHealthServer } from '../../src/health/http-server';
 import type { HealthOptions } from '../../src/health/options';
 import { orchestratorHealth } from '../../src/orchestrator/health';
@@ -42,7 +44,7 @@ const SECOND_AUTH_TOKEN = 'second-auth-token-0123456789abcd';
 export const SECOND_AGENT_NUMBER = '+15005550007';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
-const OPERATOR_KEY = 'test-operator-key-0123456789';
+export const OPERATOR_KEY = 'test-operator-key-0123456789';
 
 /** The running system under test: gateway, orchestrator worker, emulators, on the shared stack. */
 export interface TestSystem {
@@ -75,6 +77,11 @@ export interface TestSystem {
   configFile?: string;
   /** The orchestrator's MCP catalogue (connections and tool lists). */
   mcp: McpCatalogue;
+  /**
+   * The knowledge store the orchestrator, gateway and realtime workers share (in one process, as one
+   * instance): a fresh temporary directory per system, removed on stop.
+   */
+  knowledge: Knowledge;
   db: Db;
   temporal: Client;
   /** Calls the operator API with the test key (and any extra headers, such as Idempotency-Key). */
@@ -122,6 +129,8 @@ export interface TestSystemOptions {
   health?: HealthOptions;
   /** Embed knowledge through the Voyage emulator (else search is lexical only, as with no provider configured). */
   embeddings?: boolean;
+  /** The knowledge layer's embedding provider (a test double of the port), instead of the configured one. */
+  embeddingProvider?: EmbeddingProvider;
 }
 
 const TEST_TTS_KEY = 'test-tts-key-0123456789';
@@ -168,7 +177,9 @@ export async function startTestSystem(
       }
     : {};
   const configFile = writeConfigFile(options, { openaiUrl });
+  const knowledgeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'beluga-knowledge-'));
   const config = ConfigStore.load({
+    KNOWLEDGE_STORE_URI: knowledgeDir,
     ...(configFile ? { BELUGA_CONFIG_FILE: configFile } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
@@ -182,6 +193,8 @@ export async function startTestSystem(
     ANTHROPIC_API_KEY: 'test-anthropic-key',
     ANTHROPIC_BASE_URL: anthropicUrl,
     OPERATOR_API_KEY: OPERATOR_KEY,
+    // Documents registered by URL in tests are served from loopback.
+    KNOWLEDGE_ALLOW_PRIVATE_URLS: 'true',
     ...voiceEnv,
     ...embeddingsEnv,
     ...env,
@@ -194,6 +207,10 @@ export async function startTestSystem(
   const nativeConnection = await NativeConnection.connect({ address: stack.temporalAddress });
   const log = createLogger('test', 'silent');
   const mcp = new McpCatalogue({ config, log });
+  const knowledge = await openKnowledge(config.get().knowledge, {
+    log,
+    embeddings: options.embeddingProvider ?? configuredEmbeddings(config.get().knowledge),
+  });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -210,6 +227,7 @@ export async function startTestSystem(
       stores,
       providers: voiceProvidersFromConfig(config, log),
       mcp,
+      knowledge,
       metrics: createMetrics(`test-realtime-${i}`),
       log,
       health: realtimeHealth({ config, temporal: connection, mongo }),
@@ -223,7 +241,10 @@ export async function startTestSystem(
   }
 
   const orchestratorHealthServer = createHealthServer({
-    report: orchestratorHealth({ config, temporal: connection, mongo, worker: () => worker }, options.health),
+    report: orchestratorHealth(
+      { config, temporal: connection, mongo, worker: () => worker, knowledge },
+      options.health,
+    ),
   });
   await new Promise<void>((resolve) => orchestratorHealthServer.listen(0, '127.0.0.1', resolve));
 
@@ -251,6 +272,7 @@ export async function startTestSystem(
     config,
     ...(configFile ? { configFile } : {}),
     mcp,
+    knowledge,
     db,
     temporal,
     async api(method, path, body, headers = {}) {
@@ -283,6 +305,7 @@ export async function startTestSystem(
         log,
         stores,
         mcp,
+        knowledge,
         workflowBundle: await workflowBundle(),
         ...(options.recordingRetentionSweepMs !== undefined
           ? { recordingRetentionSweepMs: options.recordingRetentionSweepMs }
@@ -308,6 +331,7 @@ export async function startTestSystem(
         stores,
         log,
         intake,
+        knowledge,
         ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
@@ -330,6 +354,8 @@ export async function startTestSystem(
       orchestratorHealthServer.closeAllConnections();
       await new Promise<void>((resolve) => orchestratorHealthServer.close(() => resolve()));
       await mcp.close();
+      await knowledge.close();
+      fs.rmSync(knowledgeDir, { recursive: true, force: true });
       await Promise.all([
         twilio.stop(),
         anthropic.stop(),

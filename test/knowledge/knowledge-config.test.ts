@@ -17,7 +17,7 @@ describe('knowledge configuration', () => {
       storeUri: '.data/knowledge',
       storageOptions: {},
       embeddings: { provider: 'none', model: 'voyage-3.5-lite', dimensions: 512 },
-      documents: { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000 },
+      documents: { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000, allowPrivateUrls: false },
       retrieval: { messagingTopK: 4, voiceTopK: 3 },
       optimizeIntervalMinutes: 10,
     });
@@ -34,6 +34,7 @@ describe('knowledge configuration', () => {
       VOYAGE_DIMENSIONS: '1024',
       KNOWLEDGE_DOCUMENTS_MAX_BYTES: '1000000',
       KNOWLEDGE_FETCH_TIMEOUT_MS: '5000',
+      KNOWLEDGE_ALLOW_PRIVATE_URLS: 'true',
       KNOWLEDGE_MESSAGING_TOP_K: '6',
       KNOWLEDGE_VOICE_TOP_K: '2',
       KNOWLEDGE_OPTIMIZE_INTERVAL_MINUTES: '0.5',
@@ -50,7 +51,7 @@ describe('knowledge configuration', () => {
         model: 'voyage-3.5',
         dimensions: 1024,
       },
-      documents: { maxBytes: 1_000_000, fetchTimeoutMs: 5000 },
+      documents: { maxBytes: 1_000_000, fetchTimeoutMs: 5000, allowPrivateUrls: true },
       retrieval: { messagingTopK: 6, voiceTopK: 2 },
       optimizeIntervalMinutes: 0.5,
     });

@@ -6,8 +6,7 @@ import { DocumentError } from './errors';
  * ZIP), because uploads and web servers mislabel files routinely.
  */
 
-const DOCUMENT_TYPES = ['text/plain', 'text/markdown', 'text/html', 'application/pdf'] as const;
-export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+export type DocumentType = 'text/plain' | 'text/markdown' | 'text/html' | 'application/pdf';
 
 const SUPPORTED = 'plain text (.txt), Markdown (.md), HTML (.html) or PDF (.pdf)';
 
@@ -95,7 +94,7 @@ export function detectDocumentType(input: DetectInput): DetectedType {
 }
 
 /** Lower-cased media type and charset of a Content-Type header value. */
-export function parseContentType(value: string | undefined): { mediaType: string; charset?: string } {
+function parseContentType(value: string | undefined): { mediaType: string; charset?: string } {
   if (!value) return { mediaType: '' };
   const [type = '', ...params] = value.split(';');
   const charsetParam = params.map((p) => p.trim()).find((p) => /^charset=/i.test(p));
