@@ -54,8 +54,6 @@ export interface RealtimeDeps {
   knowledge?: Knowledge;
   /** The worker's `/health` given its load (default: providers and capacity, no Temporal/MongoDB probe). */
   health?: (load: RealtimeLoad) => Promise<HealthReport>;
-  /** The knowledge index, read for the caller's turns (absent: calls are answered without it). */
-  knowledge?: KnowledgeSearch;
 }
 
 export interface RealtimeServer {
