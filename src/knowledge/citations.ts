@@ -57,7 +57,7 @@ export function formatPassages(passages: readonly KnowledgePassage[]): string {
 }
 
 /** The rule the model is given with passages, worded for the channel (markers are never read aloud or sent). */
-export function citationRule(channel: 'voice' | 'messaging'): string {
+function citationRule(channel: 'voice' | 'messaging'): string {
   const removed =
     channel === 'voice'
       ? 'they are removed before your words are spoken'

@@ -7,7 +7,7 @@ import { worthSearching } from '../knowledge/retrieval';
  * (not ready within the budget: the turn went on without it), `none` (nothing worth searching, or
  * nothing to search in), `failed`.
  */
-export type RetrievalOutcome = 'speculative' | 'fresh' | 'late' | 'none' | 'failed';
+type RetrievalOutcome = 'speculative' | 'fresh' | 'late' | 'none' | 'failed';
 
 /** What a turn got: the passages (numbered from 1) and how long the reply waited for them. */
 export interface TurnKnowledge {

@@ -9,7 +9,7 @@
 import { echoResponder, textReply, toolUseReply } from './responders';
 import type { RecordedRequest, RequestContentBlock, Responder } from './types';
 
-export interface EmulatedPassage {
+interface EmulatedPassage {
   n: number;
   title: string;
   text: string;
@@ -65,7 +65,7 @@ function overlap(a: Set<string>, b: Set<string>): number {
 }
 
 /** The customer's question: the newest user message that is their words, not a tool result. */
-export function lastQuestion(request: RecordedRequest): string {
+function lastQuestion(request: RecordedRequest): string {
   for (const message of [...request.messages].reverse()) {
     if (message.role !== 'user') continue;
     if (typeof message.content === 'string') return message.content;
