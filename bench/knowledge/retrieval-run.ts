@@ -46,7 +46,7 @@ export async function runRetrieval(
       dimensions: 512,
     },
     documents: { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000, allowPrivateUrls: false },
-    retrieval: { messagingTopK: 4, voiceTopK: 3 },
+    retrieval: { messagingTopK: 4, voiceTopK: 3, voiceDebounceMs: 120, voiceWaitBudgetMs: 30 },
     optimizeIntervalMinutes: 10,
   };
   const embeddings = createEmbeddingProvider(config.embeddings);

@@ -104,6 +104,15 @@ export const KNOWLEDGE_INDEXING: ActivityOptions = {
   retry: { ...BACKOFF, maximumInterval: '30 seconds' },
 };
 
+/**
+ * Retrieving knowledge before a reply: the customer is waiting and the reply can be written
+ * without it, so one quick retry at most (the activity itself turns a failed search into "none").
+ */
+export const KNOWLEDGE_RETRIEVAL: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 2 },
+};
+
 /** A tool the agent called: a few attempts, then the model hears that it failed and tells the customer. */
 export const AGENT_TOOL: ActivityOptions = {
   startToCloseTimeout: '60 seconds',

@@ -255,11 +255,19 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
           : {}),
       ...(request.repeatSafe === false ? { repeatSafe: false } : {}),
     };
+    const numbering =
+      'firstPassageNumber' in request && request.firstPassageNumber
+        ? { firstPassageNumber: request.firstPassageNumber }
+        : {};
     // A handoff changes who speaks on the call: the realtime worker switches agents from the next turn.
-    return dispatchTool(call, toolContext(toolCallId), {
-      handoff: (handoff) =>
-        handOffCall({ input: handoff.input, ...(currentAgent() ? { current: currentAgent()! } : {}) }),
-    });
+    return dispatchTool(
+      call,
+      { ...toolContext(toolCallId), ...numbering },
+      {
+        handoff: (handoff) =>
+          handOffCall({ input: handoff.input, ...(currentAgent() ? { current: currentAgent()! } : {}) }),
+      },
+    );
   };
   setHandler(
     runToolUpdate,
