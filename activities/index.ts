@@ -12,6 +12,7 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
+import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 import type { Knowledge } from '../src/knowledge/knowledge';
 
@@ -33,7 +34,8 @@ export type ActivityDeps = MessagingDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
   ExternalToolDeps &
-  KnowledgeDeps;
+  KnowledgeDeps &
+  DocumentIngestionDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -50,6 +52,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
+    ...createKnowledgeActivities(deps),
   };
 }
 

@@ -125,3 +125,16 @@ export const EXTERNAL_TOOL: ActivityOptions = {
   startToCloseTimeout: '75 seconds',
   retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: EXTERNAL_TOOL_ATTEMPTS },
 };
+
+/**
+ * Indexing one version of a knowledge-base document (read or fetch, extract, chunk, embed, write):
+ * minutes for a large document with embeddings, so it heartbeats (a dead worker is noticed within
+ * 30 s). A few attempts over a few minutes ride out a provider's or the store's hiccup; after them
+ * the document is marked failed and the version indexed before stays searchable. A bad file or URL
+ * is not retried: the activity answers `failed` itself.
+ */
+export const DOCUMENT_INGESTION: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 5 },
+};

@@ -44,7 +44,7 @@ const SECOND_AUTH_TOKEN = 'second-auth-token-0123456789abcd';
 export const SECOND_AGENT_NUMBER = '+15005550007';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
-const OPERATOR_KEY = 'test-operator-key-0123456789';
+export const OPERATOR_KEY = 'test-operator-key-0123456789';
 
 /** The running system under test: gateway, orchestrator worker, emulators, on the shared stack. */
 export interface TestSystem {
