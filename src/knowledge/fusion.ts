@@ -14,12 +14,12 @@
  */
 
 /** Weight of the lexical score; the vector score gets the rest. Above 0.5: exact words are the stronger evidence. */
-export const LEXICAL_WEIGHT = 0.6;
+const LEXICAL_WEIGHT = 0.6;
 /**
  * Added (scaled by the share of the query's identifiers the chunk contains) to the fused score, which
  * lies in [0, 1]: a query naming order 4521 keeps the chunks saying 4521 above near-misses like 4512.
  */
-export const IDENTIFIER_BOOST = 1;
+const IDENTIFIER_BOOST = 1;
 /** Candidates each list contributes at least (more when the caller asks for more hits). */
 export const MIN_FUSION_CANDIDATES = 40;
 
