@@ -25,6 +25,8 @@ export interface RetrievalRun {
   indexSeconds: number;
   /** Per-question search latency, milliseconds, by mode (embedding the query included). */
   latencies: Record<SearchMode, number[]>;
+  /** Each question's hit ids, best first, by mode: to score subsets (the tuning and held-out halves). */
+  rankings: Record<SearchMode, Map<string, string[]>>;
 }
 
 export async function runRetrieval(
@@ -63,6 +65,7 @@ export async function runRetrieval(
 
     const scores = {} as Record<SearchMode, ScoreTable>;
     const latencies = { lexical: [], vector: [], hybrid: [] } as Record<SearchMode, number[]>;
+    const rankingsByMode = {} as Record<SearchMode, Map<string, string[]>>;
     for (const mode of modes) {
       const rankings = new Map<string, string[]>();
       for (const question of questions) {
@@ -76,8 +79,9 @@ export async function runRetrieval(
         );
       }
       scores[mode] = scoreRankings(questions, rankings);
+      rankingsByMode[mode] = rankings;
     }
-    return { scores, indexSeconds, latencies };
+    return { scores, indexSeconds, latencies, rankings: rankingsByMode };
   } finally {
     await knowledge.close();
     await emulator.stop();

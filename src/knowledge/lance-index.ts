@@ -9,13 +9,13 @@ import {
   type EmbeddingSpec,
 } from './lance-rows';
 import { and, equals, isIn, notEquals, searchPredicate } from './lance-where';
-import { reciprocalRankFusion } from './rrf';
+import { fuseScores, identifierTokens, MIN_FUSION_CANDIDATES } from './fusion';
 import type { ChunkIndex, IndexedChunk, SearchHit, SearchMode, SearchQuery } from './types';
 
 /**
  * The chunk index on LanceDB: one table, `chunks`, on local disk or object storage. Lexical search is
  * LanceDB's full-text (BM25) index over `text` and `title`; vector search is cosine over `vector`;
- * hybrid fuses both ranked lists (rrf.ts). Rows written after an index was built are still searched
+ * hybrid fuses both lists' normalised scores (fusion.ts). Rows written after an index was built are still searched
  * (LanceDB scans the unindexed part flat) until `optimize()` folds them in.
  */
 
@@ -25,7 +25,7 @@ const FTS_COLUMNS = ['text', 'title'] as const;
 const DEFAULT_VECTOR_INDEX_MIN_ROWS = 5_000;
 const DEFAULT_LIMIT = 5;
 const MAX_LIMIT = 100;
-/** Each list of a hybrid search fetches this many times the limit, so fusion has candidates from both. */
+/** Each list of a hybrid search fetches this many times the limit (and at least MIN_FUSION_CANDIDATES). */
 const HYBRID_CANDIDATES = 4;
 /** Old table versions kept after compaction: readers mid-query on another process still find their files. */
 const KEEP_VERSIONS_MS = 10 * 60_000;
@@ -161,12 +161,20 @@ export class LanceChunkIndex implements ChunkIndex {
     const text = query.text.trim();
     if (mode === 'lexical') return text ? toHits(await this.lexical(table, text, where, limit)) : [];
     if (mode === 'vector') return toHits(await this.nearest(table, vector!, where, limit));
-    const candidates = limit * HYBRID_CANDIDATES;
+    const candidates = Math.max(limit * HYBRID_CANDIDATES, MIN_FUSION_CANDIDATES);
     const [words, meaning] = await Promise.all([
       text ? this.lexical(table, text, where, candidates) : Promise.resolve([]),
       this.nearest(table, vector!, where, candidates),
     ]);
-    return reciprocalRankFusion([words, meaning], (row) => row.id as string)
+    return fuseScores(
+      words.map((row) => ({ item: row, score: row._score as number })),
+      meaning.map((row) => ({ item: row, score: 1 - (row._distance as number) })),
+      {
+        key: (row) => row.id as string,
+        text: (row) => `${row.title as string}\n${row.text as string}`,
+        identifiers: identifierTokens(text),
+      },
+    )
       .slice(0, limit)
       .map(({ item, score }) => ({ chunk: fromRow(item), score, snippet: '' }));
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger';
+import { topicWords } from './query-text';
 import { snippet } from './snippet';
 import type { Chunk, ChunkIndex, EmbeddingProvider, SearchMode, SearchQuery, SearchResult } from './types';
 
@@ -33,7 +34,9 @@ export async function searchKnowledge(deps: SearchDeps, query: SearchQuery): Pro
       degraded = `${wanted} search needs an embedding provider; none is configured (KNOWLEDGE_EMBEDDINGS)`;
     } else
       try {
-        [vector] = await deps.embeddings.embed([query.text], 'query');
+        // Hybrid embeds the question's topic words only (query-text.ts); vector-only keeps the whole question.
+        const embedded = wanted === 'hybrid' ? topicWords(query.text) : query.text;
+        [vector] = await deps.embeddings.embed([embedded], 'query');
       } catch (error) {
         mode = 'lexical';
         degraded = `embedding provider ${deps.embeddings.name} failed: ${describe(error)}`;
