@@ -7,14 +7,13 @@
  * another account's never reach the model.
  */
 import { conversationText, knowledgeResponder, type RecordedRequest } from '../../devstack/emulators/anthropic';
-import { chunkDocument } from '../../src/knowledge/documents/chunk';
-import { extractDocument } from '../../src/knowledge/documents/extract';
 import type { Chunk } from '../../src/knowledge/types';
 import { MessageStore } from '../../src/memory/message-store';
 import type { CallTurn } from '../../src/voice/call-types';
 import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
 import {
   AGENT_NUMBER,
+  OPERATOR_KEY,
   SECOND_ACCOUNT_SID,
   TEST_ACCOUNT_SID,
   TEST_AUTH_TOKEN,
@@ -29,7 +28,6 @@ import { pdfWithPages } from '../unit/documents/pdf-fixtures';
 const SUPPORT = AGENT_NUMBER;
 /** A line whose agent has no knowledge bases: the baseline for first-audio latency. */
 const PLAIN = '+15005550011';
-const KB = 'kb-policies';
 
 const prefix = `+1631${String(Math.floor(Math.random() * 100_000)).padStart(5, '0')}`;
 let counter = 0;
@@ -44,38 +42,49 @@ const REFUND_PAGES = [
   ['Opened items can be returned only if they are faulty.', 'Return shipping costs 4 euros unless the item is faulty.'],
 ];
 
+const SUPPORT_AGENT = {
+  id: 'support',
+  name: 'Support',
+  instructions: 'You are Support at Beluga.',
+  tools: ['send_sms'],
+};
+
 /**
- * The PDF as an upload would be indexed: bytes → text per page → chunks with title, page and position.
- * TODO(integrator): once k-ingest's upload API is on main, upload the PDF through it instead.
+ * The refund policy as an operator adds it: a knowledge base, the PDF uploaded through the operator API
+ * and ingested by its workflow, then the agent given that knowledge base (and one long deleted).
+ * Returns the chunks the ingestion wrote, to compare citations with.
  */
-async function indexRefundPolicy(system: TestSystem): Promise<Chunk[]> {
-  const bytes = await pdfWithPages(REFUND_PAGES, 'Refund policy');
-  const extracted = await extractDocument(
-    { bytes, fileName: 'refunds.pdf', contentType: 'application/pdf' },
-    { maxBytes: 1_000_000 },
+async function uploadRefundPolicy(system: TestSystem): Promise<{ documentId: string; chunks: Chunk[] }> {
+  const created = await system.api('POST', '/knowledge-bases', { name: 'Policies' });
+  expect(created.status).toBe(201);
+  const kb = created.json.id as string;
+  const form = new FormData();
+  form.append(
+    'file',
+    new Blob([await pdfWithPages(REFUND_PAGES, 'Refund policy')], { type: 'application/pdf' }),
+    'refunds.pdf',
   );
-  const at = new Date().toISOString();
-  const chunks: Chunk[] = chunkDocument(extracted, { fallbackTitle: 'refunds.pdf' }).map((c) => ({
-    id: `doc:refunds:v1:${c.position}`,
-    accountSid: TEST_ACCOUNT_SID,
-    knowledgeBaseId: KB,
-    documentId: 'refunds',
-    documentVersion: 'v1',
-    text: c.text,
-    title: c.title,
-    source: {
-      kind: 'document',
-      knowledgeBaseId: KB,
-      documentId: 'refunds',
-      title: c.title,
-      ...(c.page !== undefined ? { page: c.page } : {}),
-      ...(c.section ? { section: c.section } : {}),
-      position: c.position,
-    },
-    at,
-  }));
-  await system.knowledge.indexChunks(chunks);
-  return chunks;
+  const uploaded = await fetch(`${system.gatewayUrl}/api/knowledge-bases/${kb}/documents`, {
+    method: 'POST',
+    headers: { 'x-api-key': OPERATOR_KEY },
+    body: form,
+  });
+  expect(uploaded.status).toBe(202);
+  const documentId = ((await uploaded.json()) as { id: string }).id;
+  await eventually(
+    'the policy ingested',
+    async () => (await system.api('GET', `/knowledge-bases/${kb}/documents/${documentId}`)).json.status === 'ready',
+    60_000,
+  );
+  const { hits } = await system.knowledge.search({
+    text: 'refund returns shipping',
+    scope: { accountSid: TEST_ACCOUNT_SID, knowledgeBaseIds: [kb] },
+    mode: 'lexical',
+    limit: 20,
+  });
+  const put = await system.api('PUT', '/agents/support', { ...SUPPORT_AGENT, knowledge: [kb, 'kb-deleted-long-ago'] });
+  expect([200, 201]).toContain(put.status);
+  return { documentId, chunks: hits.map((h) => h.chunk) };
 }
 
 /** One caller turn of an earlier call, as the call's index step writes it. */
@@ -98,6 +107,7 @@ const requestText = (request: RecordedRequest) => conversationText(request);
 describe('answers from knowledge', () => {
   let system: TestSystem;
   let policy: Chunk[];
+  let policyId: string;
 
   beforeAll(async () => {
     system = await startTestSystem(
@@ -106,13 +116,7 @@ describe('answers from knowledge', () => {
         voice: true,
         configFile: {
           agents: [
-            {
-              id: 'support',
-              name: 'Support',
-              instructions: 'You are Support at Beluga.',
-              tools: ['send_sms'],
-              knowledge: [KB, 'kb-deleted-long-ago'],
-            },
+            SUPPORT_AGENT,
             { id: 'plain', name: 'Plain', instructions: 'You are Plain at Beluga.', tools: ['send_sms'] },
           ],
           twilio: {
@@ -132,7 +136,15 @@ describe('answers from knowledge', () => {
     );
     system.anthropic.setResponder(knowledgeResponder());
     system.tts.setTiming({ msPerChar: 5 });
-    policy = await indexRefundPolicy(system);
+    ({ documentId: policyId, chunks: policy } = await uploadRefundPolicy(system));
+    // Every process sees the agent's new version within about a second (agent directory refresh).
+    await eventually(
+      'the support agent uses the policies',
+      async () =>
+        ((await system.api('GET', '/agents/support')).json.definition as { knowledge?: string[] } | undefined)
+          ?.knowledge?.length === 2,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
   }, 120_000);
 
   afterAll(async () => {
@@ -238,7 +250,7 @@ describe('answers from knowledge', () => {
       expect(turn.retrieval!.waitedMs).toBeLessThanOrEqual(budgetMs);
       expect(turn.text).not.toMatch(/\[\d+\]/);
       expect(turn.citations?.[0]?.kind).toBe('document');
-      expect(turn.citations?.[0]?.source).toMatchObject({ documentId: 'refunds' });
+      expect(turn.citations?.[0]?.source).toMatchObject({ documentId: policyId });
     }
     expect(withKnowledge[0]!.text).toBe(
       'Refunds are paid to the original card within 14 days of the return arriving at our warehouse.',
