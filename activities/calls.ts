@@ -85,6 +85,7 @@ export function createCallActivities(deps: CallDeps) {
         status: caller ? 'received' : 'spoken',
         createdAt: new Date(turn.at),
         ...(turn.agentId ? { agentId: turn.agentId } : {}),
+        ...(turn.citations?.length ? { citations: turn.citations } : {}),
       });
     },
 

@@ -12,6 +12,8 @@ import { createCustomActivities } from './custom';
 import { createCallActivities, type CallDeps } from './calls';
 import { createCustomerRecordActivities, type CustomerRecordDeps } from './customer-records';
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
+import { createConversationIndexActivities, type ConversationIndexDeps } from './conversation-index';
+import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 import type { Knowledge } from '../src/knowledge/knowledge';
 
@@ -33,7 +35,9 @@ export type ActivityDeps = MessagingDeps &
   CustomerRecordDeps &
   RecordingRetentionDeps &
   ExternalToolDeps &
-  KnowledgeDeps;
+  ConversationIndexDeps &
+  KnowledgeDeps &
+  DocumentIngestionDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -50,6 +54,8 @@ function builtInActivities(deps: ActivityDeps) {
     ...createCustomerRecordActivities(deps),
     ...createRecordingRetentionActivities(deps),
     ...createExternalToolActivities(deps),
+    ...createConversationIndexActivities(deps),
+    ...createKnowledgeActivities(deps),
   };
 }
 

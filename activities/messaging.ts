@@ -32,6 +32,16 @@ import { agentSystemPrompt, type ResolvedAgent } from '../src/agents/resolved-ag
 import type { ConversationStore } from '../src/conversations/conversation-store';
 import { refuseIfOptedOut } from '../src/messaging/consent-guard';
 import { parseTwilioAddress } from '../src/messaging/addresses';
+import { knowledgeSection, type Citation, type KnowledgePassage } from '../src/knowledge/citations';
+import {
+  conversationScope,
+  retrievePassages,
+  scopeIsEmpty,
+  worthSearching,
+  type KnowledgeSearch,
+} from '../src/knowledge/retrieval';
+import type { Logger } from '../src/observability/logger';
+import { retrievalTopK } from '../src/knowledge/retrieval-settings';
 
 export interface MessagingDeps {
   config: () => Config;
@@ -50,6 +60,9 @@ export interface MessagingDeps {
   agentModels: AgentModels;
   /** The MCP servers' tool lists, for agents that name them. */
   mcp: Pick<McpCatalogue, 'entriesFor'>;
+  /** The knowledge index, searched before the model answers (absent: replies are written without it). */
+  knowledge?: KnowledgeSearch;
+  log: Logger;
 }
 
 /** An agent as a workflow refers to it: the version is fixed once chosen, so retries and replays agree. */
@@ -83,6 +96,14 @@ export interface SendMessageInput {
   purpose?: 'reply' | 'follow_up';
   /** The agent that wrote it: its `fallbackReply` is the fallback, and the history names it. */
   agent?: AgentRef;
+  /** The knowledge chunks the reply used, recorded with it. */
+  citations?: Citation[];
+}
+
+/** What was retrieved for a message before the model answers it (`skipped`: why nothing was searched). */
+export interface RetrievedKnowledge {
+  passages: KnowledgePassage[];
+  skipped?: 'no-index' | 'no-scope' | 'too-short' | 'failed';
 }
 
 function systemPromptWithMemory(base: string, summary: string | undefined): string {
@@ -190,6 +211,51 @@ export function createMessagingActivities(deps: MessagingDeps) {
     },
 
     /**
+     * The knowledge passages for the message being answered, before the model answers it: the top
+     * `messagingTopK` chunks of the agent's knowledge bases and of this customer's own history,
+     * leaving out the messages the model sees anyway (its history window, this message included).
+     * Never fails: a search that cannot run is logged and the reply is written without passages.
+     */
+    async retrieveKnowledge(input: {
+      customerId: string;
+      accountSid: string;
+      messageSid: string;
+      text: string;
+      agent?: AgentRef;
+    }): Promise<RetrievedKnowledge> {
+      const { knowledge } = deps;
+      if (!knowledge) return { passages: [], skipped: 'no-index' };
+      if (!worthSearching(input.text)) return { passages: [], skipped: 'too-short' };
+      const where = { customerId: input.customerId, messageSid: input.messageSid };
+      try {
+        const agent = await agentOf(input.agent);
+        const scope = conversationScope({
+          accountSid: input.accountSid,
+          knowledgeBaseIds: agent.definition.knowledge,
+          customerId: input.customerId,
+          customerHistory: true,
+        });
+        if (scopeIsEmpty(scope)) return { passages: [], skipped: 'no-scope' };
+        const window = await deps.messages.recent(input.customerId, deps.config().messaging.historyBudget);
+        const { passages, result } = await retrievePassages(knowledge, {
+          text: input.text,
+          scope,
+          limit: retrievalTopK(deps.config(), 'messaging'),
+          exclude: { messageIds: [input.messageSid, `reply:${input.messageSid}`, ...window.map((m) => m.id)] },
+        });
+        deps.log.info(
+          { ...where, passages: passages.length, mode: result.mode, tookMs: result.tookMs, degraded: result.degraded },
+          'knowledge retrieved for a reply',
+        );
+        return { passages };
+      } catch (error) {
+        // The customer still gets an answer: without passages (the model may still search with the tool).
+        deps.log.warn({ ...where, err: error }, 'knowledge retrieval failed; answering without it');
+        return { passages: [], skipped: 'failed' };
+      }
+    },
+
+    /**
      * Asks the model for the next reply, given the customer's recent history across channels and
      * `scratch`: this answer's tool calls and results so far. Returns either the reply text or
      * the tools the model wants run first (the workflow runs them durably and asks again).
@@ -206,6 +272,8 @@ export function createMessagingActivities(deps: MessagingDeps) {
       customerName?: string;
       /** This agent has just taken the conversation over from another. */
       handoff?: { from: string; reason: string };
+      /** Passages retrieved for the message (numbered as the model cites them). */
+      knowledge?: KnowledgePassage[];
     }): Promise<{ text: string; toolCalls: RoutedToolCall[]; historyFull: boolean }> {
       const agent = await agentOf(input.agent);
       let model: ChatModel | undefined;
@@ -237,8 +305,9 @@ export function createMessagingActivities(deps: MessagingDeps) {
         : '';
       const external = await externalToolOffer(agentToolReferences(agent.definition), deps.config(), deps.mcp);
       const tools = toolSpecsFor(agent.definition, 'messaging', { extra: external.tools });
+      const passages = knowledgeSection(input.knowledge ?? [], 'messaging');
       const reply = await model.complete({
-        system: systemPromptWithMemory(prompt, memory?.summary) + takenOver,
+        system: systemPromptWithMemory(prompt, memory?.summary) + takenOver + (passages ? `\n\n${passages}` : ''),
         items,
         tools: modelToolSpecs(tools),
       });
@@ -290,8 +359,10 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const { idempotencyKey, customerId, accountSid, from, to, conversationSid } = input;
       const purpose = input.purpose ?? 'reply';
       const agentId = input.agent ? { agentId: input.agent.id } : {};
+      // A fallback reply was not written from the passages: it cites nothing.
+      const cited = !input.fallback && input.citations?.length ? { citations: input.citations } : {};
       if (!conversationSid)
-        return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose, ...agentId });
+        return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose, ...agentId, ...cited });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
       // A message posted in a Conversation reaches every participant: no number among them may be opted out.
@@ -309,6 +380,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
         body,
         status: 'sending',
         ...agentId,
+        ...cited,
       };
       try {
         const posted = await sendOnce(deps.messages, intent, {

@@ -11,9 +11,96 @@ import { twilioFailure } from '../src/telephony/twilio/errors';
 import { transferTwiml } from '../src/voice/twiml';
 import { placedCallAnswerUrl } from '../src/voice/answer-url';
 import { actOnce } from '../src/storage/side-effects';
+import type { Channel } from '../src/messaging/addresses';
+import type { ChunkSource, SearchHit, SearchMode, SearchQuery, SearchResult, SourceKind } from '../src/knowledge/types';
 
 export interface PlatformDeps extends Omit<ToolDeps, 'verifications'> {
   chatModel: () => ChatModel | undefined;
+  /** Knowledge search (src/knowledge/knowledge.ts): `searchTranscripts` reads conversations through it. */
+  knowledge: { search(query: SearchQuery): Promise<SearchResult> };
+}
+
+/** What conversations are indexed as (documents are not transcripts). */
+type ConversationKind = Exclude<SourceKind, 'document'>;
+const CONVERSATION_KINDS: readonly ConversationKind[] = ['call', 'message', 'voice_note', 'image'];
+const CHANNELS: readonly Channel[] = ['sms', 'whatsapp', 'conversations', 'voice'];
+const MAX_TRANSCRIPT_HITS = 50;
+
+/** One hit of `searchTranscripts`: the fields it always returned, and where the words were said. */
+export interface TranscriptHit {
+  customerId: string;
+  channel: string;
+  /** `inbound` for what the customer said or sent, `outbound` for the agent's words. */
+  direction: 'inbound' | 'outbound';
+  /** The indexed text: who said it, what was said, and the turn or message it answered. */
+  body: string;
+  at: string;
+  /** Rank score (higher is better), comparable within one answer only. */
+  score: number;
+  snippet: string;
+  /** E.g. "Call with +14155550100 on 2026-11-02". */
+  title: string;
+  source: ChunkSource;
+  /** The call it was said on (calls), or the message it was written in (messages, voice notes, images). */
+  callSid?: string;
+  messageId?: string;
+}
+
+function transcriptHit(hit: SearchHit): TranscriptHit {
+  const { chunk, score, snippet } = hit;
+  const { source } = chunk;
+  const direction =
+    source.kind === 'call'
+      ? source.speaker === 'caller'
+        ? 'inbound'
+        : 'outbound'
+      : source.kind === 'message'
+        ? source.direction
+        : 'inbound';
+  return {
+    customerId: chunk.customerId ?? '',
+    channel: chunk.channel ?? '',
+    direction,
+    body: chunk.text,
+    at: chunk.at,
+    score,
+    snippet,
+    title: chunk.title,
+    source,
+    ...(source.kind === 'call' ? { callSid: source.callSid } : {}),
+    ...('messageId' in source ? { messageId: source.messageId } : {}),
+  };
+}
+
+/** The filters of a transcript search, checked: a bad one is the caller's error, never retried. */
+function transcriptFilters(input: {
+  channels?: string[];
+  kinds?: string[];
+  from?: string;
+  to?: string;
+}): NonNullable<SearchQuery['filters']> {
+  const bad = (message: string) => ApplicationFailure.nonRetryable(`searchTranscripts: ${message}`, 'BadInput');
+  const channels = input.channels?.map((c) => {
+    if (!(CHANNELS as readonly string[]).includes(c))
+      throw bad(`unknown channel "${c}" (one of ${CHANNELS.join(', ')})`);
+    return c as Channel;
+  });
+  const kinds = (input.kinds ?? CONVERSATION_KINDS).map((k) => {
+    if (!(CONVERSATION_KINDS as readonly string[]).includes(k))
+      throw bad(`unknown kind "${k}" (one of ${CONVERSATION_KINDS.join(', ')})`);
+    return k as ConversationKind;
+  });
+  for (const [name, value] of [
+    ['from', input.from],
+    ['to', input.to],
+  ] as const)
+    if (value !== undefined && Number.isNaN(Date.parse(value))) throw bad(`"${name}" is not a date (ISO 8601)`);
+  return {
+    kinds,
+    ...(channels?.length ? { channels } : {}),
+    ...(input.from !== undefined ? { from: new Date(input.from).toISOString() } : {}),
+    ...(input.to !== undefined ? { to: new Date(input.to).toISOString() } : {}),
+  };
 }
 
 function accountFor(deps: PlatformDeps, accountSid: string | undefined): string {
@@ -245,28 +332,44 @@ export function createPlatformActivities(deps: PlatformDeps) {
       };
     },
 
-    /** Case-insensitive search of stored conversation text (messages and call transcripts). */
+    /**
+     * Searches conversations (call transcripts, messages, voice notes' transcripts, images'
+     * descriptions) by meaning and by words, best first, within one account (`accountSid`, default
+     * the first configured) and, with `customerId`, one customer's history. Filters: channels, kinds,
+     * a time range. `mode` says what ran (`lexical` when no embedding provider is configured).
+     */
     async searchTranscripts(input: {
       query: string;
       customerId?: string;
-      /** Only this account's messages. */
+      /** Only this account's conversations (default: the first configured account; never another's). */
       accountSid?: string;
+      /** At most this many hits (default 20, at most 50). */
       limit?: number;
-    }): Promise<{ hits: Array<{ customerId: string; channel: string; direction: string; body: string; at: string }> }> {
-      if (!input.query.trim()) throw ApplicationFailure.nonRetryable('searchTranscripts needs a query', 'BadInput');
-      const hits = await deps.messages.search(input.query, {
-        ...(input.customerId ? { customerId: input.customerId } : {}),
-        ...(input.accountSid ? { accountSid: input.accountSid } : {}),
-        limit: input.limit ?? 20,
+      channels?: Channel[];
+      kinds?: ConversationKind[];
+      /** ISO 8601 bounds on when it was said, inclusive. */
+      from?: string;
+      to?: string;
+    }): Promise<{ hits: TranscriptHit[]; mode: SearchMode; degraded?: string }> {
+      if (typeof input.query !== 'string' || !input.query.trim())
+        throw ApplicationFailure.nonRetryable('searchTranscripts needs a query', 'BadInput');
+      const limit = input.limit ?? 20;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRANSCRIPT_HITS)
+        throw ApplicationFailure.nonRetryable(
+          `searchTranscripts: limit must be a whole number from 1 to ${MAX_TRANSCRIPT_HITS}`,
+          'BadInput',
+        );
+      const accountSid = accountFor(deps, input.accountSid);
+      const result = await deps.knowledge.search({
+        text: input.query.trim(),
+        scope: { accountSid, ...(input.customerId ? { customerIds: [input.customerId] } : { allCustomers: true }) },
+        filters: transcriptFilters(input),
+        limit,
       });
       return {
-        hits: hits.map((m) => ({
-          customerId: m.customerId,
-          channel: m.channel,
-          direction: m.direction,
-          body: m.body,
-          at: m.createdAt.toISOString(),
-        })),
+        hits: result.hits.map(transcriptHit),
+        mode: result.mode,
+        ...(result.degraded ? { degraded: result.degraded } : {}),
       };
     },
   };

@@ -9,6 +9,7 @@ import { createStores } from '../src/storage/stores';
 import { createWebhookIntake } from '../src/inbox/webhook-intake';
 import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
+import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 async function main(): Promise<void> {
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
     .catch((error: unknown) => log.warn({ err: error }, 'inbox indexes not created'));
   const knowledgeConfig = config.get().knowledge;
   // Read-only here (operator search): writes happen in the orchestrator's activities.
-  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
+  const knowledge = await openKnowledge(knowledgeConfig, {
+    log,
+    embeddings: configuredEmbeddings(knowledgeConfig),
+    visibleHits: (hits) => visibleHits(stores.documents, hits),
+  });
   const metrics = createMetrics('gateway');
   const intake = createWebhookIntake({
     config,

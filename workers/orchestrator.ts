@@ -11,6 +11,7 @@ import { loadConfigOrExit } from '../src/runtime/startup';
 import { startTracing } from '../src/observability/tracing';
 import { retryUntilConnected } from '../src/runtime/retry';
 import { createStores } from '../src/storage/stores';
+import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 async function main(): Promise<void> {
@@ -20,7 +21,12 @@ async function main(): Promise<void> {
   const mongo = new MongoClient(mongodb.uri);
   // Before anything listens: a store embedded by another model must stop the start, loudly.
   const knowledgeConfig = config.get().knowledge;
-  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
+  const documents = createStores(mongo.db(mongodb.database)).documents;
+  const knowledge = await openKnowledge(knowledgeConfig, {
+    log,
+    embeddings: configuredEmbeddings(knowledgeConfig),
+    visibleHits: (hits) => visibleHits(documents, hits),
+  });
   // Indexing happens here, so compaction and index refreshes too (other processes only read).
   knowledge.optimizeEvery(knowledgeConfig.optimizeIntervalMinutes * 60_000);
   // Served from the start, so /health says what the orchestrator waits for (Temporal, MongoDB) while it waits.

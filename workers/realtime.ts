@@ -9,6 +9,7 @@ import { realtimeHealth } from '../src/realtime/health';
 import { createRealtimeServer } from '../src/realtime/server';
 import { loadConfigOrExit } from '../src/runtime/startup';
 import { createStores } from '../src/storage/stores';
+import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
 
 /**
@@ -28,11 +29,16 @@ async function main(): Promise<void> {
   const mcp = new McpCatalogue({ config, log });
   const knowledgeConfig = config.get().knowledge;
   // Read-only here (retrieval while talking): writes happen in the orchestrator's activities.
-  const knowledge = await openKnowledge(knowledgeConfig, { log, embeddings: configuredEmbeddings(knowledgeConfig) });
+  const stores = createStores(mongo.db(mongodb.database));
+  const knowledge = await openKnowledge(knowledgeConfig, {
+    log,
+    embeddings: configuredEmbeddings(knowledgeConfig),
+    visibleHits: (hits) => visibleHits(stores.documents, hits),
+  });
   const realtime = createRealtimeServer({
     config,
     temporal: client,
-    stores: createStores(mongo.db(mongodb.database)),
+    stores,
     providers: voiceProvidersFromConfig(config, log),
     mcp,
     knowledge,

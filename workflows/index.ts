@@ -16,3 +16,5 @@ export { callWorkflow } from './call/workflow';
 export { placeOutboundCallWorkflow } from './outbound-call/workflow';
 export { forgetCustomerWorkflow } from './forget-customer/workflow';
 export { recordingRetentionWorkflow } from './recording-retention/workflow';
+export { ingestDocumentWorkflow } from './ingest-document/workflow';
+export { deleteKnowledgeBaseWorkflow } from './delete-knowledge-base/workflow';

@@ -4,6 +4,7 @@
  * (`ToolRoute`). Types and constants only: workflow code loads it.
  */
 import { isBuiltInTool, type BuiltInToolName } from './tool-names';
+import type { KnowledgePassage } from '../knowledge/citations';
 
 /** Where a tool is offered: on calls, in text conversations (SMS, WhatsApp, Conversations). */
 export type ToolChannel = 'voice' | 'messaging';
@@ -47,6 +48,11 @@ export interface ToolContext {
   callerVerified?: boolean;
   /** The agent (and its pinned version) that called the tool: its settings (e.g. `transferNumber`) apply. */
   agent?: { agentId: string; version: number };
+  /**
+   * `search_knowledge`: the number its first passage takes, after the passages this reply has shown
+   * the model already (so every `[n]` of one reply names one passage). Default 1.
+   */
+  firstPassageNumber?: number;
 }
 
 /** A {@link ToolContext} as tool activities scheduled before `toolCallId` carry it. */
@@ -80,6 +86,8 @@ export interface ToolOutcome {
   followUp?: FollowUpRequest;
   /** `handoff_to_agent` succeeded: this agent (its current version, pinned from now on) answers from the next turn. */
   handoff?: { agentId: string; version: number; name: string };
+  /** `search_knowledge`: the passages its result shows the model, by the numbers it cites them with. */
+  passages?: KnowledgePassage[];
 }
 
 /** Every `tool_<name>` activity takes this. */

@@ -70,6 +70,8 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['KNOWLEDGE_ALLOW_PRIVATE_URLS', ['knowledge', 'documents', 'allowPrivateUrls']],
   ['KNOWLEDGE_MESSAGING_TOP_K', ['knowledge', 'retrieval', 'messagingTopK']],
   ['KNOWLEDGE_VOICE_TOP_K', ['knowledge', 'retrieval', 'voiceTopK']],
+  ['KNOWLEDGE_VOICE_DEBOUNCE_MS', ['knowledge', 'retrieval', 'voiceDebounceMs']],
+  ['KNOWLEDGE_VOICE_WAIT_BUDGET_MS', ['knowledge', 'retrieval', 'voiceWaitBudgetMs']],
   ['KNOWLEDGE_OPTIMIZE_INTERVAL_MINUTES', ['knowledge', 'optimizeIntervalMinutes']],
 ];
 

@@ -222,6 +222,13 @@ const KnowledgeSchema = z.object({
     .object({
       messagingTopK: z.coerce.number().int().min(1).max(20).default(4),
       voiceTopK: z.coerce.number().int().min(1).max(20).default(3),
+      /** Voice: a partial transcript must stand this long before it is searched (the caller is still talking). */
+      voiceDebounceMs: z.coerce.number().int().min(0).max(2000).default(120),
+      /**
+       * Voice: how long a reply waits at the end of the caller's turn for passages not ready yet; past
+       * it the reply goes on without them (the model can still call search_knowledge, with its filler).
+       */
+      voiceWaitBudgetMs: z.coerce.number().int().min(0).max(1000).default(30),
     })
     .prefault({}),
   /** The orchestrator compacts and re-indexes the store this often, when something was written since. */

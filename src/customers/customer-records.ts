@@ -85,6 +85,19 @@ export class CustomerRecords {
     };
   }
 
+  /**
+   * Every account the customer's records name (one in practice: customers are per account): what
+   * forgetting them scopes the knowledge index's deletion by. Read before the records are deleted.
+   */
+  async accountsOf(customerId: string): Promise<string[]> {
+    const found = await Promise.all(
+      ['identities', 'messages', 'calls'].map((name) =>
+        this.db.collection(name).distinct('accountSid', { customerId }),
+      ),
+    );
+    return [...new Set(found.flat().filter((a): a is string => typeof a === 'string' && a.length > 0))].sort();
+  }
+
   /** Deletes every record of the customer (consent facts are kept: see docs/architecture.md, Forgetting). */
   async forget(customerId: string): Promise<ForgottenCounts> {
     const r = await this.related(customerId);

@@ -22,6 +22,8 @@ import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
 import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
+import { knowledgeRoutes } from './knowledge-routes';
+import { searchRoutes } from './search-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
@@ -123,6 +125,25 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           models: new AgentModels(deps.config),
           log: deps.log,
         }),
+        knowledgeRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          knowledgeBases: stores.knowledgeBases,
+          documents: stores.documents,
+          documentFiles: stores.documentFiles,
+          log: deps.log,
+        }),
+        ...(deps.knowledge
+          ? [
+              searchRoutes({
+                config: deps.config,
+                knowledge: deps.knowledge,
+                identities: stores.identities,
+                knowledgeBases: stores.knowledgeBases,
+                log: deps.log,
+              }),
+            ]
+          : []),
       ],
       { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
     ),

@@ -5,11 +5,12 @@ import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { idempotencyKeys, type IdempotencyKeyStore } from './idempotency-keys';
 
-/** An error an operator-API handler throws to answer with a status and a clear message. */
+/** An error an operator-API handler throws to answer with a status, a clear message and, where one applies, a stable code. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -43,7 +44,10 @@ function requireOperatorKey(config: ConfigStore) {
 export function handle(log: Logger, fn: (req: Request, res: Response) => Promise<void>) {
   return (req: Request, res: Response): void => {
     fn(req, res).catch((error: unknown) => {
-      if (error instanceof ApiError) res.status(error.status).json({ error: error.message });
+      if (error instanceof ApiError)
+        res
+          .status(error.status)
+          .json({ error: error.message, ...(error.code !== undefined ? { code: error.code } : {}) });
       else if (error instanceof ZodError)
         res.status(400).json({
           error: 'invalid request',

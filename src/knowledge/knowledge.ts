@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger';
 import { createEmbeddingProvider } from './embeddings';
 import { isObjectStoreUri, LanceChunkIndex, redactUri } from './lance-index';
 import { indexChunks, searchKnowledge } from './search';
-import type { Chunk, ChunkIndex, EmbeddingProvider, SearchQuery, SearchResult } from './types';
+import type { Chunk, ChunkIndex, EmbeddingProvider, SearchHit, SearchQuery, SearchResult } from './types';
 
 /** The knowledge layer one process uses: the chunk index, the embedding provider, search and indexing. */
 export interface Knowledge {
@@ -29,7 +29,18 @@ export interface OpenKnowledgeOptions {
   /** Overrides the default staleness a read tolerates (lance-index.ts). */
   readConsistencySeconds?: number;
   vectorIndexMinRows?: number;
+  /**
+   * Drops hits readers must not see (a document version not current, a document being deleted: see
+   * bases/visible-hits.ts). Every reader passes it, so agents never quote a deleted document either.
+   */
+  visibleHits?: (hits: SearchHit[]) => Promise<SearchHit[]>;
 }
+
+/** Hits fetched per hit wanted when some may be hidden: a replaced or deleted document's chunks linger briefly. */
+const OVERFETCH_FOR_VISIBILITY = 3;
+const DEFAULT_LIMIT = 5;
+/** The chunk index's own ceiling on one search (lance-index.ts). */
+const MOST_FETCHED = 100;
 
 /** The embedding provider `config.embeddings` names (none: lexical only); throws when it cannot work (no key). */
 export function configuredEmbeddings(config: KnowledgeConfig): EmbeddingProvider | undefined {
@@ -56,7 +67,16 @@ export async function openKnowledge(config: KnowledgeConfig, options: OpenKnowle
     index,
     ...(embeddings ? { embeddings } : {}),
     location,
-    search: (query) => searchKnowledge(deps, query),
+    async search(query) {
+      const { visibleHits } = options;
+      if (!visibleHits) return searchKnowledge(deps, query);
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const result = await searchKnowledge(deps, {
+        ...query,
+        limit: Math.min(limit * OVERFETCH_FOR_VISIBILITY, MOST_FETCHED),
+      });
+      return { ...result, hits: (await visibleHits(result.hits)).slice(0, limit) };
+    },
     indexChunks: (chunks) => indexChunks(deps, chunks),
     optimizeEvery(intervalMs) {
       clearInterval(timer);

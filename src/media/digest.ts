@@ -27,8 +27,11 @@ import { TranscriptionError, type AudioTranscriber } from './transcribe';
 import { mayReceiveTwilioCredentials } from './twilio-media-hosts';
 
 export type MediaDigest =
-  /** `base64` is absent when the bytes were not loaded (stored in GridFS, see media-store.ts). */
-  | { kind: 'image'; mediaType: ImageMediaType; base64?: string; sizeBytes: number }
+  /**
+   * `base64` is absent when the bytes were not loaded (stored in GridFS, see media-store.ts); `caption` is
+   * the model's description, written once when the message is indexed (knowledge search finds images by it).
+   */
+  | { kind: 'image'; mediaType: ImageMediaType; base64?: string; sizeBytes: number; caption?: string }
   | { kind: 'audio'; contentType: string; transcript: string; durationSeconds?: number; confidence?: number }
   | { kind: 'video'; contentType: string; sizeBytes?: number; note: string }
   | { kind: 'unsupported'; contentType: string; reason: string }
@@ -156,7 +159,11 @@ export function mediaDigestsToPrompt(digests: readonly MediaDigest[]): MediaProm
         content.push(
           digest.base64 !== undefined
             ? { type: 'image', mediaType: digest.mediaType, data: digest.base64 }
-            : text('[an image the customer sent earlier]'),
+            : text(
+                digest.caption
+                  ? `[an image the customer sent earlier: ${digest.caption}]`
+                  : '[an image the customer sent earlier]',
+              ),
         );
         break;
       case 'audio':

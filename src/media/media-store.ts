@@ -75,6 +75,21 @@ export class MediaStore {
     return out;
   }
 
+  /**
+   * Stores the model's description of an image attachment unless it has one already (the first one
+   * written stands, so an image is described once); returns the caption stored, or undefined when
+   * there is no such image digest.
+   */
+  async saveCaption(messageSid: string, index: number, caption: string): Promise<string | undefined> {
+    const _id = `${messageSid}#${index}`;
+    await this.records.updateOne(
+      { _id, 'digest.kind': 'image', 'digest.caption': { $exists: false } },
+      { $set: { 'digest.caption': caption } },
+    );
+    const doc = await this.records.findOne({ _id }, { projection: { digest: 1 } });
+    return doc?.digest.kind === 'image' ? doc.digest.caption : undefined;
+  }
+
   /** Deletes a customer's digests and image bytes (forgetting a customer). */
   async forgetCustomer(customerId: string): Promise<number> {
     const files = await this.blobs.find({ 'metadata.customerId': customerId }, { projection: { _id: 1 } }).toArray();

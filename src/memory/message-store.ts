@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { Channel } from '../messaging/addresses';
+import type { Citation } from '../knowledge/citations';
 import type { MediaDigest } from '../media/digest';
 import { MediaStore } from '../media/media-store';
 import type { MediaRef } from '../messaging/inbound';
@@ -32,6 +33,8 @@ export interface HistoryMessage {
   seq: Date;
   /** The agent that wrote or said it (outbound messages and agent turns). */
   agentId?: string;
+  /** Outbound replies: the knowledge chunks the reply used (the model cited them). */
+  citations?: Citation[];
 }
 
 interface MessageDoc {
@@ -57,6 +60,7 @@ interface MessageDoc {
   seq: Date;
   updatedAt: Date;
   agentId?: string;
+  citations?: Citation[];
 }
 
 /** What a caller records; the store fills in `seq`, digests and the Twilio sid later. */
@@ -67,6 +71,7 @@ export type NewMessage = Pick<
   media?: MediaRef[];
   createdAt?: Date;
   agentId?: string;
+  citations?: Citation[];
 };
 
 /**
@@ -113,6 +118,7 @@ export class MessageStore {
           seq: now,
           updatedAt: now,
           ...(message.agentId ? { agentId: message.agentId } : {}),
+          ...(message.citations?.length ? { citations: message.citations } : {}),
         },
       },
       { upsert: true },
@@ -242,5 +248,6 @@ async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
     createdAt: doc.createdAt,
     seq: doc.seq,
     ...(doc.agentId ? { agentId: doc.agentId } : {}),
+    ...(doc.citations?.length ? { citations: doc.citations } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema';
 import type { MessageStore } from '../memory/message-store';
+import type { Citation } from '../knowledge/citations';
 import { callbackUrls } from '../telephony/twilio/callback-urls';
 import type { TwilioAccounts } from '../telephony/twilio/accounts';
 import { twilioErrorCode, twilioFailure } from '../telephony/twilio/errors';
@@ -34,6 +35,8 @@ export interface SmsRequest {
   purpose?: SendPurpose;
   /** The agent that wrote it, kept with the message in the history. */
   agentId?: string;
+  /** The knowledge chunks the reply used, kept with the message in the history. */
+  citations?: Citation[];
 }
 
 /** How far Twilio's clock may be from ours when an earlier attempt's message is looked for. */
@@ -114,6 +117,7 @@ export async function sendSms(
     body: request.recordedBody ?? request.body,
     status: 'sending',
     ...(request.agentId ? { agentId: request.agentId } : {}),
+    ...(request.citations?.length ? { citations: request.citations } : {}),
   };
   const sent = await sendOnce(deps.messages, intent, {
     findEarlier: async (since) => (form.kind === 'template' ? undefined : acceptedEarlier(deps, request, since)),

@@ -85,6 +85,9 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     agentModels: models,
     mcp: deps.mcp,
     knowledge: deps.knowledge,
+    knowledgeBases: stores.knowledgeBases,
+    documents: stores.documents,
+    documentFiles: stores.documentFiles,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   const worker = await Worker.create({

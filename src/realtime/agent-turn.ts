@@ -16,6 +16,10 @@ import type { CallEvents } from './call-events';
 import type { Playout } from './playout';
 import { ReplySpeaker } from './reply-speaker';
 import { TurnTimeline, type CallerTiming } from './turn-timeline';
+import type { TurnKnowledge } from './speculative-retrieval';
+import { CitationMarkerFilter, citationsFor, knowledgeSection, type KnowledgePassage } from '../knowledge/citations';
+import type { TurnRetrieval } from '../voice/call-types';
+import { MAX_PASSAGES_PER_SEARCH } from '../knowledge/retrieval-settings';
 
 /** Rounds of tool use one reply may take before it must answer. */
 const MAX_TOOL_ROUNDS = 3;
@@ -60,6 +64,8 @@ export interface ReplyRequest {
   endsCall: () => void;
   /** A tool confirmed the caller's identity: the call's context is to be reloaded with their memory. */
   verified: () => void;
+  /** Passages for this turn, settled within the retrieval budget from the end of the caller's turn. */
+  knowledge?: Promise<TurnKnowledge>;
 }
 
 /**
@@ -78,6 +84,13 @@ export class AgentTurn {
   private offered: OfferedTool[] = [];
   /** What the transcript keeps besides the speech: a handoff to another agent. */
   private readonly transcriptNotes: string[] = [];
+  /** Every passage this turn showed the model (retrieved first, then found by search_knowledge), by number. */
+  private readonly shown: KnowledgePassage[] = [];
+  /** The passage numbers the model cited (markers taken out of what was spoken). */
+  private readonly cited: number[] = [];
+  private retrieval?: TurnRetrieval;
+  /** The next free passage number: each search_knowledge call reserves a block (calls of one round run in parallel). */
+  private nextPassageNumber = 1;
 
   constructor(private readonly deps: AgentTurnDeps) {
     this.timeline = new TurnTimeline(deps.now, deps.caller);
@@ -138,6 +151,8 @@ export class AgentTurn {
       ...(heard.interrupted ? { interrupted: true } : {}),
       ...(latency ? { latency } : {}),
       agentId: this.deps.agent().id,
+      ...(this.cited.length ? { citations: citationsFor(this.cited, this.shown) } : {}),
+      ...(this.retrieval ? { retrieval: this.retrieval } : {}),
     });
     return [...this.toolNotes, heard.text].filter(Boolean).join(' ');
   }
@@ -163,10 +178,22 @@ export class AgentTurn {
   private async converse(request: ReplyRequest): Promise<void> {
     const { model } = request;
     if (!model) throw new Error('no language model configured');
-    await request.context();
+    // The passages settle within their budget from the end of the caller's turn, beside the context.
+    const [, knowledge] = await Promise.all([request.context(), request.knowledge]);
     await request.after;
     const signal = this.abort.signal;
     if (signal.aborted) return;
+    if (knowledge) {
+      this.shown.push(...knowledge.passages);
+      this.nextPassageNumber = knowledge.passages.length + 1;
+      this.retrieval = {
+        outcome: knowledge.outcome,
+        passages: knowledge.passages.length,
+        waitedMs: knowledge.waitedMs,
+        ...(knowledge.searchMs === undefined ? {} : { searchMs: knowledge.searchMs }),
+      };
+    }
+    const passages = knowledgeSection(knowledge?.passages ?? [], 'voice');
     let ended = false;
     await runToolRounds<RoutedToolCall>({
       maxRounds: MAX_TOOL_ROUNDS,
@@ -178,7 +205,10 @@ export class AgentTurn {
         });
         return this.ask(
           model,
-          { system: context.system, items: [...context.history, ...request.callItems(), ...items] },
+          {
+            system: passages ? `${context.system}\n\n${passages}` : context.system,
+            items: [...context.history, ...request.callItems(), ...items],
+          },
           last,
         );
       },
@@ -214,6 +244,8 @@ export class AgentTurn {
   ): Promise<ToolRoundReply<RoutedToolCall>> {
     const { signal } = this.abort;
     const chunker = new SpeechChunker();
+    // Citation markers are never spoken: taken out before the chunker, the numbers kept.
+    const markers = new CitationMarkerFilter();
     const say = (text: string) => {
       this.timeline.mark('llmFirstChunk');
       this.speaker()?.say(text);
@@ -226,13 +258,15 @@ export class AgentTurn {
       if (event.type === 'text') {
         this.timeline.mark('llmFirstToken');
         text += event.text;
-        for (const chunk of chunker.push(event.text)) say(chunk);
+        for (const chunk of chunker.push(markers.push(event.text))) say(chunk);
       } else if (event.type === 'tool_call') {
         toolCalls.push(event.call);
       }
     }
     const routed = routeToolCalls(toolCalls, this.offered);
+    for (const n of markers.cited) if (!this.cited.includes(n)) this.cited.push(n);
     if (signal.aborted) return { text, toolCalls: routed };
+    for (const chunk of chunker.push(markers.flush())) say(chunk);
     const rest = chunker.flush();
     if (rest) say(rest);
     return { text, toolCalls: routed };
@@ -268,13 +302,25 @@ export class AgentTurn {
   /** One tool, in the call's workflow (a handoff too: the workflow records who speaks next). */
   private runTool(call: RoutedToolCall): Promise<ToolOutcome> {
     if (!call.route) return Promise.resolve({ ok: false, result: `There is no tool named ${call.name}.` });
-    return this.deps.events.runTool({
-      toolCallId: call.id,
-      name: call.name,
-      input: call.input,
-      route: call.route,
-      ...(call.repeatSafe === false ? { repeatSafe: false } : {}),
-    });
+    // Numbers go on from the passages shown so far, so each [n] of the turn names one passage.
+    let numbering = {};
+    if (call.name === 'search_knowledge') {
+      numbering = { firstPassageNumber: this.nextPassageNumber };
+      this.nextPassageNumber += MAX_PASSAGES_PER_SEARCH;
+    }
+    return this.deps.events
+      .runTool({
+        toolCallId: call.id,
+        name: call.name,
+        input: call.input,
+        route: call.route,
+        ...(call.repeatSafe === false ? { repeatSafe: false } : {}),
+        ...numbering,
+      })
+      .then((outcome) => {
+        if (outcome.passages) this.shown.push(...outcome.passages);
+        return outcome;
+      });
   }
 
   /** The model or TTS failed: the caller hears an apology instead of silence. */

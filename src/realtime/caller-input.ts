@@ -19,6 +19,8 @@ export const STT_BACKLOG_MAX_BYTES = 10 * 8000;
 export interface CallerInputEvents {
   /** The caller finished an utterance (STT's final transcript). */
   endOfTurn(text: string, timing: CallerTiming): void;
+  /** Interim text of the utterance in progress (it may still change): the cue for speculative work. */
+  partial?(text: string): void;
   /** Keypad digits, gathered until `#` or a pause. */
   dtmf(digits: string): void;
   /** Enough voiced audio in the last window to be the caller talking, not a cough (repeats while it lasts). */
@@ -66,7 +68,7 @@ export class CallerInput {
       .open(
         {
           speechStarted: () => undefined,
-          partial: () => undefined,
+          partial: (text) => this.events.partial?.(text),
           endOfTurn: (turn) =>
             this.events.endOfTurn(turn.transcript, {
               speechEndedAt: this.lastVoicedAt || turn.receivedAt,

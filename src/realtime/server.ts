@@ -27,6 +27,9 @@ import type { TwilioStreamMessage } from './protocol';
 import { realtimeHealth, type RealtimeLoad } from './health';
 import { writeHealth } from '../health/http-server';
 import type { HealthReport } from '../health/status';
+import { conversationScope, retrievePassages, scopeIsEmpty, type KnowledgeSearch } from '../knowledge/retrieval';
+import { retrievalTopK, voiceRetrievalTiming } from '../knowledge/retrieval-settings';
+import type { VoiceKnowledge } from './voice-session';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
@@ -335,7 +338,9 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
         log.error({ err: error }, 'could not load the customer context; answering without memory');
         return { system: agentSystemPrompt(speaking, 'voice', { now: new Date() }), history: [] };
       });
+    const knowledge = deps.knowledge && voiceKnowledge(deps.knowledge, { accountSid, customerId, callSid });
     const session = new VoiceSession({
+      ...(knowledge ? { knowledge } : {}),
       config: () => deps.config.get(),
       stt,
       llm: (speaking) => deps.providers.llm(speaking),
@@ -370,6 +375,35 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       resume ? 'media stream started: taking over a lost stream' : 'media stream started',
     );
     return session;
+  }
+
+  /**
+   * Retrieval for one call's turns: the speaking agent's knowledge bases, and the customer's own
+   * history once the caller is verified; never this call's own turns (the model has them).
+   */
+  function voiceKnowledge(
+    index: KnowledgeSearch,
+    call: { accountSid: string; customerId: string; callSid: string },
+  ): VoiceKnowledge {
+    const config = deps.config.get();
+    return {
+      ...voiceRetrievalTiming(config),
+      search: (text, speaking, trust) => {
+        const scope = conversationScope({
+          accountSid: call.accountSid,
+          knowledgeBaseIds: speaking.definition.knowledge,
+          customerId: call.customerId,
+          customerHistory: trust === 'verified',
+        });
+        if (scopeIsEmpty(scope)) return undefined;
+        return retrievePassages(index, {
+          text,
+          scope,
+          limit: retrievalTopK(deps.config.get(), 'voice'),
+          exclude: { callSid: call.callSid },
+        }).then((found) => found.passages);
+      },
+    };
   }
 
   return {

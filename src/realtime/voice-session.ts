@@ -18,6 +18,8 @@ import { CallerInput } from './caller-input';
 import { Playout } from './playout';
 import type { CallerTiming } from './turn-timeline';
 import type { HeardTurn, ToolInFlight } from '../../workflows/call/contract';
+import { SpeculativeRetrieval, type TurnKnowledge } from './speculative-retrieval';
+import type { KnowledgePassage } from '../knowledge/citations';
 
 export interface VoiceSessionDeps {
   config: () => Config;
@@ -49,12 +51,27 @@ export interface VoiceSessionDeps {
   externalTools?: (agent: ResolvedAgent) => Promise<OfferedTool[]>;
   /** This stream takes over a call whose stream was lost: no greeting, the call so far restored. */
   resume?: CallResume;
+  /**
+   * Knowledge for the caller's turns (absent: none). `search` looks in the scope of the agent
+   * speaking and the caller's trust (their own history only once verified); undefined when that
+   * scope is empty.
+   */
+  knowledge?: VoiceKnowledge;
   metrics: VoiceMetrics;
   log: Logger;
   streamSid: string;
   callSid: string;
   send(frame: string): void;
   now?: () => number;
+}
+
+/** How a call retrieves knowledge for its turns without delaying the first audio (speculative-retrieval.ts). */
+export interface VoiceKnowledge {
+  search: (text: string, agent: ResolvedAgent, trust: CallerTrust) => Promise<KnowledgePassage[]> | undefined;
+  /** How long a partial stands before it is searched. */
+  debounceMs: number;
+  /** How long the reply waits, at the end of the caller's turn, for passages not ready yet. */
+  budgetMs: number;
 }
 
 /** A call taken over from a lost stream, as its workflow knew it. */
@@ -110,11 +127,21 @@ export class VoiceSession {
    */
   private readonly externalToolOffers = new Map<string, Promise<OfferedTool[]>>();
   private readonly now: () => number;
+  /** Searches from the caller's partial transcript while they finish (absent: no knowledge). */
+  private readonly retrieval?: SpeculativeRetrieval;
 
   constructor(private readonly deps: VoiceSessionDeps) {
     this.now = deps.now ?? (() => performance.now());
     this.agent = deps.agent;
     this.trust = deps.trust;
+    const { knowledge } = deps;
+    if (knowledge)
+      this.retrieval = new SpeculativeRetrieval({
+        search: (text) => knowledge.search(text, this.agent, this.trust),
+        debounceMs: knowledge.debounceMs,
+        now: this.now,
+        failed: (error) => deps.log.warn({ err: error, callSid: deps.callSid }, 'knowledge search failed'),
+      });
     this.context = this.loadContext();
     void this.externalToolsOf(this.agent);
     this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
@@ -132,6 +159,9 @@ export class VoiceSession {
       {
         endOfTurn: (text, timing) => {
           if (!this.closed && !this.ending) this.callerSaid(text, 'speech', timing);
+        },
+        partial: (text) => {
+          if (!this.closed && !this.ending) this.retrieval?.onPartial(text);
         },
         dtmf: (digits) => {
           if (this.closed || this.ending) return;
@@ -185,6 +215,7 @@ export class VoiceSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.timeLimit);
+    this.retrieval?.close();
     const active = this.active;
     if (active) {
       active.turn.hangUp();
@@ -254,6 +285,11 @@ export class VoiceSession {
     this.callItems.push(userMessage(text));
     this.boundContext();
     const { agent } = this;
+    // Bounded by the budget from now (the end of the caller's turn), so it runs beside the context wait.
+    const knowledge: Promise<TurnKnowledge> | undefined =
+      source === 'speech' && this.retrieval && this.deps.knowledge
+        ? this.retrieval.forTurn(text, this.deps.knowledge.budgetMs)
+        : undefined;
     this.startTurn(id, timing, (turn) =>
       turn.reply({
         model: this.deps.llm(agent),
@@ -265,6 +301,7 @@ export class VoiceSession {
         verified: () => this.callerConfirmed(),
         handedOff: (handoff) => this.handOff(handoff),
         externalTools: () => this.externalToolsOf(agent),
+        ...(knowledge ? { knowledge } : {}),
       }),
     );
   }

@@ -12,6 +12,9 @@ import { ConsentStore } from '../messaging/consent-store';
 import { CallStore } from '../voice/call-store';
 import { WebhookDeliveryLog } from '../webhooks/delivery-log';
 import { WebhookInbox } from '../inbox/webhook-inbox';
+import { DocumentFiles } from '../knowledge/bases/document-files';
+import { DocumentStore } from '../knowledge/bases/document-store';
+import { KnowledgeBaseStore } from '../knowledge/bases/knowledge-base-store';
 import { runMigrations } from './migrations/runner';
 import { SideEffectLedger } from './side-effects';
 
@@ -36,6 +39,10 @@ export interface Stores {
   agents: AgentStore;
   /** Side effects a provider cannot deduplicate (pages, placed calls), recorded before and after acting. */
   sideEffects: SideEffectLedger;
+  /** Knowledge bases, their documents (metadata and ingestion status) and uploaded bytes; chunks live in the chunk index. */
+  knowledgeBases: KnowledgeBaseStore;
+  documents: DocumentStore;
+  documentFiles: DocumentFiles;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -64,6 +71,9 @@ export function createStores(db: Db): Stores {
     customerRecords: new CustomerRecords(db, messages, memory),
     agents: new AgentStore(db),
     sideEffects: new SideEffectLedger(db),
+    knowledgeBases: new KnowledgeBaseStore(db),
+    documents: new DocumentStore(db),
+    documentFiles: new DocumentFiles(db),
   };
   return {
     ...stores,
@@ -78,6 +88,8 @@ export function createStores(db: Db): Stores {
         stores.calls.ensureIndexes(),
         stores.verifications.ensureIndexes(),
         stores.agents.ensureIndexes(),
+        stores.knowledgeBases.ensureIndexes(),
+        stores.documents.ensureIndexes(),
       ]);
     },
     migrate: (context) => runMigrations(db, context),

@@ -92,6 +92,27 @@ export const MEDIA_DIGESTION: ActivityOptions = {
   retry: { ...BACKOFF, maximumInterval: '10 seconds', maximumAttempts: 4 },
 };
 
+/**
+ * Indexing a call's transcript or a conversation's exchange for knowledge search (embedding, then a
+ * write to the index): nobody waits on it, but it should land soon after an outage ends, so retried
+ * at most 30 s apart for half an hour; then the workflow logs it and goes on (the conversation
+ * itself is stored: it can be indexed again). An attempt embeds a few chunks (seconds at most).
+ */
+export const KNOWLEDGE_INDEXING: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { ...BACKOFF, maximumInterval: '30 seconds' },
+};
+
+/**
+ * Retrieving knowledge before a reply: the customer is waiting and the reply can be written
+ * without it, so one quick retry at most (the activity itself turns a failed search into "none").
+ */
+export const KNOWLEDGE_RETRIEVAL: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 2 },
+};
+
 /** A tool the agent called: a few attempts, then the model hears that it failed and tells the customer. */
 export const AGENT_TOOL: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
@@ -124,4 +145,17 @@ export const EXTERNAL_TOOL_ATTEMPTS = 3;
 export const EXTERNAL_TOOL: ActivityOptions = {
   startToCloseTimeout: '75 seconds',
   retry: { initialInterval: '300 milliseconds', backoffCoefficient: 2, maximumAttempts: EXTERNAL_TOOL_ATTEMPTS },
+};
+
+/**
+ * Indexing one version of a knowledge-base document (read or fetch, extract, chunk, embed, write):
+ * minutes for a large document with embeddings, so it heartbeats (a dead worker is noticed within
+ * 30 s). A few attempts over a few minutes ride out a provider's or the store's hiccup; after them
+ * the document is marked failed and the version indexed before stays searchable. A bad file or URL
+ * is not retried: the activity answers `failed` itself.
+ */
+export const DOCUMENT_INGESTION: ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...BACKOFF, maximumInterval: '1 minute', maximumAttempts: 5 },
 };

@@ -5,6 +5,7 @@
 import type { ToolRoute } from '../agents/tool-calls';
 import type { CallerTrust } from '../customers/caller-trust';
 import type { CallStatus, RecordingEventData } from '../events/catalog';
+import type { Citation } from '../knowledge/citations';
 
 /** Where one reply's time went, in milliseconds (measured in the realtime worker). */
 export interface TurnLatency {
@@ -36,6 +37,18 @@ export interface CallTurn {
   latency?: TurnLatency;
   /** For the agent: which agent spoke (calls can be handed from one agent to another). */
   agentId?: string;
+  /** For the agent: the knowledge chunks the reply cited (retrieved for the turn, or found by `search_knowledge`). */
+  citations?: Citation[];
+  /** For the agent: how knowledge was retrieved for the turn before the model was asked (see speculative-retrieval.ts). */
+  retrieval?: TurnRetrieval;
+}
+
+/** A turn's retrieval: how the passages were had, how many, and how long the reply waited for them. */
+export interface TurnRetrieval {
+  outcome: 'speculative' | 'fresh' | 'late' | 'none' | 'failed';
+  passages: number;
+  waitedMs: number;
+  searchMs?: number;
 }
 
 export interface StreamStarted {
@@ -149,6 +162,8 @@ export interface ToolRequest {
   route?: ToolRoute;
   /** False for an external tool that must not be retried. */
   repeatSafe?: boolean;
+  /** `search_knowledge`: the number its first passage takes (passages the turn has shown hold the lower ones). */
+  firstPassageNumber?: number;
 }
 
 /** A {@link ToolRequest} as realtime workers sent it before `toolCallId` (in flight during a deploy). */

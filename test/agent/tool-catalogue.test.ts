@@ -226,17 +226,40 @@ describe('running a built-in tool', () => {
     expect(outcome.result).toContain('identity is not confirmed');
   });
 
-  it('search_knowledge says plainly that no knowledge base is configured', async () => {
+  it('search_knowledge says plainly that no knowledge base is configured when there is nothing to search', async () => {
     const inMessage: ToolContext = { ...base, channel: 'messaging', toolCallId: 't1' };
+    // No agent, no history: neither the agents nor the index are read.
+    const noHistory = new Proxy({} as ToolDeps, {
+      get(_target, property) {
+        if (property === 'messages') return { countAfter: async () => 0 };
+        throw new Error(`the tool used deps.${String(property)}`);
+      },
+    });
     const outcome = await runBuiltInTool(
       BUILT_IN_TOOL_CATALOGUE.search_knowledge,
       { query: 'opening hours' },
       inMessage,
-      untouchable,
+      noHistory,
     );
     expect(outcome).toEqual({
       ok: false,
       result: expect.stringContaining('No knowledge base is configured') as string,
     });
+    // An unverified caller's own history is not searched: the stores are not even read.
+    const onCall: ToolContext = { ...base, channel: 'voice', callSid: 'CA1', toolCallId: 't2', callerVerified: false };
+    const call = await runBuiltInTool(BUILT_IN_TOOL_CATALOGUE.search_knowledge, { query: 'x y' }, onCall, untouchable);
+    expect(call.result).toContain('only once their identity is confirmed');
+  });
+
+  it('offers search_knowledge to an agent that names knowledge bases, whatever its tool list', () => {
+    const withKnowledge = AgentDefinitionSchema.parse({
+      id: 'support',
+      name: 'Support',
+      instructions: 'Help.',
+      tools: ['send_sms'],
+      knowledge: ['kb-policies'],
+    });
+    expect(names(toolSpecsFor(withKnowledge, 'messaging'))).toEqual(['send_sms', 'search_knowledge']);
+    expect(names(toolSpecsFor(agent(['send_sms']), 'messaging'))).toEqual(['send_sms']);
   });
 });

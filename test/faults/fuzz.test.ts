@@ -131,6 +131,18 @@ const API_ROUTES: Array<[string, string]> = [
   ['GET', '/customers/:id'],
   ['GET', '/customers/:id/messages'],
   ['POST', '/customers/:id/addresses'],
+  ['GET', '/customers/:id/search'],
+  ['GET', '/search'],
+  ['POST', '/knowledge-bases'],
+  ['GET', '/knowledge-bases'],
+  ['GET', '/knowledge-bases/:id'],
+  ['DELETE', '/knowledge-bases/:id'],
+  ['POST', '/knowledge-bases/:id/documents'],
+  ['GET', '/knowledge-bases/:id/documents'],
+  ['GET', '/knowledge-bases/:id/documents/:doc'],
+  ['PUT', '/knowledge-bases/:id/documents/:doc'],
+  ['DELETE', '/knowledge-bases/:id/documents/:doc'],
+  ['POST', '/knowledge-bases/:id/documents/:doc/refresh'],
 ];
 
 interface Failure {

@@ -36,6 +36,7 @@ export function platformDepsOf(system: TestSystem) {
     chatModel: () => undefined,
     agents: new StoredAgentDirectory(new AgentStore(system.db), system.config),
     sideEffects: new SideEffectLedger(system.db),
+    knowledge: system.knowledge,
   };
 }
 

@@ -20,6 +20,7 @@ import { createMetrics } from '../../src/observability/metrics';
 import { voiceProvidersFromConfig } from '../../src/realtime/providers';
 import { createRealtimeServer, type RealtimeServer } from '../../src/realtime/server';
 import { createStores } from '../../src/storage/stores';
+import { visibleHits } from '../../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge, type Knowledge } from '../../src/knowledge/knowledge';
 import type { EmbeddingProvider } from '../../src/knowledge/types';
 import { createHealthServer } from '../../src/health/http-server';
@@ -44,7 +45,7 @@ const SECOND_AUTH_TOKEN = 'second-auth-token-0123456789abcd';
 export const SECOND_AGENT_NUMBER = '+15005550007';
 /** Twilio signs the URL it called; the gateway sits "behind a tunnel" at this address in tests. */
 export const PUBLIC_URL = 'https://beluga-test.example.com';
-const OPERATOR_KEY = 'test-operator-key-0123456789';
+export const OPERATOR_KEY = 'test-operator-key-0123456789';
 
 /** The running system under test: gateway, orchestrator worker, emulators, on the shared stack. */
 export interface TestSystem {
@@ -210,6 +211,7 @@ export async function startTestSystem(
   const knowledge = await openKnowledge(config.get().knowledge, {
     log,
     embeddings: options.embeddingProvider ?? configuredEmbeddings(config.get().knowledge),
+    visibleHits: (hits) => visibleHits(stores.documents, hits),
   });
 
   let worker: Worker | undefined;

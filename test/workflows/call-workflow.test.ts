@@ -58,6 +58,10 @@ describe('callWorkflow', () => {
       calls.record('summarizeHistoryIfNeeded', input);
       return { summarized: 0 };
     },
+    async indexCallTranscript(input: Parameters<Activities['indexCallTranscript']>[0]) {
+      calls.record('indexCallTranscript', input);
+      return { chunks: 0 };
+    },
   } satisfies Partial<Activities>;
 
   /** The built-in tools' activities (`tool_<name>`) and the external tools' ones, answering from their input. */
@@ -159,6 +163,12 @@ describe('callWorkflow', () => {
       expect(calls.of(call.workflowId, 'summarizeHistoryIfNeeded').map((c) => c.input)).toEqual([
         { customerId: 'customer-caller' },
       ]);
+      // The transcript is indexed once the call is recorded as over, before memory upkeep (which may wait on the model).
+      const order = calls.of(call.workflowId).map((c) => c.name);
+      expect(
+        order.filter((n) => ['finalizeCall', 'indexCallTranscript', 'summarizeHistoryIfNeeded'].includes(n)),
+      ).toEqual(['finalizeCall', 'indexCallTranscript', 'summarizeHistoryIfNeeded']);
+      expect(calls.of(call.workflowId, 'indexCallTranscript').map((c) => c.input)).toEqual([{ callSid: call.callSid }]);
     },
   );
 

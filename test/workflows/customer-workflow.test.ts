@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { KnowledgePassage } from '../../src/knowledge/citations';
 import type { Activities } from '../../activities';
 import type { ExternalToolActivities, ToolActivityInput, ToolContext, ToolOutcome } from '../../src/agents/tool-calls';
 import { consentKeyword } from '../../src/messaging/consent-keywords';
@@ -20,6 +21,15 @@ type Reply = Awaited<ReturnType<Activities['generateReply']>>;
  * customerWorkflow with stubbed activities and shortened timers: idle timeout, continue-as-new,
  * the tool-round limit and the fallback reply, each in a few seconds.
  */
+const REFUND_PASSAGE: KnowledgePassage = {
+  n: 1,
+  chunkId: 'doc:refunds:0',
+  kind: 'document',
+  title: 'Refund policy',
+  source: { kind: 'document', knowledgeBaseId: 'kb', documentId: 'refunds', title: 'Refund policy', position: 0 },
+  text: 'Refunds are paid within 14 days.',
+};
+
 describe('customerWorkflow', () => {
   const calls = new ActivityCalls();
   /** Per workflow: how the model answers, and a gate recordInbound waits on (to let messages queue up). */
@@ -57,6 +67,10 @@ describe('customerWorkflow', () => {
       calls.record('summarizeHistoryIfNeeded', input);
       return { summarized: 0 };
     },
+    async indexMessages(input: Parameters<Activities['indexMessages']>[0]) {
+      calls.record('indexMessages', input);
+      return { chunks: input.messageIds.length };
+    },
     async applyConsentKeyword(input: Parameters<Activities['applyConsentKeyword']>[0]) {
       calls.record('applyConsentKeyword', input);
       const keyword = consentKeyword(input.message.body, false);
@@ -79,6 +93,11 @@ describe('customerWorkflow', () => {
     async appendEvent(input: Parameters<Activities['appendEvent']>[0]) {
       calls.record('appendEvent', input);
       return { recorded: true };
+    },
+    async retrieveKnowledge(input: Parameters<Activities['retrieveKnowledge']>[0]) {
+      calls.record('retrieveKnowledge', input);
+      if (input.text.includes('index down')) throw ApplicationFailure.nonRetryable('index gone', 'Broken');
+      return /refund/i.test(input.text) ? { passages: [REFUND_PASSAGE] } : { passages: [] };
     },
   } satisfies Partial<Activities>;
   /** Tool activities (`tool_<name>`) are registered by name at run time. */
@@ -168,6 +187,41 @@ describe('customerWorkflow', () => {
     ]);
   });
 
+  it('gives the model the passages retrieved for the message, sends the reply without [n] and records what it cited', async () => {
+    const customer = newCustomer();
+    const { workflowId } = customer;
+    replies.set(workflowId, () => ({
+      text: 'Refunds are paid within 14 days [1].',
+      toolCalls: [],
+      historyFull: false,
+    }));
+    const asked = message('How long do refunds take?');
+    const { handle } = await start(customer, { timings: { idleTimeout: '1 second' } }, asked);
+    const down = message('and if the index down?');
+    await handle.signal(inboundMessageSignal, down);
+    await handle.result();
+    expect(calls.of(workflowId, 'retrieveKnowledge').map((c) => c.input)).toEqual([
+      expect.objectContaining({ messageSid: asked.messageSid, text: asked.body, agent: { id: 'default', version: 1 } }),
+      expect.objectContaining({ messageSid: down.messageSid }),
+    ]);
+    const [first, second] = calls
+      .of(workflowId, 'generateReply')
+      .map((c) => c.input as Parameters<Activities['generateReply']>[0]);
+    expect(first!.knowledge).toEqual([REFUND_PASSAGE]);
+    // A retrieval that fails does not hold the reply up: it is written without passages.
+    expect(second!.knowledge).toBeUndefined();
+    const [reply, next] = sent(workflowId);
+    expect(reply).toEqual(
+      expect.objectContaining({
+        body: 'Refunds are paid within 14 days.',
+        citations: [
+          { chunkId: 'doc:refunds:0', kind: 'document', title: 'Refund policy', source: REFUND_PASSAGE.source },
+        ],
+      }),
+    );
+    expect(next!.citations).toBeUndefined();
+  });
+
   it('completes after the idle timeout when no message arrives', async () => {
     const customer = newCustomer();
     const { workflowId } = customer;
@@ -234,6 +288,12 @@ describe('customerWorkflow', () => {
       [first, second, third, later].map((m) => `reply:${m.messageSid}`),
     );
     const runs = calls.of(workflowId, 'sendMessage').map((c) => c.runId);
+    // Each exchange indexed once, by the run that answered it (settled before it continued as new).
+    const indexed = calls.of(workflowId, 'indexMessages');
+    expect(indexed.map((c) => c.input)).toEqual(
+      [first, second, third, later].map((m) => ({ messageIds: [m.messageSid, `reply:${m.messageSid}`] })),
+    );
+    expect(indexed.map((c) => c.runId)).toEqual(runs);
     expect(runs[1]).toBe(runs[0]);
     expect(runs[2]).not.toBe(runs[0]);
     expect(runs[3]).toBe(runs[2]);

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -28,7 +29,12 @@ import {
 } from '../../src/voice/call-types';
 import { builtInToolNamed, type RoutedToolCall, type ToolContext, type ToolOutcome } from '../../src/agents/tool-calls';
 import { toolDispatcher } from '../tool-dispatch';
-import { CALLER_WAITING, CALL_RECORDING, CONVERSATION_STEP } from '../../src/temporal/retry-policies';
+import {
+  CALLER_WAITING,
+  CALL_RECORDING,
+  CONVERSATION_STEP,
+  KNOWLEDGE_INDEXING,
+} from '../../src/temporal/retry-policies';
 import {
   callStateQuery,
   callStatusSignal,
@@ -60,6 +66,9 @@ const dispatchTool = toolDispatcher(CALLER_WAITING);
  * timed-out attempt has given up before the next one lists the call's recordings.
  */
 const { startCallRecording } = proxyActivities<Activities>(CALL_RECORDING);
+
+/** The transcript into knowledge search once the call is over (its turns are all recorded by then). */
+const { indexCallTranscript } = proxyActivities<Activities>(KNOWLEDGE_INDEXING);
 
 /** After the stream ends, how long the final status callback may take before the call is closed without it. */
 const STATUS_GRACE = '30 seconds';
@@ -246,11 +255,19 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
           : {}),
       ...(request.repeatSafe === false ? { repeatSafe: false } : {}),
     };
+    const numbering =
+      'firstPassageNumber' in request && request.firstPassageNumber
+        ? { firstPassageNumber: request.firstPassageNumber }
+        : {};
     // A handoff changes who speaks on the call: the realtime worker switches agents from the next turn.
-    return dispatchTool(call, toolContext(toolCallId), {
-      handoff: (handoff) =>
-        handOffCall({ input: handoff.input, ...(currentAgent() ? { current: currentAgent()! } : {}) }),
-    });
+    return dispatchTool(
+      call,
+      { ...toolContext(toolCallId), ...numbering },
+      {
+        handoff: (handoff) =>
+          handOffCall({ input: handoff.input, ...(currentAgent() ? { current: currentAgent()! } : {}) }),
+      },
+    );
   };
   setHandler(
     runToolUpdate,
@@ -401,6 +418,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
     agents,
     ...(reconnects > 0 ? { reconnects } : {}),
   });
+  // Searchable as soon as the call is over: before memory upkeep, which may wait on the model.
+  // Runs from before calls were indexed replay without this step.
+  if (stream?.customerId && patched('index-call-transcript')) await indexTranscript(input.callSid);
   // The turns are in the customer's history already; fold older history into their summary if it grew too long.
   if (stream?.customerId) await summarizeHistoryIfNeeded({ customerId: stream.customerId });
   return { outcome, turns };
@@ -429,6 +449,16 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallResult
 }
 
 callWorkflow satisfies CallWorkflow;
+
+/** Indexing that fails past its retry budget is logged: the call is recorded all the same (and can be indexed again). */
+async function indexTranscript(callSid: string): Promise<void> {
+  try {
+    await indexCallTranscript({ callSid });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.warn('call transcript not indexed', { callSid, error: error.cause?.message });
+  }
+}
 
 function outcomeOf(
   status: CallStatusUpdate | undefined,

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ParentClosePolicy,
+  TemporalFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -19,7 +20,15 @@ import type { AgentRef, LineAgentChoice, SendMessageInput } from '../../activiti
 import { runToolRounds, type ToolResult } from '../../src/agent/tool-rounds';
 import type { InboundMessage } from '../../src/messaging/inbound';
 import { ChannelKey, CustomerIdKey } from '../../src/temporal/search-attributes';
-import { AGENT_TOOL, CONVERSATION_STEP, MEDIA_DIGESTION, MODEL_CALL } from '../../src/temporal/retry-policies';
+import {
+  AGENT_TOOL,
+  CONVERSATION_STEP,
+  KNOWLEDGE_INDEXING,
+  KNOWLEDGE_RETRIEVAL,
+  MEDIA_DIGESTION,
+  MODEL_CALL,
+} from '../../src/temporal/retry-policies';
+import { resolveCitations, type Citation, type KnowledgePassage } from '../../src/knowledge/citations';
 import { FOLLOW_UP_WORKFLOW, followUpWorkflowId, type FollowUpWorkflow } from '../follow-up/contract';
 import { toolDispatcher } from '../tool-dispatch';
 import { inboundMessageSignal, pendingQuery, type CustomerWorkflow, type CustomerWorkflowInput } from './contract';
@@ -42,6 +51,11 @@ const local = proxyLocalActivities<Activities>(CONVERSATION_STEP);
 const localSummarize = proxyLocalActivities<Activities>(MODEL_CALL).summarizeHistoryIfNeeded;
 
 const { generateReply, summarizeHistoryIfNeeded } = proxyActivities<Activities>(MODEL_CALL);
+/** A quick local step: the customer is waiting, and the reply can be written without it. */
+const { retrieveKnowledge } = proxyLocalActivities<Activities>(KNOWLEDGE_RETRIEVAL);
+
+/** Each exchange into knowledge search, beside the conversation (never holding up the next answer). */
+const { indexMessages } = proxyActivities<Activities>(KNOWLEDGE_INDEXING);
 
 /**
  * The long-lived conversation entity of one person (`customer-<id>`): inbound messages are queued
@@ -59,6 +73,8 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
   const { timings } = input;
   const idleTimeout = timings?.idleTimeout ?? IDLE_TIMEOUT;
   const lineAgents: Record<string, string> = { ...input.lineAgents };
+  /** Exchanges being indexed: settled before this run ends or continues as new (which would abandon them). */
+  let indexing: Array<Promise<void>> = [];
 
   setHandler(inboundMessageSignal, (message) => {
     if (seen.has(message.messageSid)) {
@@ -75,10 +91,16 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 
   for (;;) {
     const gotWork = await condition(() => queue.length > 0, idleTimeout);
-    if (!gotWork && queue.length === 0) return;
+    if (!gotWork && queue.length === 0) {
+      await Promise.all(indexing);
+      return;
+    }
     const message = queue.shift()!;
     upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
     const { historyFull } = await answer(customerId, message, lineAgents);
+    // The message and its reply become searchable while the next message is answered.
+    // Runs from before conversations were indexed replay without this step.
+    if (patched('index-conversations')) indexing = [...indexing, indexExchange(message)];
     processed++;
     processedThisRun++;
     // Histories recorded before summarization existed replay without this step; newer runs
@@ -87,6 +109,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     const onlyWhenFull = summarizes && patched('summarize-when-full');
     if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
+      await Promise.all(indexing);
       await condition(allHandlersFinished);
       await continueAsNew<CustomerWorkflow>({
         customerId,
@@ -103,13 +126,32 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
 
 customerWorkflow satisfies CustomerWorkflow;
 
+/**
+ * Indexes an inbound message and the reply to it (`reply:<sid>`, whether an answer, a fallback or a
+ * line's disabled reply; none after a consent keyword). Never fails the conversation: past its retry
+ * budget it is logged (the messages are stored all the same, and can be indexed again).
+ */
+async function indexExchange(message: InboundMessage): Promise<void> {
+  try {
+    await indexMessages({ messageIds: [message.messageSid, `reply:${message.messageSid}`] });
+  } catch (error) {
+    if (!(error instanceof ActivityFailure)) throw error;
+    log.warn('exchange not indexed', { messageSid: message.messageSid, error: error.cause?.message });
+  }
+}
+
 /** Built-in tools as their own activities, external tools through theirs: one path for every tool. */
 const dispatchTool = toolDispatcher(AGENT_TOOL);
 
 /** A model that keeps asking for tools must still answer: after this many rounds its tool calls are not run. */
 const MAX_TOOL_ROUNDS = 4;
 
-async function runTool(call: RoutedToolCall, message: InboundMessage, customerId: string): Promise<ToolResult> {
+async function runTool(
+  call: RoutedToolCall,
+  message: InboundMessage,
+  customerId: string,
+  shown?: KnowledgePassage[],
+): Promise<ToolResult> {
   // Runs from before the tool catalogue ran their tools the old way; their histories replay so.
   if (!patched('tool-catalogue')) return legacyRunTool(call, message, customerId);
   const context: ToolContext = {
@@ -121,9 +163,12 @@ async function runTool(call: RoutedToolCall, message: InboundMessage, customerId
     messageSid: message.messageSid,
     toolCallId: call.id,
     ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
+    ...(shown?.length ? { firstPassageNumber: shown.length + 1 } : {}),
   };
   // `handoff_to_agent` never gets here: agentReply applies it (the conversation itself changes hands).
   const outcome = await dispatchTool(call, context);
+  // Passages a search showed the model: its reply may cite them by the numbers they were shown with.
+  if (shown && outcome.passages) shown.push(...outcome.passages);
   return { output: outcome.result, isError: !outcome.ok };
 }
 
@@ -238,10 +283,14 @@ async function agentReply(
   customerId: string,
   message: InboundMessage,
   answering?: Answering,
-): Promise<{ text: string; historyFull: boolean; answeredBy?: Answering }> {
+): Promise<{ text: string; historyFull: boolean; answeredBy?: Answering; citations?: Citation[] }> {
   let historyFull = false;
   let handedTo: Answering | undefined;
   const channel = message.channel === 'voice' ? 'sms' : message.channel;
+  // The passages this reply has shown the model (retrieved first, then any search_knowledge found), by number.
+  const shown =
+    answering && patched('knowledge-retrieval') ? await retrieve(customerId, message, answering) : undefined;
+  const retrieved = shown ? [...shown] : undefined;
   const { text } = await runToolRounds<RoutedToolCall>({
     maxRounds: MAX_TOOL_ROUNDS,
     // The model is offered its tools on every round, the last too; calls it makes then are not run.
@@ -255,6 +304,7 @@ async function agentReply(
               channel,
               ...(message.profileName ? { customerName: message.profileName } : {}),
               ...(answering.takenOverFrom ? { handoff: answering.takenOverFrom } : {}),
+              ...(retrieved?.length ? { knowledge: retrieved } : {}),
             }
           : {}),
       });
@@ -270,7 +320,7 @@ async function agentReply(
           const { result, next } = await handOff(call, answering);
           handedTo = next;
           results.push(result);
-        } else results.push(await runTool(call, message, customerId));
+        } else results.push(await runTool(call, message, customerId, shown));
       }
       return results;
     },
@@ -280,7 +330,44 @@ async function agentReply(
     const next = await agentReply(customerId, message, handedTo);
     return { ...next, historyFull: historyFull || next.historyFull };
   }
-  return { text, historyFull, ...(answering ? { answeredBy: answering } : {}) };
+  if (!shown) return { text, historyFull, ...(answering ? { answeredBy: answering } : {}) };
+  // The customer reads the reply without the [n] markers; the passages they named are its citations.
+  const cited = resolveCitations(text, shown);
+  return {
+    text: cited.text,
+    historyFull,
+    ...(answering ? { answeredBy: answering } : {}),
+    ...(cited.citations.length ? { citations: cited.citations } : {}),
+  };
+}
+
+/**
+ * The knowledge passages for the message (the answering agent's knowledge bases and the customer's
+ * own history). A retrieval that fails or times out is no reason to keep the customer waiting.
+ */
+async function retrieve(
+  customerId: string,
+  message: InboundMessage,
+  answering: Answering,
+): Promise<KnowledgePassage[]> {
+  try {
+    const { passages } = await retrieveKnowledge({
+      customerId,
+      accountSid: message.accountSid,
+      messageSid: message.messageSid,
+      text: message.body,
+      agent: answering.agent,
+    });
+    return passages;
+  } catch (error) {
+    // A local activity's failure may arrive unwrapped (not as an ActivityFailure): any Temporal failure counts.
+    if (!(error instanceof TemporalFailure)) throw error;
+    log.warn('knowledge retrieval failed; answering without it', {
+      messageSid: message.messageSid,
+      error: error.cause?.message ?? error.message,
+    });
+    return [];
+  }
 }
 
 async function summarize(customerId: string): Promise<void> {
@@ -331,6 +418,7 @@ async function answer(
   }
   let answeredBy: Answering | undefined = choice && { agent: choice.agent, name: choice.name };
   let text: string | undefined;
+  let citations: Citation[] | undefined;
   let historyFull = false;
   try {
     const media = message.media.length > 0 ? await digestAttachments(message) : undefined;
@@ -338,7 +426,7 @@ async function answer(
     if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
     else {
       const answered = await agentReply(customerId, message, answeredBy);
-      ({ text, historyFull } = answered);
+      ({ text, historyFull, citations } = answered);
       answeredBy = answered.answeredBy;
       if (answeredBy && answeredBy.agent.id !== choice?.agent.id) lineAgents[line] = answeredBy.agent.id;
     }
@@ -356,7 +444,8 @@ async function answer(
     });
   }
   const by = answeredBy ? { agent: answeredBy.agent } : {};
-  await deliver(text ? { ...reply, ...by, body: text } : { ...reply, ...by, fallback: true }, message);
+  const cited = citations?.length ? { citations } : {};
+  await deliver(text ? { ...reply, ...by, ...cited, body: text } : { ...reply, ...by, fallback: true }, message);
   return { historyFull };
 }
 

@@ -9,16 +9,21 @@ import { WORD_DIMENSIONS, type WordVectors } from './word-vectors';
 
 /** SIF's `a` over a Zipf estimate of word probability, p(rank) ≈ 0.075 / (rank + 1): weight = r / (r + 75). */
 const SIF_RANK_OFFSET = 75;
-/** Hashed tokens are rare by construction: they weigh as much as the rarest vocabulary words. */
-const HASHED_WEIGHT = 1;
+/** Words the vocabulary lacks are rare (names, brands): telling, but without a known meaning to share. */
+const UNKNOWN_WORD_WEIGHT = 0.6;
+/** Long numbers identify (orders, invoices); short ones are quantities, times and dates, common and vague. */
+const IDENTIFIER_WEIGHT = 1;
+const SHORT_NUMBER_WEIGHT = 0.35;
 /** How many hashed directions are remembered per dimension before the memo is cleared (bounds memory). */
 const HASHED_MEMO_LIMIT = 50_000;
 const PROJECTION_SEED = 0x5eed_0001;
+/** How many dominant directions of frequent words are removed (SIF removes one; "all-but-the-top" a few). */
+const COMMON_DIRECTIONS = 3;
 
 /** Words with digits become one exact token ("4521", "45.99"); letters split on anything else; clitics apart. */
 const TOKEN = /\d+(?:[.,:]\d+)*|[a-z]+(?:'[a-z]+)?/g;
 
-export function tokenize(text: string): string[] {
+function tokenize(text: string): string[] {
   const normalised = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
@@ -43,10 +48,10 @@ export class TextEmbedder {
   private readonly projections = new Map<number, Float32Array>();
   private readonly hashed = new Map<number, Map<string, Float32Array>>();
 
-  private readonly common: Float64Array;
+  private readonly common: Float64Array[];
 
   constructor(private readonly words: WordVectors) {
-    this.common = commonDirection(words);
+    this.common = commonDirections(words, COMMON_DIRECTIONS);
   }
 
   /** A unit vector of `dimensions` components (any dimension ≥ 100). */
@@ -57,7 +62,8 @@ export class TextEmbedder {
       const row = /\d/.test(token) ? undefined : this.words.rows.get(token);
       if (row === undefined) {
         const direction = this.hashedDirection(token, dimensions);
-        for (let d = 0; d < dimensions; d++) out[d]! += HASHED_WEIGHT * direction[d]!;
+        const weight = hashedWeight(token);
+        for (let d = 0; d < dimensions; d++) out[d]! += weight * direction[d]!;
         continue;
       }
       const rank = this.words.ranks[row]!;
@@ -65,10 +71,12 @@ export class TextEmbedder {
       const offset = row * WORD_DIMENSIONS;
       for (let d = 0; d < WORD_DIMENSIONS; d++) semantic[d]! += weight * this.words.vectors[offset + d]!;
     }
-    // SIF's second step: what every sentence shares (the frequency-weighted drift of all words) is no meaning.
-    let shared = 0;
-    for (let k = 0; k < WORD_DIMENSIONS; k++) shared += semantic[k]! * this.common[k]!;
-    for (let k = 0; k < WORD_DIMENSIONS; k++) semantic[k]! -= shared * this.common[k]!;
+    // SIF's second step: what every sentence shares (the directions frequent words dominate) is no meaning.
+    for (const direction of this.common) {
+      let shared = 0;
+      for (let k = 0; k < WORD_DIMENSIONS; k++) shared += semantic[k]! * direction[k]!;
+      for (let k = 0; k < WORD_DIMENSIONS; k++) semantic[k]! -= shared * direction[k]!;
+    }
     const projection = this.projection(dimensions);
     for (let d = 0; d < dimensions; d++) {
       let sum = 0;
@@ -122,15 +130,43 @@ export class TextEmbedder {
 }
 
 /** The unit direction of the average word occurrence: Σ p(w)·sif(w)·v(w), with Zipf's p(w). */
-function commonDirection(words: WordVectors): Float64Array {
-  const sum = new Float64Array(WORD_DIMENSIONS);
+function commonDirections(words: WordVectors, count: number): Float64Array[] {
+  // The frequency-weighted second moment of the word vectors: its top eigenvectors are where frequent,
+  // meaning-light words ("what", "anything", "do") put their weight.
+  const moment = new Float64Array(WORD_DIMENSIONS * WORD_DIMENSIONS);
   for (let row = 0; row < words.ranks.length; row++) {
     const rank = words.ranks[row]!;
-    const weight = (1 / (rank + 1)) * (rank / (rank + SIF_RANK_OFFSET));
-    for (let k = 0; k < WORD_DIMENSIONS; k++) sum[k]! += weight * words.vectors[row * WORD_DIMENSIONS + k]!;
+    const weight = (1 / (rank + 1)) * (rank / (rank + SIF_RANK_OFFSET)) ** 2;
+    const offset = row * WORD_DIMENSIONS;
+    for (let i = 0; i < WORD_DIMENSIONS; i++) {
+      const vi = weight * words.vectors[offset + i]!;
+      for (let j = 0; j < WORD_DIMENSIONS; j++) moment[i * WORD_DIMENSIONS + j]! += vi * words.vectors[offset + j]!;
+    }
   }
-  const norm = Math.hypot(...sum);
-  return norm > 0 ? sum.map((value) => value / norm) : sum;
+  const directions: Float64Array[] = [];
+  const random = seededRandom(PROJECTION_SEED);
+  for (let c = 0; c < count; c++) {
+    let vector = Float64Array.from({ length: WORD_DIMENSIONS }, () => gaussian(random));
+    for (let iteration = 0; iteration < 100; iteration++) {
+      const next = new Float64Array(WORD_DIMENSIONS);
+      for (let i = 0; i < WORD_DIMENSIONS; i++)
+        for (let j = 0; j < WORD_DIMENSIONS; j++) next[i]! += moment[i * WORD_DIMENSIONS + j]! * vector[j]!;
+      for (const found of directions) {
+        let dot = 0;
+        for (let k = 0; k < WORD_DIMENSIONS; k++) dot += next[k]! * found[k]!;
+        for (let k = 0; k < WORD_DIMENSIONS; k++) next[k]! -= dot * found[k]!;
+      }
+      const norm = Math.hypot(...next);
+      vector = next.map((value) => value / norm);
+    }
+    directions.push(vector);
+  }
+  return directions;
+}
+
+function hashedWeight(token: string): number {
+  if (!/\d/.test(token)) return UNKNOWN_WORD_WEIGHT;
+  return token.replace(/\D/g, '').length >= 4 ? IDENTIFIER_WEIGHT : SHORT_NUMBER_WEIGHT;
 }
 
 function normalise(vector: Float32Array): Float32Array {

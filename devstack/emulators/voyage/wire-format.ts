@@ -5,7 +5,7 @@
 import type { InputType } from './types';
 
 /** Texts per request, for every model. */
-export const MAX_INPUTS = 1000;
+const MAX_INPUTS = 1000;
 
 interface ModelSpec {
   defaultDimension: number;
@@ -24,7 +24,7 @@ const flexible = (batchTokens: number): ModelSpec => ({
   batchTokens,
 });
 
-export const MODELS: Readonly<Record<string, ModelSpec>> = {
+const MODELS: Readonly<Record<string, ModelSpec>> = {
   'voyage-4-large': flexible(120_000),
   'voyage-4': flexible(320_000),
   'voyage-4-lite': flexible(1_000_000),

@@ -12,6 +12,7 @@ import type { TwilioAccounts } from '../../telephony/twilio/accounts';
 import type { AgentDirectory } from '../agent-directory';
 import type { ToolChannel, ToolContext, ToolOutcome } from '../tool-calls';
 import type { BuiltInToolName } from '../tool-names';
+import type { KnowledgeSearch } from '../../knowledge/retrieval';
 
 /** What built-in tools may use; activities get it from the composition root. */
 export interface ToolDeps {
@@ -28,6 +29,8 @@ export interface ToolDeps {
   agents: AgentDirectory;
   /** Intents and outcomes of side effects the provider cannot deduplicate (escalation pages). */
   sideEffects: SideEffectLedger;
+  /** The knowledge index (`search_knowledge`); absent: the tool says search is unavailable. */
+  knowledge?: KnowledgeSearch;
 }
 
 /**

@@ -43,7 +43,8 @@ function builtInOffer(name: BuiltInToolName): OfferedTool {
 }
 
 /**
- * The tools the model is offered on a channel: the agent's built-ins that make sense there, the
+ * The tools the model is offered on a channel: the agent's built-ins that make sense there
+ * (`search_knowledge` too when it names knowledge bases), the
  * verification tools for an unverified caller (whatever the agent's list), then `extra` (its HTTP
  * and MCP tools). Each name once; the first wins.
  */
@@ -57,6 +58,8 @@ export function toolSpecsFor(
     const parsed = parseToolReference(reference);
     if (parsed.kind === 'builtin') names.push(parsed.name);
   }
+  // An agent given knowledge bases can look them up, whatever its tool list says.
+  if (agent.knowledge?.length) names.push('search_knowledge');
   if (channel === 'voice' && !options.callerVerified) names.push(...VERIFICATION_TOOLS);
   const offered: OfferedTool[] = [];
   const seen = new Set<string>();

@@ -2,17 +2,12 @@
  * The embedding provider the configuration names, or none: with `provider: 'none'` (the sandbox default)
  * search is lexical only.
  */
+import type { KnowledgeConfig } from '../../config/schema';
 import type { EmbeddingProvider } from '../types';
 import { VoyageEmbeddingProvider } from './voyage';
 
-/** `config.knowledge.embeddings` (see src/config/schema.ts). */
-export interface EmbeddingsConfig {
-  provider: 'none' | 'voyage';
-  apiKey?: string;
-  baseUrl?: string;
-  model: string;
-  dimensions: number;
-}
+/** `config.knowledge.embeddings`. */
+type EmbeddingsConfig = KnowledgeConfig['embeddings'];
 
 /** Throws an `EmbeddingError` (`config`) when the provider is named but cannot work (no key, bad dimension). */
 export function createEmbeddingProvider(config: EmbeddingsConfig): EmbeddingProvider | undefined {
@@ -29,4 +24,4 @@ export function createEmbeddingProvider(config: EmbeddingsConfig): EmbeddingProv
   }
 }
 
-export { EmbeddingError, type EmbeddingFailure } from './errors';
+export { EmbeddingError } from './errors';
