@@ -2,7 +2,10 @@ import * as lancedb from '@lancedb/lancedb';
 import {
   chunkSchema,
   fromRow,
+  KEY_COLUMN,
   RESULT_COLUMNS,
+  ROW_KEY_SQL,
+  rowKey,
   storedEmbedding,
   toRow,
   vectorField,
@@ -17,10 +20,23 @@ import type { ChunkIndex, IndexedChunk, SearchHit, SearchMode, SearchQuery } fro
  * LanceDB's full-text (BM25) index over `text` and `title`; vector search is cosine over `vector`;
  * hybrid fuses both lists' normalised scores (fusion.ts). Rows written after an index was built are still searched
  * (LanceDB scans the unindexed part flat) until `optimize()` folds them in.
+ *
+ * Upserts merge on `key` (account + id) through a BTREE index, so a small write costs its own size, not
+ * the table's. The full-text index is rebuilt by a write while it covers too little of the table (see
+ * `keepLexicalIndexAhead`): LanceDB's flat BM25 over unindexed rows counts a term's occurrences as its
+ * document frequency, so when few rows are indexed, a word repeated inside the few rows a filter admits
+ * gets a negative weight and those rows are silently dropped.
  */
 
 const TABLE = 'chunks';
 const FTS_COLUMNS = ['text', 'title'] as const;
+/**
+ * The full-text index is rebuilt on write while the table has at most this many rows (cheap), and beyond
+ * that whenever the rows it lacks outnumber the rows it covers (amortized: each rebuild doubles coverage).
+ * With at least this many rows indexed, a flat-scored term needs more occurrences than there are rows
+ * before its weight turns negative — only a word in practically every chunk, which BM25 barely weighs anyway.
+ */
+const LEXICAL_REBUILD_MAX_ROWS = 2_000;
 /** Below this many rows a flat vector scan is as fast as an index (measured: bench/knowledge-search.ts). */
 const DEFAULT_VECTOR_INDEX_MIN_ROWS = 5_000;
 const DEFAULT_LIMIT = 5;
@@ -105,14 +121,21 @@ export class LanceChunkIndex implements ChunkIndex {
       const table = await this.writableTable();
       // A bad chunk fails the whole batch before anything is written; a repeated id keeps its last version.
       const hasVectors = storedEmbedding(await table.schema()) !== undefined;
-      const byId = new Map(chunks.map((chunk) => [chunk.id, toRow(chunk, this.dimensions, hasVectors)]));
-      // Merge on account and id: a colliding id of another account inserts beside it, never overwrites it.
+      const byKey = new Map(
+        chunks.map((chunk) => {
+          const row = toRow(chunk, this.dimensions, hasVectors);
+          return [row[KEY_COLUMN] as string, row];
+        }),
+      );
+      // One indexed key column (account + id): LanceDB looks the batch up in the BTREE index instead of
+      // joining against every row, and a colliding id of another account is another key.
       await table
-        .mergeInsert(['accountSid', 'id'])
+        .mergeInsert(KEY_COLUMN)
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
-        .execute([...byId.values()]);
+        .execute([...byKey.values()]);
       this.unoptimizedWrites++;
+      await keepLexicalIndexAhead(table);
     });
   }
 
@@ -128,7 +151,13 @@ export class LanceChunkIndex implements ChunkIndex {
         return Promise.reject(new RangeError('remove: exceptDocumentVersion needs a documentId'));
       parts.push(notEquals('documentVersion', match.exceptDocumentVersion));
     }
-    if (match.ids !== undefined) parts.push(isIn('id', match.ids));
+    if (match.ids !== undefined)
+      parts.push(
+        isIn(
+          'key',
+          match.ids.map((id) => rowKey(match.accountSid, id)),
+        ),
+      );
     // Removing a whole account is not something any caller does; refusing it guards against a forgotten field.
     if (parts.length === 1)
       return Promise.reject(new RangeError('remove needs a customerId, knowledgeBaseId, documentId or ids'));
@@ -199,6 +228,7 @@ export class LanceChunkIndex implements ChunkIndex {
       const indexed = new Set(indices.flatMap((i) => i.columns));
       for (const column of FTS_COLUMNS)
         if (!indexed.has(column)) await table.createIndex(column, { config: lancedb.Index.fts() });
+      if (!indexed.has(KEY_COLUMN)) await table.createIndex(KEY_COLUMN, { config: lancedb.Index.btree() });
       if (
         this.dimensions !== undefined &&
         !indexed.has('vector') &&
@@ -273,8 +303,10 @@ export class LanceChunkIndex implements ChunkIndex {
     if (existing) return existing;
     // existOk: another process may create it at the same moment; then its table is used.
     const table = await this.db.createEmptyTable(TABLE, chunkSchema(this.options.embedding), { existOk: true });
-    // Created empty, the full-text indexes cover later rows through their unindexed part until optimize().
+    // Created empty: the key index covers later rows through its unindexed part until optimize(); the
+    // full-text indexes are rebuilt by the first writes (keepLexicalIndexAhead).
     const indexed = new Set((await table.listIndices()).flatMap((i) => i.columns));
+    if (!indexed.has(KEY_COLUMN)) await table.createIndex(KEY_COLUMN, { config: lancedb.Index.btree() });
     for (const column of FTS_COLUMNS)
       if (!indexed.has(column)) await table.createIndex(column, { config: lancedb.Index.fts() });
     return this.adopt(table);
@@ -283,7 +315,19 @@ export class LanceChunkIndex implements ChunkIndex {
   /** Checks the table against the configured embedding provider, adding the vector column a lexical-only store lacks. */
   private async adopt(table: lancedb.Table): Promise<lancedb.Table> {
     const configured = this.options.embedding;
-    const stored = storedEmbedding(await table.schema());
+    const schema = await table.schema();
+    if (!schema.fields.some((f) => f.name === KEY_COLUMN)) {
+      // A store written before upserts merged on `key` (development data only): fill the column from the
+      // rows' own account and id, once. Another process may do the same at the same moment; then its column is used.
+      try {
+        await table.addColumns([{ name: KEY_COLUMN, valueSql: ROW_KEY_SQL }]);
+        await table.createIndex(KEY_COLUMN, { config: lancedb.Index.btree() });
+      } catch (error) {
+        if (!(await table.schema()).fields.some((f) => f.name === KEY_COLUMN)) throw error;
+      }
+      return this.adopt(table);
+    }
+    const stored = storedEmbedding(schema);
     if (configured && !stored) {
       // A store written lexical-only gains a (null) vector column: its old chunks stay found by words and
       // are found by meaning once re-indexed; new chunks carry vectors from now on.
@@ -300,6 +344,23 @@ export class LanceChunkIndex implements ChunkIndex {
     this.table = table;
     return table;
   }
+}
+
+/**
+ * Rebuilds the full-text indexes when they cover too little of the table (LEXICAL_REBUILD_MAX_ROWS says
+ * why); otherwise costs one index-statistics read.
+ */
+async function keepLexicalIndexAhead(table: lancedb.Table): Promise<void> {
+  const stats = await Promise.all(FTS_COLUMNS.map((column) => table.indexStats(`${column}_idx`)));
+  const behind = stats.some(
+    (s) =>
+      s === undefined ||
+      (s.numUnindexedRows > 0 &&
+        (s.numIndexedRows + s.numUnindexedRows <= LEXICAL_REBUILD_MAX_ROWS || s.numUnindexedRows > s.numIndexedRows)),
+  );
+  if (!behind) return;
+  for (const column of FTS_COLUMNS)
+    await table.createIndex(column, { config: lancedb.Index.fts(), replace: true, name: `${column}_idx` });
 }
 
 function toHits(rows: Row[]): SearchHit[] {

@@ -7,10 +7,23 @@ import type { Chunk, ChunkSource, IndexedChunk } from './types';
  * The chunk table's layout and the conversion between chunks and its rows. Scalar columns are what
  * searches filter on; `source` keeps the whole citation as JSON; `vector` exists only in stores
  * written with an embedding provider, and the provider's name rides on that field's metadata so a
- * store embedded by another model is noticed instead of silently compared against.
+ * store embedded by another model is noticed instead of silently compared against. `key` is the
+ * account-qualified id an upsert merges on (one indexed column: see lance-index.ts).
  */
 
 const VECTOR_COLUMN = 'vector';
+export const KEY_COLUMN = 'key';
+/** Cannot occur in an accountSid (toRow refuses it), so `accountSid/id` never collides across accounts. */
+const KEY_SEPARATOR = '/';
+
+/** The row key: unique per account and id, whatever characters the id holds. */
+export function rowKey(accountSid: string, id: string): string {
+  return `${accountSid}${KEY_SEPARATOR}${id}`;
+}
+
+/** The same key as a SQL expression over a row's columns (fills the column in stores written before it existed). */
+export const ROW_KEY_SQL = `concat(\`accountSid\`, '${KEY_SEPARATOR}', \`id\`)`;
+
 const EMBEDDING_METADATA_KEY = 'beluga.embedding';
 
 export interface EmbeddingSpec {
@@ -30,6 +43,7 @@ export function vectorField(embedding: EmbeddingSpec): Field {
 export function chunkSchema(embedding: EmbeddingSpec | undefined): Schema {
   const text = (name: string, nullable: boolean) => new Field(name, new Utf8(), nullable);
   return new Schema([
+    text(KEY_COLUMN, false),
     text('id', false),
     text('accountSid', false),
     text('customerId', true),
@@ -86,6 +100,8 @@ export function toRow(chunk: IndexedChunk, dimensions: number | undefined, hasVe
   const id = requireText(chunk.id, 'chunk.id');
   const what = `chunk ${JSON.stringify(id)}`;
   requireText(chunk.accountSid, `${what}: accountSid`);
+  if (chunk.accountSid.includes(KEY_SEPARATOR))
+    throw new RangeError(`${what}: accountSid cannot contain "${KEY_SEPARATOR}"`);
   if (typeof chunk.text !== 'string') throw new RangeError(`${what}: text must be a string`);
   if (typeof chunk.title !== 'string') throw new RangeError(`${what}: title must be a string`);
   if (!chunk.source || !SOURCE_KINDS.has(chunk.source.kind))
@@ -103,6 +119,7 @@ export function toRow(chunk: IndexedChunk, dimensions: number | undefined, hasVe
     vector = chunk.vector;
   }
   const row: ChunkRow = {
+    [KEY_COLUMN]: rowKey(chunk.accountSid, id),
     id,
     accountSid: chunk.accountSid,
     customerId: chunk.customerId ?? null,

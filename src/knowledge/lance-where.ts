@@ -10,7 +10,16 @@ import type { SearchFilters, SearchScope, SourceKind } from './types';
 
 /** The chunk table's scalar columns a predicate may name. */
 export type ChunkColumn =
-  'id' | 'accountSid' | 'customerId' | 'knowledgeBaseId' | 'documentId' | 'documentVersion' | 'channel' | 'kind' | 'at';
+  | 'key'
+  | 'id'
+  | 'accountSid'
+  | 'customerId'
+  | 'knowledgeBaseId'
+  | 'documentId'
+  | 'documentVersion'
+  | 'channel'
+  | 'kind'
+  | 'at';
 
 function sqlString(value: string): string {
   // NUL cannot appear in a literal the SQL parser accepts; no real id or name contains one.

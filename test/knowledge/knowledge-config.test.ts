@@ -18,7 +18,7 @@ describe('knowledge configuration', () => {
       storageOptions: {},
       embeddings: { provider: 'none', model: 'voyage-3.5-lite', dimensions: 512 },
       documents: { maxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 15_000, allowPrivateUrls: false },
-      retrieval: { messagingTopK: 4, voiceTopK: 3 },
+      retrieval: { messagingTopK: 4, voiceTopK: 3, voiceDebounceMs: 120, voiceWaitBudgetMs: 30 },
       optimizeIntervalMinutes: 10,
     });
     expect(missingCredentials(config).join(' ')).not.toMatch(/VOYAGE/);
@@ -52,7 +52,7 @@ describe('knowledge configuration', () => {
         dimensions: 1024,
       },
       documents: { maxBytes: 1_000_000, fetchTimeoutMs: 5000, allowPrivateUrls: true },
-      retrieval: { messagingTopK: 6, voiceTopK: 2 },
+      retrieval: { messagingTopK: 6, voiceTopK: 2, voiceDebounceMs: 120, voiceWaitBudgetMs: 30 },
       optimizeIntervalMinutes: 0.5,
     });
   });

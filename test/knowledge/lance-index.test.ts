@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { Schema } from 'apache-arrow';
 import { EmbeddingMismatchError, LanceChunkIndex } from '../../src/knowledge/lance-index';
+import { chunkSchema, toRow } from '../../src/knowledge/lance-rows';
 import type { Chunk, IndexedChunk, SearchQuery, SearchScope } from '../../src/knowledge/types';
 import { embedText, synonymEmbedder } from './synonym-embedder';
 
@@ -249,4 +252,42 @@ test('optimize compacts and builds the vector index past the threshold; searches
   );
   expect(found[0]?.chunk.id).toBe('late');
   expect(await index.count()).toBe(401);
+});
+
+test('a chunk written after optimize() is found lexically at once with account + customer filters', async () => {
+  const index = await open(false);
+  await index.upsert([
+    message('m1', 'where is my order', { customerId: 'cust-1' }),
+    message('m2', 'order arrived, thanks', { customerId: 'cust-1' }),
+  ]);
+  await index.optimize();
+  // "order" three times in the one row the filter admits: LanceDB's flat BM25 over unindexed rows counts
+  // those occurrences as document frequency, which outnumbers the rows it scores and made the weight negative.
+  await index.upsert([
+    message('m3', 'My order 4521 was late, the order came damaged, so this order needs a refund.', {
+      customerId: 'cust-2',
+      accountSid: A,
+    }),
+  ]);
+  const scope = { accountSid: A, customerIds: ['cust-2'] };
+  expect(await lexical(index, { text: 'order', scope }).then(ids)).toEqual(['m3']);
+  expect(await lexical(index, { text: 'order 4521 damaged', scope, limit: 5 }).then(ids)).toEqual(['m3']);
+  expect(await lexical(index, { text: 'order', scope: { accountSid: B, allCustomers: true } })).toEqual([]);
+});
+
+test('a store written before the account-qualified key gains it; an accountSid with the separator is refused', async () => {
+  // The previous layout: no `key` column, upserts merged on (accountSid, id).
+  const db = await lancedb.connect(dir);
+  const { key: _key, ...oldRow } = toRow(doc('d1', 'refunds within 30 days'), undefined, false);
+  const oldSchema = new Schema(chunkSchema(undefined).fields.filter((f) => f.name !== 'key'));
+  await db.createTable('chunks', [oldRow, { ...oldRow, accountSid: B }], { schema: oldSchema });
+  db.close();
+  const index = await open(false);
+  await index.upsert([doc('d1', 'refunds within 60 days')]);
+  expect(await index.count()).toBe(2);
+  expect(await lexical(index, { text: 'refunds' }).then((hits) => hits.map((h) => h.chunk.text))).toEqual([
+    'refunds within 60 days',
+  ]);
+  expect(await index.remove({ accountSid: B, ids: ['d1'] })).toBe(1);
+  await expect(index.upsert([doc('d2', 'x', { accountSid: 'AC/evil' })])).rejects.toThrow(/cannot contain "\/"/);
 });
