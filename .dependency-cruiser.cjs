@@ -20,6 +20,7 @@ const WORKFLOW_SAFE_SRC = [
   '^src/agent/tool-rounds\\.ts$',
   '^src/agents/tool-calls\\.ts$',
   '^src/agents/tool-names\\.ts$',
+  '^src/knowledge/citations\\.ts$',
 ];
 
 /** Imports that vanish when TypeScript compiles, so they load nothing at runtime. */
