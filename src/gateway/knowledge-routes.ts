@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import { documentLimits } from '../knowledge/bases/document-limits';
@@ -273,14 +273,19 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
         await deps.documentFiles.delete(blobId);
         throw new ApiError(404, `document ${doc.id} not found in knowledge base ${base.id}`);
       }
-      await tellWorkflow(doc, ingestDocumentSignal, `Ingest document ${doc.id} (${doc.title})`);
-      const queued = await deps.documents.get(base.accountSid, base.id, doc.id);
-      res
-        .status(202)
-        .location(documentPath(doc))
-        .json(documentJson(queued ?? doc));
+      await ingestAndAnswer(res, base, doc);
     }),
   );
+
+  /** Tells the document's workflow to ingest it, then answers 202 with the document as now queued. */
+  async function ingestAndAnswer(res: Response, base: KnowledgeBase, doc: KnowledgeDocument): Promise<void> {
+    await tellWorkflow(doc, ingestDocumentSignal, `Ingest document ${doc.id} (${doc.title})`);
+    const queued = await deps.documents.get(base.accountSid, base.id, doc.id);
+    res
+      .status(202)
+      .location(documentPath(doc))
+      .json(documentJson(queued ?? doc));
+  }
 
   router.get(
     '/knowledge-bases/:id/documents',
@@ -302,12 +307,7 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
     handle(deps.log, async (req, res) => {
       const { base, doc } = await baseDocument(req);
       if (!(await deps.documents.requeue(doc.id))) throw new ApiError(404, `document ${doc.id} not found`);
-      await tellWorkflow(doc, ingestDocumentSignal, `Ingest document ${doc.id} (${doc.title})`);
-      const queued = await deps.documents.get(base.accountSid, base.id, doc.id);
-      res
-        .status(202)
-        .location(documentPath(doc))
-        .json(documentJson(queued ?? doc));
+      await ingestAndAnswer(res, base, doc);
     }),
   );
 
