@@ -1,22 +1,6 @@
-import type { Connection } from '@temporalio/client';
-import type { MongoClient } from 'mongodb';
-import type { ConfigStore } from '../config/store';
-import {
-  configCheck,
-  DEFAULT_TASK_QUEUE_THRESHOLDS,
-  mongoCheck,
-  taskQueueCheck,
-  temporalCheck,
-  twilioAccountProbes,
-  twilioCheck,
-  twilioRateLimitCheck,
-} from '../health/checks';
-import { DEFAULT_RATE_LIMIT_WINDOW_MS, DEFAULT_TWILIO_CACHE_MS, type HealthOptions } from '../health/options';
-import { ProbeCache } from '../health/probe';
+import type { HealthOptions } from '../health/options';
+import { platformChecks, type PlatformCheckDeps } from '../health/platform-checks';
 import { healthReport, type HealthReport, type WhenDown } from '../health/status';
-import { TwilioAccounts } from '../telephony/twilio/accounts';
-import type { Knowledge } from '../knowledge/knowledge';
-import { knowledgeCheck } from '../knowledge/health-check';
 
 /**
  * What a failed check does to the gateway. Without MongoDB it cannot accept a webhook (unhealthy:
@@ -34,34 +18,8 @@ export const GATEWAY_WHEN_DOWN: Record<string, WhenDown> = {
   knowledge: 'degraded',
 };
 
-/** The gateway's `/health`: its checks run in parallel, each bounded in time, Twilio's cached. */
-export function gatewayHealth(
-  deps: { config: ConfigStore; temporal: Connection; mongo: MongoClient; knowledge?: Knowledge },
-  options: HealthOptions = {},
-): () => Promise<HealthReport> {
-  const twilio = new TwilioAccounts(deps.config);
-  const twilioCache = new ProbeCache(options.twilioCacheMs ?? DEFAULT_TWILIO_CACHE_MS);
-  return async () => {
-    const config = deps.config.get();
-    const [temporal, mongodb, taskQueue, twilioAccounts, knowledge] = await Promise.all([
-      temporalCheck(deps.temporal),
-      mongoCheck(deps.mongo),
-      taskQueueCheck(deps.temporal, config.temporal, options.taskQueue ?? DEFAULT_TASK_QUEUE_THRESHOLDS),
-      twilioCheck(twilioAccountProbes(twilio), twilioCache),
-      deps.knowledge ? knowledgeCheck(deps.knowledge) : undefined,
-    ]);
-    const checks = {
-      temporal,
-      mongodb,
-      taskQueue,
-      twilio: twilioAccounts,
-      twilioRateLimits: twilioRateLimitCheck(
-        config.twilio.accounts,
-        options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
-      ),
-      config: configCheck(config),
-      ...(knowledge ? { knowledge } : {}),
-    };
-    return healthReport(checks, GATEWAY_WHEN_DOWN);
-  };
+/** The gateway's `/health`: the shared checks, each bounded in time, Twilio's cached. */
+export function gatewayHealth(deps: PlatformCheckDeps, options: HealthOptions = {}): () => Promise<HealthReport> {
+  const checks = platformChecks(deps, options);
+  return async () => healthReport(await checks(), GATEWAY_WHEN_DOWN);
 }

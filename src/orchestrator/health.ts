@@ -1,30 +1,9 @@
-import type { Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import type { MongoClient } from 'mongodb';
-import type { ConfigStore } from '../config/store';
-import {
-  DEFAULT_RATE_LIMIT_WINDOW_MS,
-  DEFAULT_TWILIO_CACHE_MS,
-  PROVIDER_CACHE_MS,
-  type HealthOptions,
-} from '../health/options';
-import {
-  configCheck,
-  DEFAULT_TASK_QUEUE_THRESHOLDS,
-  mongoCheck,
-  providerUrls,
-  reachableCheck,
-  taskQueueCheck,
-  temporalCheck,
-  twilioAccountProbes,
-  twilioCheck,
-  twilioRateLimitCheck,
-} from '../health/checks';
+import { providerUrls, reachableCheck } from '../health/checks';
+import { PROVIDER_CACHE_MS, type HealthOptions } from '../health/options';
+import { platformChecks, type PlatformCheckDeps } from '../health/platform-checks';
 import { ProbeCache } from '../health/probe';
 import { healthReport, type HealthCheck, type HealthReport, type WhenDown } from '../health/status';
-import { TwilioAccounts } from '../telephony/twilio/accounts';
-import type { Knowledge } from '../knowledge/knowledge';
-import { knowledgeCheck } from '../knowledge/health-check';
 
 /**
  * What a failed check does to the orchestrator. Its own worker not running, Temporal or MongoDB
@@ -51,44 +30,19 @@ function workerCheck(worker: Pick<Worker, 'getState'> | undefined): HealthCheck 
 }
 
 export function orchestratorHealth(
-  deps: {
-    config: ConfigStore;
-    /** A client connection (DescribeTaskQueue, system info). */
-    temporal: Connection;
-    mongo: MongoClient;
+  deps: PlatformCheckDeps & {
     /** The worker once created (undefined while connecting or migrating). */
     worker: () => Pick<Worker, 'getState'> | undefined;
-    knowledge?: Knowledge;
   },
   options: HealthOptions = {},
 ): () => Promise<HealthReport> {
-  const twilio = new TwilioAccounts(deps.config);
-  const twilioCache = new ProbeCache(options.twilioCacheMs ?? DEFAULT_TWILIO_CACHE_MS);
+  const shared = platformChecks(deps, options);
   const providerCache = new ProbeCache(PROVIDER_CACHE_MS);
   return async () => {
-    const config = deps.config.get();
-    const [temporal, mongodb, taskQueue, twilioAccounts, llm, knowledge] = await Promise.all([
-      temporalCheck(deps.temporal),
-      mongoCheck(deps.mongo),
-      taskQueueCheck(deps.temporal, config.temporal, options.taskQueue ?? DEFAULT_TASK_QUEUE_THRESHOLDS),
-      twilioCheck(twilioAccountProbes(twilio), twilioCache),
-      reachableCheck(providerUrls(config).llm, providerCache),
-      deps.knowledge ? knowledgeCheck(deps.knowledge) : undefined,
+    const [checks, llm] = await Promise.all([
+      shared(),
+      reachableCheck(providerUrls(deps.config.get()).llm, providerCache),
     ]);
-    const checks = {
-      worker: workerCheck(deps.worker()),
-      temporal,
-      mongodb,
-      taskQueue,
-      twilio: twilioAccounts,
-      twilioRateLimits: twilioRateLimitCheck(
-        config.twilio.accounts,
-        options.rateLimitWindowMs ?? DEFAULT_RATE_LIMIT_WINDOW_MS,
-      ),
-      llm,
-      config: configCheck(config),
-      ...(knowledge ? { knowledge } : {}),
-    };
-    return healthReport(checks, ORCHESTRATOR_WHEN_DOWN);
+    return healthReport({ worker: workerCheck(deps.worker()), ...checks, llm }, ORCHESTRATOR_WHEN_DOWN);
   };
 }
