@@ -4,17 +4,10 @@ import { z, ZodError } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { idempotencyKeys, type IdempotencyKeyStore } from './idempotency-keys';
+import { ApiError } from './api-error';
+import { ROOT_PRINCIPAL } from './principal';
 
-/** An error an operator-API handler throws to answer with a status, a clear message and, where one applies, a stable code. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -36,6 +29,7 @@ function requireOperatorKey(config: ConfigStore) {
       res.status(401).json({ error: 'missing or invalid API key' });
       return;
     }
+    res.locals.principal = ROOT_PRINCIPAL;
     next();
   };
 }
