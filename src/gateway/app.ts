@@ -27,6 +27,8 @@ import { searchRoutes } from './search-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
+import { LiveHub } from './live-hub';
+import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -47,6 +49,11 @@ export interface GatewayDeps {
   health?: HealthOptions;
   /** The process's knowledge store (operator search; reported by /health). Absent only in tests that need none. */
   knowledge?: Knowledge;
+  /**
+   * The live view of the realtime workers' calls (`GET /api/live`); the process closes it at shutdown.
+   * Made here when not given (its subscriptions open with the first viewer and close after the last).
+   */
+  live?: LiveHub;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -71,6 +78,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
+  const live = deps.live ?? new LiveHub({ config: deps.config, log: deps.log });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -118,6 +126,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           log: deps.log,
         }),
         consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
+        liveRoutes({ hub: live, log: deps.log }),
         agentRoutes({
           config: deps.config,
           agentStore: stores.agents,
