@@ -72,15 +72,15 @@ export class EventStream {
   close(): void {
     if (this.done) return;
     this.flush();
-    this.res.end();
     this.finish('ended');
+    this.res.end();
   }
 
   private enqueue(item: StreamEvent | string): void {
     if (this.done) return;
     if (this.queue.length >= this.options.maxQueued) {
-      this.res.destroy();
       this.finish('slow');
+      this.res.destroy();
       return;
     }
     this.queue.push(item);
