@@ -24,6 +24,7 @@ import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { knowledgeRoutes } from './knowledge-routes';
 import { searchRoutes } from './search-routes';
+import { consoleStatic } from './console-static';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
@@ -56,6 +57,8 @@ export interface GatewayDeps {
    * Made here when not given (its subscriptions open with the first viewer and close after the last).
    */
   live?: LiveHub;
+  /** The built console served at /console (default: dist/console; tests point it elsewhere). */
+  consoleDir?: string;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -182,6 +185,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
+
+  app.use('/console', consoleStatic(deps.consoleDir));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
