@@ -33,7 +33,7 @@ import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
 import { operatorAccess } from './operator-access';
 import { operatorRoutes } from './operator-routes';
-import { LiveHub } from './live-hub';
+import { LiveHub, waitingQueue } from './live-hub';
 import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
@@ -88,7 +88,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
   // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
   const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
-  const live = deps.live ?? new LiveHub({ config: deps.config, log: deps.log });
+  const live =
+    deps.live ?? new LiveHub({ config: deps.config, log: deps.log, waiting: waitingQueue(stores.takeovers) });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
