@@ -126,7 +126,7 @@ function CallBody({ call, temporal }: { call: CallDetail; temporal: string | und
       </section>
 
       <section aria-labelledby="call-recording">
-        <h2 id="call-recording">Recording</h2>
+        <h2 id="call-recording">Audio</h2>
         {recordings.length === 0 ? (
           <p className="muted">
             {call.recordings.length === 0
