@@ -19,6 +19,35 @@ export interface OperatorView {
   role: OperatorRole;
   /** The accounts this operator sees (`all` for the deployment's root key). */
   accounts: 'all' | string[];
+  /** A disabled operator cannot sign in or use their keys. */
+  disabled?: boolean;
+  createdAt?: string;
+  /** `GET /api/operators/:id` only. */
+  apiKeys?: ApiKeyView[];
+}
+
+/** `GET /api/operators` (admins; the operators within the admin's accounts). */
+export interface OperatorList {
+  operators: OperatorView[];
+}
+
+/** An operator's API key as listed (the key itself is shown once, when created). */
+export interface ApiKeyView {
+  keyId: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/** `POST /api/operators/:id/api-keys`: `apiKey` is shown this once and stored only as a hash. */
+export interface CreatedApiKey extends ApiKeyView {
+  apiKey: string;
+}
+
+/** `GET /api/audit?operatorId&action&accountSid&cursor&limit` (admins; newest first, scoped to their accounts). */
+export interface AuditList {
+  entries: AuditEntry[];
+  nextCursor?: string;
 }
 
 /** `GET /api/session`, `POST /api/session`: who is signed in; `csrfToken` goes in `X-CSRF-Token` on every unsafe request. */
@@ -47,6 +76,8 @@ export interface AuditEntry {
   target?: string;
   accountSid?: string;
   status: number;
+  /** How the operator authenticated. */
+  via?: 'key' | 'session';
 }
 
 // ---------------------------------------------------------------- live
@@ -72,7 +103,16 @@ export interface LiveCall {
 
 /** `GET /api/live` (server-sent events, `event: <type>`, `data: <json>`), scoped to the operator's accounts. */
 export type LiveEvent =
-  | { type: 'snapshot'; calls: LiveCall[]; waiting: TakeoverView[] }
+  | {
+      type: 'snapshot';
+      calls: LiveCall[];
+      waiting: TakeoverView[];
+      /**
+       * `off`: the gateway has no internal token (BELUGA_INTERNAL_TOKEN or OPERATOR_API_KEY), so it cannot
+       * read the realtime workers' calls; the waiting queue still works. `partial`: some workers did not answer.
+       */
+      feed: 'on' | 'off' | 'partial';
+    }
   | { type: 'call.started'; call: LiveCall }
   | { type: 'call.current'; callSid: string; accountSid: string; current: NonNullable<LiveCall['current']> }
   | { type: 'call.turn'; callSid: string; accountSid: string; turn: CallTurn }
@@ -101,6 +141,8 @@ export interface CallSummary {
   turnCount: number;
   /** Still in progress (no outcome yet). */
   live: boolean;
+  /** Placed from the console's browser call (no phone line; the remote is `browser:<operatorId>`). */
+  browser?: boolean;
 }
 
 export interface CallList {
@@ -222,9 +264,15 @@ export interface TakeoverView {
   channel?: string;
   customerAddress?: string;
   businessAddress?: string;
+  /** The Twilio Conversation replies are posted in, when the customer last wrote in one. */
+  conversationSid?: string;
   /** Inbound messages since the agent was paused that no one has answered. */
   unanswered?: number;
   lastMessageAt?: string;
+  /** The latest human reply: sent, or refused with why (opted out, WhatsApp window closed, no channel). */
+  lastReply?: { replyId: string; status: 'sent' | 'failed'; error?: string; at: string };
+  /** When the agent last got the conversation back. */
+  handedBackAt?: string;
 }
 
 /** `POST /api/customers/:id/takeover` (pause), `POST /api/customers/:id/replies` (reply as the business), `DELETE /api/customers/:id/takeover` (hand back). */
