@@ -111,7 +111,7 @@ describe('console live view', () => {
   const waiting: TakeoverView = { customerId: 'cus_2', accountSid: 'AC1', state: 'waiting' };
 
   it('folds a call from start to end: current words, finished turns, hang-up', () => {
-    let state = applyLiveEvent(EMPTY_LIVE, { type: 'snapshot', calls: [], waiting: [waiting] });
+    let state = applyLiveEvent(EMPTY_LIVE, { type: 'snapshot', calls: [], waiting: [waiting], feed: 'on' });
     state = applyLiveEvent(state, { type: 'call.started', call });
     state = applyLiveEvent(state, {
       type: 'call.current',
