@@ -32,7 +32,7 @@ export interface OperatorList {
 }
 
 /** An operator's API key as listed (the key itself is shown once, when created). */
-interface ApiKeyView {
+export interface ApiKeyView {
   keyId: string;
   name: string;
   createdAt: string;
