@@ -27,7 +27,7 @@ import { searchRoutes } from './search-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
-import { LiveHub } from './live-hub';
+import { LiveHub, type WaitingSource } from './live-hub';
 import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
@@ -54,6 +54,8 @@ export interface GatewayDeps {
    * Made here when not given (its subscriptions open with the first viewer and close after the last).
    */
   live?: LiveHub;
+  /** The conversations waiting for a person, for the hub made here (the takeover store); default none. */
+  liveWaiting?: WaitingSource;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -78,7 +80,9 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
-  const live = deps.live ?? new LiveHub({ config: deps.config, log: deps.log });
+  const live =
+    deps.live ??
+    new LiveHub({ config: deps.config, log: deps.log, ...(deps.liveWaiting ? { waiting: deps.liveWaiting } : {}) });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
