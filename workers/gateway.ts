@@ -11,7 +11,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
 import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
-import { LiveHub } from '../src/gateway/live-hub';
+import { LiveHub, waitingQueue } from '../src/gateway/live-hub';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   });
   intake.relay.start();
   // The console's live view: subscribes to the realtime workers while someone watches.
-  const live = new LiveHub({ config, log });
+  const live = new LiveHub({ config, log, waiting: waitingQueue(stores.takeovers) });
   const app = createGatewayApp({
     config,
     temporal: client,

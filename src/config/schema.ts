@@ -259,10 +259,17 @@ export const ConfigSchema = z.object({
   internalToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Providers the dev stack emulates locally because no credentials were given (BELUGA_SANDBOX). */
   sandbox: z.array(z.enum(['twilio', 'anthropic', 'assemblyai', 'tts'])).default([]),
+  /**
+   * The dev sandbox's loopback control endpoint (BELUGA_SANDBOX_CONTROL_URL / _TOKEN): where the gateway
+   * scripts what a browser call's simulated caller says to the emulated speech recognition.
+   */
+  sandboxControl: z.object({ url: url, token: z.string().min(16) }).optional(),
   temporal: z.object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('beluga-orchestrator'),
+    /** The Temporal Web UI's base URL (TEMPORAL_UI_URL), for the console's links to a call's workflow. */
+    uiUrl: url.optional(),
   }),
   mongodb: z.object({
     uri: z
@@ -403,6 +410,15 @@ export const ConfigSchema = z.object({
    */
   agents: z.array(AgentDefinitionSchema).default([]),
   knowledge: KnowledgeSchema.prefault({}),
+  /** The operator console's sign-in (read per request: a change applies at once, to open sessions too). */
+  console: z
+    .object({
+      /** A session ends this long after sign-in. */
+      sessionTtlMinutes: z.coerce.number().min(0.01).max(43_200).default(480),
+      /** Failed sign-ins per email and per client address in 15 minutes before sign-in answers 429. */
+      signInFailureLimit: z.coerce.number().int().min(1).max(10_000).default(10),
+    })
+    .prefault({}),
   /** Tools declared without code: HTTP endpoints and MCP servers that agents name in their `tools`. */
   tools: ExternalToolsSchema.prefault({}),
   /** Free-form settings for users' own workflows and activities (e.g. `crmUrl`). */

@@ -9,6 +9,9 @@ import { conversationApiRoutes } from './conversation-api-routes';
 import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
+import { customerHistoryRoutes } from './customer-history-routes';
+import { takeoverRoutes } from './takeover-routes';
+import { CustomerCalls } from '../customers/customer-calls';
 import { gatewayHealth } from './health';
 import type { Knowledge } from '../knowledge/knowledge';
 import type { HealthOptions } from '../health/options';
@@ -24,10 +27,13 @@ import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { knowledgeRoutes } from './knowledge-routes';
 import { searchRoutes } from './search-routes';
+import { consoleStatic } from './console-static';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
-import { LiveHub, type WaitingSource } from './live-hub';
+import { operatorAccess } from './operator-access';
+import { operatorRoutes } from './operator-routes';
+import { LiveHub, waitingQueue } from './live-hub';
 import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
@@ -54,8 +60,8 @@ export interface GatewayDeps {
    * Made here when not given (its subscriptions open with the first viewer and close after the last).
    */
   live?: LiveHub;
-  /** The conversations waiting for a person, for the hub made here (the takeover store); default none. */
-  liveWaiting?: WaitingSource;
+  /** The built console served at /console (default: dist/console; tests point it elsewhere). */
+  consoleDir?: string;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -80,9 +86,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
+  // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
+  const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
   const live =
-    deps.live ??
-    new LiveHub({ config: deps.config, log: deps.log, ...(deps.liveWaiting ? { waiting: deps.liveWaiting } : {}) });
+    deps.live ?? new LiveHub({ config: deps.config, log: deps.log, waiting: waitingQueue(stores.takeovers) });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -101,12 +108,30 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     operatorApi(
       deps.config,
       [
+        operatorRoutes({ config: deps.config, access, log: deps.log }),
         customerRoutes({
           config: deps.config,
           identities: stores.identities,
           messages: stores.messages,
           memory: stores.memory,
           deliveryStatus: stores.deliveryStatus,
+          consent: stores.consent,
+          takeovers: stores.takeovers,
+          log: deps.log,
+        }),
+        customerHistoryRoutes({
+          identities: stores.identities,
+          messages: stores.messages,
+          calls: new CustomerCalls(deps.mongo.db(deps.config.get().mongodb.database)),
+          deliveryStatus: stores.deliveryStatus,
+          takeovers: stores.takeovers,
+          log: deps.log,
+        }),
+        takeoverRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          identities: stores.identities,
+          takeovers: stores.takeovers,
           log: deps.log,
         }),
         customerForgetRoutes({
@@ -159,6 +184,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           : []),
       ],
       { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
+      access,
     ),
   );
 
@@ -180,6 +206,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
+
+  app.use('/console', consoleStatic(deps.consoleDir));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
