@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { OPERATOR_KEY, startTestSystem, type TestSystem } from '../harness/system';
+import {
+  OPERATOR_KEY,
+  SECOND_ACCOUNT_SID,
+  TEST_ACCOUNT_SID,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
+import { createOperator, signIn } from '../harness/operators';
 import { agentTurn, callStatus, connectCall, scriptModel, workerWithCall } from '../harness/voice';
 import { openEventStream, type ReceivedEvent } from '../harness/live';
 
@@ -26,6 +33,17 @@ describe('live view of calls (GET /api/live)', () => {
     const snapshot = await live.waitFor('the snapshot', (e) => e.type === 'snapshot');
     expect(live.events[0]).toBe(snapshot);
     expect(snapshot.data).toEqual({ type: 'snapshot', calls: [], waiting: [], feed: 'on' });
+    // Signed-in console operators (session cookie): one of this account, one of the other account only.
+    const ours = await createOperator(system, { role: 'agent', accounts: [TEST_ACCOUNT_SID] });
+    const theirs = await createOperator(system, { role: 'agent', accounts: [SECOND_ACCOUNT_SID] });
+    const mine = await openEventStream(`${system.gatewayUrl}/api/live`, {
+      cookie: (await signIn(system, ours.email, ours.password)).cookie,
+    });
+    const other = await openEventStream(`${system.gatewayUrl}/api/live`, {
+      cookie: (await signIn(system, theirs.email, theirs.password)).cookie,
+    });
+    expect([mine.status, other.status]).toEqual([200, 200]);
+    await other.waitFor("the other account's snapshot", (e) => e.type === 'snapshot');
 
     system.stt.script([CALLER_WORDS]);
     scriptModel(system, [[/order status/i, () => REPLY]]);
@@ -88,6 +106,15 @@ describe('live view of calls (GET /api/live)', () => {
     await callStatus(system, callSid, 'completed', { CallDuration: '8', SequenceNumber: '3' });
     const ended = await live.waitFor('call.ended', ofCall('call.ended'));
     await late.waitFor('call.ended for the late viewer', ofCall('call.ended'));
+    // The operator of this account saw it all; the other account's operator saw none of it.
+    await mine.waitFor("the account's operator sees the end", ofCall('call.ended'));
+    expect(mine.events.filter((e) => e.data.callSid === callSid).length).toBe(
+      live.events.filter((e) => e.data.callSid === callSid).length,
+    );
+    expect(other.events.map((e) => e.type)).toEqual(['snapshot']);
+    expect(other.events[0]!.data).toMatchObject({ calls: [] });
+    mine.close();
+    other.close();
     // The whole story, in order.
     const story = live.events.filter(
       (e) => e.type === 'snapshot' || e.data.callSid === callSid || e.type === 'call.started',
