@@ -16,11 +16,22 @@ ARG NPM_CI_FLAGS=""
 RUN npm ci --no-audit --no-fund ${NPM_CI_FLAGS} \
  && npm cache clean --force
 
+# The operator console (console/, React) is bundled by Vite into static files the gateway serves at
+# /console; Vite is a dev dependency, so it gets its own full install and only dist/console is kept.
+FROM node:20.20.2-bookworm-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# The console imports server types only (erased when bundled), so its own folder is enough.
+COPY console ./console
+RUN npm run build:console
+
 FROM node:20.20.2-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+COPY --from=console /app/dist/console ./dist/console
 # The files stay owned by root, so the app cannot rewrite its own code. tsx keeps its
 # transform cache under /tmp.
 USER node

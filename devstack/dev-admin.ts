@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import { OperatorStore } from '../src/operators/operator-store';
 import { newSecret } from '../src/operators/secrets';
 
-export const DEV_ADMIN_EMAIL = 'admin@localhost';
+const DEV_ADMIN_EMAIL = 'admin@localhost';
 
 /** Where `npm run dev` keeps the dev admin's password (readable by the user only). */
 export function devAdminFile(dataDir: string): string {

@@ -16,10 +16,8 @@ function updateCall(state: LiveState, callSid: string, change: (call: LiveCall) 
 
 export function applyLiveEvent(state: LiveState, event: LiveEvent): LiveState {
   switch (event.type) {
-    case 'snapshot': {
-      const feed = (event as { feed?: LiveState['feed'] }).feed ?? 'on';
-      return { calls: event.calls, waiting: event.waiting, feed };
-    }
+    case 'snapshot':
+      return { calls: event.calls, waiting: event.waiting, feed: event.feed };
     case 'call.started':
       return { ...state, calls: [...state.calls.filter((c) => c.callSid !== event.call.callSid), event.call] };
     case 'call.current':

@@ -32,7 +32,7 @@ export interface OperatorList {
 }
 
 /** An operator's API key as listed (the key itself is shown once, when created). */
-export interface ApiKeyView {
+interface ApiKeyView {
   keyId: string;
   name: string;
   createdAt: string;

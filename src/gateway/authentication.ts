@@ -11,7 +11,7 @@ import { ROOT_PRINCIPAL, type Principal } from './principal';
 export const SESSION_COOKIE = 'beluga_session';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-export const isUnsafe = (method: string) => UNSAFE_METHODS.has(method);
+const isUnsafe = (method: string) => UNSAFE_METHODS.has(method);
 
 /** What authentication needs: the live config (root key, session TTL), operators and the audit log. */
 export interface OperatorAccess {
@@ -40,7 +40,7 @@ export function rootKeyHash(rootKey: string): string {
 }
 
 /** When a session ends: at its stored expiry, or earlier when the configured TTL was shortened since. */
-export function sessionEnd(session: StoredSession, config: ConfigStore): Date {
+function sessionEnd(session: StoredSession, config: ConfigStore): Date {
   const ttlMs = config.get().console.sessionTtlMinutes * 60_000;
   return new Date(Math.min(session.expiresAt.getTime(), session.createdAt.getTime() + ttlMs));
 }
@@ -81,12 +81,12 @@ export async function keyPrincipal(
   return found ? operatorPrincipal(found.operator, 'key') : undefined;
 }
 
-export function presentedKey(req: Request): string | undefined {
+function presentedKey(req: Request): string | undefined {
   const bearer = /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
   return req.header('x-api-key') ?? bearer;
 }
 
-export function cookieValue(req: Request, name: string): string | undefined {
+function cookieValue(req: Request, name: string): string | undefined {
   for (const part of (req.header('cookie') ?? '').split(';')) {
     const eq = part.indexOf('=');
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim() || undefined;

@@ -6,7 +6,7 @@ import { ALL_ACCOUNTS_SCOPE } from '../operators/audit-log';
 import type { Operator } from '../operators/operator-store';
 import { verifyNothing, verifyPassword } from '../operators/secrets';
 import { SignInThrottle } from '../operators/sign-in-throttle';
-import type { OperatorView, SessionView } from './api-types';
+import type { OperatorView, SessionView, SignInRequest } from './api-types';
 import { auditNote } from './audit-context';
 import {
   SESSION_COOKIE,
@@ -33,7 +33,7 @@ const KeySignIn = z.object({ apiKey: z.string().trim().min(1, 'required').max(51
 /** One answer for every failed sign-in: it does not tell whether the email exists. */
 const INVALID = 'wrong email or password, or invalid API key';
 
-export function operatorView(principal: Principal, operator?: Operator): OperatorView {
+function operatorView(principal: Principal, operator?: Operator): OperatorView {
   return {
     operatorId: principal.operatorId,
     name: principal.name,
@@ -91,7 +91,8 @@ export function signInRoutes(config: ConfigStore, access: OperatorAccess, log: L
     const byKey = typeof body === 'object' && body !== null && 'apiKey' in body;
     const parsed = byKey ? KeySignIn.safeParse(body) : PasswordSignIn.safeParse(body);
     if (!parsed.success) return invalidBody(res, parsed.error);
-    const email = 'email' in parsed.data ? parsed.data.email.toLowerCase() : undefined;
+    const request: SignInRequest = parsed.data;
+    const email = 'email' in request ? request.email.toLowerCase() : undefined;
     const throttleKeys = [`ip:${req.ip ?? ''}`, ...(email ? [`email:${email}`] : [])];
     const audit = (entry: { principal?: Principal; action: string; status: number }) =>
       access.audit
@@ -119,17 +120,17 @@ export function signInRoutes(config: ConfigStore, access: OperatorAccess, log: L
     let principal: Principal | undefined;
     let operator: Operator | undefined;
     let known: Principal | undefined;
-    if ('apiKey' in parsed.data) {
-      principal = await keyPrincipal(config, access, parsed.data.apiKey);
+    if ('apiKey' in request) {
+      principal = await keyPrincipal(config, access, request.apiKey);
       if (principal?.kind === 'operator') operator = await access.operators.get(principal.operatorId);
     } else {
-      const found = await access.operators.withPassword(parsed.data.email);
+      const found = await access.operators.withPassword(request.email);
       if (found) known = operatorPrincipal(found.operator, 'session');
       // The same scrypt work whether or not the email exists, has a password, or is disabled.
       const ok =
         found?.passwordHash && !found.operator.disabled
-          ? await verifyPassword(parsed.data.password, found.passwordHash)
-          : await verifyNothing(parsed.data.password);
+          ? await verifyPassword(request.password, found.passwordHash)
+          : await verifyNothing(request.password);
       if (ok && found) {
         operator = found.operator;
         principal = known;

@@ -22,7 +22,7 @@ export interface AuditRecord {
   ip?: string;
 }
 
-export interface StoredAudit extends AuditRecord {
+interface StoredAudit extends AuditRecord {
   id: string;
   at: Date;
 }

@@ -83,7 +83,7 @@ export interface NewOperator {
 export type OperatorPatch = Partial<NewOperator> & { disabled?: boolean };
 
 /** Prefix of operator API keys: recognizable by people and secret scanners. */
-export const API_KEY_PREFIX = 'bop_';
+const API_KEY_PREFIX = 'bop_';
 
 const emailKey = (email: string) => email.trim().toLowerCase();
 

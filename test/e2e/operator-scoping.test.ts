@@ -170,6 +170,17 @@ describe('operator roles and account scoping', () => {
     }>;
     expect(new Set(rootHits.map((h) => h.customerId))).toEqual(new Set([data.a.customerId, data.b.customerId]));
 
+    // The console's customer list: A's customer only (the root key sees both).
+    const listed = await sessionApi(system, agentA, 'GET', '/customers');
+    expect(listed.status).toBe(200);
+    const listedIds = (listed.json.customers as Array<{ customerId: string }>).map((c) => c.customerId);
+    expect(listedIds).toContain(data.a.customerId);
+    expect(listedIds).not.toContain(data.b.customerId);
+    const rootListed = ((await system.api('GET', '/customers')).json.customers as Array<{ customerId: string }>).map(
+      (c) => c.customerId,
+    );
+    expect(rootListed).toEqual(expect.arrayContaining([data.a.customerId, data.b.customerId]));
+
     const session = await sessionApi(system, adminA, 'GET', '/session');
     expect((session.json.accounts as Array<{ accountSid: string }>).map((a) => a.accountSid)).toEqual([
       TEST_ACCOUNT_SID,

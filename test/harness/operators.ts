@@ -1,4 +1,4 @@
-import { OperatorStore, type OperatorRole } from '../../src/operators/operator-store';
+import type { OperatorRole } from '../../src/operators/operator-store';
 import { TEST_ACCOUNT_SID, type TestSystem } from './system';
 
 export interface TestOperator {
@@ -37,11 +37,6 @@ export async function createApiKey(system: TestSystem, operatorId: string): Prom
   const created = await system.api('POST', `/operators/${operatorId}/api-keys`, { name: 'test key' });
   if (created.status !== 201) throw new Error(`key not created: ${created.status} ${JSON.stringify(created.json)}`);
   return { keyId: String(created.json.keyId), apiKey: String(created.json.apiKey) };
-}
-
-/** The operator store of the system's database (for tests that look at what is stored). */
-export function operatorStore(system: TestSystem): OperatorStore {
-  return new OperatorStore(system.db);
 }
 
 export interface SignedIn {

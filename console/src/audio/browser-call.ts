@@ -75,7 +75,9 @@ export class BrowserCall {
     const input = context.createMediaStreamSource(mic);
     const down = new Downsampler(context.sampleRate, RATE);
     const onSamples = (samples: Float32Array) => {
-      for (const frame of this.framer.push(encodeMuLaw(down.push(samples)))) this.send(this.stream.media(frame));
+      const frames = this.framer.push(encodeMuLaw(down.push(samples)));
+      // Before the socket opens frames are dropped (not numbered): the stream starts with chunk 1.
+      if (this.isOpen()) for (const frame of frames) this.send(this.stream.media(frame));
     };
     if (context.audioWorklet) {
       await context.audioWorklet.addModule(`${import.meta.env.BASE_URL}mic-worklet.js`);
@@ -93,12 +95,16 @@ export class BrowserCall {
     }
   }
 
+  private isOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
   private sendSilence(): void {
-    this.send(this.stream.media(new Uint8Array(RATE * (FRAME_MS / 1000)).fill(MULAW_SILENCE)));
+    if (this.isOpen()) this.send(this.stream.media(new Uint8Array(RATE * (FRAME_MS / 1000)).fill(MULAW_SILENCE)));
   }
 
   private send(message: string): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(message);
+    if (this.isOpen()) this.socket?.send(message);
   }
 
   private receive(data: unknown): void {

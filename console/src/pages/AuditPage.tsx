@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { AuditEntry } from '../../../src/gateway/api-types';
+import type { AuditEntry, AuditList } from '../../../src/gateway/api-types';
 import { api } from '../api';
 import { itemsOf, nextCursorOf } from '../lists';
 import { usePageTitle } from '../page-title';
@@ -15,7 +15,7 @@ export function AuditPage() {
   const cursor = cursors[cursors.length - 1];
   const audit = useQuery({
     queryKey: ['audit', filters, cursor],
-    queryFn: () => api<unknown>('/api/audit', { query: { ...filters, cursor, limit: 50 } }),
+    queryFn: () => api<AuditList>('/api/audit', { query: { ...filters, cursor, limit: 50 } }),
     placeholderData: keepPreviousData,
     enabled: isAdmin,
   });

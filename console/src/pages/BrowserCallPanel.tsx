@@ -99,15 +99,17 @@ export function BrowserCallPanel() {
             Hang up
           </button>
         )}
-        <label className="checks">
-          <input
-            type="checkbox"
-            checked={sandboxMic}
-            onChange={(e) => setSandboxMic(e.target.checked)}
-            disabled={inCall}
-          />
-          In the sandbox, send the microphone too
-        </label>
+        <div className="checks">
+          <label>
+            <input
+              type="checkbox"
+              checked={sandboxMic}
+              onChange={(e) => setSandboxMic(e.target.checked)}
+              disabled={inCall}
+            />
+            In the sandbox, send the microphone too
+          </label>
+        </div>
       </div>
       <p role="status">
         {state === 'connecting' && 'Connecting…'}

@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
-import type { CallDetail, CallTurn } from '../../../src/gateway/api-types';
+import type { CallDetail, CallTurn, RecordingView, ToolCallView } from '../../../src/gateway/api-types';
 import { api } from '../api';
 import { LatencyChart } from '../LatencyChart';
 import { usePageTitle } from '../page-title';
@@ -65,7 +65,7 @@ export function CallPage() {
 
 function CallBody({ call, temporal }: { call: CallDetail; temporal: string | undefined }) {
   const turns = [...call.turns].sort((a, b) => a.turnId - b.turnId || (a.role === 'caller' ? -1 : 1));
-  const recordings = call.recordings.filter((r) => r.audioUrl);
+  const recordings = call.recordings.filter((r: RecordingView) => r.audioUrl);
   return (
     <>
       <section className="card" aria-labelledby="call-facts">
@@ -126,7 +126,7 @@ function CallBody({ call, temporal }: { call: CallDetail; temporal: string | und
       </section>
 
       <section aria-labelledby="call-recording">
-        <h2 id="call-recording">Recording</h2>
+        <h2 id="call-recording">Audio</h2>
         {recordings.length === 0 ? (
           <p className="muted">
             {call.recordings.length === 0
@@ -174,7 +174,7 @@ function CallBody({ call, temporal }: { call: CallDetail; temporal: string | und
           <p className="muted">The agent called no tool.</p>
         ) : (
           <ol className="history">
-            {call.toolCalls.map((t) => (
+            {call.toolCalls.map((t: ToolCallView) => (
               <li key={t.toolCallId}>
                 <strong>{t.name}</strong> <Badge tone={t.ok ? 'ok' : 'bad'}>{t.ok ? 'ok' : 'failed'}</Badge>{' '}
                 <span className="muted">

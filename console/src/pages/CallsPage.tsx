@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import type { CallList, CallOutcomeView } from '../../../src/gateway/api-types';
+import type { CallList, CallOutcomeView, CallSummary } from '../../../src/gateway/api-types';
 import { api } from '../api';
 import { useAgentList } from '../agents-query';
 import { usePageTitle } from '../page-title';
@@ -148,7 +148,7 @@ export function CallsPage() {
                       <td colSpan={7}>No call matches.</td>
                     </tr>
                   )}
-                  {calls.data.calls.map((c) => (
+                  {calls.data.calls.map((c: CallSummary) => (
                     <tr key={c.callSid}>
                       <td>
                         <Link to={`/calls/${c.callSid}`}>{c.remote ?? c.callSid}</Link>

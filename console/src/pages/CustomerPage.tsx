@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   CustomerDetail,
   CustomerHistory,
+  HistoryAuthor,
   HistoryItem,
   HumanReplyAccepted,
   HumanReplyRequest,
@@ -14,7 +15,11 @@ import { usePageTitle } from '../page-title';
 import { Badge, ErrorText, formatDate, formatDuration, Loading } from '../ui';
 import { TakeoverBadge } from './TakeoverBadge';
 
-const AUTHOR_TONE = { customer: 'neutral', agent: 'info', human: 'warn' } as const;
+const AUTHOR_TONE: Record<HistoryAuthor, 'neutral' | 'info' | 'warn'> = {
+  customer: 'neutral',
+  agent: 'info',
+  human: 'warn',
+};
 
 function HistoryEntry({ item }: { item: HistoryItem }) {
   if (item.kind === 'call')

@@ -4,6 +4,7 @@ import type {
   DocumentStatusView,
   DocumentView,
   KnowledgeBaseView,
+  SearchHitView,
   SearchResultView,
 } from '../../../src/gateway/api-types';
 import { api } from '../api';
@@ -232,7 +233,7 @@ function Search({ bases }: { bases: KnowledgeBaseView[] }) {
             {search.data.degraded ? `, ${search.data.degraded}` : ''})
           </p>
           <ol className="history" aria-label="Results">
-            {search.data.hits.map((h) => (
+            {search.data.hits.map((h: SearchHitView) => (
               <li key={h.chunkId}>
                 <strong>{h.title}</strong> <Badge>{h.kind.replace('_', ' ')}</Badge>{' '}
                 <span className="muted">score {h.score.toFixed(3)}</span>

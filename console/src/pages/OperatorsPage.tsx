@@ -1,14 +1,19 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { OperatorRole, OperatorView } from '../../../src/gateway/api-types';
+import type {
+  ApiKeyView,
+  CreatedApiKey,
+  OperatorList,
+  OperatorRole,
+  OperatorView,
+} from '../../../src/gateway/api-types';
 import { api, ApiError } from '../api';
 import { itemsOf } from '../lists';
 import { usePageTitle } from '../page-title';
 import { useSession } from '../session';
 import { Badge, ErrorText, formatDate, Loading } from '../ui';
 
-/** What the operator routes add to OperatorView (see the auth routes). */
-type OperatorRow = OperatorView & { disabled?: boolean; createdAt?: string };
+type OperatorRow = OperatorView;
 
 interface NewOperator {
   email: string;
@@ -138,6 +143,7 @@ function CreateOperator() {
 function OperatorActions({ operator }: { operator: OperatorRow }) {
   const client = useQueryClient();
   const [key, setKey] = useState<string>();
+  const [keyInfo, setKeyInfo] = useState<ApiKeyView>();
   const toggle = useMutation({
     mutationFn: () =>
       api<OperatorRow>(`/api/operators/${operator.operatorId}`, {
@@ -148,11 +154,14 @@ function OperatorActions({ operator }: { operator: OperatorRow }) {
   });
   const newKey = useMutation({
     mutationFn: () =>
-      api<{ apiKey: string }>(`/api/operators/${operator.operatorId}/api-keys`, {
+      api<CreatedApiKey>(`/api/operators/${operator.operatorId}/api-keys`, {
         method: 'POST',
         body: { name: 'console' },
       }),
-    onSuccess: (created) => setKey(created.apiKey),
+    onSuccess: ({ apiKey, ...info }) => {
+      setKey(apiKey);
+      setKeyInfo(info);
+    },
   });
   return (
     <>
@@ -166,7 +175,7 @@ function OperatorActions({ operator }: { operator: OperatorRow }) {
       </div>
       {key && (
         <p role="status" className="notice">
-          API key (shown once, copy it now): <code>{key}</code>
+          API key {keyInfo?.name ? `"${keyInfo.name}" ` : ''}(shown once, copy it now): <code>{key}</code>
         </p>
       )}
       <ErrorText error={toggle.error ?? newKey.error} />
@@ -179,7 +188,7 @@ export function OperatorsPage() {
   const { isAdmin, session } = useSession();
   const operators = useQuery({
     queryKey: ['operators'],
-    queryFn: () => api<unknown>('/api/operators'),
+    queryFn: () => api<OperatorList>('/api/operators'),
     enabled: isAdmin,
   });
   if (!isAdmin)
