@@ -231,7 +231,9 @@ export class LiveHub {
         return;
       }
       case 'call.ended':
-        if (this.owned(worker, event.callSid)) this.endCall(event.callSid, event.accountSid);
+        if (!this.owned(worker, event.callSid)) return;
+        if (event.handover) this.awaitTakeOver(worker, event.callSid, event.accountSid);
+        else this.endCall(event.callSid, event.accountSid);
         return;
       default:
         return;
@@ -252,6 +254,18 @@ export class LiveHub {
   private endCall(callSid: string, accountSid: string): void {
     this.calls.delete(callSid);
     this.broadcast({ type: 'call.ended', callSid, accountSid }, accountSid);
+  }
+
+  /**
+   * A draining worker handed the call's stream over: another worker takes it up in a moment (its
+   * `call.started` replaces this one), so viewers do not see the call vanish and come back. If none
+   * does within the stale time, the call is ended.
+   */
+  private awaitTakeOver(worker: string, callSid: string, accountSid: string): void {
+    const timer = setTimeout(() => {
+      if (this.owned(worker, callSid)) this.endCall(callSid, accountSid);
+    }, this.options.staleAfterMs ?? 10_000);
+    timer.unref();
   }
 
   /** A worker's feed dropped: its calls stay a while (a blip, or a restart), then are ended. */

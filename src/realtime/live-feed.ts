@@ -5,7 +5,10 @@ import { StreamEvent } from '../runtime/event-stream';
 
 /** What a realtime worker's feed sends: its live calls, then what happens on them. */
 export type LiveFeedEvent =
-  { type: 'snapshot'; calls: LiveCall[] } | Exclude<LiveEvent, { type: 'snapshot' | 'takeover' }>;
+  | { type: 'snapshot'; calls: LiveCall[] }
+  | Exclude<LiveEvent, { type: 'snapshot' | 'takeover' | 'call.ended' }>
+  /** `handover`: the stream was handed to another worker (a drain), which carries the call on. */
+  | { type: 'call.ended'; callSid: string; accountSid: string; handover?: true };
 
 /** A feed's reader (the gateway's live hub, through the internal SSE endpoint). */
 export interface LiveFeedSubscriber {
@@ -23,7 +26,7 @@ export interface LiveCallTap {
   /** What is being said right now: the caller's words recognized so far, or the agent's reply as it plays. */
   current(role: 'caller' | 'agent', text: string, turnId?: number): void;
   turn(turn: CallTurn): void;
-  ended(): void;
+  ended(reason?: StreamEnded['reason']): void;
 }
 
 /**
@@ -111,13 +114,14 @@ class CallTap implements LiveCallTap {
     this.publish(() => ({ type: 'call.turn', callSid: call.callSid, accountSid: call.accountSid, turn }));
   }
 
-  ended(): void {
+  ended(reason?: StreamEnded['reason']): void {
     if (this.over) return;
     this.over = true;
     const { callSid, accountSid } = this.call;
     // A stream that took the call over on this worker replaced the entry: leave it.
     if (this.calls.get(callSid) === this.call) this.calls.delete(callSid);
-    this.publish(() => ({ type: 'call.ended', callSid, accountSid }));
+    const handover = reason === 'handover' ? { handover: true as const } : {};
+    this.publish(() => ({ type: 'call.ended', callSid, accountSid, ...handover }));
   }
 }
 
@@ -132,7 +136,7 @@ export function tappedEvents(events: CallEvents, tap: LiveCallTap): CallEvents {
     dtmf: (digits) => events.dtmf(digits),
     ended(end: StreamEnded) {
       events.ended(end);
-      tap.ended();
+      tap.ended(end.reason);
     },
     runTool: (request) => events.runTool(request),
     flush: () => events.flush(),

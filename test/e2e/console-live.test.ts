@@ -1,6 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { OPERATOR_KEY, startTestSystem, type TestSystem } from '../harness/system';
-import { callStatus, connectCall, scriptModel } from '../harness/voice';
+import {
+  OPERATOR_KEY,
+  SECOND_ACCOUNT_SID,
+  TEST_ACCOUNT_SID,
+  startTestSystem,
+  type TestSystem,
+} from '../harness/system';
+import { createOperator, signIn } from '../harness/operators';
+import { agentTurn, callStatus, connectCall, scriptModel, workerWithCall } from '../harness/voice';
 import { openEventStream, type ReceivedEvent } from '../harness/live';
 
 const GREETING = 'Hello from Beluga, how can I help?';
@@ -26,6 +33,17 @@ describe('live view of calls (GET /api/live)', () => {
     const snapshot = await live.waitFor('the snapshot', (e) => e.type === 'snapshot');
     expect(live.events[0]).toBe(snapshot);
     expect(snapshot.data).toEqual({ type: 'snapshot', calls: [], waiting: [], feed: 'on' });
+    // Signed-in console operators (session cookie): one of this account, one of the other account only.
+    const ours = await createOperator(system, { role: 'agent', accounts: [TEST_ACCOUNT_SID] });
+    const theirs = await createOperator(system, { role: 'agent', accounts: [SECOND_ACCOUNT_SID] });
+    const mine = await openEventStream(`${system.gatewayUrl}/api/live`, {
+      cookie: (await signIn(system, ours.email, ours.password)).cookie,
+    });
+    const other = await openEventStream(`${system.gatewayUrl}/api/live`, {
+      cookie: (await signIn(system, theirs.email, theirs.password)).cookie,
+    });
+    expect([mine.status, other.status]).toEqual([200, 200]);
+    await other.waitFor("the other account's snapshot", (e) => e.type === 'snapshot');
 
     system.stt.script([CALLER_WORDS]);
     scriptModel(system, [[/order status/i, () => REPLY]]);
@@ -88,6 +106,15 @@ describe('live view of calls (GET /api/live)', () => {
     await callStatus(system, callSid, 'completed', { CallDuration: '8', SequenceNumber: '3' });
     const ended = await live.waitFor('call.ended', ofCall('call.ended'));
     await late.waitFor('call.ended for the late viewer', ofCall('call.ended'));
+    // The operator of this account saw it all; the other account's operator saw none of it.
+    await mine.waitFor("the account's operator sees the end", ofCall('call.ended'));
+    expect(mine.events.filter((e) => e.data.callSid === callSid).length).toBe(
+      live.events.filter((e) => e.data.callSid === callSid).length,
+    );
+    expect(other.events.map((e) => e.type)).toEqual(['snapshot']);
+    expect(other.events[0]!.data).toMatchObject({ calls: [] });
+    mine.close();
+    other.close();
     // The whole story, in order.
     const story = live.events.filter(
       (e) => e.type === 'snapshot' || e.data.callSid === callSid || e.type === 'call.started',
@@ -126,4 +153,59 @@ describe('live view of calls (GET /api/live)', () => {
     const response = await fetch(`${system.gatewayUrl}/api/live`);
     expect(response.status).toBe(401);
   });
+});
+
+describe('live view across realtime workers', () => {
+  let system: TestSystem;
+  const RESUMED = 'Sorry, the line dropped for a second. I am back.';
+
+  beforeAll(async () => {
+    system = await startTestSystem(
+      { VOICE_GREETING: GREETING, VOICE_RESUMPTION_LINE: RESUMED },
+      { voice: true, realtimeWorkers: 2 },
+    );
+    system.tts.setTiming({ msPerChar: 20 });
+  });
+
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  it('a call handed over by a draining worker stays on the live view, with its turns so far, until it ends', async () => {
+    const live = await openEventStream(`${system.gatewayUrl}/api/live`, { 'x-api-key': OPERATOR_KEY });
+    await live.waitFor('the snapshot', (e) => e.type === 'snapshot');
+    system.stt.script(['Hello there.', 'Thanks, goodbye.']);
+    scriptModel(system, [[/hello/i, () => 'Hello! How can I help you today?']]);
+    const call = await connectCall(system, { remote: '+15550220002', followActions: true });
+    const { callSid } = call;
+    const ofCall = (type: string) => (e: ReceivedEvent) => e.type === type && e.data.callSid === callSid;
+    const startedOf = (e: ReceivedEvent) =>
+      e.type === 'call.started' && (e.data.call as { callSid: string }).callSid === callSid;
+    await live.waitFor('the call', startedOf);
+    await agentTurn(system, callSid, 0);
+    await call.caller.say({ durationMs: 1200, seed: 11 });
+    await agentTurn(system, callSid, 1);
+    const index = await workerWithCall(system);
+    const firstStarted = live.events.findIndex(startedOf);
+    await system.realtimes[index]!.drain();
+    const second = await call.call!.waitForLeg(2);
+    const again = await live.waitFor('the call on the other worker', startedOf, 20_000, firstStarted + 1);
+    // The worker taking over reports the call so far.
+    expect((again.data.call as { turns: Array<{ text: string }> }).turns.map((t) => t.text)).toEqual([
+      GREETING,
+      'Hello there.',
+      'Hello! How can I help you today?',
+    ]);
+    await second.caller.say({ durationMs: 1200, seed: 12 });
+    await live.waitFor(
+      'the caller on the new worker',
+      (e) => ofCall('call.turn')(e) && (e.data.turn as { text: string }).text === 'Thanks, goodbye.',
+    );
+    // Never shown as ended while it moved.
+    expect(live.events.some(ofCall('call.ended'))).toBe(false);
+    await call.call!.hangup();
+    await callStatus(system, callSid, 'completed', { SequenceNumber: '3' });
+    await live.waitFor('call.ended', ofCall('call.ended'));
+    live.close();
+  }, 120_000);
 });
