@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
-import { createGatewayApp } from '../src/gateway/app';
+import { browserCallsOf, createGatewayApp } from '../src/gateway/app';
+import { BROWSER_CALL_SOCKET_PATH } from '../src/gateway/browser-calls';
 import { attachMediaStreamProxy } from '../src/gateway/media-stream-proxy';
 import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     metrics: metrics.events,
   });
   intake.relay.start();
+  const browserCalls = browserCallsOf({ config, temporal: client, mongo, log });
   const app = createGatewayApp({
     config,
     temporal: client,
@@ -63,13 +65,16 @@ async function main(): Promise<void> {
     metrics,
     intake,
     knowledge,
+    browserCalls,
   });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
     const missing = missingCredentials(config.get());
     if (missing.length) log.warn({ missing }, 'running without some provider credentials; /health reports degraded');
   });
-  const mediaStreams = attachMediaStreamProxy(server, config, log);
+  const mediaStreams = attachMediaStreamProxy(server, config, log, {
+    [BROWSER_CALL_SOCKET_PATH]: browserCalls.upgrade,
+  });
   const stop = () => {
     server.close(() => {
       void intake.relay
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
         .then(() => process.exit(0));
     });
     server.closeAllConnections();
+    browserCalls.closeAll();
     mediaStreams.closeAll();
   };
   process.once('SIGINT', stop);
