@@ -12,6 +12,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
 import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
+import { LiveHub, waitingQueue } from '../src/gateway/live-hub';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -55,6 +56,8 @@ async function main(): Promise<void> {
   });
   intake.relay.start();
   const browserCalls = browserCallsOf({ config, temporal: client, mongo, log });
+  // The console's live view: subscribes to the realtime workers while someone watches.
+  const live = new LiveHub({ config, log, waiting: waitingQueue(stores.takeovers) });
   const app = createGatewayApp({
     config,
     temporal: client,
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     intake,
     knowledge,
     browserCalls,
+    live,
   });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
         )
         .then(() => process.exit(0));
     });
+    live.close();
     server.closeAllConnections();
     browserCalls.closeAll();
     mediaStreams.closeAll();

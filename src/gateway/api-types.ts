@@ -3,6 +3,7 @@
  * build them) and the console (which imports this file for types only). Dates travel as ISO strings.
  * Keep this file free of runtime imports: the console's bundle must not pull server code in.
  */
+import type { AgentDefinition } from '../agents/definition';
 import type { CallTurn, TurnLatency } from '../voice/call-types';
 
 export type { CallTurn, TurnLatency };
@@ -18,6 +19,35 @@ export interface OperatorView {
   role: OperatorRole;
   /** The accounts this operator sees (`all` for the deployment's root key). */
   accounts: 'all' | string[];
+  /** A disabled operator cannot sign in or use their keys. */
+  disabled?: boolean;
+  createdAt?: string;
+  /** `GET /api/operators/:id` only. */
+  apiKeys?: ApiKeyView[];
+}
+
+/** `GET /api/operators` (admins; the operators within the admin's accounts). */
+export interface OperatorList {
+  operators: OperatorView[];
+}
+
+/** An operator's API key as listed (the key itself is shown once, when created). */
+export interface ApiKeyView {
+  keyId: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/** `POST /api/operators/:id/api-keys`: `apiKey` is shown this once and stored only as a hash. */
+export interface CreatedApiKey extends ApiKeyView {
+  apiKey: string;
+}
+
+/** `GET /api/audit?operatorId&action&accountSid&cursor&limit` (admins; newest first, scoped to their accounts). */
+export interface AuditList {
+  entries: AuditEntry[];
+  nextCursor?: string;
 }
 
 /** `GET /api/session`, `POST /api/session`: who is signed in; `csrfToken` goes in `X-CSRF-Token` on every unsafe request. */
@@ -46,6 +76,8 @@ export interface AuditEntry {
   target?: string;
   accountSid?: string;
   status: number;
+  /** How the operator authenticated. */
+  via?: 'key' | 'session';
 }
 
 // ---------------------------------------------------------------- live
@@ -71,7 +103,16 @@ export interface LiveCall {
 
 /** `GET /api/live` (server-sent events, `event: <type>`, `data: <json>`), scoped to the operator's accounts. */
 export type LiveEvent =
-  | { type: 'snapshot'; calls: LiveCall[]; waiting: TakeoverView[] }
+  | {
+      type: 'snapshot';
+      calls: LiveCall[];
+      waiting: TakeoverView[];
+      /**
+       * `off`: the gateway has no internal token (BELUGA_INTERNAL_TOKEN or OPERATOR_API_KEY), so it cannot
+       * read the realtime workers' calls; the waiting queue still works. `partial`: some workers did not answer.
+       */
+      feed: 'on' | 'off' | 'partial';
+    }
   | { type: 'call.started'; call: LiveCall }
   | { type: 'call.current'; callSid: string; accountSid: string; current: NonNullable<LiveCall['current']> }
   | { type: 'call.turn'; callSid: string; accountSid: string; turn: CallTurn }
@@ -223,9 +264,15 @@ export interface TakeoverView {
   channel?: string;
   customerAddress?: string;
   businessAddress?: string;
+  /** The Twilio Conversation replies are posted in, when the customer last wrote in one. */
+  conversationSid?: string;
   /** Inbound messages since the agent was paused that no one has answered. */
   unanswered?: number;
   lastMessageAt?: string;
+  /** The latest human reply: sent, or refused with why (opted out, WhatsApp window closed, no channel). */
+  lastReply?: { replyId: string; status: 'sent' | 'failed'; error?: string; at: string };
+  /** When the agent last got the conversation back. */
+  handedBackAt?: string;
 }
 
 /** `POST /api/customers/:id/takeover` (pause), `POST /api/customers/:id/replies` (reply as the business), `DELETE /api/customers/:id/takeover` (hand back). */
@@ -247,3 +294,97 @@ export interface BrowserCallStart {
   sandbox: boolean;
   sayPath?: string;
 }
+
+// ---------------------------------------------------------------- agents (existing routes, as they answer)
+
+/** One row of `GET /api/agents`. */
+export interface AgentListItem {
+  agentId: string;
+  name: string;
+  version: number;
+  source: AgentVersionView['source'];
+  createdAt: string;
+}
+
+/** `GET /api/agents/:id` (and each version); `PUT /api/agents/:id` takes `definition` back (and answers this plus `created`). */
+export interface AgentVersionView {
+  agentId: string;
+  version: number;
+  source: 'file' | 'api' | 'default';
+  createdAt: string;
+  definition: AgentDefinition;
+}
+
+/** `POST /api/agents/:id/test` body. */
+export interface DryRunRequest {
+  message: string;
+  channel?: 'voice' | 'sms' | 'whatsapp' | 'conversations';
+}
+
+/** `POST /api/agents/:id/test`: one model call, nothing run, stored or sent. */
+export interface DryRunResult {
+  agentId: string;
+  version: number;
+  channel: string;
+  system: string;
+  reply: string;
+  toolCalls: Array<{ name: string; input: Record<string, unknown> }>;
+}
+
+// ---------------------------------------------------------------- knowledge (existing routes, as they answer)
+
+export interface KnowledgeBaseView {
+  id: string;
+  accountSid: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+export type DocumentStatusView = 'queued' | 'ingesting' | 'ready' | 'failed' | 'deleting';
+
+/** A document of `GET /api/knowledge-bases/:id/documents` (and the 202 of an upload). */
+export interface DocumentView {
+  id: string;
+  knowledgeBaseId: string;
+  accountSid: string;
+  title: string;
+  source: 'upload' | 'url';
+  url?: string;
+  filename?: string;
+  contentType: string;
+  bytes: number;
+  status: DocumentStatusView;
+  error?: { code: string; message: string };
+  chunkCount: number;
+  version: number;
+  ingestedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One hit of `GET /api/search?q&knowledgeBase&customer&limit`. */
+export interface SearchHitView {
+  score: number;
+  snippet: string;
+  title: string;
+  kind: 'call' | 'message' | 'voice_note' | 'image' | 'document';
+  source: Record<string, unknown> & { kind: string };
+  at?: string;
+  customerId?: string;
+  channel?: string;
+  chunkId: string;
+}
+
+export interface SearchResultView {
+  query: string;
+  mode: string;
+  degraded?: string;
+  tookMs: number;
+  hits: SearchHitView[];
+}
+
+// ---------------------------------------------------------------- health
+
+/** `GET /health` (unauthenticated; 503 when unhealthy, with the same body). */
+export type { HealthReport, HealthCheck } from '../health/status';

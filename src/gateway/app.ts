@@ -9,6 +9,9 @@ import { conversationApiRoutes } from './conversation-api-routes';
 import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
+import { customerHistoryRoutes } from './customer-history-routes';
+import { takeoverRoutes } from './takeover-routes';
+import { CustomerCalls } from '../customers/customer-calls';
 import { gatewayHealth } from './health';
 import type { Knowledge } from '../knowledge/knowledge';
 import type { HealthOptions } from '../health/options';
@@ -27,9 +30,14 @@ import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { knowledgeRoutes } from './knowledge-routes';
 import { searchRoutes } from './search-routes';
+import { consoleStatic } from './console-static';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
+import { operatorAccess } from './operator-access';
+import { operatorRoutes } from './operator-routes';
+import { LiveHub, waitingQueue } from './live-hub';
+import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -51,8 +59,15 @@ export interface GatewayDeps {
   /** The process's knowledge store (operator search; reported by /health). Absent only in tests that need none. */
   knowledge?: Knowledge;
   /**
+   * The live view of the realtime workers' calls (`GET /api/live`); the process closes it at shutdown.
+   * Made here when not given (its subscriptions open with the first viewer and close after the last).
+   */
+  live?: LiveHub;
+  /** The built console served at /console (default: dist/console; tests point it elsewhere). */
+  consoleDir?: string;
+  /**
    * The console's browser calls, whose socket the process attaches beside the media-stream pass-through
-   * (`browserCallSockets`). Made here when not given (then no socket serves them).
+   * (`BROWSER_CALL_SOCKET_PATH`). Made here when not given (then no socket serves them).
    */
   browserCalls?: BrowserCalls;
 }
@@ -90,6 +105,10 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
   const browserCalls = deps.browserCalls ?? browserCallsOf(deps);
+  // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
+  const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
+  const live =
+    deps.live ?? new LiveHub({ config: deps.config, log: deps.log, waiting: waitingQueue(stores.takeovers) });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -108,12 +127,30 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     operatorApi(
       deps.config,
       [
+        operatorRoutes({ config: deps.config, access, log: deps.log }),
         customerRoutes({
           config: deps.config,
           identities: stores.identities,
           messages: stores.messages,
           memory: stores.memory,
           deliveryStatus: stores.deliveryStatus,
+          consent: stores.consent,
+          takeovers: stores.takeovers,
+          log: deps.log,
+        }),
+        customerHistoryRoutes({
+          identities: stores.identities,
+          messages: stores.messages,
+          calls: new CustomerCalls(deps.mongo.db(deps.config.get().mongodb.database)),
+          deliveryStatus: stores.deliveryStatus,
+          takeovers: stores.takeovers,
+          log: deps.log,
+        }),
+        takeoverRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          identities: stores.identities,
+          takeovers: stores.takeovers,
           log: deps.log,
         }),
         customerForgetRoutes({
@@ -145,6 +182,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           log: deps.log,
         }),
         consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
+        liveRoutes({ hub: live, log: deps.log }),
         agentRoutes({
           config: deps.config,
           agentStore: stores.agents,
@@ -173,6 +211,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           : []),
       ],
       { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
+      access,
     ),
   );
 
@@ -194,6 +233,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
+
+  app.use('/console', consoleStatic(deps.consoleDir));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

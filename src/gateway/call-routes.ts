@@ -14,7 +14,6 @@ import type { MessageStore } from '../memory/message-store';
 import type { CallCursor, CallRecord, CallStore } from '../voice/call-store';
 import type { CallList } from './api-types';
 import { callDetail, callSummary } from './call-views';
-import { ensureVisible, principalOf, scopedAccount } from './principal';
 import { streamRecordingAudio } from './recording-audio';
 import {
   PLACE_OUTBOUND_CALL_WORKFLOW,
@@ -23,6 +22,7 @@ import {
 } from '../../workflows/outbound-call/contract';
 import { ApiError, handle } from './operator-api';
 import { requestIdempotencyKey } from './idempotency-keys';
+import { ensureVisible, principalOf, scopedAccount, visibleAccounts } from './principal';
 
 export interface CallRouteDeps {
   config: ConfigStore;
@@ -150,9 +150,12 @@ export function callRoutes(deps: CallRouteDeps): Router {
   router.post(
     '/calls',
     handle(deps.log, async (req, res) => {
-      const body = PlaceCallBody.parse(req.body);
-      if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid))
-        throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
+      const parsed = PlaceCallBody.parse(req.body);
+      // An operator of some accounts places calls from one of theirs (the root key: any, as before).
+      const body =
+        principalOf(res).accounts === 'all' && !parsed.accountSid
+          ? parsed
+          : { ...parsed, accountSid: scopedAccount(deps.config, res, parsed.accountSid) };
       const key = requestIdempotencyKey(res);
       // With an Idempotency-Key the workflow id is the key's: a retry whose first answer was lost
       // (or whose gateway died mid-request) joins the same placement or reads its result, and a
@@ -244,11 +247,29 @@ export function callRoutes(deps: CallRouteDeps): Router {
     '/transcripts/search',
     handle(deps.log, async (req, res) => {
       const query = SearchQuery.parse(req.query);
-      const hits = await deps.messages.search(query.q, {
-        limit: query.limit,
-        ...(query.customerId ? { customerId: query.customerId } : {}),
-        ...(query.accountSid ? { accountSid: query.accountSid } : {}),
-      });
+      // Only the operator's accounts: the one named, else each they see (the root key: all at once).
+      const accounts =
+        query.accountSid || principalOf(res).accounts !== 'all'
+          ? query.accountSid
+            ? [scopedAccount(deps.config, res, query.accountSid)]
+            : visibleAccounts(deps.config, res)
+          : [undefined];
+      const found = await Promise.all(
+        accounts.map((accountSid) =>
+          deps.messages.search(query.q, {
+            limit: query.limit,
+            ...(query.customerId ? { customerId: query.customerId } : {}),
+            ...(accountSid ? { accountSid } : {}),
+          }),
+        ),
+      );
+      const hits =
+        found.length === 1
+          ? found[0]!
+          : found
+              .flat()
+              .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+              .slice(0, query.limit);
       res.json({
         hits: hits.map((m) => ({
           customerId: m.customerId,

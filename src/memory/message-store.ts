@@ -35,6 +35,16 @@ export interface HistoryMessage {
   agentId?: string;
   /** Outbound replies: the knowledge chunks the reply used (the model cited them). */
   citations?: Citation[];
+  /** Set when a person wrote it (an operator replying as the business); absent: the agent or the customer. */
+  humanAuthor?: HumanAuthor;
+  /** Inbound: the Twilio Conversation it was written in. */
+  conversationSid?: string;
+}
+
+/** The operator who wrote an outbound message as the business (human takeover). */
+export interface HumanAuthor {
+  operatorId: string;
+  operatorName: string;
 }
 
 interface MessageDoc {
@@ -61,6 +71,8 @@ interface MessageDoc {
   updatedAt: Date;
   agentId?: string;
   citations?: Citation[];
+  humanAuthor?: HumanAuthor;
+  conversationSid?: string;
 }
 
 /** What a caller records; the store fills in `seq`, digests and the Twilio sid later. */
@@ -72,6 +84,8 @@ export type NewMessage = Pick<
   createdAt?: Date;
   agentId?: string;
   citations?: Citation[];
+  humanAuthor?: HumanAuthor;
+  conversationSid?: string;
 };
 
 /**
@@ -79,6 +93,9 @@ export type NewMessage = Pick<
  * only those have their bytes read back from GridFS.
  */
 const IMAGE_MESSAGES_WITH_BYTES = 2;
+
+/** Messages the customer list looks through per page (newest first) to find the customers active most recently. */
+const ACTIVITY_SCAN = 20_000;
 
 /** Every inbound and outbound message per customer; large bodies zstd-compressed. */
 export class MessageStore {
@@ -119,6 +136,8 @@ export class MessageStore {
           updatedAt: now,
           ...(message.agentId ? { agentId: message.agentId } : {}),
           ...(message.citations?.length ? { citations: message.citations } : {}),
+          ...(message.humanAuthor ? { humanAuthor: message.humanAuthor } : {}),
+          ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
         },
       },
       { upsert: true },
@@ -226,6 +245,75 @@ export class MessageStore {
     return last?.createdAt;
   }
 
+  /**
+   * The customer's newest inbound message on a text channel, else their newest call turn (a person's
+   * reply goes where they last wrote from).
+   */
+  async latestInbound(customerId: string): Promise<HistoryMessage | undefined> {
+    const newest = async (channel: object) =>
+      (
+        await this.messages
+          .find({ customerId, direction: 'inbound', ...channel })
+          .sort({ seq: -1 })
+          .limit(1)
+          .toArray()
+      )[0];
+    const doc = (await newest({ channel: { $ne: 'voice' } })) ?? (await newest({ channel: 'voice' }));
+    return doc ? toHistory(doc) : undefined;
+  }
+
+  /** A page of the customer's text messages (call turns left out), newest first, before `before` (seq, id). */
+  async textPage(customerId: string, limit: number, before?: { seq: Date; id: string }): Promise<HistoryMessage[]> {
+    const older = before ? { $or: [{ seq: { $lt: before.seq } }, { seq: before.seq, _id: { $lt: before.id } }] } : {};
+    const docs = await this.messages
+      .find({ customerId, channel: { $ne: 'voice' }, ...older })
+      .sort({ seq: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
+    return Promise.all(docs.map(toHistory));
+  }
+
+  /**
+   * Customers by their latest message (calls' turns included), newest first: a page of at most
+   * `limit`, optionally among `customerIds` and of `accounts`, after the cursor `before` (the last
+   * row of the previous page). FerretDB v1 has no `$group` accumulators to ask for this, so it scans
+   * messages newest first (at most {@link ACTIVITY_SCAN} of them per page) keeping each customer's first.
+   */
+  async latestActivity(filter: {
+    accounts: 'all' | string[];
+    customerIds?: string[];
+    before?: { at: Date; customerId: string };
+    limit: number;
+  }): Promise<Array<{ customerId: string; accountSid: string; at: Date; channel: Channel }>> {
+    const match = {
+      ...(filter.accounts === 'all' ? {} : { accountSid: { $in: filter.accounts } }),
+      ...(filter.customerIds ? { customerId: { $in: filter.customerIds } } : {}),
+    };
+    const { before } = filter;
+    // Customers active after the cursor were on earlier pages, wherever their older messages fall.
+    const shown = new Set<string>(
+      before ? await this.messages.distinct('customerId', { ...match, seq: { $gt: before.at } }) : [],
+    );
+    const rows: Array<{ customerId: string; accountSid: string; at: Date; channel: Channel }> = [];
+    const scan = this.messages
+      .find(
+        { ...match, ...(before ? { seq: { $lte: before.at } } : {}) },
+        { projection: { customerId: 1, accountSid: 1, seq: 1, channel: 1 } },
+      )
+      .sort({ seq: -1, _id: -1 })
+      .limit(ACTIVITY_SCAN);
+    for await (const doc of scan) {
+      if (shown.has(doc.customerId)) continue;
+      shown.add(doc.customerId);
+      const tie = before && doc.seq.getTime() === before.at.getTime() && doc.customerId <= before.customerId;
+      if (tie) continue;
+      rows.push({ customerId: doc.customerId, accountSid: doc.accountSid, at: doc.seq, channel: doc.channel });
+      if (rows.length >= filter.limit) break;
+    }
+    await scan.close();
+    return rows;
+  }
+
   async countAfter(customerId: string, after?: Date): Promise<number> {
     return this.messages.countDocuments(after ? { customerId, seq: { $gt: after } } : { customerId });
   }
@@ -249,5 +337,7 @@ async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
     seq: doc.seq,
     ...(doc.agentId ? { agentId: doc.agentId } : {}),
     ...(doc.citations?.length ? { citations: doc.citations } : {}),
+    ...(doc.humanAuthor ? { humanAuthor: doc.humanAuthor } : {}),
+    ...(doc.conversationSid ? { conversationSid: doc.conversationSid } : {}),
   };
 }
