@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 
 /** A browser call's ticket is good for this long: the page opens its socket right after asking. */
-export const BROWSER_TICKET_TTL_MS = 60_000;
+const BROWSER_TICKET_TTL_MS = 60_000;
 
 /** What a ticket admits: one socket for one call, of one operator, to one agent. */
 export interface BrowserCallGrant {
