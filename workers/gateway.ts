@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
-import { createGatewayApp } from '../src/gateway/app';
+import { browserCallsOf, createGatewayApp } from '../src/gateway/app';
+import { BROWSER_CALL_SOCKET_PATH } from '../src/gateway/browser-calls';
 import { attachMediaStreamProxy } from '../src/gateway/media-stream-proxy';
 import { missingCredentials } from '../src/config/load';
 import { loadConfigOrExit } from '../src/runtime/startup';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     metrics: metrics.events,
   });
   intake.relay.start();
+  const browserCalls = browserCallsOf({ config, temporal: client, mongo, log });
   // The console's live view: subscribes to the realtime workers while someone watches.
   const live = new LiveHub({ config, log, waiting: waitingQueue(stores.takeovers) });
   const app = createGatewayApp({
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     metrics,
     intake,
     knowledge,
+    browserCalls,
     live,
   });
   const server = app.listen(port, () => {
@@ -73,7 +76,9 @@ async function main(): Promise<void> {
     const missing = missingCredentials(config.get());
     if (missing.length) log.warn({ missing }, 'running without some provider credentials; /health reports degraded');
   });
-  const mediaStreams = attachMediaStreamProxy(server, config, log);
+  const mediaStreams = attachMediaStreamProxy(server, config, log, {
+    [BROWSER_CALL_SOCKET_PATH]: browserCalls.upgrade,
+  });
   const stop = () => {
     server.close(() => {
       void intake.relay
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     });
     live.close();
     server.closeAllConnections();
+    browserCalls.closeAll();
     mediaStreams.closeAll();
   };
   process.once('SIGINT', stop);

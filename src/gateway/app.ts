@@ -23,6 +23,9 @@ import { requireTwilioSignature } from './twilio-webhook';
 import { traceTwilioWebhooks } from './trace-requests';
 import { voiceRoutes } from './voice-routes';
 import { callRoutes } from './call-routes';
+import { browserCallRoutes } from './browser-call-routes';
+import { BrowserCalls } from './browser-calls';
+import { BrowserCallTickets } from '../voice/browser-call-tickets';
 import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { knowledgeRoutes } from './knowledge-routes';
@@ -62,6 +65,21 @@ export interface GatewayDeps {
   live?: LiveHub;
   /** The built console served at /console (default: dist/console; tests point it elsewhere). */
   consoleDir?: string;
+  /**
+   * The console's browser calls, whose socket the process attaches beside the media-stream pass-through
+   * (`BROWSER_CALL_SOCKET_PATH`). Made here when not given (then no socket serves them).
+   */
+  browserCalls?: BrowserCalls;
+}
+
+/** The console's browser calls of a gateway: its sockets' handler and the tickets that open them. */
+export function browserCallsOf(deps: Pick<GatewayDeps, 'config' | 'temporal' | 'mongo' | 'log'>): BrowserCalls {
+  return new BrowserCalls({
+    config: deps.config,
+    temporal: deps.temporal,
+    tickets: new BrowserCallTickets(deps.mongo.db(deps.config.get().mongodb.database)),
+    log: deps.log,
+  });
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -86,6 +104,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
+  const browserCalls = deps.browserCalls ?? browserCallsOf(deps);
   // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
   const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
   const live =
@@ -152,6 +171,14 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           temporal: deps.temporal,
           calls: stores.calls,
           messages: stores.messages,
+          log: deps.log,
+        }),
+        browserCallRoutes({
+          config: deps.config,
+          identities: stores.identities,
+          agents,
+          tickets: browserCalls.tickets,
+          browserCalls,
           log: deps.log,
         }),
         consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),

@@ -7,14 +7,14 @@ import type { CallDetail, CallSummary, RecordingView, ToolCallView } from './api
 export const BROWSER_CALL_DIRECTION = 'browser';
 
 /** The call's workflow in the Temporal Web UI, when its URL is configured (`temporal.uiUrl`). */
-export function workflowUrl(config: Config, workflowId: string): string | undefined {
+function workflowUrl(config: Config, workflowId: string): string | undefined {
   const { uiUrl, namespace } = config.temporal;
   if (!uiUrl) return undefined;
   return `${uiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 /** The same-origin path that streams a recording's audio through the gateway. */
-export function recordingAudioPath(callSid: string, recordingSid: string): string {
+function recordingAudioPath(callSid: string, recordingSid: string): string {
   return `/api/calls/${callSid}/recordings/${recordingSid}/audio`;
 }
 

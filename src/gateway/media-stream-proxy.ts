@@ -30,7 +30,13 @@ type Upgrade =
  * authenticates the stream itself (the upgrade's X-Twilio-Signature, the signed token in `start`),
  * so nothing here needs to understand it.
  */
-export function attachMediaStreamProxy(server: http.Server, config: ConfigStore, log: Logger): { closeAll(): void } {
+export function attachMediaStreamProxy(
+  server: http.Server,
+  config: ConfigStore,
+  log: Logger,
+  /** Other WebSocket paths this gateway serves itself (the console's browser calls), by path. */
+  sockets: Record<string, (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void> = {},
+): { closeAll(): void } {
   // Upgraded sockets are not HTTP connections any more: server.close() would wait for them forever.
   const live = new Set<Duplex>();
   const workers = new RealtimeWorkers(() => config.get());
@@ -39,6 +45,11 @@ export function attachMediaStreamProxy(server: http.Server, config: ConfigStore,
     socket.on('close', () => live.delete(socket));
     socket.on('error', (error) => log.debug({ err: error }, 'media stream proxy: caller socket error'));
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const own = Object.hasOwn(sockets, path) ? sockets[path] : undefined;
+    if (own) {
+      own(req, socket, head);
+      return;
+    }
     if (path !== MEDIA_STREAM_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;

@@ -9,7 +9,8 @@ import { MongoClient, type Db } from 'mongodb';
 import { McpCatalogue } from '../../src/agents/mcp-tools';
 import { ConfigStore } from '../../src/config/store';
 import type { WhatsAppTemplates } from '../../src/config/schema';
-import { createGatewayApp } from '../../src/gateway/app';
+import { browserCallsOf, createGatewayApp } from '../../src/gateway/app';
+import { BROWSER_CALL_SOCKET_PATH, type BrowserCalls } from '../../src/gateway/browser-calls';
 import { createWebhookIntake, type WebhookIntake } from '../../src/inbox/webhook-intake';
 import { createLogger } from '../../src/observability/logger';
 import { createOrchestratorWorker } from '../../src/orchestrator/worker';
@@ -222,6 +223,7 @@ export async function startTestSystem(
   const realtimes: RealtimeServer[] = [];
   const realtimeSockets = realtimePorts.map(() => new Set<Socket>());
   let mediaStreams: { closeAll(): void } | undefined;
+  let browserCalls: BrowserCalls | undefined;
   for (const [i, port] of realtimePorts.entries()) {
     const realtime = createRealtimeServer({
       config,
@@ -325,6 +327,7 @@ export async function startTestSystem(
       // machine) waits in the inbox, and this gateway's relay hands it over.
       intake = createWebhookIntake({ config, temporal, temporalConnection: connection, stores, log });
       if (options.inboxRelay !== false) intake.relay.start();
+      browserCalls = browserCallsOf({ config, temporal, mongo, log });
       const app = createGatewayApp({
         config,
         temporal,
@@ -334,10 +337,13 @@ export async function startTestSystem(
         log,
         intake,
         knowledge,
+        browserCalls,
         ...(options.health ? { health: options.health } : {}),
       });
       server = http.createServer(app);
-      mediaStreams = attachMediaStreamProxy(server, config, log);
+      mediaStreams = attachMediaStreamProxy(server, config, log, {
+        [BROWSER_CALL_SOCKET_PATH]: browserCalls.upgrade,
+      });
       await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
       gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     },
@@ -345,6 +351,7 @@ export async function startTestSystem(
       await intake?.relay.stop();
       intake = undefined;
       server?.closeAllConnections();
+      browserCalls?.closeAll();
       mediaStreams?.closeAll();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server = undefined;
