@@ -122,10 +122,14 @@ function parseCursor(text: string): CallCursor {
   return { startedAt: new Date(Number(match[1])), callSid: match[2]! };
 }
 
-/** A workflow id part from an operator's key: scoped by the credential presented, and free of the key's own characters. */
-function keyedId(req: Request, key: string): string {
+/**
+ * A workflow id part from an operator's key: scoped by who asked (two operators' same key are two
+ * placements; a session sends no credential header) and by the credential, free of the key's own characters.
+ */
+function keyedId(req: Request, res: Response, key: string): string {
   const credential = req.header('x-api-key') ?? req.header('authorization') ?? '';
-  return createHash('sha256').update(`${credential}\u0000${key}`).digest('hex').slice(0, 32);
+  const { operatorId } = principalOf(res);
+  return createHash('sha256').update(`${operatorId}\u0000${credential}\u0000${key}`).digest('hex').slice(0, 32);
 }
 
 /** The `OptedOut` refusal's message when that is why the call was not placed (the callee replied STOP). */
@@ -160,7 +164,7 @@ export function callRoutes(deps: CallRouteDeps): Router {
       // With an Idempotency-Key the workflow id is the key's: a retry whose first answer was lost
       // (or whose gateway died mid-request) joins the same placement or reads its result, and a
       // failed placement may be tried again under the same key.
-      const workflowId = outboundCallWorkflowId(key ? keyedId(req, key) : randomUUID());
+      const workflowId = outboundCallWorkflowId(key ? keyedId(req, res, key) : randomUUID());
       try {
         let callSid: string;
         try {
