@@ -11,6 +11,8 @@ import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
 import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
+import { waitingQueue } from '../src/takeover/takeover-store';
+import { LiveHub } from '../src/gateway/live-hub';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
     metrics: metrics.events,
   });
   intake.relay.start();
+  // The console's live view: subscribes to the realtime workers while someone watches.
+  const live = new LiveHub({ config, log, waiting: waitingQueue(stores.takeovers) });
   const app = createGatewayApp({
     config,
     temporal: client,
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
     metrics,
     intake,
     knowledge,
+    live,
   });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
         )
         .then(() => process.exit(0));
     });
+    live.close();
     server.closeAllConnections();
     mediaStreams.closeAll();
   };

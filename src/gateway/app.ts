@@ -11,6 +11,7 @@ import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
 import { customerHistoryRoutes } from './customer-history-routes';
 import { takeoverRoutes } from './takeover-routes';
+import { waitingQueue } from '../takeover/takeover-store';
 import { CustomerCalls } from '../customers/customer-calls';
 import { gatewayHealth } from './health';
 import type { Knowledge } from '../knowledge/knowledge';
@@ -30,6 +31,10 @@ import { searchRoutes } from './search-routes';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
+import { operatorAccess } from './operator-access';
+import { operatorRoutes } from './operator-routes';
+import { LiveHub } from './live-hub';
+import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -50,6 +55,11 @@ export interface GatewayDeps {
   health?: HealthOptions;
   /** The process's knowledge store (operator search; reported by /health). Absent only in tests that need none. */
   knowledge?: Knowledge;
+  /**
+   * The live view of the realtime workers' calls (`GET /api/live`); the process closes it at shutdown.
+   * Made here when not given (its subscriptions open with the first viewer and close after the last).
+   */
+  live?: LiveHub;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -74,6 +84,16 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
+  // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
+  const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
+  const live =
+    deps.live ??
+    new LiveHub({
+      config: deps.config,
+      log: deps.log,
+      // The waiting queue: conversations an escalation queued that no person has taken yet.
+      waiting: waitingQueue(stores.takeovers),
+    });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -92,6 +112,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     operatorApi(
       deps.config,
       [
+        operatorRoutes({ config: deps.config, access, log: deps.log }),
         customerRoutes({
           config: deps.config,
           identities: stores.identities,
@@ -138,6 +159,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           log: deps.log,
         }),
         consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
+        liveRoutes({ hub: live, log: deps.log }),
         agentRoutes({
           config: deps.config,
           agentStore: stores.agents,
@@ -166,6 +188,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           : []),
       ],
       { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
+      access,
     ),
   );
 

@@ -48,7 +48,11 @@ export class TakeoverStore {
   }
 
   /** Conversations a person has or should take (`waiting` and `human`, or one of them), oldest first. */
-  async list(filter: { state?: 'waiting' | 'human'; accounts: 'all' | string[]; limit: number }): Promise<TakeoverView[]> {
+  async list(filter: {
+    state?: 'waiting' | 'human';
+    accounts: 'all' | string[];
+    limit: number;
+  }): Promise<TakeoverView[]> {
     const docs = await this.takeovers
       .find({
         state: filter.state ?? { $in: ['waiting', 'human'] },
@@ -73,4 +77,9 @@ export class TakeoverStore {
 function toView(doc: TakeoverDoc): TakeoverView {
   const { _id, revision: _revision, updatedAt: _updatedAt, ...view } = doc;
   return { customerId: _id, ...view };
+}
+
+/** The console's queue of conversations waiting for a person (escalations no one has taken yet), of these accounts. */
+export function waitingQueue(takeovers: TakeoverStore): (accounts: 'all' | string[]) => Promise<TakeoverView[]> {
+  return (accounts) => takeovers.list({ state: 'waiting', accounts, limit: 500 });
 }
