@@ -11,8 +11,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
 import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
-import { waitingQueue } from '../src/takeover/takeover-store';
-import { LiveHub } from '../src/gateway/live-hub';
+import { LiveHub, waitingQueue } from '../src/gateway/live-hub';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');

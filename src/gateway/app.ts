@@ -11,7 +11,6 @@ import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
 import { customerHistoryRoutes } from './customer-history-routes';
 import { takeoverRoutes } from './takeover-routes';
-import { waitingQueue } from '../takeover/takeover-store';
 import { CustomerCalls } from '../customers/customer-calls';
 import { gatewayHealth } from './health';
 import type { Knowledge } from '../knowledge/knowledge';
@@ -28,12 +27,13 @@ import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { knowledgeRoutes } from './knowledge-routes';
 import { searchRoutes } from './search-routes';
+import { consoleStatic } from './console-static';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
 import { operatorAccess } from './operator-access';
 import { operatorRoutes } from './operator-routes';
-import { LiveHub } from './live-hub';
+import { LiveHub, waitingQueue } from './live-hub';
 import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
@@ -60,6 +60,8 @@ export interface GatewayDeps {
    * Made here when not given (its subscriptions open with the first viewer and close after the last).
    */
   live?: LiveHub;
+  /** The built console served at /console (default: dist/console; tests point it elsewhere). */
+  consoleDir?: string;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -87,13 +89,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
   const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
   const live =
-    deps.live ??
-    new LiveHub({
-      config: deps.config,
-      log: deps.log,
-      // The waiting queue: conversations an escalation queued that no person has taken yet.
-      waiting: waitingQueue(stores.takeovers),
-    });
+    deps.live ?? new LiveHub({ config: deps.config, log: deps.log, waiting: waitingQueue(stores.takeovers) });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -210,6 +206,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
+
+  app.use('/console', consoleStatic(deps.consoleDir));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -8,9 +8,15 @@ import type { LiveCall, LiveEvent, TakeoverView } from './api-types';
 import { FeedSubscription } from './live-feed-subscription';
 import { seesAccount, type Principal } from './principal';
 import { realtimeWorkerUrls } from './realtime-workers';
+import type { TakeoverStore } from '../takeover/takeover-store';
 
 /** The conversations waiting for a person, of these accounts (`all`: every account). */
 export type WaitingSource = (accounts: 'all' | string[]) => Promise<TakeoverView[]>;
+
+/** The waiting queue as the takeover store keeps it (the newest hundred are plenty for a live view). */
+export function waitingQueue(takeovers: TakeoverStore): WaitingSource {
+  return (accounts) => takeovers.list({ state: 'waiting', accounts, limit: 100 });
+}
 
 export interface LiveHubOptions {
   config: ConfigStore;

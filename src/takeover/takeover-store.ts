@@ -78,8 +78,3 @@ function toView(doc: TakeoverDoc): TakeoverView {
   const { _id, revision: _revision, updatedAt: _updatedAt, ...view } = doc;
   return { customerId: _id, ...view };
 }
-
-/** The console's queue of conversations waiting for a person (escalations no one has taken yet), of these accounts. */
-export function waitingQueue(takeovers: TakeoverStore): (accounts: 'all' | string[]) => Promise<TakeoverView[]> {
-  return (accounts) => takeovers.list({ state: 'waiting', accounts, limit: 500 });
-}
