@@ -114,6 +114,8 @@ export class CustomerRecords {
     await remove('call_turns', { $or: [{ customerId }, { callSid: { $in: r.callSids } }] });
     await remove('events', { customerId });
     await remove('customer_memory', { _id: customerId });
+    // Who answered them (human takeover): their addresses and the operator's notes.
+    await remove('takeovers', { _id: customerId });
     // Attachments' digests and image bytes (GridFS) live apart from the messages.
     counts.message_media = await this.messages.media.forgetCustomer(customerId);
     await remove('messages', { customerId });

@@ -48,7 +48,11 @@ export class TakeoverStore {
   }
 
   /** Conversations a person has or should take (`waiting` and `human`, or one of them), oldest first. */
-  async list(filter: { state?: 'waiting' | 'human'; accounts: 'all' | string[]; limit: number }): Promise<TakeoverView[]> {
+  async list(filter: {
+    state?: 'waiting' | 'human';
+    accounts: 'all' | string[];
+    limit: number;
+  }): Promise<TakeoverView[]> {
     const docs = await this.takeovers
       .find({
         state: filter.state ?? { $in: ['waiting', 'human'] },

@@ -139,8 +139,7 @@ describe('customerWorkflow human takeover', () => {
   }
 
   const sent = (workflowId: string) => calls.of(workflowId, 'sendMessage').map((c) => c.input as SendInput);
-  const views = (workflowId: string) =>
-    calls.of(workflowId, 'saveTakeover').map((c) => (c.input as SaveInput).view);
+  const views = (workflowId: string) => calls.of(workflowId, 'saveTakeover').map((c) => (c.input as SaveInput).view);
   const events = (workflowId: string) =>
     calls.of(workflowId, 'saveTakeover').flatMap((c) => {
       const event = (c.input as SaveInput).event;

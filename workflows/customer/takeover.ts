@@ -27,7 +27,7 @@ const { sendMessage } = proxyActivities<Activities>(CONVERSATION_STEP);
 const RECENT_REPLY_IDS = 200;
 
 /** Where a reply to this message goes: the channel and addresses it came on (or its Conversation). */
-export function routeOf(message: InboundMessage): ReplyRoute {
+function routeOf(message: InboundMessage): ReplyRoute {
   return {
     accountSid: message.accountSid,
     channel: message.channel === 'voice' ? 'sms' : message.channel,
