@@ -1,10 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ConfigStore } from '../config/store';
+import type { OperatorRole } from '../operators/operator-store';
 import { ApiError } from './api-error';
 import { auditNote } from './audit-context';
-
-/** What an operator may do: `admin` changes agents, knowledge and settings; `agent` (a human agent) works conversations. */
-export type OperatorRole = 'admin' | 'agent';
 
 /** Who is calling the operator API, set by the authentication middleware on `res.locals.principal`. */
 export interface Principal {

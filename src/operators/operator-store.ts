@@ -3,6 +3,7 @@ import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from '../storage/duplicate-key';
 import { hashPassword, newSecret, secretHash } from './secrets';
 
+/** What an operator may do: `admin` changes agents, knowledge and settings; `agent` (a human agent) works conversations. */
 export type OperatorRole = 'admin' | 'agent';
 
 /** A person who signs in to the console or calls the operator API with their own key. */
