@@ -74,6 +74,31 @@ module.exports = {
         pathNot: ['^node_modules/@temporalio/common/', ...WORKFLOW_SAFE_SRC],
       },
     },
+    {
+      name: 'console-imports-only-api-types',
+      comment:
+        'The console is a browser bundle: of the server code it may know only the API shapes (src/gateway/api-types.ts), so nothing of the server is bundled.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: {
+        path: '^(src|workflows|activities|workers|devstack|scripts|bench|test)/',
+        pathNot: '^src/gateway/api-types\\.ts$',
+      },
+    },
+    {
+      name: 'console-imports-api-types-as-types',
+      comment: 'Type-only, so the bundler erases the import: api-types.ts must add no code to the bundle.',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { path: '^src/gateway/api-types\\.ts$', dependencyTypesNot: TYPE_ONLY },
+    },
+    {
+      name: 'server-does-not-import-the-console',
+      comment: 'The gateway serves the built console as files; it never loads its sources.',
+      severity: 'error',
+      from: { path: PRODUCTION },
+      to: { path: '^console/' },
+    },
   ],
   options: {
     // Keep type-only imports in the graph, marked so the runtime rules above can tell them apart.

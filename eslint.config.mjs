@@ -24,6 +24,16 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The console runs in the browser: DOM globals, no Node ones.
+    files: ['console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // The microphone worklet runs in the AudioWorkletGlobalScope (plain JS, served as is).
+    files: ['console/public/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.audioWorklet } },
+  },
   // Formatting is prettier's (checked by `npm run lint`); no eslint rule argues with it.
   prettier,
   {

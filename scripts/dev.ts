@@ -2,7 +2,8 @@
 // the gateway, the orchestrator worker and the realtime worker. Whatever the configuration (environment
 // and BELUGA_CONFIG_FILE) leaves without credentials — Twilio, Anthropic, AssemblyAI, TTS — is emulated
 // locally (a sandbox) so the system can be tried at once: `npm run text` texts it, `npm run call`
-// places a simulated phone call (`--to` picks one of the numbers, and so its agent).
+// places a simulated phone call (`--to` picks one of the numbers, and so its agent). The operator
+// console is built first and served by the gateway at /console (`npm run build:console` rebuilds it).
 import path from 'node:path';
 import { loadConfig, ConfigError } from '../src/config/load';
 import { startProcess, type ManagedProcess } from '../devstack/child';
@@ -40,6 +41,23 @@ async function needFreePort(port: number, what: string, envHint: string): Promis
     );
 }
 
+/** `vite build console` into dist/console (the gateway's /console), in a child so its output is prefixed. */
+async function buildConsole(): Promise<void> {
+  const vite = path.join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js');
+  const proc = startProcess(
+    'console',
+    process.execPath,
+    [vite, 'build', 'console', '--logLevel', 'warn'],
+    { cwd: projectRoot },
+    prefixed,
+  );
+  processes.push(proc);
+  const code = await proc.exited;
+  processes.splice(processes.indexOf(proc), 1);
+  if (code !== 0) throw new Error(`building the console failed (exit code ${code}); see the [console] lines above`);
+  say('console built (dist/console)');
+}
+
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -57,6 +75,10 @@ async function main(): Promise<void> {
     await needFreePort(8233, 'Temporal UI', 'TEMPORAL_ADDRESS');
   }
   if (!env.MONGODB_URI) await needFreePort(27017, 'FerretDB', 'MONGODB_URI');
+
+  // Built while the servers start, so the gateway serves it from its first request.
+  const consoleBuilt = buildConsole();
+  consoleBuilt.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
 
   const [temporalAddress, mongoUri] = await Promise.all([
     (async () => {
@@ -82,6 +104,7 @@ async function main(): Promise<void> {
   ]);
   env.TEMPORAL_ADDRESS = temporalAddress;
   env.MONGODB_URI = mongoUri;
+  await consoleBuilt;
 
   sandbox = await startSandbox(env, dataDir);
   Object.assign(env, sandbox.env);
@@ -108,6 +131,7 @@ async function main(): Promise<void> {
   const gatewayUrl = `http://localhost:${config.port}`;
   say('');
   say(`gateway      ${gatewayUrl}   (health: ${gatewayUrl}/health)`);
+  say(`console      ${gatewayUrl}/console/`);
   say(`public URL   ${config.publicUrl}   (Twilio signs webhooks against this; set PUBLIC_URL to your tunnel)`);
   say(`realtime     ws://localhost:${config.realtimePort}/twilio/media-stream`);
   say(`temporal     ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : '   UI: http://localhost:8233'}`);

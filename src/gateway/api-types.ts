@@ -3,6 +3,7 @@
  * build them) and the console (which imports this file for types only). Dates travel as ISO strings.
  * Keep this file free of runtime imports: the console's bundle must not pull server code in.
  */
+import type { AgentDefinition } from '../agents/definition';
 import type { CallTurn, TurnLatency } from '../voice/call-types';
 
 export type { CallTurn, TurnLatency };
@@ -245,3 +246,97 @@ export interface BrowserCallStart {
   sandbox: boolean;
   sayPath?: string;
 }
+
+// ---------------------------------------------------------------- agents (existing routes, as they answer)
+
+/** One row of `GET /api/agents`. */
+export interface AgentListItem {
+  agentId: string;
+  name: string;
+  version: number;
+  source: AgentVersionView['source'];
+  createdAt: string;
+}
+
+/** `GET /api/agents/:id` (and each version); `PUT /api/agents/:id` takes `definition` back (and answers this plus `created`). */
+export interface AgentVersionView {
+  agentId: string;
+  version: number;
+  source: 'file' | 'api' | 'default';
+  createdAt: string;
+  definition: AgentDefinition;
+}
+
+/** `POST /api/agents/:id/test` body. */
+export interface DryRunRequest {
+  message: string;
+  channel?: 'voice' | 'sms' | 'whatsapp' | 'conversations';
+}
+
+/** `POST /api/agents/:id/test`: one model call, nothing run, stored or sent. */
+export interface DryRunResult {
+  agentId: string;
+  version: number;
+  channel: string;
+  system: string;
+  reply: string;
+  toolCalls: Array<{ name: string; input: Record<string, unknown> }>;
+}
+
+// ---------------------------------------------------------------- knowledge (existing routes, as they answer)
+
+export interface KnowledgeBaseView {
+  id: string;
+  accountSid: string;
+  name: string;
+  description: string;
+  createdAt: string;
+}
+
+export type DocumentStatusView = 'queued' | 'ingesting' | 'ready' | 'failed' | 'deleting';
+
+/** A document of `GET /api/knowledge-bases/:id/documents` (and the 202 of an upload). */
+export interface DocumentView {
+  id: string;
+  knowledgeBaseId: string;
+  accountSid: string;
+  title: string;
+  source: 'upload' | 'url';
+  url?: string;
+  filename?: string;
+  contentType: string;
+  bytes: number;
+  status: DocumentStatusView;
+  error?: { code: string; message: string };
+  chunkCount: number;
+  version: number;
+  ingestedAt?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One hit of `GET /api/search?q&knowledgeBase&customer&limit`. */
+export interface SearchHitView {
+  score: number;
+  snippet: string;
+  title: string;
+  kind: 'call' | 'message' | 'voice_note' | 'image' | 'document';
+  source: Record<string, unknown> & { kind: string };
+  at?: string;
+  customerId?: string;
+  channel?: string;
+  chunkId: string;
+}
+
+export interface SearchResultView {
+  query: string;
+  mode: string;
+  degraded?: string;
+  tookMs: number;
+  hits: SearchHitView[];
+}
+
+// ---------------------------------------------------------------- health
+
+/** `GET /health` (unauthenticated; 503 when unhealthy, with the same body). */
+export type { HealthReport, HealthCheck } from '../health/status';

@@ -24,6 +24,7 @@ import { consentRoutes } from './consent-routes';
 import { agentRoutes } from './agent-routes';
 import { knowledgeRoutes } from './knowledge-routes';
 import { searchRoutes } from './search-routes';
+import { consoleStatic } from './console-static';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
@@ -47,6 +48,8 @@ export interface GatewayDeps {
   health?: HealthOptions;
   /** The process's knowledge store (operator search; reported by /health). Absent only in tests that need none. */
   knowledge?: Knowledge;
+  /** The built console served at /console (default: dist/console; tests point it elsewhere). */
+  consoleDir?: string;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -167,6 +170,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.render());
   });
+
+  app.use('/console', consoleStatic(deps.consoleDir));
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });

@@ -1,0 +1,6 @@
+import { usePageTitle } from '../page-title';
+
+export function AgentsPage() {
+  usePageTitle('Agents');
+  return <h1>Agents</h1>;
+}

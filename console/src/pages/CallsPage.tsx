@@ -1,0 +1,6 @@
+import { usePageTitle } from '../page-title';
+
+export function CallsPage() {
+  usePageTitle('Calls');
+  return <h1>Calls</h1>;
+}

@@ -1,0 +1,6 @@
+import { usePageTitle } from '../page-title';
+
+export function HealthPage() {
+  usePageTitle('Health');
+  return <h1>Health</h1>;
+}

@@ -1,0 +1,6 @@
+import { usePageTitle } from '../page-title';
+
+export function KnowledgePage() {
+  usePageTitle('Knowledge');
+  return <h1>Knowledge</h1>;
+}
