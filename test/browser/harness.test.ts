@@ -25,6 +25,14 @@ describe('browser harness', () => {
     expect(await page.textContent('body')).toContain('"status"');
   });
 
+  it('checks the console (served with a strict CSP, no inline scripts) for accessibility', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${system.gatewayUrl}/console/`);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await checkAccessibility(page);
+  });
+
   it('fails the accessibility check with a readable list of serious violations, and passes a clean page', async () => {
     const page = await browser.newPage();
     await page.setContent(
