@@ -25,6 +25,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['TEMPORAL_ADDRESS', ['temporal', 'address']],
   ['TEMPORAL_NAMESPACE', ['temporal', 'namespace']],
   ['TEMPORAL_TASK_QUEUE', ['temporal', 'taskQueue']],
+  ['TEMPORAL_UI_URL', ['temporal', 'uiUrl']],
   ['MONGODB_URI', ['mongodb', 'uri']],
   ['MONGODB_DATABASE', ['mongodb', 'database']],
   ['ANTHROPIC_API_KEY', ['anthropic', 'apiKey']],
@@ -73,6 +74,8 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['KNOWLEDGE_VOICE_DEBOUNCE_MS', ['knowledge', 'retrieval', 'voiceDebounceMs']],
   ['KNOWLEDGE_VOICE_WAIT_BUDGET_MS', ['knowledge', 'retrieval', 'voiceWaitBudgetMs']],
   ['KNOWLEDGE_OPTIMIZE_INTERVAL_MINUTES', ['knowledge', 'optimizeIntervalMinutes']],
+  ['CONSOLE_SESSION_TTL_MINUTES', ['console', 'sessionTtlMinutes']],
+  ['CONSOLE_SIGN_IN_FAILURE_LIMIT', ['console', 'signInFailureLimit']],
 ];
 
 /**

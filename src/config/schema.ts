@@ -258,6 +258,8 @@ export const ConfigSchema = z.object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('beluga-orchestrator'),
+    /** The Temporal Web UI's base URL, for the console's links to workflows (none when unset). */
+    uiUrl: url.optional(),
   }),
   mongodb: z.object({
     uri: z
@@ -398,6 +400,15 @@ export const ConfigSchema = z.object({
    */
   agents: z.array(AgentDefinitionSchema).default([]),
   knowledge: KnowledgeSchema.prefault({}),
+  /** The operator console's sign-in (read per request: a change applies at once, to open sessions too). */
+  console: z
+    .object({
+      /** A session ends this long after sign-in. */
+      sessionTtlMinutes: z.coerce.number().min(0.01).max(43_200).default(480),
+      /** Failed sign-ins per email and per client address in 15 minutes before sign-in answers 429. */
+      signInFailureLimit: z.coerce.number().int().min(1).max(10_000).default(10),
+    })
+    .prefault({}),
   /** Tools declared without code: HTTP endpoints and MCP servers that agents name in their `tools`. */
   tools: ExternalToolsSchema.prefault({}),
   /** Free-form settings for users' own workflows and activities (e.g. `crmUrl`). */

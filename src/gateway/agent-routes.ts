@@ -12,7 +12,8 @@ import { agentDefinitionProblems } from '../agents/validate';
 import { LineAddress, MessagingSwitchSchema, VoiceSwitchSchema } from '../config/schema';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
-import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
+import { AccountQuery, ApiError, handle } from './operator-api';
+import { requireAdmin, scopedAccount } from './principal';
 
 export interface AgentRouteDeps {
   config: ConfigStore;
@@ -120,6 +121,7 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
 
   router.put(
     '/agents/:id',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
       const agentId = agentIdParam(req.params.id);
       const body: unknown = req.body;
@@ -200,25 +202,26 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     };
   }
 
-  function lineParams(req: { params: Record<string, string | string[]>; query: unknown }) {
+  function lineParams(req: { params: Record<string, string | string[]>; query: unknown }, res: Response) {
     const address = LineAddress.safeParse(String(req.params.address).trim());
     if (!address.success) throw new ApiError(400, `address: ${address.error.issues[0]?.message ?? 'invalid'}`);
-    const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+    const accountSid = scopedAccount(deps.config, res, AccountQuery.parse(req.query).accountSid);
     return { accountSid, address: address.data };
   }
 
   router.get(
     '/lines/:address',
     handle(deps.log, async (req, res) => {
-      const { accountSid, address } = lineParams(req);
+      const { accountSid, address } = lineParams(req, res);
       res.json(await lineView(accountSid, address));
     }),
   );
 
   router.put(
     '/lines/:address',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
-      const { accountSid, address } = lineParams(req);
+      const { accountSid, address } = lineParams(req, res);
       const override = LineBody.parse(req.body ?? {});
       if (override.agent && !(await deps.agents.get(override.agent)))
         return invalid(res, 'invalid line', [{ path: 'agent', message: `no agent "${override.agent}"` }]);
@@ -231,8 +234,9 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
 
   router.delete(
     '/lines/:address',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
-      const { accountSid, address } = lineParams(req);
+      const { accountSid, address } = lineParams(req, res);
       await deps.agentStore.clearLineOverride(accountSid, address);
       deps.agents.invalidate();
       res.json(await lineView(accountSid, address));

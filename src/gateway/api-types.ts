@@ -19,6 +19,35 @@ export interface OperatorView {
   role: OperatorRole;
   /** The accounts this operator sees (`all` for the deployment's root key). */
   accounts: 'all' | string[];
+  /** A disabled operator cannot sign in or use their keys. */
+  disabled?: boolean;
+  createdAt?: string;
+  /** `GET /api/operators/:id` only. */
+  apiKeys?: ApiKeyView[];
+}
+
+/** `GET /api/operators` (admins; the operators within the admin's accounts). */
+export interface OperatorList {
+  operators: OperatorView[];
+}
+
+/** An operator's API key as listed (the key itself is shown once, when created). */
+export interface ApiKeyView {
+  keyId: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+/** `POST /api/operators/:id/api-keys`: `apiKey` is shown this once and stored only as a hash. */
+export interface CreatedApiKey extends ApiKeyView {
+  apiKey: string;
+}
+
+/** `GET /api/audit?operatorId&action&accountSid&cursor&limit` (admins; newest first, scoped to their accounts). */
+export interface AuditList {
+  entries: AuditEntry[];
+  nextCursor?: string;
 }
 
 /** `GET /api/session`, `POST /api/session`: who is signed in; `csrfToken` goes in `X-CSRF-Token` on every unsafe request. */
@@ -47,6 +76,8 @@ export interface AuditEntry {
   target?: string;
   accountSid?: string;
   status: number;
+  /** How the operator authenticated. */
+  via?: 'key' | 'session';
 }
 
 // ---------------------------------------------------------------- live

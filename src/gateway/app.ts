@@ -28,6 +28,8 @@ import { consoleStatic } from './console-static';
 import { StoredAgentDirectory } from '../agents/stored-agent-directory';
 import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
+import { operatorAccess } from './operator-access';
+import { operatorRoutes } from './operator-routes';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -74,6 +76,8 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   // Who answers each line: the file's agents synced into the store, the operator's edits read back.
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
+  // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
+  const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -92,6 +96,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
     operatorApi(
       deps.config,
       [
+        operatorRoutes({ config: deps.config, access, log: deps.log }),
         customerRoutes({
           config: deps.config,
           identities: stores.identities,
@@ -149,6 +154,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           : []),
       ],
       { store: new IdempotencyKeyStore(deps.mongo.db(deps.config.get().mongodb.database)), log: deps.log },
+      access,
     ),
   );
 

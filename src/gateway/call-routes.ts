@@ -19,6 +19,7 @@ import {
 } from '../../workflows/outbound-call/contract';
 import { ApiError, handle } from './operator-api';
 import { requestIdempotencyKey } from './idempotency-keys';
+import { ensureVisible, principalOf, scopedAccount, visibleAccounts } from './principal';
 
 export interface CallRouteDeps {
   config: ConfigStore;
@@ -78,9 +79,12 @@ export function callRoutes(deps: CallRouteDeps): Router {
   router.post(
     '/calls',
     handle(deps.log, async (req, res) => {
-      const body = PlaceCallBody.parse(req.body);
-      if (body.accountSid && !deps.config.get().twilio.accounts.some((a) => a.accountSid === body.accountSid))
-        throw new ApiError(400, `accountSid: account ${body.accountSid} is not configured`);
+      const parsed = PlaceCallBody.parse(req.body);
+      // An operator of some accounts places calls from one of theirs (the root key: any, as before).
+      const body =
+        principalOf(res).accounts === 'all' && !parsed.accountSid
+          ? parsed
+          : { ...parsed, accountSid: scopedAccount(deps.config, res, parsed.accountSid) };
       const key = requestIdempotencyKey(res);
       // With an Idempotency-Key the workflow id is the key's: a retry whose first answer was lost
       // (or whose gateway died mid-request) joins the same placement or reads its result, and a
@@ -118,6 +122,7 @@ export function callRoutes(deps: CallRouteDeps): Router {
       if (!/^CA[0-9a-fA-F]{32}$/.test(callSid)) throw new ApiError(400, 'callSid: must be a Twilio call sid');
       const record = await deps.calls.get(callSid);
       if (!record) throw new ApiError(404, `no call ${callSid}`);
+      ensureVisible(res, record.accountSid, `call ${callSid}`);
       res.json(record);
     }),
   );
@@ -126,11 +131,29 @@ export function callRoutes(deps: CallRouteDeps): Router {
     '/transcripts/search',
     handle(deps.log, async (req, res) => {
       const query = SearchQuery.parse(req.query);
-      const hits = await deps.messages.search(query.q, {
-        limit: query.limit,
-        ...(query.customerId ? { customerId: query.customerId } : {}),
-        ...(query.accountSid ? { accountSid: query.accountSid } : {}),
-      });
+      // Only the operator's accounts: the one named, else each they see (the root key: all at once).
+      const accounts =
+        query.accountSid || principalOf(res).accounts !== 'all'
+          ? query.accountSid
+            ? [scopedAccount(deps.config, res, query.accountSid)]
+            : visibleAccounts(deps.config, res)
+          : [undefined];
+      const found = await Promise.all(
+        accounts.map((accountSid) =>
+          deps.messages.search(query.q, {
+            limit: query.limit,
+            ...(query.customerId ? { customerId: query.customerId } : {}),
+            ...(accountSid ? { accountSid } : {}),
+          }),
+        ),
+      );
+      const hits =
+        found.length === 1
+          ? found[0]!
+          : found
+              .flat()
+              .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+              .slice(0, query.limit);
       res.json({
         hits: hits.map((m) => ({
           customerId: m.customerId,

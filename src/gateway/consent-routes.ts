@@ -3,7 +3,8 @@ import type { ConfigStore } from '../config/store';
 import { identityKey } from '../messaging/addresses';
 import type { ConsentStore } from '../messaging/consent-store';
 import type { Logger } from '../observability/logger';
-import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
+import { AccountQuery, ApiError, handle } from './operator-api';
+import { scopedAccount } from './principal';
 
 export interface ConsentRouteDeps {
   config: ConfigStore;
@@ -19,7 +20,7 @@ export function consentRoutes(deps: ConsentRouteDeps): Router {
     handle(deps.log, async (req, res) => {
       const address = String(req.params.address).trim();
       if (address.length < 3 || address.length > 320) throw new ApiError(400, 'address: 3 to 320 characters');
-      const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+      const accountSid = scopedAccount(deps.config, res, AccountQuery.parse(req.query).accountSid);
       const state = await deps.consent.state(accountSid, address);
       res.json({
         accountSid,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { ConversationStore } from '../conversations/conversation-store';
@@ -23,6 +23,7 @@ import {
 } from '../../workflows/conversation-operations/contract';
 import { sendOutcome } from './operation-outcome';
 import { ApiError, handle } from './operator-api';
+import { ensureVisible, scopedAccount, visibleAccounts } from './principal';
 
 export interface ConversationApiDeps {
   config: ConfigStore;
@@ -109,25 +110,24 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
   const router = Router();
   const runner: OperationRunner = { temporal: deps.temporal, config: deps.config, waitMs: deps.waitMs ?? 20_000 };
 
-  /** The account named in the request, else the one the conversation belongs to, else the first configured. */
-  async function accountFor(requested: string | undefined, conversationSid?: string): Promise<string> {
-    const accounts = deps.config.get().twilio.accounts;
-    if (requested) {
-      if (!accounts.some((a) => a.accountSid === requested))
-        throw new ApiError(400, `accountSid: account ${requested} is not configured`);
-      return requested;
-    }
+  /**
+   * The account named in the request, else the one the conversation belongs to, else the first the
+   * operator sees; a conversation of an account the operator does not see is 404.
+   */
+  async function accountFor(res: Response, requested: string | undefined, conversationSid?: string): Promise<string> {
     const known = conversationSid ? (await deps.conversations.get(conversationSid))?.accountSid : undefined;
-    const account = known ?? accounts[0]?.accountSid;
+    if (known) ensureVisible(res, known, `conversation ${conversationSid}`);
+    if (requested) return scopedAccount(deps.config, res, requested);
+    const account = known ?? visibleAccounts(deps.config, res)[0];
     if (!account) throw new ApiError(503, 'no Twilio account configured');
-    return account;
+    return scopedAccount(deps.config, res, account);
   }
 
   router.post(
     '/conversations',
     handle(deps.log, async (req, res) => {
       const body = CreateBody.parse(req.body);
-      const account = await accountFor(body.accountSid);
+      const account = await accountFor(res, body.accountSid);
       const input = {
         accountSid: account,
         friendlyName: body.friendlyName,
@@ -149,7 +149,7 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
     handle(deps.log, async (req, res) => {
       const conversationSid = conversationSidOf(req);
       const body = AddParticipantBody.parse(req.body);
-      const account = await accountFor(body.accountSid, conversationSid);
+      const account = await accountFor(res, body.accountSid, conversationSid);
       const target: ParticipantTarget =
         body.identity !== undefined
           ? { identity: body.identity }
@@ -173,7 +173,7 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
       const participantSid = String(req.params.participantSid);
       if (!PARTICIPANT_SID.test(participantSid))
         throw new ApiError(400, 'participant sid must be MB followed by 32 hex characters');
-      const account = await accountFor(AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
+      const account = await accountFor(res, AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
       const outcome = await runOperation<RemoveConversationParticipantWorkflow>(runner, {
         workflowType: REMOVE_CONVERSATION_PARTICIPANT_WORKFLOW,
         workflowId: removeParticipantWorkflowId(conversationSid, participantSid),
@@ -189,7 +189,7 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
     '/conversations/:sid/close',
     handle(deps.log, async (req, res) => {
       const conversationSid = conversationSidOf(req);
-      const account = await accountFor(AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
+      const account = await accountFor(res, AccountOnlyBody.parse(req.body)?.accountSid, conversationSid);
       const outcome = await runOperation<CloseConversationWorkflow>(runner, {
         workflowType: CLOSE_CONVERSATION_WORKFLOW,
         workflowId: closeConversationWorkflowId(conversationSid),
@@ -207,6 +207,7 @@ export function conversationApiRoutes(deps: ConversationApiDeps): Router {
       const conversationSid = conversationSidOf(req);
       const record = await deps.conversations.get(conversationSid);
       if (!record) throw new ApiError(404, `no record of conversation ${conversationSid}`);
+      ensureVisible(res, record.accountSid, `conversation ${conversationSid}`);
       res.json(record);
     }),
   );

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { ConfigStore } from '../config/store';
 import type { CustomerRecords } from '../customers/customer-records';
 import type { IdentityStore } from '../customers/identity-store';
@@ -12,6 +12,7 @@ import {
 } from '../../workflows/forget-customer/contract';
 import { sendOutcome } from './operation-outcome';
 import { AccountQuery, ApiError, handle } from './operator-api';
+import { ensureVisible, requireAdmin } from './principal';
 
 export interface CustomerForgetRouteDeps {
   config: ConfigStore;
@@ -23,10 +24,16 @@ export interface CustomerForgetRouteDeps {
   waitMs?: number;
 }
 
-/** The customer's account, or 404 when the customer is unknown or belongs to another account than the one named. */
-async function accountOfCustomer(deps: CustomerForgetRouteDeps, customerId: string, named?: string): Promise<string> {
+/** The customer's account, or 404 when the customer is unknown, of another account than the one named, or not the operator's. */
+async function accountOfCustomer(
+  deps: CustomerForgetRouteDeps,
+  res: Response,
+  customerId: string,
+  named?: string,
+): Promise<string> {
   const accountSid = await deps.identities.accountOf(customerId);
   if (!accountSid || (named && accountSid !== named)) throw new ApiError(404, `customer ${customerId} not found`);
+  ensureVisible(res, accountSid, `customer ${customerId}`);
   return accountSid;
 }
 
@@ -42,7 +49,7 @@ export function customerForgetRoutes(deps: CustomerForgetRouteDeps): Router {
     '/customers/:id/export',
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
-      await accountOfCustomer(deps, customerId, AccountQuery.parse(req.query).accountSid);
+      await accountOfCustomer(deps, res, customerId, AccountQuery.parse(req.query).accountSid);
       const exported = await deps.customerRecords.export(customerId);
       if (!exported) throw new ApiError(404, `customer ${customerId} not found`);
       res.json(exported);
@@ -51,9 +58,10 @@ export function customerForgetRoutes(deps: CustomerForgetRouteDeps): Router {
 
   router.delete(
     '/customers/:id',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
-      const accountSid = await accountOfCustomer(deps, customerId, AccountQuery.parse(req.query).accountSid);
+      const accountSid = await accountOfCustomer(deps, res, customerId, AccountQuery.parse(req.query).accountSid);
       const outcome = await runOperation<ForgetCustomerWorkflow>(runner, {
         workflowType: FORGET_CUSTOMER_WORKFLOW,
         workflowId: forgetCustomerWorkflowId(customerId),

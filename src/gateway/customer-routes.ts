@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { IdentityStore } from '../customers/identity-store';
@@ -6,7 +6,8 @@ import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
 import type { DeliveryStatusStore } from '../messaging/delivery-status';
 import type { Logger } from '../observability/logger';
-import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
+import { AccountQuery, ApiError, handle } from './operator-api';
+import { ensureVisible, scopedAccount } from './principal';
 
 export interface CustomerRouteDeps {
   config: ConfigStore;
@@ -18,11 +19,18 @@ export interface CustomerRouteDeps {
 }
 
 const LinkBody = z.object({ address: z.string().min(3).max(320), accountSid: z.string().optional() });
-/** A customer's addresses, or 404 when the customer is unknown or belongs to another account than the one named. */
-async function customerAddresses(deps: CustomerRouteDeps, customerId: string, named?: string): Promise<string[]> {
+/** A customer's addresses, or 404 when the customer is unknown, of another account than the one named, or not the operator's. */
+async function customerAddresses(
+  deps: CustomerRouteDeps,
+  res: Response,
+  customerId: string,
+  named?: string,
+): Promise<string[]> {
   const addresses = await deps.identities.addresses(customerId);
-  if (addresses.length === 0 || (named && (await deps.identities.accountOf(customerId)) !== named))
+  const accountSid = await deps.identities.accountOf(customerId);
+  if (addresses.length === 0 || (named && accountSid !== named))
     throw new ApiError(404, `customer ${customerId} not found`);
+  ensureVisible(res, accountSid, `customer ${customerId}`);
   return addresses;
 }
 
@@ -33,7 +41,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
   router.get(
     '/customers/by-address/:address',
     handle(deps.log, async (req, res) => {
-      const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+      const accountSid = scopedAccount(deps.config, res, AccountQuery.parse(req.query).accountSid);
       const customerId = await deps.identities.find(accountSid, String(req.params.address));
       if (!customerId) throw new ApiError(404, 'no customer has this address');
       res.json({ customerId });
@@ -44,7 +52,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id',
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
-      const addresses = await customerAddresses(deps, customerId, AccountQuery.parse(req.query).accountSid);
+      const addresses = await customerAddresses(deps, res, customerId, AccountQuery.parse(req.query).accountSid);
       const accountSid = await deps.identities.accountOf(customerId);
       const memory = await deps.memory.get(customerId);
       res.json({
@@ -60,8 +68,10 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id/messages',
     handle(deps.log, async (req, res) => {
       const limit = z.coerce.number().int().min(1).max(500).default(50).parse(req.query.limit);
+      const customerId = String(req.params.id);
       const named = AccountQuery.parse(req.query).accountSid;
-      if (named) await customerAddresses(deps, String(req.params.id), named);
+      if (named) await customerAddresses(deps, res, customerId, named);
+      else ensureVisible(res, await deps.identities.accountOf(customerId), `customer ${customerId}`);
       const history = await deps.messages.recent(String(req.params.id), limit);
       // Outbound messages show how far delivery got (callbacks are kept per Twilio sid).
       const messages = await Promise.all(
@@ -81,7 +91,7 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
       const { address, accountSid: named } = LinkBody.parse(req.body);
-      await customerAddresses(deps, customerId, named);
+      await customerAddresses(deps, res, customerId, named);
       // The customer's own account: an operator never links an address across accounts by accident.
       const accountSid = (await deps.identities.accountOf(customerId))!;
       const outcome = await deps.identities.link(accountSid, address, customerId);

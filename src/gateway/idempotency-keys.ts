@@ -83,10 +83,14 @@ export class IdempotencyKeyStore {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** The key's id in the store: scoped by the credential the operator presented (never stored itself). */
-function scopedKeyId(req: Request, key: string): string {
+/**
+ * The key's id in the store: scoped by the credential the operator presented (never stored itself)
+ * and by who they are (a session's requests carry no credential header).
+ */
+function scopedKeyId(req: Request, res: Response, key: string): string {
   const credential = req.header('x-api-key') ?? req.header('authorization') ?? '';
-  return `${sha256(credential).slice(0, 16)}:${key}`;
+  const who = (res.locals.principal as { operatorId?: string } | undefined)?.operatorId ?? '';
+  return `${sha256(`${who}\u0000${credential}`).slice(0, 16)}:${key}`;
 }
 
 /** The operator key of this request (`res.locals`), for routes that derive a workflow id from it. */
@@ -113,7 +117,7 @@ export function idempotencyKeys(store: IdempotencyKeyStore, log: Logger) {
       res.status(400).json({ error: 'Idempotency-Key: 1-100 characters of letters, digits, . _ : -' });
       return;
     }
-    const id = scopedKeyId(req, key);
+    const id = scopedKeyId(req, res, key);
     const fingerprint = sha256(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`);
     store
       .claim(id, fingerprint)

@@ -25,7 +25,8 @@ import {
   type IngestDocumentWorkflow,
 } from '../../workflows/ingest-document/contract';
 import { documentBody, documentSubmission, type DocumentSubmission } from './document-submission';
-import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
+import { AccountQuery, ApiError, handle } from './operator-api';
+import { ensureVisible, requireAdmin, scopedAccount, visibleAccounts } from './principal';
 
 export interface KnowledgeRouteDeps {
   config: ConfigStore;
@@ -80,16 +81,26 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
   const router = Router();
   const limits = () => documentLimits(deps.config.get());
 
-  async function accountBase(req: Request): Promise<KnowledgeBase> {
-    const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+  /**
+   * The base of the path, in the account named or, when none is, in any account the operator sees;
+   * 404 for another account's (as for an unknown id).
+   */
+  async function accountBase(req: Request, res: Response): Promise<KnowledgeBase> {
+    const named = AccountQuery.parse(req.query).accountSid;
     const id = idParam(BaseId, req.params.id, 'knowledge base id');
-    const base = await deps.knowledgeBases.get(accountSid, id);
-    if (!base) throw new ApiError(404, `knowledge base ${id} not found`);
-    return base;
+    const accounts = named ? [scopedAccount(deps.config, res, named)] : visibleAccounts(deps.config, res);
+    for (const accountSid of accounts) {
+      const base = await deps.knowledgeBases.get(accountSid, id);
+      if (base) {
+        ensureVisible(res, base.accountSid, `knowledge base ${id}`);
+        return base;
+      }
+    }
+    throw new ApiError(404, `knowledge base ${id} not found`);
   }
 
-  async function baseDocument(req: Request): Promise<{ base: KnowledgeBase; doc: KnowledgeDocument }> {
-    const base = await accountBase(req);
+  async function baseDocument(req: Request, res: Response): Promise<{ base: KnowledgeBase; doc: KnowledgeDocument }> {
+    const base = await accountBase(req, res);
     const id = idParam(DocumentId, req.params.docId, 'document id');
     const doc = await deps.documents.get(base.accountSid, base.id, id);
     if (!doc) throw new ApiError(404, `document ${id} not found in knowledge base ${base.id}`);
@@ -133,10 +144,11 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
 
   router.post(
     '/knowledge-bases',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
       const body = CreateBaseBody.parse(req.body ?? {});
       const named = body.accountSid ?? AccountQuery.parse(req.query).accountSid;
-      const accountSid = requestAccount(deps.config, named);
+      const accountSid = scopedAccount(deps.config, res, named);
       const created = await deps.knowledgeBases.create({ accountSid, name: body.name, description: body.description });
       if (created === 'name-taken') throw new ApiError(409, `a knowledge base named "${body.name}" exists already`);
       res.status(201).location(`/api/knowledge-bases/${created.id}`).json(baseJson(created));
@@ -146,7 +158,7 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
   router.get(
     '/knowledge-bases',
     handle(deps.log, async (req, res) => {
-      const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+      const accountSid = scopedAccount(deps.config, res, AccountQuery.parse(req.query).accountSid);
       res.json({ knowledgeBases: (await deps.knowledgeBases.list(accountSid)).map(baseJson) });
     }),
   );
@@ -154,18 +166,23 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
   router.get(
     '/knowledge-bases/:id',
     handle(deps.log, async (req, res) => {
-      res.json(baseJson(await accountBase(req)));
+      res.json(baseJson(await accountBase(req, res)));
     }),
   );
 
   router.delete(
     '/knowledge-bases/:id',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
-      const accountSid = requestAccount(deps.config, AccountQuery.parse(req.query).accountSid);
+      const named = AccountQuery.parse(req.query).accountSid;
       const id = idParam(BaseId, req.params.id, 'knowledge base id');
       // One being deleted already is found too: a repeated DELETE makes sure its workflow runs.
-      const base = await deps.knowledgeBases.find(accountSid, id);
+      let base: Awaited<ReturnType<KnowledgeBaseStore['find']>>;
+      for (const account of named ? [scopedAccount(deps.config, res, named)] : visibleAccounts(deps.config, res))
+        base ??= await deps.knowledgeBases.find(account, id);
       if (!base) throw new ApiError(404, `knowledge base ${id} not found`);
+      const accountSid = base.accountSid;
+      ensureVisible(res, accountSid, `knowledge base ${id}`);
       // Invisible at once (the base and, in search, its documents); the workflow removes the rest.
       await deps.knowledgeBases.markDeleting(accountSid, id);
       await deps.documents.markBaseDeleting(id);
@@ -185,9 +202,10 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
 
   router.post(
     '/knowledge-bases/:id/documents',
+    requireAdmin,
     documentBody(() => limits().maxBytes),
     handle(deps.log, async (req, res) => {
-      const base = await accountBase(req);
+      const base = await accountBase(req, res);
       const submission = documentSubmission(req);
       const id = newDocumentId();
       const owner = { id, knowledgeBaseId: base.id, accountSid: base.accountSid };
@@ -240,9 +258,10 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
 
   router.put(
     '/knowledge-bases/:id/documents/:docId',
+    requireAdmin,
     documentBody(() => limits().maxBytes),
     handle(deps.log, async (req, res) => {
-      const { base, doc } = await baseDocument(req);
+      const { base, doc } = await baseDocument(req, res);
       const submission = documentSubmission(req);
       if (submission.kind !== 'file' || doc.source !== 'upload')
         throw new ApiError(
@@ -290,7 +309,7 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
   router.get(
     '/knowledge-bases/:id/documents',
     handle(deps.log, async (req, res) => {
-      const base = await accountBase(req);
+      const base = await accountBase(req, res);
       res.json({ documents: (await deps.documents.list(base.accountSid, base.id)).map(documentJson) });
     }),
   );
@@ -298,14 +317,15 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
   router.get(
     '/knowledge-bases/:id/documents/:docId',
     handle(deps.log, async (req, res) => {
-      res.json(documentJson((await baseDocument(req)).doc));
+      res.json(documentJson((await baseDocument(req, res)).doc));
     }),
   );
 
   router.post(
     '/knowledge-bases/:id/documents/:docId/refresh',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
-      const { base, doc } = await baseDocument(req);
+      const { base, doc } = await baseDocument(req, res);
       if (!(await deps.documents.requeue(doc.id))) throw new ApiError(404, `document ${doc.id} not found`);
       await ingestAndAnswer(res, base, doc);
     }),
@@ -313,8 +333,9 @@ export function knowledgeRoutes(deps: KnowledgeRouteDeps): Router {
 
   router.delete(
     '/knowledge-bases/:id/documents/:docId',
+    requireAdmin,
     handle(deps.log, async (req, res) => {
-      const base = await accountBase(req);
+      const base = await accountBase(req, res);
       const id = idParam(DocumentId, req.params.docId, 'document id');
       // One being deleted already is found too: a repeated DELETE makes sure its workflow is told.
       const doc = await deps.documents.forIngestion(id);

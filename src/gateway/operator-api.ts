@@ -1,38 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { z, ZodError } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import { idempotencyKeys, type IdempotencyKeyStore } from './idempotency-keys';
 import { ApiError } from './api-error';
-import { ROOT_PRINCIPAL } from './principal';
+import { authenticate, type OperatorAccess } from './authentication';
+import { sessionRoutes, signInRoutes } from './session-routes';
 
 export { ApiError };
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** `X-API-Key: <key>` or `Authorization: Bearer <key>`, compared in constant time. */
-function requireOperatorKey(config: ConfigStore) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const expected = config.get().operatorApiKey;
-    if (!expected) {
-      res.status(503).json({ error: 'operator API disabled: set OPERATOR_API_KEY' });
-      return;
-    }
-    const bearer = /^Bearer (.+)$/.exec(req.header('authorization') ?? '')?.[1];
-    const presented = req.header('x-api-key') ?? bearer;
-    if (!presented || !sameSecret(presented, expected)) {
-      res.status(401).json({ error: 'missing or invalid API key' });
-      return;
-    }
-    res.locals.principal = ROOT_PRINCIPAL;
-    next();
-  };
-}
 
 /** Wraps an async handler so thrown ApiError/ZodError become clear 4xx answers, anything else 500. */
 export function handle(log: Logger, fn: (req: Request, res: Response) => Promise<void>) {
@@ -55,20 +30,47 @@ export function handle(log: Logger, fn: (req: Request, res: Response) => Promise
   };
 }
 
-/** `/api`: API-key protected JSON routes; each concern contributes a router. */
+/** The JSON answer to an error that reached the operator API's end: ApiError as itself, a bad JSON body 400, else 500. */
+function answerError(log: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) return;
+    if (error instanceof ApiError) {
+      res
+        .status(error.status)
+        .json({ error: error.message, ...(error.code !== undefined ? { code: error.code } : {}) });
+      return;
+    }
+    const status = (error as { status?: unknown }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ error: `invalid request body: ${(error as Error).message}` });
+      return;
+    }
+    log.error({ err: error, path: req.path }, 'operator API failure');
+    res.status(500).json({ error: 'internal error' });
+  };
+}
+
+/**
+ * `/api`: sign-in first (`POST /api/session`), then authentication (root key, operator API key, or
+ * session cookie + CSRF) and the audit of unsafe requests, then each concern's router.
+ */
 export function operatorApi(
   config: ConfigStore,
   routers: Router[],
   keys: { store: IdempotencyKeyStore; log: Logger },
+  access: OperatorAccess,
 ): Router {
   const api = Router();
-  api.use(requireOperatorKey(config));
+  api.use(signInRoutes(config, access, keys.log));
+  api.use(authenticate(config, access, keys.log));
   api.use(express.json({ limit: '1mb' }));
+  api.use(sessionRoutes(config, access, keys.log));
   api.use(idempotencyKeys(keys.store, keys.log));
   for (const router of routers) api.use(router);
   api.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
+  api.use(answerError(keys.log));
   return api;
 }
 
@@ -78,17 +80,3 @@ export const AccountQuery = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account sid (AC…)')
     .optional(),
 });
-
-/**
- * The account an operator request is about: the one named, or the only one configured. With several
- * accounts and none named the request is ambiguous (customers are per account).
- */
-export function requestAccount(config: ConfigStore, named: string | undefined): string {
-  const accounts = config.get().twilio.accounts.map((a) => a.accountSid);
-  if (named) {
-    if (!accounts.includes(named)) throw new ApiError(400, `accountSid: account ${named} is not configured`);
-    return named;
-  }
-  if (accounts.length === 1) return accounts[0]!;
-  throw new ApiError(400, 'accountSid: required when more than one account is configured');
-}

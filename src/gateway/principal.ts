@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ConfigStore } from '../config/store';
 import { ApiError } from './api-error';
+import { auditNote } from './audit-context';
 
 /** What an operator may do: `admin` changes agents, knowledge and settings; `agent` (a human agent) works conversations. */
 export type OperatorRole = 'admin' | 'agent';
@@ -47,6 +48,7 @@ export function seesAccount(principal: Principal, accountSid: string | undefined
  */
 export function ensureVisible(res: Response, accountSid: string | undefined, what: string): void {
   if (!seesAccount(principalOf(res), accountSid)) throw new ApiError(404, `${what} not found`);
+  if (accountSid !== undefined) auditNote(res, { accountSid });
 }
 
 /** The configured accounts this principal sees. */
@@ -64,12 +66,11 @@ export function visibleAccounts(config: ConfigStore, res: Response): string[] {
  */
 export function scopedAccount(config: ConfigStore, res: Response, named: string | undefined): string {
   const accounts = visibleAccounts(config, res);
-  if (named) {
-    if (!accounts.includes(named)) throw new ApiError(400, `accountSid: account ${named} is not configured`);
-    return named;
-  }
-  if (accounts.length === 1) return accounts[0]!;
-  throw new ApiError(400, 'accountSid: required when more than one account is configured');
+  const chosen = named ?? (accounts.length === 1 ? accounts[0] : undefined);
+  if (named && !accounts.includes(named)) throw new ApiError(400, `accountSid: account ${named} is not configured`);
+  if (!chosen) throw new ApiError(400, 'accountSid: required when more than one account is configured');
+  auditNote(res, { accountSid: chosen });
+  return chosen;
 }
 
 /** Middleware: only admins pass (403 with a clear message otherwise). */

@@ -5,7 +5,8 @@ import type { IdentityStore } from '../customers/identity-store';
 import type { KnowledgeBaseStore } from '../knowledge/bases/knowledge-base-store';
 import type { SearchHit, SearchQuery, SearchResult, SearchScope } from '../knowledge/types';
 import type { Logger } from '../observability/logger';
-import { AccountQuery, ApiError, handle, requestAccount } from './operator-api';
+import { AccountQuery, ApiError, handle } from './operator-api';
+import { ensureVisible, scopedAccount } from './principal';
 
 /** What the routes need of the knowledge service (src/knowledge/knowledge.ts). */
 interface KnowledgeSearch {
@@ -116,7 +117,7 @@ export function searchRoutes(deps: SearchRouteDeps): Router {
     '/search',
     handle(deps.log, async (req, res) => {
       const query = SearchAllQuery.parse(req.query);
-      const accountSid = requestAccount(deps.config, query.accountSid);
+      const accountSid = scopedAccount(deps.config, res, query.accountSid);
       if (query.customer) await customerOfAccount(query.customer, accountSid);
       if (query.knowledgeBase) {
         const found = await deps.knowledgeBases.existing(accountSid, query.knowledgeBase);
@@ -146,6 +147,7 @@ export function searchRoutes(deps: SearchRouteDeps): Router {
       const accountSid = await deps.identities.accountOf(customerId);
       if (!accountSid || (query.accountSid && query.accountSid !== accountSid))
         throw new ApiError(404, `customer ${customerId} not found`);
+      ensureVisible(res, accountSid, `customer ${customerId}`);
       res.json(await run(req, { accountSid, customerIds: [customerId] }, query));
     }),
   );
