@@ -11,6 +11,7 @@ import { createMetrics } from '../src/observability/metrics';
 import { probeConnection } from '../src/health/checks';
 import { visibleHits } from '../src/knowledge/bases/visible-hits';
 import { configuredEmbeddings, openKnowledge } from '../src/knowledge/knowledge';
+import { LiveHub } from '../src/gateway/live-hub';
 
 async function main(): Promise<void> {
   const { config, log } = loadConfigOrExit('gateway');
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
     metrics: metrics.events,
   });
   intake.relay.start();
+  // The console's live view: subscribes to the realtime workers while someone watches.
+  const live = new LiveHub({ config, log });
   const app = createGatewayApp({
     config,
     temporal: client,
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     metrics,
     intake,
     knowledge,
+    live,
   });
   const server = app.listen(port, () => {
     log.info({ port, publicUrl: config.get().publicUrl }, 'gateway listening');
@@ -85,6 +89,7 @@ async function main(): Promise<void> {
         )
         .then(() => process.exit(0));
     });
+    live.close();
     server.closeAllConnections();
     mediaStreams.closeAll();
   };

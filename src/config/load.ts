@@ -22,6 +22,7 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['PUBLIC_URL', ['publicUrl']],
   ['LOG_LEVEL', ['logLevel']],
   ['OPERATOR_API_KEY', ['operatorApiKey']],
+  ['BELUGA_INTERNAL_TOKEN', ['internalToken']],
   ['TEMPORAL_ADDRESS', ['temporal', 'address']],
   ['TEMPORAL_NAMESPACE', ['temporal', 'namespace']],
   ['TEMPORAL_TASK_QUEUE', ['temporal', 'taskQueue']],

@@ -252,6 +252,11 @@ export const ConfigSchema = z.object({
   publicUrl: url.default('http://localhost:3000'),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   operatorApiKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Bearer token the gateway presents to the realtime workers' internal endpoints (the live call feed)
+   * (BELUGA_INTERNAL_TOKEN). Unset: derived from `operatorApiKey` (src/config/internal-token.ts).
+   */
+  internalToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Providers the dev stack emulates locally because no credentials were given (BELUGA_SANDBOX). */
   sandbox: z.array(z.enum(['twilio', 'anthropic', 'assemblyai', 'tts'])).default([]),
   temporal: z.object({

@@ -103,7 +103,16 @@ export interface LiveCall {
 
 /** `GET /api/live` (server-sent events, `event: <type>`, `data: <json>`), scoped to the operator's accounts. */
 export type LiveEvent =
-  | { type: 'snapshot'; calls: LiveCall[]; waiting: TakeoverView[] }
+  | {
+      type: 'snapshot';
+      calls: LiveCall[];
+      waiting: TakeoverView[];
+      /**
+       * `off`: the gateway has no internal token (BELUGA_INTERNAL_TOKEN or OPERATOR_API_KEY), so it cannot
+       * read the realtime workers' calls; the waiting queue still works. `partial`: some workers did not answer.
+       */
+      feed: 'on' | 'off' | 'partial';
+    }
   | { type: 'call.started'; call: LiveCall }
   | { type: 'call.current'; callSid: string; accountSid: string; current: NonNullable<LiveCall['current']> }
   | { type: 'call.turn'; callSid: string; accountSid: string; turn: CallTurn }

@@ -30,6 +30,8 @@ import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
 import { operatorAccess } from './operator-access';
 import { operatorRoutes } from './operator-routes';
+import { LiveHub } from './live-hub';
+import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
   config: ConfigStore;
@@ -52,6 +54,11 @@ export interface GatewayDeps {
   knowledge?: Knowledge;
   /** The built console served at /console (default: dist/console; tests point it elsewhere). */
   consoleDir?: string;
+  /**
+   * The live view of the realtime workers' calls (`GET /api/live`); the process closes it at shutdown.
+   * Made here when not given (its subscriptions open with the first viewer and close after the last).
+   */
+  live?: LiveHub;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -78,6 +85,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
   // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
   const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
+  const live = deps.live ?? new LiveHub({ config: deps.config, log: deps.log });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -126,6 +134,7 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           log: deps.log,
         }),
         consentRoutes({ config: deps.config, consent: stores.consent, log: deps.log }),
+        liveRoutes({ hub: live, log: deps.log }),
         agentRoutes({
           config: deps.config,
           agentStore: stores.agents,

@@ -4,7 +4,7 @@ import type { Config } from '../config/schema';
 const PROBE_TIMEOUT_MS = 1_000;
 
 /** The realtime workers' internal addresses: REALTIME_INTERNAL_URLS, else REALTIME_INTERNAL_URL, else this host's REALTIME_PORT. */
-function realtimeWorkerUrls(config: Config): URL[] {
+export function realtimeWorkerUrls(config: Config): URL[] {
   const listed = config.realtimeInternalUrls?.length
     ? config.realtimeInternalUrls
     : [config.realtimeInternalUrl ?? `http://127.0.0.1:${config.realtimePort}`];

@@ -16,6 +16,13 @@ export interface PlayoutChunk {
   ended: boolean;
 }
 
+/** Who wants to know what the caller is hearing (the live console), asked before any text is put together. */
+export interface PlayoutObserver {
+  watched(): boolean;
+  /** The turn's words up to and including the chunk that started playing now. */
+  playing(turnId: number, text: string): void;
+}
+
 /** Outbound audio per message: big enough to be cheap, small enough that Twilio's buffer fills smoothly. */
 const FRAME_BYTES = 800;
 
@@ -33,6 +40,7 @@ export class Playout {
     private readonly streamSid: string,
     private readonly send: (frame: string) => void,
     private readonly now: () => number = () => performance.now(),
+    private readonly observer?: PlayoutObserver,
   ) {}
 
   private readonly nextIndex = new Map<number, number>();
@@ -54,7 +62,11 @@ export class Playout {
 
   sendAudio(chunk: PlayoutChunk, audio: Buffer): void {
     if (chunk.cutAt !== undefined || audio.length === 0) return;
-    chunk.firstSentAt ??= this.now();
+    if (chunk.firstSentAt === undefined) {
+      chunk.firstSentAt = this.now();
+      // Nothing ahead of it in Twilio's buffer: it starts playing now.
+      if (this.observer?.watched() && !this.chunks.some((c) => c !== chunk && this.inBuffer(c))) this.announce(chunk);
+    }
     for (let offset = 0; offset < audio.length; offset += FRAME_BYTES)
       this.send(mediaFrame(this.streamSid, audio.subarray(offset, offset + FRAME_BYTES)));
     chunk.bytes += audio.length;
@@ -76,6 +88,11 @@ export class Playout {
     const chunk = this.chunks.find((c) => c.mark === name);
     if (!chunk || chunk.playedAt !== undefined || chunk.cutAt !== undefined) return;
     chunk.playedAt = this.now();
+    if (this.observer?.watched()) {
+      // The next chunk already sent starts playing as this one ends.
+      const next = this.chunks.find((c) => this.inBuffer(c));
+      if (next) this.announce(next);
+    }
     this.notify();
   }
 
@@ -146,6 +163,20 @@ export class Playout {
   forget(turnId: number): void {
     this.chunks = this.chunks.filter((c) => c.turnId !== turnId);
     this.nextIndex.delete(turnId);
+  }
+
+  /** Sent and neither played nor cut: in Twilio's buffer. */
+  private inBuffer(chunk: PlayoutChunk): boolean {
+    return chunk.firstSentAt !== undefined && chunk.playedAt === undefined && chunk.cutAt === undefined;
+  }
+
+  private announce(chunk: PlayoutChunk): void {
+    const text = this.chunks
+      .filter((c) => c.turnId === chunk.turnId && c.index <= chunk.index)
+      .sort((a, b) => a.index - b.index)
+      .map((c) => c.text)
+      .join(' ');
+    this.observer?.playing(chunk.turnId, text);
   }
 
   private notify(): void {

@@ -30,6 +30,8 @@ import type { HealthReport } from '../health/status';
 import { conversationScope, retrievePassages, scopeIsEmpty, type KnowledgeSearch } from '../knowledge/retrieval';
 import { retrievalTopK, voiceRetrievalTiming } from '../knowledge/retrieval-settings';
 import type { VoiceKnowledge } from './voice-session';
+import { LiveFeed, tappedEvents } from './live-feed';
+import { LIVE_FEED_PATH, serveLiveFeed } from './live-endpoint';
 
 const MEDIA_STREAM_PATH = '/twilio/media-stream';
 /** Twilio sends `start` right after connecting; a socket that does not is not Twilio. */
@@ -59,6 +61,8 @@ export interface RealtimeDeps {
 export interface RealtimeServer {
   server: http.Server;
   activeCalls(): number;
+  /** The worker's live calls for the operator console (`GET /internal/live`). */
+  live: LiveFeed;
   /**
    * SIGTERM: takes no new streams (`/ready` answers 503, upgrades get 503, so the gateway routes
    * elsewhere), lets each call's turn in progress finish, then closes its stream so that Twilio
@@ -84,6 +88,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   const used = new UsedStreams();
   const agents = new StoredAgentDirectory(stores.agents, deps.config);
   const health = deps.health ?? realtimeHealth({ config: deps.config });
+  const live = new LiveFeed();
   /** Streams accepted and not yet closed (authenticated or not): what the concurrent-call cap counts. */
   let open = 0;
   let draining = false;
@@ -109,6 +114,10 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       writeHealth(res, () =>
         health({ activeCalls: open, maxCalls: deps.config.get().voice.maxConcurrentCalls, draining }),
       );
+      return;
+    }
+    if (req.url?.split('?')[0] === LIVE_FEED_PATH) {
+      serveLiveFeed(req, res, { feed: live, config: deps.config, log: deps.log });
       return;
     }
     if (req.url === '/metrics') {
@@ -310,8 +319,25 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       ws.close(1011, 'speech recognition not configured');
       return undefined;
     }
-    const reporter = new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log);
     const { customerId, direction } = claims;
+    const startedAt = new Date().toISOString();
+    const tap = live.started({
+      callSid,
+      accountSid,
+      customerId,
+      remote,
+      local,
+      direction,
+      agentId: agent.id,
+      agentVersion: agent.version,
+      startedAt,
+      // A stream taking over a lost one: the call so far, as its workflow knew it.
+      turns: (resume?.transcript ?? []).map((t) => ({ ...t, at: startedAt })),
+    });
+    const reporter = tappedEvents(
+      new CallReporter(deps.temporal, config.temporal.taskQueue, { callSid, accountSid }, log),
+      tap,
+    );
     reporter.streamStarted({
       callSid,
       accountSid,
@@ -320,7 +346,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       remote,
       local,
       direction,
-      at: new Date().toISOString(),
+      at: startedAt,
       trust: claims.trust,
       agentId: agent.id,
       agentVersion: agent.version,
@@ -346,6 +372,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       llm: (speaking) => deps.providers.llm(speaking),
       tts: (speaking) => deps.providers.tts(speaking.voice, speaking.language),
       reporter,
+      live: tap,
       agent,
       trust: claims.trust,
       context,
@@ -409,6 +436,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
   return {
     server,
     activeCalls: () => sessions.size,
+    live,
     async drain() {
       draining = true;
       await Promise.all(
@@ -422,6 +450,7 @@ export function createRealtimeServer(deps: RealtimeDeps): RealtimeServer {
       await Promise.all([...sessions].map((s) => s.end('handover')));
     },
     async close() {
+      live.close();
       for (const client of wss.clients) client.terminate();
       await Promise.all([...sessions].map((s) => s.end('socket_closed')));
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -14,6 +14,7 @@ import { AgentTurn } from './agent-turn';
 import type { CallContext } from './call-context';
 import { boundCallItems } from './call-context-window';
 import type { CallEvents } from './call-events';
+import type { LiveCallTap } from './live-feed';
 import { CallerInput } from './caller-input';
 import { Playout } from './playout';
 import type { CallerTiming } from './turn-timeline';
@@ -29,6 +30,8 @@ export interface VoiceSessionDeps {
   llm: (agent: ResolvedAgent) => StreamingChatModel | undefined;
   tts: (agent: ResolvedAgent) => TextToSpeech | undefined;
   reporter: CallEvents;
+  /** The operator console's view of the call as it happens (absent: nobody is told). */
+  live?: LiveCallTap;
   /** The agent that answered, at the version pinned for the call. */
   agent: ResolvedAgent;
   /** How far the caller is trusted at the start: only an unverified caller can become verified (by a code). */
@@ -144,7 +147,13 @@ export class VoiceSession {
       });
     this.context = this.loadContext();
     void this.externalToolsOf(this.agent);
-    this.playout = new Playout(deps.streamSid, (frame) => deps.send(frame), this.now);
+    const { live } = deps;
+    this.playout = new Playout(
+      deps.streamSid,
+      (frame) => deps.send(frame),
+      this.now,
+      live && { watched: () => live.watched, playing: (turnId, text) => live.current('agent', text, turnId) },
+    );
     this.caller = new CallerInput(
       {
         stt: deps.stt,
@@ -161,7 +170,9 @@ export class VoiceSession {
           if (!this.closed && !this.ending) this.callerSaid(text, 'speech', timing);
         },
         partial: (text) => {
-          if (!this.closed && !this.ending) this.retrieval?.onPartial(text);
+          if (this.closed || this.ending) return;
+          this.retrieval?.onPartial(text);
+          live?.current('caller', text);
         },
         dtmf: (digits) => {
           if (this.closed || this.ending) return;
