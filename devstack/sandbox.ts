@@ -210,6 +210,8 @@ export async function startSandbox(env: NodeJS.ProcessEnv, dataDir: string): Pro
         });
         stops.unshift(() => control.stop());
         info.control = { url: control.url, token };
+        // The gateway scripts the browser calls' simulated callers through it (the console's "Say" box).
+        Object.assign(out, { BELUGA_SANDBOX_CONTROL_URL: control.url, BELUGA_SANDBOX_CONTROL_TOKEN: token });
         lines.push('sandbox      place a simulated call with: npm run call');
       } else {
         lines.push(

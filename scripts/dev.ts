@@ -92,6 +92,8 @@ async function main(): Promise<void> {
         sink: prefixed,
       });
       processes.push(server.process);
+      // The console links each call to its workflow in the dev server's UI.
+      env.TEMPORAL_UI_URL ??= server.uiUrl;
       return server.address;
     })(),
     (async () => {

@@ -27,6 +27,8 @@ const ENV_SETTINGS: Array<[string, string[]]> = [
   ['TEMPORAL_NAMESPACE', ['temporal', 'namespace']],
   ['TEMPORAL_TASK_QUEUE', ['temporal', 'taskQueue']],
   ['TEMPORAL_UI_URL', ['temporal', 'uiUrl']],
+  ['BELUGA_SANDBOX_CONTROL_URL', ['sandboxControl', 'url']],
+  ['BELUGA_SANDBOX_CONTROL_TOKEN', ['sandboxControl', 'token']],
   ['MONGODB_URI', ['mongodb', 'uri']],
   ['MONGODB_DATABASE', ['mongodb', 'database']],
   ['ANTHROPIC_API_KEY', ['anthropic', 'apiKey']],

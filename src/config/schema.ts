@@ -259,11 +259,16 @@ export const ConfigSchema = z.object({
   internalToken: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Providers the dev stack emulates locally because no credentials were given (BELUGA_SANDBOX). */
   sandbox: z.array(z.enum(['twilio', 'anthropic', 'assemblyai', 'tts'])).default([]),
+  /**
+   * The dev sandbox's loopback control endpoint (BELUGA_SANDBOX_CONTROL_URL / _TOKEN): where the gateway
+   * scripts what a browser call's simulated caller says to the emulated speech recognition.
+   */
+  sandboxControl: z.object({ url: url, token: z.string().min(16) }).optional(),
   temporal: z.object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('beluga-orchestrator'),
-    /** The Temporal Web UI's base URL, for the console's links to workflows (none when unset). */
+    /** The Temporal Web UI's base URL (TEMPORAL_UI_URL), for the console's links to a call's workflow. */
     uiUrl: url.optional(),
   }),
   mongodb: z.object({

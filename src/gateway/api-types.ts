@@ -141,6 +141,8 @@ export interface CallSummary {
   turnCount: number;
   /** Still in progress (no outcome yet). */
   live: boolean;
+  /** Placed from the console's browser call (no phone line; the remote is `browser:<operatorId>`). */
+  browser?: boolean;
 }
 
 export interface CallList {

@@ -6,12 +6,15 @@ import {
   type Client,
 } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import type { MessageStore } from '../memory/message-store';
-import type { CallStore } from '../voice/call-store';
+import type { CallCursor, CallRecord, CallStore } from '../voice/call-store';
+import type { CallList } from './api-types';
+import { callDetail, callSummary } from './call-views';
+import { streamRecordingAudio } from './recording-audio';
 import {
   PLACE_OUTBOUND_CALL_WORKFLOW,
   outboundCallWorkflowId,
@@ -59,6 +62,66 @@ const PlaceCallBody = z.object({
   record: z.boolean().optional(),
 });
 
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+const RECORDING_SID = /^RE[0-9a-fA-F]{32}$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const OUTCOMES = [
+  'completed',
+  'transferred',
+  'agent_ended',
+  'dropped',
+  'no_answer',
+  'busy',
+  'failed',
+  'canceled',
+] as const;
+
+/** A day (`2026-11-29`, from its start in UTC) or an ISO date-time with its offset. */
+const dateParam = z
+  .string()
+  .trim()
+  .refine(
+    (v) => (DATE_ONLY.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success) && !isNaN(Date.parse(v)),
+    {
+      message: 'must be a date (2026-11-29) or an ISO date-time (2026-11-29T14:00:00Z)',
+    },
+  );
+
+const ListQuery = z.object({
+  accountSid: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be an account sid (AC…)')
+    .optional(),
+  agentId: z.string().trim().min(1).max(100).optional(),
+  /** Either end of the call: the caller's number or ours (exact, E.164 or another address). */
+  number: z.string().trim().min(1).max(100).optional(),
+  outcome: z.enum(OUTCOMES, { message: `must be one of ${OUTCOMES.join(', ')}` }).optional(),
+  from: dateParam.optional(),
+  /** Exclusive; a day counts whole (calls of that day are included). */
+  to: dateParam.optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+function dayStart(value: string): Date {
+  return new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+}
+
+function nextDay(day: string): Date {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 24 * 3600_000);
+}
+
+/** `<startedAt ms>.<callSid>`, base64url: opaque to the console, checked on the way back. */
+function formatCursor(cursor: CallCursor): string {
+  return Buffer.from(`${cursor.startedAt.getTime()}.${cursor.callSid}`).toString('base64url');
+}
+
+function parseCursor(text: string): CallCursor {
+  const match = /^(\d{1,15})\.(CA[0-9a-fA-F]{32})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (!match) throw new ApiError(400, 'cursor: not a cursor this list gave (pass nextCursor as it is)');
+  return { startedAt: new Date(Number(match[1])), callSid: match[2]! };
+}
+
 /** A workflow id part from an operator's key: scoped by the credential presented, and free of the key's own characters. */
 function keyedId(req: Request, key: string): string {
   const credential = req.header('x-api-key') ?? req.header('authorization') ?? '';
@@ -76,6 +139,14 @@ function optedOutFailure(error: unknown): string | undefined {
 /** Operator API for calls: place an outbound call (same agent loop as inbound), read a call's record and transcript. */
 export function callRoutes(deps: CallRouteDeps): Router {
   const router = Router();
+  /** The call, if the principal sees its account: another account's call answers 404 as if it did not exist. */
+  const visibleCall = async (res: Response, callSid: string): Promise<CallRecord> => {
+    if (!CALL_SID.test(callSid)) throw new ApiError(400, 'callSid: must be a Twilio call sid');
+    const record = await deps.calls.get(callSid);
+    if (!record) throw new ApiError(404, `call ${callSid} not found`);
+    ensureVisible(res, record.accountSid, `call ${callSid}`);
+    return record;
+  };
   router.post(
     '/calls',
     handle(deps.log, async (req, res) => {
@@ -116,14 +187,59 @@ export function callRoutes(deps: CallRouteDeps): Router {
     }),
   );
   router.get(
+    '/calls',
+    handle(deps.log, async (req, res) => {
+      const query = ListQuery.parse(req.query);
+      const principal = principalOf(res);
+      const accounts = query.accountSid
+        ? [scopedAccount(deps.config, res, query.accountSid)]
+        : principal.accounts === 'all'
+          ? undefined
+          : principal.accounts;
+      const from = query.from && dayStart(query.from);
+      const to = query.to && (DATE_ONLY.test(query.to) ? nextDay(query.to) : new Date(query.to));
+      if (from && to && to <= from) throw new ApiError(400, 'to: must be after from');
+      const page = await deps.calls.list(
+        {
+          ...(accounts ? { accounts } : {}),
+          ...(query.agentId ? { agentId: query.agentId } : {}),
+          ...(query.number ? { number: query.number } : {}),
+          ...(query.outcome ? { outcome: query.outcome } : {}),
+          ...(from ? { from } : {}),
+          ...(to ? { to } : {}),
+        },
+        { limit: query.limit, ...(query.cursor ? { after: parseCursor(query.cursor) } : {}) },
+      );
+      const list: CallList = {
+        calls: page.calls.map(callSummary),
+        ...(page.next ? { nextCursor: formatCursor(page.next) } : {}),
+      };
+      res.json(list);
+    }),
+  );
+  router.get(
     '/calls/:callSid',
     handle(deps.log, async (req, res) => {
-      const callSid = String(req.params.callSid);
-      if (!/^CA[0-9a-fA-F]{32}$/.test(callSid)) throw new ApiError(400, 'callSid: must be a Twilio call sid');
-      const record = await deps.calls.get(callSid);
-      if (!record) throw new ApiError(404, `no call ${callSid}`);
-      ensureVisible(res, record.accountSid, `call ${callSid}`);
-      res.json(record);
+      const record = await visibleCall(res, String(req.params.callSid));
+      res.json(callDetail(deps.config.get(), record));
+    }),
+  );
+  /** The recording's audio from Twilio, with the account's credentials (the page's <audio> plays it by cookie). */
+  router.get(
+    '/calls/:callSid/recordings/:recordingSid/audio',
+    handle(deps.log, async (req, res) => {
+      const record = await visibleCall(res, String(req.params.callSid));
+      const recordingSid = String(req.params.recordingSid);
+      if (!RECORDING_SID.test(recordingSid))
+        throw new ApiError(400, 'recordingSid: must be a Twilio recording sid (RE…)');
+      const recording = record.recordings.find((r) => r.recordingSid === recordingSid);
+      if (!recording) throw new ApiError(404, `recording ${recordingSid} not found`);
+      if (recording.deletedAt) throw new ApiError(410, `recording ${recordingSid} was deleted (retention)`);
+      if (recording.status !== 'completed')
+        throw new ApiError(409, `recording ${recordingSid} is ${recording.status}: no audio yet`);
+      const account = deps.config.get().twilio.accounts.find((a) => a.accountSid === record.accountSid);
+      if (!account) throw new ApiError(404, `recording ${recordingSid}: its account is no longer configured`);
+      await streamRecordingAudio(account, recordingSid, req.header('range'), res);
     }),
   );
   /** Call transcripts and messages alike (every turn of a call is in the customer's history). */

@@ -18,7 +18,8 @@ import { ReplySpeaker } from './reply-speaker';
 import { TurnTimeline, type CallerTiming } from './turn-timeline';
 import type { TurnKnowledge } from './speculative-retrieval';
 import { CitationMarkerFilter, citationsFor, knowledgeSection, type KnowledgePassage } from '../knowledge/citations';
-import type { TurnRetrieval } from '../voice/call-types';
+import type { TurnRetrieval, TurnToolCall } from '../voice/call-types';
+import { turnToolCall } from '../voice/tool-call-record';
 import { MAX_PASSAGES_PER_SEARCH } from '../knowledge/retrieval-settings';
 
 /** Rounds of tool use one reply may take before it must answer. */
@@ -82,6 +83,8 @@ export class AgentTurn {
   private readonly toolNotes: string[] = [];
   /** The tools the model was offered in the latest round (what its tool calls are run with). */
   private offered: OfferedTool[] = [];
+  /** The tools run this turn and their answers, for the call record (the operator's call page). */
+  private readonly toolCalls: TurnToolCall[] = [];
   /** What the transcript keeps besides the speech: a handoff to another agent. */
   private readonly transcriptNotes: string[] = [];
   /** Every passage this turn showed the model (retrieved first, then found by search_knowledge), by number. */
@@ -153,6 +156,7 @@ export class AgentTurn {
       agentId: this.deps.agent().id,
       ...(this.cited.length ? { citations: citationsFor(this.cited, this.shown) } : {}),
       ...(this.retrieval ? { retrieval: this.retrieval } : {}),
+      ...(this.toolCalls.length ? { tools: this.toolCalls } : {}),
     });
     return [...this.toolNotes, heard.text].filter(Boolean).join(' ');
   }
@@ -319,6 +323,7 @@ export class AgentTurn {
       })
       .then((outcome) => {
         if (outcome.passages) this.shown.push(...outcome.passages);
+        this.toolCalls.push(turnToolCall(call, outcome, new Date()));
         return outcome;
       });
   }

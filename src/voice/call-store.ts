@@ -1,4 +1,4 @@
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import { ignoringDuplicate } from '../storage/duplicate-key';
 import {
   RECORDING_STATUS_RANK,
@@ -10,6 +10,28 @@ import {
   type StreamEnded,
   type StreamStarted,
 } from './call-types';
+
+/** What the operator's call list filters by (all optional; `accounts` absent: every account). */
+export interface CallFilter {
+  accounts?: string[];
+  agentId?: string;
+  /** Either end of the call: the remote party or our number. */
+  number?: string;
+  outcome?: CallOutcome;
+  /** `startedAt` at or after. */
+  from?: Date;
+  /** `startedAt` before. */
+  to?: Date;
+}
+
+/** Where a page of the list starts: after this call in the newest-first order. */
+export interface CallCursor {
+  startedAt: Date;
+  callSid: string;
+}
+
+/** A call as the list shows it: its record without turns and recordings, with its number of turns. */
+export type CallListing = Omit<CallRecord, 'turns' | 'recordings'> & { turnCount: number };
 
 export interface CallRecord {
   callSid: string;
@@ -111,6 +133,52 @@ export class CallStore {
     await this.recordings.createIndex({ callSid: 1 });
     await this.recordings.createIndex({ at: 1 });
     await this.calls.createIndex({ customerId: 1, startedAt: -1 });
+    // The operator's call list: newest first, by account, agent, either number or outcome.
+    await this.calls.createIndex({ startedAt: -1, _id: -1 });
+    await this.calls.createIndex({ accountSid: 1, startedAt: -1 });
+    await this.calls.createIndex({ agentId: 1, startedAt: -1 });
+    await this.calls.createIndex({ remote: 1, startedAt: -1 });
+    await this.calls.createIndex({ local: 1, startedAt: -1 });
+    await this.calls.createIndex({ outcome: 1, startedAt: -1 });
+  }
+
+  /** Calls newest first (ties by call sid), filtered; `next` is set when there may be more after the page. */
+  async list(
+    filter: CallFilter,
+    page: { after?: CallCursor; limit: number },
+  ): Promise<{ calls: CallListing[]; next?: CallCursor }> {
+    const and: Filter<CallDoc>[] = [];
+    if (filter.accounts) and.push({ accountSid: { $in: filter.accounts } });
+    if (filter.agentId !== undefined) and.push({ agentId: filter.agentId });
+    if (filter.number !== undefined) and.push({ $or: [{ remote: filter.number }, { local: filter.number }] });
+    if (filter.outcome !== undefined) and.push({ outcome: filter.outcome });
+    if (filter.from) and.push({ startedAt: { $gte: filter.from } });
+    if (filter.to) and.push({ startedAt: { $lt: filter.to } });
+    if (page.after)
+      and.push({
+        $or: [
+          { startedAt: { $lt: page.after.startedAt } },
+          { startedAt: page.after.startedAt, _id: { $lt: page.after.callSid } },
+        ],
+      });
+    const docs = await this.calls
+      .find(and.length ? { $and: and } : {})
+      .sort({ startedAt: -1, _id: -1 })
+      .limit(page.limit + 1)
+      .toArray();
+    const shown = docs.slice(0, page.limit);
+    const counts = new Map<string, number>();
+    if (shown.length)
+      for (const turn of await this.turns
+        .find({ callSid: { $in: shown.map((d) => d._id) } }, { projection: { callSid: 1 } })
+        .toArray())
+        counts.set(turn.callSid, (counts.get(turn.callSid) ?? 0) + 1);
+    const calls = shown.map(({ _id, ...rest }) => ({ callSid: _id, ...rest, turnCount: counts.get(_id) ?? 0 }));
+    const last = calls.at(-1);
+    return {
+      calls,
+      ...(docs.length > page.limit && last ? { next: { startedAt: last.startedAt, callSid: last.callSid } } : {}),
+    };
   }
 
   async start(stream: StreamStarted): Promise<void> {

@@ -41,6 +41,19 @@ export interface CallTurn {
   citations?: Citation[];
   /** For the agent: how knowledge was retrieved for the turn before the model was asked (see speculative-retrieval.ts). */
   retrieval?: TurnRetrieval;
+  /** For the agent: the tools the model called during the turn and what they answered (absent from earlier releases). */
+  tools?: TurnToolCall[];
+}
+
+/** One tool call of an agent turn, as the operator's call page shows it (bounded: see agent-turn.ts). */
+export interface TurnToolCall {
+  toolCallId: string;
+  name: string;
+  input: Record<string, unknown>;
+  result: string;
+  ok: boolean;
+  /** When the tool answered. */
+  at: string;
 }
 
 /** A turn's retrieval: how the passages were had, how many, and how long the reply waited for them. */

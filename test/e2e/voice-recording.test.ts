@@ -135,6 +135,8 @@ describe('call recording (VOICE_RECORD=true)', () => {
       channels: 2,
       source: 'StartCallRecordingAPI',
       at: expect.any(String) as string,
+      // Completed: playable through the gateway (the console's player).
+      audioUrl: `/api/calls/${callSid}/recordings/${recording.sid}/audio`,
     };
     const stored = (await callRecord(callSid)).recordings;
     expect(stored).toEqual([expected]);

@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { TwilioApiError, twilioErrorBody } from './errors';
 import { FaultInjector, type FaultKind } from './faults';
 import { FormParams } from './form-params';
-import { BodyTooLargeError, basicCredentials, readBody, sendJson } from './http-io';
+import { BodyTooLargeError, basicCredentials, readBody, sendBytes, sendJson } from './http-io';
 import { Router, type EmulatorEvent, type RouteContext } from './router';
 import { accountRoutes } from './resources/accounts';
 import { callRoutes } from './resources/calls';
@@ -374,7 +374,10 @@ export class TwilioEmulator {
     };
     try {
       const result = match.route.handler(ctx);
-      respond(result.status, result.body, result.headers);
+      if (result.raw) {
+        record.status = result.status;
+        sendBytes(res, result.status, result.raw, ctx.headers.range);
+      } else respond(result.status, result.body, result.headers);
     } catch (error) {
       if (error instanceof TwilioApiError) return respond(error.status, error.toBody());
       return respond(500, twilioErrorBody(500, 20500, `Emulator error: ${String(error)}`));

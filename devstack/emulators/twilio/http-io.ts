@@ -50,3 +50,35 @@ export function basicCredentials(header: string | undefined): { username: string
   if (colon < 0) return undefined;
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
+
+/** Binary content (a recording's audio), honouring a single `bytes=a-b` Range as Twilio's media host does. */
+export function sendBytes(
+  res: ServerResponse,
+  status: number,
+  raw: { contentType: string; bytes: Buffer },
+  range: string | undefined,
+): void {
+  if (res.destroyed || res.writableEnded) return;
+  const { bytes } = raw;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(range ?? '');
+  if (status === 200 && match && (match[1] || match[2])) {
+    const start = match[1] ? Number(match[1]) : Math.max(0, bytes.length - Number(match[2]));
+    const end = match[1] && match[2] ? Math.min(Number(match[2]), bytes.length - 1) : bytes.length - 1;
+    if (start > end || start >= bytes.length) {
+      res.writeHead(416, { 'Content-Range': `bytes */${bytes.length}` }).end();
+      return;
+    }
+    res
+      .writeHead(206, {
+        'Content-Type': raw.contentType,
+        'Content-Length': end - start + 1,
+        'Content-Range': `bytes ${start}-${end}/${bytes.length}`,
+        'Accept-Ranges': 'bytes',
+      })
+      .end(bytes.subarray(start, end + 1));
+    return;
+  }
+  res
+    .writeHead(status, { 'Content-Type': raw.contentType, 'Content-Length': bytes.length, 'Accept-Ranges': 'bytes' })
+    .end(bytes);
+}

@@ -30,6 +30,8 @@ interface RouteResult {
   body?: object;
   /** e.g. a redirect's Location. */
   headers?: Record<string, string>;
+  /** A binary answer (a recording's audio) instead of JSON. */
+  raw?: { contentType: string; bytes: Buffer };
 }
 
 export interface Route {

@@ -5,6 +5,7 @@ import type { Route, RouteContext } from '../router';
 import { newSid } from '../sids';
 import type { EmulatedCall, EmulatedRecording } from '../store';
 import { requirePathAccount, requireSid } from './validation';
+import { toneWav } from '../../audio/wav';
 
 /** A call's Recordings subresource: start a recording on a live call (Call Recording Controls), list them. */
 const BASE = '/api/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}/Recordings';
@@ -136,7 +137,26 @@ function deleteRecording(ctx: RouteContext) {
   return { status: 204 };
 }
 
+/**
+ * The recording's audio, as `GET /Recordings/{Sid}.wav` (or `.mp3`, answered with WAV too) serves it: only
+ * once it is completed (Twilio answers 404 while it is processing). A soft tone for its duration, 8 kHz
+ * mu-law WAV, one channel per recorded channel.
+ */
+function recordingMedia(ctx: RouteContext) {
+  const recording = findAccountRecording(ctx);
+  if (recording.status !== 'completed') throw notFound(ctx.twilioPath);
+  return {
+    status: 200,
+    raw: {
+      contentType: 'audio/x-wav',
+      bytes: toneWav(recording.durationSeconds ?? 1, recording.channels === 'dual' ? 2 : 1),
+    },
+  };
+}
+
 export const recordingRoutes: Route[] = [
+  { method: 'GET', pattern: `${ACCOUNT_BASE}/{Sid}.wav`, handler: recordingMedia },
+  { method: 'GET', pattern: `${ACCOUNT_BASE}/{Sid}.mp3`, handler: recordingMedia },
   { method: 'GET', pattern: `${ACCOUNT_BASE}/{Sid}.json`, handler: fetchAccountRecording },
   { method: 'DELETE', pattern: `${ACCOUNT_BASE}/{Sid}.json`, handler: deleteRecording },
   { method: 'POST', pattern: `${BASE}.json`, handler: createRecording },
