@@ -14,6 +14,7 @@ import { createCustomerRecordActivities, type CustomerRecordDeps } from './custo
 import { createRecordingRetentionActivities, type RecordingRetentionDeps } from './recording-retention';
 import { createConversationIndexActivities, type ConversationIndexDeps } from './conversation-index';
 import { createKnowledgeActivities, type DocumentIngestionDeps } from './knowledge';
+import { createTakeoverActivities, type TakeoverDeps } from './takeover';
 import type { ToolDeps } from '../src/agents/tools/built-in-tool';
 import type { Knowledge } from '../src/knowledge/knowledge';
 
@@ -37,7 +38,8 @@ export type ActivityDeps = MessagingDeps &
   ExternalToolDeps &
   ConversationIndexDeps &
   KnowledgeDeps &
-  DocumentIngestionDeps;
+  DocumentIngestionDeps &
+  TakeoverDeps;
 
 function builtInActivities(deps: ActivityDeps) {
   return {
@@ -56,6 +58,7 @@ function builtInActivities(deps: ActivityDeps) {
     ...createExternalToolActivities(deps),
     ...createConversationIndexActivities(deps),
     ...createKnowledgeActivities(deps),
+    ...createTakeoverActivities(deps),
   };
 }
 

@@ -15,7 +15,7 @@ import type { McpCatalogue } from '../src/agents/mcp-tools';
 import { mediaDigestsToPrompt } from '../src/media/digest';
 import type { Config } from '../src/config/schema';
 import type { CustomerMemoryStore } from '../src/memory/customer-memory';
-import type { HistoryMessage, MessageStore } from '../src/memory/message-store';
+import type { HistoryMessage, HumanAuthor, MessageStore } from '../src/memory/message-store';
 import { findConversationReply, postConversationReply } from '../src/conversations/post-reply';
 import { sendOnce } from '../src/messaging/send-once';
 import type { InboundMessage } from '../src/messaging/inbound';
@@ -98,6 +98,8 @@ export interface SendMessageInput {
   agent?: AgentRef;
   /** The knowledge chunks the reply used, recorded with it. */
   citations?: Citation[];
+  /** An operator wrote it, replying as the business (human takeover): the history says so. */
+  humanAuthor?: HumanAuthor;
 }
 
 /** What was retrieved for a message before the model answers it (`skipped`: why nothing was searched). */
@@ -113,10 +115,20 @@ function systemPromptWithMemory(base: string, summary: string | undefined): stri
 /** Images cost tokens: only the newest few messages carry theirs; older ones are mentioned. */
 const IMAGE_MESSAGES_IN_CONTEXT = 2;
 
+/** How the model reads a message a person on the team sent the customer (human takeover). */
+function humanMarked(body: string, author: HumanAuthor): string {
+  return `(sent by ${author.operatorName}, a human colleague) ${body}`;
+}
+
+/** Told to the model when its history holds a colleague's messages, so it neither disowns nor imitates them. */
+const HUMAN_MESSAGES_NOTE =
+  '\n\nMessages marked "(sent by <name>, a human colleague)" were written to the customer by a person on your team who took the conversation over for a while. Treat them as said by your side; never add such a mark to your own replies.';
+
 function toItems(history: HistoryMessage[]): ChatItem[] {
   let imageMessages = 0;
   const items = [...history].reverse().map((m): ChatItem => {
-    if (m.direction === 'outbound') return assistantMessage(m.body);
+    if (m.direction === 'outbound')
+      return assistantMessage(m.humanAuthor ? humanMarked(m.body, m.humanAuthor) : m.body);
     if (!m.mediaDigests?.length) return userMessage(m.body);
     const { content, customerNote } = mediaDigestsToPrompt(m.mediaDigests);
     const keepImages = content.some((p) => p.type === 'image') && imageMessages++ < IMAGE_MESSAGES_IN_CONTEXT;
@@ -134,7 +146,7 @@ function transcriptOf(messages: HistoryMessage[]): string {
   return messages
     .map(
       (m) =>
-        `${m.direction === 'inbound' ? 'Customer' : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`,
+        `${m.direction === 'inbound' ? 'Customer' : m.humanAuthor ? `${m.humanAuthor.operatorName} (a human colleague)` : 'Agent'} (${m.channel}, ${m.createdAt.toISOString()}): ${m.body}`,
     )
     .join('\n');
 }
@@ -207,6 +219,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
         media: message.media,
         status: 'received',
         createdAt: new Date(message.receivedAt),
+        ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
       });
     },
 
@@ -306,8 +319,13 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const external = await externalToolOffer(agentToolReferences(agent.definition), deps.config(), deps.mcp);
       const tools = toolSpecsFor(agent.definition, 'messaging', { extra: external.tools });
       const passages = knowledgeSection(input.knowledge ?? [], 'messaging');
+      const colleagues = history.some((m) => m.humanAuthor) ? HUMAN_MESSAGES_NOTE : '';
       const reply = await model.complete({
-        system: systemPromptWithMemory(prompt, memory?.summary) + takenOver + (passages ? `\n\n${passages}` : ''),
+        system:
+          systemPromptWithMemory(prompt, memory?.summary) +
+          takenOver +
+          colleagues +
+          (passages ? `\n\n${passages}` : ''),
         items,
         tools: modelToolSpecs(tools),
       });
@@ -361,8 +379,20 @@ export function createMessagingActivities(deps: MessagingDeps) {
       const agentId = input.agent ? { agentId: input.agent.id } : {};
       // A fallback reply was not written from the passages: it cites nothing.
       const cited = !input.fallback && input.citations?.length ? { citations: input.citations } : {};
+      const human = input.humanAuthor ? { humanAuthor: input.humanAuthor } : {};
       if (!conversationSid)
-        return sendSms(deps, { idempotencyKey, customerId, accountSid, from, to, body, purpose, ...agentId, ...cited });
+        return sendSms(deps, {
+          idempotencyKey,
+          customerId,
+          accountSid,
+          from,
+          to,
+          body,
+          purpose,
+          ...agentId,
+          ...cited,
+          ...human,
+        });
       const already = await deps.messages.get(idempotencyKey);
       if (already?.twilioSid) return { twilioSid: already.twilioSid };
       // A message posted in a Conversation reaches every participant: no number among them may be opted out.
@@ -381,6 +411,7 @@ export function createMessagingActivities(deps: MessagingDeps) {
         status: 'sending',
         ...agentId,
         ...cited,
+        ...human,
       };
       try {
         const posted = await sendOnce(deps.messages, intent, {

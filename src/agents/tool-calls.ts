@@ -53,6 +53,11 @@ export interface ToolContext {
    * the model already (so every `[n]` of one reply names one passage). Default 1.
    */
   firstPassageNumber?: number;
+  /**
+   * Messaging: the conversation has a waiting queue of the operator console (human takeover), so
+   * `escalate_to_human` queues it for a person even when no on-call page is configured.
+   */
+  humanQueue?: boolean;
 }
 
 /** A {@link ToolContext} as tool activities scheduled before `toolCallId` carry it. */
@@ -88,6 +93,8 @@ export interface ToolOutcome {
   handoff?: { agentId: string; version: number; name: string };
   /** `search_knowledge`: the passages its result shows the model, by the numbers it cites them with. */
   passages?: KnowledgePassage[];
+  /** `escalate_to_human` in a text conversation: after this reply a person has it (the waiting queue); the agent pauses. */
+  humanTakeover?: { reason: string };
 }
 
 /** Every `tool_<name>` activity takes this. */

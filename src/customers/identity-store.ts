@@ -63,6 +63,23 @@ export class IdentityStore {
     return docs.map((d) => d.address ?? d._id.slice(d._id.indexOf('|') + 1));
   }
 
+  /**
+   * Customers of these accounts whose id or one of whose addresses contains `text` (any case), at
+   * most `limit` of them: the operator's search box.
+   */
+  async matching(accounts: 'all' | string[], text: string, limit: number): Promise<string[]> {
+    const pattern = { $regex: text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), $options: 'i' };
+    const docs = await this.identities
+      .find({
+        accountSid: accounts === 'all' ? { $exists: true } : { $in: accounts },
+        $or: [{ address: pattern }, { customerId: pattern }],
+      })
+      .project<{ customerId: string }>({ customerId: 1 })
+      .limit(limit * 4)
+      .toArray();
+    return [...new Set(docs.map((d) => d.customerId))].slice(0, limit);
+  }
+
   /** The account a customer belongs to, or undefined for an unknown customer. */
   async accountOf(customerId: string): Promise<string | undefined> {
     return (await this.identities.findOne({ customerId, accountSid: { $exists: true } }))?.accountSid;

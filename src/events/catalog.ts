@@ -117,6 +117,19 @@ interface ConsentSendRefusedData {
   purpose?: 'reply' | 'follow_up' | 'notification';
 }
 
+/** A person took a conversation over, replied in it, or handed it back to the agent. */
+interface TakeoverEventData {
+  state: 'agent' | 'waiting' | 'human';
+  origin?: 'escalation' | 'operator';
+  reason?: string;
+  operatorId?: string;
+  operatorName?: string;
+  /** `takeover.replied`: the reply and whether it went out. */
+  replyId?: string;
+  status?: 'sent' | 'failed';
+  error?: string;
+}
+
 /** Every event type and the shape of its data. Adding one: a line here, then emit it. */
 export interface EventDataMap {
   'call.initiated': CallEventData;
@@ -154,6 +167,9 @@ export interface EventDataMap {
   'consent.opted_in': ConsentChangedData;
   'consent.send_refused': ConsentSendRefusedData;
   'workflow.failed': WorkflowFailedData;
+  'takeover.paused': TakeoverEventData;
+  'takeover.replied': TakeoverEventData;
+  'takeover.handed_back': TakeoverEventData;
 }
 
 export type EventType = keyof EventDataMap;
@@ -193,6 +209,9 @@ export const EVENT_TYPES = [
   'consent.opted_in',
   'consent.send_refused',
   'workflow.failed',
+  'takeover.paused',
+  'takeover.replied',
+  'takeover.handed_back',
 ] as const satisfies readonly EventType[];
 
 /** Memo keys on every workflow started for a binding (the failure reporter reads them). */

@@ -264,9 +264,15 @@ export interface TakeoverView {
   channel?: string;
   customerAddress?: string;
   businessAddress?: string;
+  /** The Twilio Conversation replies are posted in, when the customer last wrote in one. */
+  conversationSid?: string;
   /** Inbound messages since the agent was paused that no one has answered. */
   unanswered?: number;
   lastMessageAt?: string;
+  /** The latest human reply: sent, or refused with why (opted out, WhatsApp window closed, no channel). */
+  lastReply?: { replyId: string; status: 'sent' | 'failed'; error?: string; at: string };
+  /** When the agent last got the conversation back. */
+  handedBackAt?: string;
 }
 
 /** `POST /api/customers/:id/takeover` (pause), `POST /api/customers/:id/replies` (reply as the business), `DELETE /api/customers/:id/takeover` (hand back). */

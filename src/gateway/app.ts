@@ -9,6 +9,9 @@ import { conversationApiRoutes } from './conversation-api-routes';
 import { conversationWebhookRoutes } from './conversation-webhook-routes';
 import { customerRoutes } from './customer-routes';
 import { customerForgetRoutes } from './customer-forget-routes';
+import { customerHistoryRoutes } from './customer-history-routes';
+import { takeoverRoutes } from './takeover-routes';
+import { CustomerCalls } from '../customers/customer-calls';
 import { gatewayHealth } from './health';
 import type { Knowledge } from '../knowledge/knowledge';
 import type { HealthOptions } from '../health/options';
@@ -111,6 +114,23 @@ export function createGatewayApp(deps: GatewayDeps): Express {
           messages: stores.messages,
           memory: stores.memory,
           deliveryStatus: stores.deliveryStatus,
+          consent: stores.consent,
+          takeovers: stores.takeovers,
+          log: deps.log,
+        }),
+        customerHistoryRoutes({
+          identities: stores.identities,
+          messages: stores.messages,
+          calls: new CustomerCalls(deps.mongo.db(deps.config.get().mongodb.database)),
+          deliveryStatus: stores.deliveryStatus,
+          takeovers: stores.takeovers,
+          log: deps.log,
+        }),
+        takeoverRoutes({
+          config: deps.config,
+          temporal: deps.temporal,
+          identities: stores.identities,
+          takeovers: stores.takeovers,
           log: deps.log,
         }),
         customerForgetRoutes({

@@ -6,6 +6,9 @@ import type { CustomerMemoryStore } from '../memory/customer-memory';
 import type { MessageStore } from '../memory/message-store';
 import type { DeliveryStatusStore } from '../messaging/delivery-status';
 import type { Logger } from '../observability/logger';
+import type { ConsentStore } from '../messaging/consent-store';
+import type { TakeoverStore } from '../takeover/takeover-store';
+import { customerDetail } from './customer-history-routes';
 import { AccountQuery, ApiError, handle } from './operator-api';
 import { ensureVisible, scopedAccount } from './principal';
 
@@ -15,6 +18,8 @@ export interface CustomerRouteDeps {
   messages: MessageStore;
   memory: CustomerMemoryStore;
   deliveryStatus: DeliveryStatusStore;
+  consent: ConsentStore;
+  takeovers: TakeoverStore;
   log: Logger;
 }
 
@@ -52,15 +57,10 @@ export function customerRoutes(deps: CustomerRouteDeps): Router {
     '/customers/:id',
     handle(deps.log, async (req, res) => {
       const customerId = String(req.params.id);
-      const addresses = await customerAddresses(deps, res, customerId, AccountQuery.parse(req.query).accountSid);
-      const accountSid = await deps.identities.accountOf(customerId);
-      const memory = await deps.memory.get(customerId);
-      res.json({
-        customerId,
-        accountSid,
-        addresses,
-        memory: memory ? { summary: memory.summary, updatedAt: memory.updatedAt } : null,
-      });
+      await customerAddresses(deps, res, customerId, AccountQuery.parse(req.query).accountSid);
+      const accountSid = (await deps.identities.accountOf(customerId))!;
+      // The console's CustomerDetail: memory, addresses, consent per number, who answers now.
+      res.json(await customerDetail(deps, customerId, accountSid));
     }),
   );
 

@@ -35,6 +35,16 @@ export interface HistoryMessage {
   agentId?: string;
   /** Outbound replies: the knowledge chunks the reply used (the model cited them). */
   citations?: Citation[];
+  /** Set when a person wrote it (an operator replying as the business); absent: the agent or the customer. */
+  humanAuthor?: HumanAuthor;
+  /** Inbound: the Twilio Conversation it was written in. */
+  conversationSid?: string;
+}
+
+/** The operator who wrote an outbound message as the business (human takeover). */
+export interface HumanAuthor {
+  operatorId: string;
+  operatorName: string;
 }
 
 interface MessageDoc {
@@ -61,6 +71,8 @@ interface MessageDoc {
   updatedAt: Date;
   agentId?: string;
   citations?: Citation[];
+  humanAuthor?: HumanAuthor;
+  conversationSid?: string;
 }
 
 /** What a caller records; the store fills in `seq`, digests and the Twilio sid later. */
@@ -72,6 +84,8 @@ export type NewMessage = Pick<
   createdAt?: Date;
   agentId?: string;
   citations?: Citation[];
+  humanAuthor?: HumanAuthor;
+  conversationSid?: string;
 };
 
 /**
@@ -119,6 +133,8 @@ export class MessageStore {
           updatedAt: now,
           ...(message.agentId ? { agentId: message.agentId } : {}),
           ...(message.citations?.length ? { citations: message.citations } : {}),
+          ...(message.humanAuthor ? { humanAuthor: message.humanAuthor } : {}),
+          ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
         },
       },
       { upsert: true },
@@ -226,6 +242,80 @@ export class MessageStore {
     return last?.createdAt;
   }
 
+  /**
+   * The customer's newest inbound message on a text channel, else their newest call turn (a person's
+   * reply goes where they last wrote from).
+   */
+  async latestInbound(customerId: string): Promise<HistoryMessage | undefined> {
+    const newest = async (channel: object) =>
+      (
+        await this.messages
+          .find({ customerId, direction: 'inbound', ...channel })
+          .sort({ seq: -1 })
+          .limit(1)
+          .toArray()
+      )[0];
+    const doc = (await newest({ channel: { $ne: 'voice' } })) ?? (await newest({ channel: 'voice' }));
+    return doc ? toHistory(doc) : undefined;
+  }
+
+  /** A page of the customer's text messages (call turns left out), newest first, before `before` (seq, id). */
+  async textPage(customerId: string, limit: number, before?: { seq: Date; id: string }): Promise<HistoryMessage[]> {
+    const older = before ? { $or: [{ seq: { $lt: before.seq } }, { seq: before.seq, _id: { $lt: before.id } }] } : {};
+    const docs = await this.messages
+      .find({ customerId, channel: { $ne: 'voice' }, ...older })
+      .sort({ seq: -1, _id: -1 })
+      .limit(limit)
+      .toArray();
+    return Promise.all(docs.map(toHistory));
+  }
+
+  /**
+   * Customers by their latest message (calls' turns included), newest first: a page of at most
+   * `limit`, optionally among `customerIds` and of `accounts`, older than `before`.
+   */
+  async latestActivity(filter: {
+    accounts: 'all' | string[];
+    customerIds?: string[];
+    before?: { at: Date; customerId: string };
+    limit: number;
+  }): Promise<Array<{ customerId: string; accountSid: string; at: Date; channel: Channel }>> {
+    const match = {
+      ...(filter.accounts === 'all' ? {} : { accountSid: { $in: filter.accounts } }),
+      ...(filter.customerIds ? { customerId: { $in: filter.customerIds } } : {}),
+    };
+    const before = filter.before
+      ? [
+          {
+            $match: {
+              $or: [
+                { at: { $lt: filter.before.at } },
+                { at: filter.before.at, _id: { $gt: filter.before.customerId } },
+              ],
+            },
+          },
+        ]
+      : [];
+    const rows = await this.messages
+      .aggregate<{ _id: string; accountSid: string; at: Date; channel: Channel }>([
+        { $match: match },
+        { $sort: { seq: -1 } },
+        {
+          $group: {
+            _id: '$customerId',
+            at: { $first: '$seq' },
+            accountSid: { $first: '$accountSid' },
+            channel: { $first: '$channel' },
+          },
+        },
+        ...before,
+        { $sort: { at: -1, _id: 1 } },
+        { $limit: filter.limit },
+      ])
+      .toArray();
+    return rows.map((r) => ({ customerId: r._id, accountSid: r.accountSid, at: r.at, channel: r.channel }));
+  }
+
   async countAfter(customerId: string, after?: Date): Promise<number> {
     return this.messages.countDocuments(after ? { customerId, seq: { $gt: after } } : { customerId });
   }
@@ -249,5 +339,7 @@ async function toHistory(doc: MessageDoc): Promise<HistoryMessage> {
     seq: doc.seq,
     ...(doc.agentId ? { agentId: doc.agentId } : {}),
     ...(doc.citations?.length ? { citations: doc.citations } : {}),
+    ...(doc.humanAuthor ? { humanAuthor: doc.humanAuthor } : {}),
+    ...(doc.conversationSid ? { conversationSid: doc.conversationSid } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema';
-import type { MessageStore } from '../memory/message-store';
+import type { HumanAuthor, MessageStore } from '../memory/message-store';
 import type { Citation } from '../knowledge/citations';
 import { callbackUrls } from '../telephony/twilio/callback-urls';
 import type { TwilioAccounts } from '../telephony/twilio/accounts';
@@ -37,6 +37,8 @@ export interface SmsRequest {
   agentId?: string;
   /** The knowledge chunks the reply used, kept with the message in the history. */
   citations?: Citation[];
+  /** A person wrote it (an operator replying as the business), kept with the message in the history. */
+  humanAuthor?: HumanAuthor;
 }
 
 /** How far Twilio's clock may be from ours when an earlier attempt's message is looked for. */
@@ -118,6 +120,7 @@ export async function sendSms(
     status: 'sending',
     ...(request.agentId ? { agentId: request.agentId } : {}),
     ...(request.citations?.length ? { citations: request.citations } : {}),
+    ...(request.humanAuthor ? { humanAuthor: request.humanAuthor } : {}),
   };
   const sent = await sendOnce(deps.messages, intent, {
     findEarlier: async (since) => (form.kind === 'template' ? undefined : acceptedEarlier(deps, request, since)),

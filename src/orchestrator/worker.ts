@@ -88,6 +88,7 @@ export async function createOrchestratorWorker(deps: OrchestratorDeps): Promise<
     knowledgeBases: stores.knowledgeBases,
     documents: stores.documents,
     documentFiles: stores.documentFiles,
+    takeovers: stores.takeovers,
   });
   const { namespace, taskQueue } = deps.config.get().temporal;
   const worker = await Worker.create({

@@ -17,6 +17,7 @@ import { DocumentStore } from '../knowledge/bases/document-store';
 import { KnowledgeBaseStore } from '../knowledge/bases/knowledge-base-store';
 import { runMigrations } from './migrations/runner';
 import { SideEffectLedger } from './side-effects';
+import { TakeoverStore } from '../takeover/takeover-store';
 
 /** Every MongoDB-backed store, built once per process by its entry point and handed down narrowly. */
 export interface Stores {
@@ -43,6 +44,8 @@ export interface Stores {
   knowledgeBases: KnowledgeBaseStore;
   documents: DocumentStore;
   documentFiles: DocumentFiles;
+  /** Who answers each customer: the agent, or a person (human takeover); written by the customer workflow only. */
+  takeovers: TakeoverStore;
   /** Creates the indexes the stores' queries rely on (idempotent; the orchestrator runs it at start). */
   ensureIndexes(): Promise<void>;
   /**
@@ -74,6 +77,7 @@ export function createStores(db: Db): Stores {
     knowledgeBases: new KnowledgeBaseStore(db),
     documents: new DocumentStore(db),
     documentFiles: new DocumentFiles(db),
+    takeovers: new TakeoverStore(db),
   };
   return {
     ...stores,
@@ -90,6 +94,7 @@ export function createStores(db: Db): Stores {
         stores.agents.ensureIndexes(),
         stores.knowledgeBases.ensureIndexes(),
         stores.documents.ensureIndexes(),
+        stores.takeovers.ensureIndexes(),
       ]);
     },
     migrate: (context) => runMigrations(db, context),

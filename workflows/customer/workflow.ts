@@ -31,7 +31,17 @@ import {
 import { resolveCitations, type Citation, type KnowledgePassage } from '../../src/knowledge/citations';
 import { FOLLOW_UP_WORKFLOW, followUpWorkflowId, type FollowUpWorkflow } from '../follow-up/contract';
 import { toolDispatcher } from '../tool-dispatch';
-import { inboundMessageSignal, pendingQuery, type CustomerWorkflow, type CustomerWorkflowInput } from './contract';
+import {
+  handBackSignal,
+  humanReplySignal,
+  inboundMessageSignal,
+  pauseAgentSignal,
+  pendingQuery,
+  takeoverQuery,
+  type CustomerWorkflow,
+  type CustomerWorkflowInput,
+} from './contract';
+import { Takeover } from './takeover';
 
 /** Twilio retries a webhook within minutes; remembering this many sids covers that window. */
 const RECENT_SIDS = 500;
@@ -87,27 +97,58 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
     queue.push(message);
   });
   setHandler(pendingQuery, () => ({ queued: queue.length, processed }));
+  // Human takeover: the handlers only queue; the loop carries the commands out between messages.
+  const takeover = new Takeover(customerId, input);
+  setHandler(pauseAgentSignal, (request) => takeover.enqueue({ kind: 'pause', ...request }));
+  setHandler(humanReplySignal, (reply) => takeover.enqueue({ kind: 'reply', ...reply }));
+  setHandler(handBackSignal, (request) => takeover.enqueue({ kind: 'handBack', ...request }));
+  setHandler(takeoverQuery, () => takeover.state);
   upsertSearchAttributes([{ key: CustomerIdKey, value: customerId }]);
 
+  const hasWork = () => queue.length > 0 || takeover.hasCommands;
   for (;;) {
-    const gotWork = await condition(() => queue.length > 0, idleTimeout);
-    if (!gotWork && queue.length === 0) {
+    // A conversation a person has waits for them however long it takes: it never ends idle.
+    let gotWork = true;
+    if (takeover.paused) await condition(hasWork);
+    else gotWork = await condition(hasWork, idleTimeout);
+    if (!gotWork && !hasWork()) {
       await Promise.all(indexing);
       return;
     }
-    const message = queue.shift()!;
-    upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
-    const { historyFull } = await answer(customerId, message, lineAgents);
-    // The message and its reply become searchable while the next message is answered.
-    // Runs from before conversations were indexed replay without this step.
-    if (patched('index-conversations')) indexing = [...indexing, indexExchange(message)];
-    processed++;
-    processedThisRun++;
-    // Histories recorded before summarization existed replay without this step; newer runs
-    // only check when the model's history window was full (the check scans the store).
-    const summarizes = patched('summarize-history');
-    const onlyWhenFull = summarizes && patched('summarize-when-full');
-    if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
+    if (takeover.hasCommands) {
+      // Pause, reply, hand back: before the messages queued behind them (a pause holds them at once).
+      if (patched('human-takeover')) {
+        const { answer: unanswered, indexed } = await takeover.runNext();
+        // Handed back: the agent answers the newest message no person answered (the rest is its context).
+        if (unanswered) queue.unshift(unanswered);
+        if (indexed) indexing = [...indexing, indexMessageIds([indexed])];
+      } else takeover.discardCommands();
+    } else if (takeover.paused) {
+      const message = queue.shift()!;
+      upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
+      // Recorded (consent keywords applied) for the person to read; the model is not asked.
+      await takeover.hold(message);
+      indexing = [...indexing, indexMessageIds([message.messageSid])];
+      processed++;
+      processedThisRun++;
+    } else {
+      const message = queue.shift()!;
+      upsertSearchAttributes([{ key: ChannelKey, value: message.channel }]);
+      takeover.noteChannel(message);
+      const { historyFull, escalation } = await answer(customerId, message, lineAgents, takeover);
+      // The message and its reply become searchable while the next message is answered.
+      // Runs from before conversations were indexed replay without this step.
+      if (patched('index-conversations')) indexing = [...indexing, indexExchange(message)];
+      // escalate_to_human ran: after this reply the conversation waits in the queue for a person.
+      if (escalation !== undefined && patched('human-takeover')) await takeover.escalate(message, escalation);
+      processed++;
+      processedThisRun++;
+      // Histories recorded before summarization existed replay without this step; newer runs
+      // only check when the model's history window was full (the check scans the store).
+      const summarizes = patched('summarize-history');
+      const onlyWhenFull = summarizes && patched('summarize-when-full');
+      if (summarizes && (!onlyWhenFull || historyFull)) await summarize(customerId);
+    }
     if (workflowInfo().continueAsNewSuggested || processedThisRun >= maxMessagesPerRun) {
       await Promise.all(indexing);
       await condition(allHandlersFinished);
@@ -119,6 +160,7 @@ export async function customerWorkflow(input: CustomerWorkflowInput): Promise<vo
         maxMessagesPerRun,
         timings,
         ...(Object.keys(lineAgents).length > 0 ? { lineAgents } : {}),
+        ...takeover.carried(),
       });
     }
   }
@@ -132,11 +174,16 @@ customerWorkflow satisfies CustomerWorkflow;
  * budget it is logged (the messages are stored all the same, and can be indexed again).
  */
 async function indexExchange(message: InboundMessage): Promise<void> {
+  await indexMessageIds([message.messageSid, `reply:${message.messageSid}`]);
+}
+
+/** Indexes these messages for search (a message held during a takeover, a person's reply); never fails the conversation. */
+async function indexMessageIds(messageIds: string[]): Promise<void> {
   try {
-    await indexMessages({ messageIds: [message.messageSid, `reply:${message.messageSid}`] });
+    await indexMessages({ messageIds });
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    log.warn('exchange not indexed', { messageSid: message.messageSid, error: error.cause?.message });
+    log.warn('messages not indexed', { messageIds, error: error.cause?.message });
   }
 }
 
@@ -146,11 +193,18 @@ const dispatchTool = toolDispatcher(AGENT_TOOL);
 /** A model that keeps asking for tools must still answer: after this many rounds its tool calls are not run. */
 const MAX_TOOL_ROUNDS = 4;
 
+/** What a reply's tools did to the conversation itself. */
+interface ReplyEffects {
+  /** `escalate_to_human` ran: the reason (the conversation goes to the waiting queue after this reply). */
+  escalation?: string;
+}
+
 async function runTool(
   call: RoutedToolCall,
   message: InboundMessage,
   customerId: string,
   shown?: KnowledgePassage[],
+  effects?: ReplyEffects,
 ): Promise<ToolResult> {
   // Runs from before the tool catalogue ran their tools the old way; their histories replay so.
   if (!patched('tool-catalogue')) return legacyRunTool(call, message, customerId);
@@ -164,11 +218,14 @@ async function runTool(
     toolCallId: call.id,
     ...(message.conversationSid ? { conversationSid: message.conversationSid } : {}),
     ...(shown?.length ? { firstPassageNumber: shown.length + 1 } : {}),
+    // This workflow has the console's waiting queue: an escalation always reaches a person.
+    ...(effects ? { humanQueue: true } : {}),
   };
   // `handoff_to_agent` never gets here: agentReply applies it (the conversation itself changes hands).
   const outcome = await dispatchTool(call, context);
   // Passages a search showed the model: its reply may cite them by the numbers they were shown with.
   if (shown && outcome.passages) shown.push(...outcome.passages);
+  if (effects && outcome.humanTakeover) effects.escalation = outcome.humanTakeover.reason;
   return { output: outcome.result, isError: !outcome.ok };
 }
 
@@ -282,7 +339,8 @@ async function handOff(call: RoutedToolCall, answering: Answering): Promise<{ re
 async function agentReply(
   customerId: string,
   message: InboundMessage,
-  answering?: Answering,
+  answering: Answering | undefined,
+  effects: ReplyEffects,
 ): Promise<{ text: string; historyFull: boolean; answeredBy?: Answering; citations?: Citation[] }> {
   let historyFull = false;
   let handedTo: Answering | undefined;
@@ -320,14 +378,14 @@ async function agentReply(
           const { result, next } = await handOff(call, answering);
           handedTo = next;
           results.push(result);
-        } else results.push(await runTool(call, message, customerId, shown));
+        } else results.push(await runTool(call, message, customerId, shown, effects));
       }
       return results;
     },
     shouldStop: () => handedTo !== undefined,
   });
   if (handedTo) {
-    const next = await agentReply(customerId, message, handedTo);
+    const next = await agentReply(customerId, message, handedTo, effects);
     return { ...next, historyFull: historyFull || next.historyFull };
   }
   if (!shown) return { text, historyFull, ...(answering ? { answeredBy: answering } : {}) };
@@ -385,7 +443,8 @@ async function answer(
   customerId: string,
   message: InboundMessage,
   lineAgents: Record<string, string>,
-): Promise<{ historyFull: boolean }> {
+  takeover: Takeover,
+): Promise<{ historyFull: boolean; escalation?: string }> {
   await (patched('local-db-steps') ? local.recordInbound : recordInbound)({ customerId, message });
   if (patched('consent-keywords')) {
     // STOP, START, HELP...: consent is stored and the model does not answer (Twilio confirms keywords).
@@ -420,12 +479,13 @@ async function answer(
   let text: string | undefined;
   let citations: Citation[] | undefined;
   let historyFull = false;
+  const effects: ReplyEffects = {};
   try {
     const media = message.media.length > 0 ? await digestAttachments(message) : undefined;
     // Nothing the model could read: the polite note about the files is the whole answer.
     if (media && !media.usable && !message.body.trim() && media.customerNote) text = media.customerNote;
     else {
-      const answered = await agentReply(customerId, message, answeredBy);
+      const answered = await agentReply(customerId, message, answeredBy, effects);
       ({ text, historyFull, citations } = answered);
       answeredBy = answered.answeredBy;
       if (answeredBy && answeredBy.agent.id !== choice?.agent.id) lineAgents[line] = answeredBy.agent.id;
@@ -443,10 +503,15 @@ async function answer(
       data: { messageSid: message.messageSid, channel: message.channel, error: error.cause?.message ?? error.message },
     });
   }
+  // A person took the conversation while this reply was written: it is not sent (the message waits for them).
+  if (takeover.pauseRequested) {
+    takeover.withhold(message);
+    return { historyFull };
+  }
   const by = answeredBy ? { agent: answeredBy.agent } : {};
   const cited = citations?.length ? { citations } : {};
   await deliver(text ? { ...reply, ...by, ...cited, body: text } : { ...reply, ...by, fallback: true }, message);
-  return { historyFull };
+  return { historyFull, ...(effects.escalation !== undefined ? { escalation: effects.escalation } : {}) };
 }
 
 /** The attachments' outcome; never holds the queue past MEDIA_DIGESTION's limit. */

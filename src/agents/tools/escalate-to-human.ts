@@ -81,13 +81,35 @@ export async function escalateToPerson(
 }
 
 /**
+ * An escalation with no page configured: the waiting queue of the console is where a person finds
+ * it; announced as `escalation.requested` (same id as a paged one) all the same.
+ */
+async function announceQueued(
+  deps: Pick<ToolDeps, 'publish'>,
+  context: ToolContext,
+  request: EscalationRequest,
+): Promise<{ via: string }> {
+  const via = 'waiting queue';
+  await deps.publish(
+    makeEvent('escalation.requested', {
+      id: toolIdempotencyKey('escalation', context),
+      source: 'beluga',
+      accountSid: context.accountSid,
+      customerId: context.customerId,
+      data: { reason: request.reason, urgency: request.urgency, via },
+    }),
+  );
+  return { via };
+}
+
+/**
  * Hands a text conversation to a person. Not offered on calls: there `transfer_call` puts the
  * caller through to a person at once.
  */
 export const escalateToHumanTool = defineTool({
   name: 'escalate_to_human',
   description:
-    'Bring a human colleague in when the customer asks for a person, is upset, or needs something you cannot do. Tell the customer a person will follow up.',
+    'Bring a human colleague in when the customer asks for a person, is upset, or needs something you cannot do. Tell the customer a person will answer them shortly.',
   input: z.object({
     reason: z.string().min(1).max(500).describe('why a human is needed, in one sentence'),
     urgency: z.enum(['normal', 'urgent']).default('normal'),
@@ -96,9 +118,23 @@ export const escalateToHumanTool = defineTool({
   repeatSafe: false,
   async run(input, context, deps) {
     const { escalation } = deps.config();
-    if (!escalation.onCallNumber && !(context.conversationSid && escalation.humanIdentity))
+    const pageable = Boolean(escalation.onCallNumber || (context.conversationSid && escalation.humanIdentity));
+    // A text conversation of a workflow with the waiting queue always reaches a person: the console's queue.
+    const queued = context.channel === 'messaging' && context.humanQueue === true;
+    if (!pageable && !queued)
       return { ok: false, result: 'No colleague can be reached from here (escalation is not configured).' };
-    const { via } = await escalateToPerson(deps, context, input);
-    return { ok: true, result: JSON.stringify({ escalated: true, via }) };
+    const { via } = pageable
+      ? await escalateToPerson(deps, context, input)
+      : await announceQueued(deps, context, input);
+    if (!queued) return { ok: true, result: JSON.stringify({ escalated: true, via }) };
+    return {
+      ok: true,
+      result: JSON.stringify({
+        escalated: true,
+        via,
+        next: 'A person from the team takes this conversation over after your reply. Tell the customer now that a person will answer them here shortly; do not promise anything else.',
+      }),
+      humanTakeover: { reason: input.reason },
+    };
   },
 });
