@@ -5,7 +5,9 @@
 // places a simulated phone call (`--to` picks one of the numbers, and so its agent). The operator
 // console is built first and served by the gateway at /console (`npm run build:console` rebuilds it).
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { loadConfig, ConfigError } from '../src/config/load';
+import { devAdminFile, seedDevAdmin } from '../devstack/dev-admin';
 import { startProcess, type ManagedProcess } from '../devstack/child';
 import { startFerretDb } from '../devstack/ferretdb';
 import { isPortOpen } from '../devstack/free-port';
@@ -130,16 +132,30 @@ async function main(): Promise<void> {
     });
   }
 
+  const admin = await devAdmin(mongoUri, config.mongodb.database, dataDir);
   const gatewayUrl = `http://localhost:${config.port}`;
   say('');
   say(`gateway      ${gatewayUrl}   (health: ${gatewayUrl}/health)`);
-  say(`console      ${gatewayUrl}/console/`);
+  say(`console      ${gatewayUrl}/console/   ${admin}`);
   say(`public URL   ${config.publicUrl}   (Twilio signs webhooks against this; set PUBLIC_URL to your tunnel)`);
   say(`realtime     ws://localhost:${config.realtimePort}/twilio/media-stream`);
   say(`temporal     ${temporalAddress}${process.env.TEMPORAL_ADDRESS ? '' : '   UI: http://localhost:8233'}`);
   say(`mongodb      ${mongoUri}`);
   for (const line of sandbox.describe()) say(line);
   say('Ctrl-C stops everything.');
+}
+
+/** Seeds the console's dev admin when the database has none; says how to sign in. */
+async function devAdmin(mongoUri: string, database: string, dataDir: string): Promise<string> {
+  const mongo = await MongoClient.connect(mongoUri, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    const seeded = await seedDevAdmin(mongo.db(database), dataDir);
+    return seeded
+      ? `sign in as ${seeded.email}, password ${seeded.password} (kept in ${devAdminFile(dataDir)})`
+      : '(sign in with your operator; `npm run operator -- add …` makes one)';
+  } finally {
+    await mongo.close();
+  }
 }
 
 main().catch(async (error: unknown) => {
