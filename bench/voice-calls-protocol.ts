@@ -113,3 +113,25 @@ export type FromProviders =
   | { type: 'configured' }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string };
+
+/** The viewers process (bench/voice-viewers.ts): operator consoles watching `GET /api/live` during a level. */
+export type ToViewers = { type: 'watch'; url: string; apiKey: string; count: number } | { type: 'unwatch' };
+
+export interface ViewerTotals {
+  /** Viewers that got their snapshot. */
+  connected: number;
+  /** Events received, all viewers together (snapshots included), and their bytes. */
+  events: number;
+  bytes: number;
+  /** Streams that ended before `unwatch` (a viewer cut off as too slow, or an error). */
+  dropped: number;
+  /** Transcript events (`call.current`, `call.turn`) per viewer, on average. */
+  transcriptEventsPerViewer: number;
+}
+
+export type FromViewers =
+  | { type: 'ready' }
+  | { type: 'watching'; connected: number }
+  | ({ type: 'watched' } & ViewerTotals)
+  | { type: 'warning'; message: string }
+  | { type: 'error'; message: string };

@@ -1,5 +1,6 @@
 // `node --import tsx bench/voice-calls.ts [--levels 1,50,100,200] [--turns 3] [--mode zero|realistic|both]`
 //   [--stagger-ms 20] [--spread-ms 1000] [--idle-ms 2000] [--quiet-ms 300] [--turn-timeout-ms 30000] [--seed 1]
+//   [--viewers 0,20]
 //
 // Concurrent simulated phone calls on the real stack (Temporal dev server + FerretDB, gateway,
 // realtime worker, orchestrator worker; STT/LLM/TTS/Twilio emulators). Every call connects like
@@ -18,6 +19,10 @@
 // providers process runs the STT, LLM and TTS emulators (bench/voice-providers.ts, wired in through
 // startTestSystem's env overrides); a callers process plays Twilio's side of every call
 // (bench/voice-callers.ts). So this process's CPU and memory are the system's own.
+//
+// --viewers 0,20 runs every level once per count of operator consoles watching the live view
+// (`GET /api/live` through the gateway, from a viewers process, bench/voice-viewers.ts) for the
+// whole level, and ends with a comparison: what the live view costs the voice loop.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +33,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import globalSetup from '../test/harness/global-setup';
 import globalTeardown from '../test/harness/global-teardown';
-import { AGENT_NUMBER, PUBLIC_URL, startTestSystem, type TestSystem } from '../test/harness/system';
+import { AGENT_NUMBER, OPERATOR_KEY, PUBLIC_URL, startTestSystem, type TestSystem } from '../test/harness/system';
 import { CallStore } from '../src/voice/call-store';
 import type { TurnLatency } from '../src/voice/call-types';
 import { callWorkflowId, type CallWorkflow } from '../workflows/call/contract';
@@ -44,6 +49,9 @@ import type {
   RunRequest,
   ToCallers,
   ToProviders,
+  ToViewers,
+  FromViewers,
+  ViewerTotals,
 } from './voice-calls-protocol';
 
 // ---- modes ------------------------------------------------------------------------------------
@@ -183,6 +191,7 @@ class Helper<In, Out extends { type: string }> {
 
 type Callers = Helper<ToCallers, FromCallers>;
 type Providers = Helper<ToProviders, FromProviders>;
+type Viewers = Helper<ToViewers, FromViewers>;
 
 // ---- measurements -------------------------------------------------------------------------------
 
@@ -284,11 +293,16 @@ interface Options {
   seed: number;
   /** Media streams straight to the realtime worker instead of through the gateway's pass-through. */
   direct: boolean;
+  /** Each level runs once per count of console viewers watching `GET /api/live`. */
+  viewers: number[];
 }
 
 interface LevelResult {
   mode: ModeName;
   level: number;
+  /** Console viewers watching the live view during the level, and what they received. */
+  viewers: number;
+  viewerTotals?: ViewerTotals;
   minTurnSilenceMs: number;
   calls: CallResult[];
   failures: string[];
@@ -347,6 +361,8 @@ function callerTarget(system: TestSystem): CallerTarget {
 interface Helpers {
   callers: Callers;
   providers: Providers;
+  /** Started when a level has console viewers. */
+  viewers?: Viewers;
   /** Other processes whose CPU is reported: providers, Temporal dev server, FerretDB. */
   watched: Array<{ name: string; pid: number | undefined }>;
 }
@@ -359,10 +375,22 @@ async function runLevel(
   level: number,
   options: Options,
   gc: (() => void) | undefined,
+  viewerCount = 0,
 ): Promise<LevelResult> {
   const { callers } = helpers;
-  const tag = `[${mode.name} ${level}]`;
+  const tag = `[${mode.name} ${level}${viewerCount ? ` +${viewerCount} viewers` : ''}]`;
   const progress = (line: string) => process.stderr.write(`${tag} ${line}\n`);
+  if (viewerCount > 0) {
+    if (!helpers.viewers) throw new Error('no viewers process');
+    helpers.viewers.send({
+      type: 'watch',
+      url: `${system.gatewayUrl}/api/live`,
+      apiKey: OPERATOR_KEY,
+      count: viewerCount,
+    });
+    const watching = await helpers.viewers.next('watching', 30_000);
+    progress(`${watching.connected} console viewer(s) watching GET /api/live`);
+  }
   gc?.();
   const baseline = process.memoryUsage();
   // What this process burns with no call at all (Temporal worker polls, timers), to set the per-call figures against.
@@ -438,6 +466,12 @@ async function runLevel(
   });
   progress(`turns done in ${(turnsWall / 1000).toFixed(1)} s; hanging up`);
   const result = await callers.next('result', 120_000);
+  let viewerTotals: ViewerTotals | undefined;
+  if (viewerCount > 0 && helpers.viewers) {
+    helpers.viewers.send({ type: 'unwatch' });
+    const { type: _type, ...totals } = await helpers.viewers.next('watched', 30_000);
+    viewerTotals = totals;
+  }
   progress('calls ended; reading the call records');
 
   // The calls' workflows end after the completed callback; their records hold the worker's latencies.
@@ -496,6 +530,8 @@ async function runLevel(
   return {
     mode: mode.name,
     level,
+    viewers: viewerCount,
+    ...(viewerTotals ? { viewerTotals } : {}),
     minTurnSilenceMs: system.config.get().assemblyai.minTurnSilenceMs,
     calls: result.calls,
     failures,
@@ -594,6 +630,12 @@ function levelRow(r: LevelResult): string {
   const ours = r.cpu.main + r.cpu.callers + r.cpu.others.reduce((n, o) => n + o.cores, 0);
   const cpus = os.availableParallelism();
   lines[2] += `; all benchmark processes together ${ours.toFixed(2)} of ${cpus} cores${r.cpu.pressure === undefined ? '' : `; CPU pressure ${pct(r.cpu.pressure)} (time some task, anyone's, waited for a CPU)`}`;
+  if (r.viewerTotals) {
+    const v = r.viewerTotals;
+    lines.push(
+      `        console viewers: ${r.viewers} watching GET /api/live; received ${v.events} events (${(v.bytes / 1024).toFixed(0)} KB), ${v.transcriptEventsPerViewer.toFixed(0)} transcript events per viewer; ${v.dropped} stream(s) dropped`,
+    );
+  } else lines.push(`        console viewers: none`);
   const anomalies = [
     r.cpu.pressure !== undefined && r.cpu.pressure > 0.25
       ? `CPU contention: some task waited for a CPU ${pct(r.cpu.pressure)} of the time (other load, or the machine is too small for this level): latencies include that queueing`
@@ -614,6 +656,29 @@ function levelRow(r: LevelResult): string {
       lines.push(`        !! ${count} call(s): ${failure}`);
   }
   return lines.join('\n');
+}
+
+/** Each level with and without console viewers: the live view's cost to the voice loop. */
+function viewersComparison(results: LevelResult[]): string {
+  const lines = ['', '== console viewers (GET /api/live) against none'];
+  const groups = new Map<string, LevelResult[]>();
+  for (const r of results) groups.set(`${r.mode} ${r.level}`, [...(groups.get(`${r.mode} ${r.level}`) ?? []), r]);
+  for (const [key, group] of groups) {
+    if (group.length < 2) continue;
+    lines.push(`${key} calls:`);
+    for (const r of group)
+      lines.push(
+        `  ${String(r.viewers).padStart(3)} viewer(s): overhead per turn p50/p90 ${pcts(
+          r.worker.map((l) => l.overheadMs),
+          [50, 90],
+        )} ms; worker eos→audio p50/p90 ${pcts(
+          r.worker.map((l) => l.endOfSpeechToFirstAudioMs),
+          [50, 90],
+        )} ms; system process CPU during turns ${pct(r.cpu.main)} of a core (${pct(r.cpu.main / r.level)} per call); ` +
+          `event loop delay p99 ${ms(r.loop.main.p99Ms)} ms; answered ${r.turnsAnswered}/${r.turnsExpected}, gaps ${r.gaps}`,
+      );
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
 }
 
 function aims(results: LevelResult[], options: Options): string {
@@ -685,8 +750,12 @@ function parseOptions(): Options {
       'turn-timeout-ms': { type: 'string', default: '30000' },
       seed: { type: 'string', default: '1' },
       direct: { type: 'boolean', default: false },
+      viewers: { type: 'string', default: '0' },
     },
   });
+  const viewers = values.viewers.split(',').map((v) => Number(v.trim()));
+  if (viewers.some((v) => !Number.isInteger(v) || v < 0 || v > 1000))
+    throw new Error(`--viewers: counts of console viewers 0-1000, comma separated (got ${values.viewers})`);
   const levels = values.levels.split(',').map((l) => Number(l.trim()));
   if (levels.some((l) => !Number.isInteger(l) || l < 1 || l > 9999))
     throw new Error(`--levels: positive integers, comma separated (got ${values.levels})`);
@@ -707,6 +776,7 @@ function parseOptions(): Options {
   directStreams = values.direct;
   return {
     direct: values.direct,
+    viewers,
     levels,
     turns,
     modes,
@@ -735,10 +805,15 @@ async function main(): Promise<void> {
   let system: TestSystem | undefined;
   let callers: Callers | undefined;
   let providers: Providers | undefined;
+  let viewers: Viewers | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
-      await Promise.all([callers?.stop().catch(() => undefined), providers?.stop().catch(() => undefined)]);
+      await Promise.all([
+        callers?.stop().catch(() => undefined),
+        providers?.stop().catch(() => undefined),
+        viewers?.stop().catch(() => undefined),
+      ]);
       await system?.stop().catch((error: unknown) => process.stderr.write(`stopping the system: ${String(error)}\n`));
       await globalTeardown();
     })());
@@ -769,13 +844,20 @@ async function main(): Promise<void> {
       { name: 'providers', pid: providers.pid },
       ...(globalThis.__belugaStack?.processes ?? []).map((p) => ({ name: p.name, pid: p.child.pid })),
     ];
-    const helpers: Helpers = { callers, providers, watched };
-    const onFreshSystem = async (mode: Mode, level: number, levelOptions: Options): Promise<LevelResult> => {
+    if (options.viewers.some((v) => v > 0))
+      viewers = await Helper.start<ToViewers, FromViewers>('viewers', 'voice-viewers.ts', warnings);
+    const helpers: Helpers = { callers, providers, ...(viewers ? { viewers } : {}), watched };
+    const onFreshSystem = async (
+      mode: Mode,
+      level: number,
+      levelOptions: Options,
+      viewerCount = 0,
+    ): Promise<LevelResult> => {
       helpers.providers.send({ type: 'configure', timing: mode.timing });
       await helpers.providers.next('configured', 30_000);
       system = await startTestSystem({ LOG_LEVEL: 'silent', ...providerEnv }, { voice: true });
       try {
-        return await runLevel(system, helpers, mode, level, levelOptions, gc);
+        return await runLevel(system, helpers, mode, level, levelOptions, gc, viewerCount);
       } finally {
         const stopping = system;
         system = undefined;
@@ -792,14 +874,24 @@ async function main(): Promise<void> {
     process.stderr.write('warming up with one call\n');
     await onFreshSystem(options.modes[0]!, 1, { ...options, turns: 1 });
     for (const mode of options.modes) {
-      for (const [i, level] of options.levels.entries()) {
-        const result = await onFreshSystem(mode, level, options);
-        results.push(result);
-        if (i === 0) process.stdout.write(`${header(mode, result.minTurnSilenceMs)}\n`);
-        process.stdout.write(`${levelRow(result)}\n`);
+      let first = true;
+      for (const level of options.levels) {
+        for (const viewerCount of options.viewers) {
+          const result = await onFreshSystem(mode, level, options, viewerCount);
+          results.push(result);
+          if (first) process.stdout.write(`${header(mode, result.minTurnSilenceMs)}\n`);
+          first = false;
+          process.stdout.write(`${levelRow(result)}\n`);
+        }
       }
     }
-    process.stdout.write(`${aims(results, options)}\n`);
+    process.stdout.write(`${viewersComparison(results)}\n`);
+    process.stdout.write(
+      `${aims(
+        results.filter((r) => r.viewers === options.viewers[0]),
+        options,
+      )}\n`,
+    );
   } finally {
     if (warnings.length)
       process.stdout.write(`\nwarnings:\n${[...new Set(warnings)].map((w) => `  ${w}`).join('\n')}\n`);

@@ -33,7 +33,7 @@ import { AgentModels } from '../agents/agent-models';
 import { createWebhookIntake, type WebhookIntake } from '../inbox/webhook-intake';
 import { operatorAccess } from './operator-access';
 import { operatorRoutes } from './operator-routes';
-import { LiveHub } from './live-hub';
+import { LiveHub, type WaitingSource } from './live-hub';
 import { liveRoutes } from './live-routes';
 
 export interface GatewayDeps {
@@ -62,6 +62,8 @@ export interface GatewayDeps {
    * Made here when not given (its subscriptions open with the first viewer and close after the last).
    */
   live?: LiveHub;
+  /** The conversations waiting for a person, for the hub made here (the takeover store); default none. */
+  liveWaiting?: WaitingSource;
 }
 
 /** The stateless HTTP edge: Twilio webhooks become workflow starts/signals; health for operators. */
@@ -88,7 +90,9 @@ export function createGatewayApp(deps: GatewayDeps): Express {
   const routeDeps = { config: deps.config, acceptance: intake.acceptance, log: deps.log };
   // Operators, their keys and sessions, and the audit log: who may use /api, and what they did.
   const access = operatorAccess(deps.mongo.db(deps.config.get().mongodb.database), deps.log);
-  const live = deps.live ?? new LiveHub({ config: deps.config, log: deps.log });
+  const live =
+    deps.live ??
+    new LiveHub({ config: deps.config, log: deps.log, ...(deps.liveWaiting ? { waiting: deps.liveWaiting } : {}) });
 
   const twilioRoutes = express.Router();
   twilioRoutes.use(express.urlencoded({ extended: false, limit: '1mb' }));

@@ -9,7 +9,7 @@ export const LIVE_FEED_PATH = '/internal/live';
 /** Events a reader may lag behind before it is cut off (it reconnects and gets a fresh snapshot). */
 const MAX_QUEUED = 2000;
 /** A comment this often, so the reader can tell a quiet feed from a dead connection. */
-export const FEED_HEARTBEAT_MS = 15_000;
+const FEED_HEARTBEAT_MS = 15_000;
 
 /**
  * `GET /internal/live`: the worker's live calls (a snapshot, then events) as server-sent events, for
