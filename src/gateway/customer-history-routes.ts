@@ -47,6 +47,8 @@ const ListQuery = AccountQuery.merge(PageQuery).extend({ q: z.string().trim().mi
 
 /** Who wrote a message, as the console shows it. */
 function messageItem(message: HistoryMessage, status: { status: string } | undefined): HistoryItem {
+  // Documents written without a media field (some outbound paths) read as undefined despite the type.
+  const media: HistoryMessage['media'] | undefined = message.media;
   const author = message.direction === 'inbound' ? 'customer' : message.humanAuthor ? 'human' : 'agent';
   return {
     kind: 'message',
@@ -60,7 +62,7 @@ function messageItem(message: HistoryMessage, status: { status: string } | undef
     from: message.from,
     to: message.to,
     status: status?.status ?? message.status,
-    ...(message.media.length ? { media: message.media.map((m) => ({ contentType: m.contentType })) } : {}),
+    ...(media?.length ? { media: media.map((m) => ({ contentType: m.contentType })) } : {}),
   };
 }
 

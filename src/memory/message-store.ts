@@ -94,6 +94,9 @@ export type NewMessage = Pick<
  */
 const IMAGE_MESSAGES_WITH_BYTES = 2;
 
+/** Messages the customer list looks through per page (newest first) to find the customers active most recently. */
+const ACTIVITY_SCAN = 20_000;
+
 /** Every inbound and outbound message per customer; large bodies zstd-compressed. */
 export class MessageStore {
   private readonly messages: Collection<MessageDoc>;
@@ -272,7 +275,9 @@ export class MessageStore {
 
   /**
    * Customers by their latest message (calls' turns included), newest first: a page of at most
-   * `limit`, optionally among `customerIds` and of `accounts`, older than `before`.
+   * `limit`, optionally among `customerIds` and of `accounts`, after the cursor `before` (the last
+   * row of the previous page). FerretDB v1 has no `$group` accumulators to ask for this, so it scans
+   * messages newest first (at most {@link ACTIVITY_SCAN} of them per page) keeping each customer's first.
    */
   async latestActivity(filter: {
     accounts: 'all' | string[];
@@ -284,36 +289,29 @@ export class MessageStore {
       ...(filter.accounts === 'all' ? {} : { accountSid: { $in: filter.accounts } }),
       ...(filter.customerIds ? { customerId: { $in: filter.customerIds } } : {}),
     };
-    const before = filter.before
-      ? [
-          {
-            $match: {
-              $or: [
-                { at: { $lt: filter.before.at } },
-                { at: filter.before.at, _id: { $gt: filter.before.customerId } },
-              ],
-            },
-          },
-        ]
-      : [];
-    const rows = await this.messages
-      .aggregate<{ _id: string; accountSid: string; at: Date; channel: Channel }>([
-        { $match: match },
-        { $sort: { seq: -1 } },
-        {
-          $group: {
-            _id: '$customerId',
-            at: { $first: '$seq' },
-            accountSid: { $first: '$accountSid' },
-            channel: { $first: '$channel' },
-          },
-        },
-        ...before,
-        { $sort: { at: -1, _id: 1 } },
-        { $limit: filter.limit },
-      ])
-      .toArray();
-    return rows.map((r) => ({ customerId: r._id, accountSid: r.accountSid, at: r.at, channel: r.channel }));
+    const { before } = filter;
+    // Customers active after the cursor were on earlier pages, wherever their older messages fall.
+    const shown = new Set<string>(
+      before ? await this.messages.distinct('customerId', { ...match, seq: { $gt: before.at } }) : [],
+    );
+    const rows: Array<{ customerId: string; accountSid: string; at: Date; channel: Channel }> = [];
+    const scan = this.messages
+      .find(
+        { ...match, ...(before ? { seq: { $lte: before.at } } : {}) },
+        { projection: { customerId: 1, accountSid: 1, seq: 1, channel: 1 } },
+      )
+      .sort({ seq: -1, _id: -1 })
+      .limit(ACTIVITY_SCAN);
+    for await (const doc of scan) {
+      if (shown.has(doc.customerId)) continue;
+      shown.add(doc.customerId);
+      const tie = before && doc.seq.getTime() === before.at.getTime() && doc.customerId <= before.customerId;
+      if (tie) continue;
+      rows.push({ customerId: doc.customerId, accountSid: doc.accountSid, at: doc.seq, channel: doc.channel });
+      if (rows.length >= filter.limit) break;
+    }
+    await scan.close();
+    return rows;
   }
 
   async countAfter(customerId: string, after?: Date): Promise<number> {
