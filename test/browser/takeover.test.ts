@@ -22,8 +22,10 @@ const HUMAN_REPLY = 'Hi Sam, this is Ada from Beluga. Your refund went out today
 async function tabTo(page: Page, target: Locator, maxTabs = 60): Promise<void> {
   for (let i = 0; i < maxTabs; i++) {
     await page.keyboard.press('Tab');
-    if (await target.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement))
-      return;
+    const focused = await target.evaluate(
+      (el) => el === (el as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+    );
+    if (focused) return;
   }
   throw new Error(`${String(target)} never got the focus in ${maxTabs} presses of Tab`);
 }
