@@ -9,7 +9,7 @@ import {
 import { requireBuiltConsole, signInThroughPage } from '../harness/console';
 import { createOperator, type TestOperator } from '../harness/operators';
 import { eventually, startTestSystem, type TestSystem } from '../harness/system';
-import { agentTurn, connectCall, scriptModel } from '../harness/voice';
+import { agentTurn, callStatus, connectCall, scriptModel } from '../harness/voice';
 
 jest.setTimeout(BROWSER_TEST_TIMEOUT_MS);
 
@@ -31,7 +31,7 @@ describe('live calls and the call page (browser)', () => {
   beforeAll(async () => {
     requireBuiltConsole();
     [system, browser] = await Promise.all([
-      startTestSystem({ VOICE_GREETING: GREETING }, { voice: true }),
+      startTestSystem({ VOICE_GREETING: GREETING, TEMPORAL_UI_URL: 'http://localhost:8233' }, { voice: true }),
       launchBrowser(),
     ]);
     admin = await createOperator(system, { name: 'Lina Live', role: 'admin' });
@@ -80,6 +80,7 @@ describe('live calls and the call page (browser)', () => {
     await agentTurn(system, callSid, 2);
     await eventually('the last answer live', async () => (await live.textContent())?.includes(CHEAPEST), 30_000);
     await caller.hangup();
+    await callStatus(system, callSid, 'completed', { CallDuration: '20', SequenceNumber: '3' });
     // The finished call leaves the live list.
     await live.waitFor({ state: 'detached', timeout: 30_000 });
     system.tts.setTiming({ msPerChar: 25 });
@@ -118,7 +119,8 @@ describe('live calls and the call page (browser)', () => {
     expect(await interruptedTurn.textContent()).toMatch(/heard/i);
     // What was heard is shown; what was never played is not claimed as said.
     expect(await transcript.textContent()).toContain(CHEAPEST);
-    expect(await page.getByRole('link', { name: 'Open in Temporal' }).count()).toBe(1);
+    const temporal = page.getByRole('link', { name: 'Open in Temporal' });
+    expect(await temporal.getAttribute('href')).toMatch(/^http:\/\/localhost:8233\/namespaces\/default\/workflows\/.+/);
     await checkAccessibility(page);
     expect(browser.pageErrors).toEqual([]);
   });
