@@ -22,7 +22,7 @@ const CHROMIUM_ARGS = [
 /** A fake microphone (a beep) the page may use without a permission prompt. */
 const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 
-export const VIEWPORT = { width: 1280, height: 800 };
+const VIEWPORT = { width: 1280, height: 800 };
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -140,7 +140,7 @@ export async function checkAccessibility(page: Page, what = page.url()): Promise
 }
 
 /** Where screenshots of failing or documented pages go. */
-export function screenshotPath(dir: string, name: string): string {
+function screenshotPath(dir: string, name: string): string {
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name}.png`);
 }
