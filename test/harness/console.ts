@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { checkAccessibility } from './browser';
 
 const BUILT_CONSOLE = path.join(__dirname, '..', '..', 'dist', 'console', 'index.html');
 
@@ -9,18 +8,6 @@ const BUILT_CONSOLE = path.join(__dirname, '..', '..', 'dist', 'console', 'index
 export function requireBuiltConsole(): void {
   if (!fs.existsSync(BUILT_CONSOLE))
     throw new Error(`the console is not built (${BUILT_CONSOLE} is missing): run \`npm run build:console\``);
-}
-
-/** Opens a console page (`/live`, `/calls/CA…`) and checks it once its main heading is shown. */
-export async function visit(
-  page: Page,
-  gatewayUrl: string,
-  consolePath: string,
-  heading: string | RegExp,
-): Promise<void> {
-  await page.goto(`${gatewayUrl}/console${consolePath}`);
-  await page.getByRole('heading', { name: heading }).first().waitFor();
-  await checkAccessibility(page);
 }
 
 /** Signs in through the sign-in form and waits for the Live page the console lands on. */
