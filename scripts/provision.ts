@@ -1,5 +1,7 @@
 // `npm run provision [-- --for-tests]`: builds (once, cached per version) the Temporal CLI and FerretDB the dev
-// stack and tests need, unless TEMPORAL_ADDRESS / MONGODB_URI point at servers you already run.
+// stack and tests need, unless TEMPORAL_ADDRESS / MONGODB_URI point at servers you already run; for the tests
+// (and `--browser`, for `npm run screenshots`) also Debian's chromium, which the browser tests drive.
+import { ensureChromium } from '../devstack/chromium';
 import { DOCKER_COMPOSE, ensureGoTool, FERRETDB, TEMPORAL_CLI, type GoTool } from '../devstack/go-tools';
 
 async function main(): Promise<void> {
@@ -15,6 +17,7 @@ async function main(): Promise<void> {
   const paths: string[] = [];
   for (const tool of wanted) paths.push(await ensureGoTool(tool, log));
   wanted.forEach((tool, i) => log(`${tool.name} ${tool.version}: ${paths[i]}`));
+  if (forTests || process.argv.includes('--browser')) log(`chromium: ${await ensureChromium(log)}`);
 }
 
 main().catch((error: unknown) => {
