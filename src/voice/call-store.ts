@@ -73,8 +73,10 @@ export interface ExpiredRecording {
   accountSid: string;
 }
 
-interface CallDoc extends Omit<CallRecord, 'callSid' | 'turns' | 'recordings'> {
+interface CallDoc extends Omit<CallRecord, 'callSid' | 'turns' | 'recordings' | 'dtmf'> {
   _id: string;
+  /** Written when the call ends: a call still in progress has none. */
+  dtmf?: string[];
 }
 
 interface TurnDoc extends CallTurn {
@@ -173,7 +175,12 @@ export class CallStore {
         .find({ callSid: { $in: shown.map((d) => d._id) } }, { projection: { callSid: 1 } })
         .toArray())
         counts.set(turn.callSid, (counts.get(turn.callSid) ?? 0) + 1);
-    const calls = shown.map(({ _id, ...rest }) => ({ callSid: _id, ...rest, turnCount: counts.get(_id) ?? 0 }));
+    const calls = shown.map(({ _id, ...rest }) => ({
+      callSid: _id,
+      ...rest,
+      dtmf: rest.dtmf ?? [],
+      turnCount: counts.get(_id) ?? 0,
+    }));
     const last = calls.at(-1);
     return {
       calls,
@@ -343,6 +350,7 @@ export class CallStore {
     return {
       callSid: _id,
       ...rest,
+      dtmf: rest.dtmf ?? [],
       turns: turns.map(({ _id: _t, callSid: _c, customerId: _cu, ...turn }) => turn),
       recordings: foldRecordings(recordings),
     };
