@@ -185,6 +185,18 @@ function AgentForm({ agent, canEdit }: { agent: AgentVersionView; canEdit: boole
   }
   const setField = (path: string) => (value: string) =>
     setValues((v) => ({ ...v, fields: { ...v.fields, [path]: value } }));
+  /** The form's plain fields, each with its errors next to it. */
+  const fieldsOf = (specs: typeof AGENT_FIELDS) =>
+    specs.map((f) => (
+      <Field
+        key={f.path}
+        spec={f}
+        value={values.fields[f.path] ?? ''}
+        onChange={setField(f.path)}
+        readOnly={!canEdit}
+        errors={errorsOf(f.path)}
+      />
+    ));
   const knownBases = bases.data ?? [];
   const extraBases = values.knowledge.filter((id) => !knownBases.some((b) => b.id === id));
   const toolsErrors = errorsOf('tools');
@@ -217,29 +229,11 @@ function AgentForm({ agent, canEdit }: { agent: AgentVersionView; canEdit: boole
       </div>
       <fieldset>
         <legend>Behaviour</legend>
-        {AGENT_FIELDS.slice(0, 7).map((f) => (
-          <Field
-            key={f.path}
-            spec={f}
-            value={values.fields[f.path] ?? ''}
-            onChange={setField(f.path)}
-            readOnly={!canEdit}
-            errors={errorsOf(f.path)}
-          />
-        ))}
+        {fieldsOf(AGENT_FIELDS.slice(0, 7))}
       </fieldset>
       <fieldset>
         <legend>Model and voice</legend>
-        {AGENT_FIELDS.slice(7, 13).map((f) => (
-          <Field
-            key={f.path}
-            spec={f}
-            value={values.fields[f.path] ?? ''}
-            onChange={setField(f.path)}
-            readOnly={!canEdit}
-            errors={errorsOf(f.path)}
-          />
-        ))}
+        {fieldsOf(AGENT_FIELDS.slice(7, 13))}
       </fieldset>
       <fieldset>
         <legend>Tools and knowledge</legend>
@@ -307,16 +301,7 @@ function AgentForm({ agent, canEdit }: { agent: AgentVersionView; canEdit: boole
       </fieldset>
       <fieldset>
         <legend>Limits and fallbacks</legend>
-        {AGENT_FIELDS.slice(13).map((f) => (
-          <Field
-            key={f.path}
-            spec={f}
-            value={values.fields[f.path] ?? ''}
-            onChange={setField(f.path)}
-            readOnly={!canEdit}
-            errors={errorsOf(f.path)}
-          />
-        ))}
+        {fieldsOf(AGENT_FIELDS.slice(13))}
       </fieldset>
       {canEdit && (
         <button type="submit" disabled={save.isPending}>

@@ -6,6 +6,7 @@ import { itemsOf, nextCursorOf } from '../lists';
 import { usePageTitle } from '../page-title';
 import { useSession } from '../session';
 import { Badge, ErrorText, formatDate, Loading } from '../ui';
+import { Pager } from '../Pager';
 
 export function AuditPage() {
   usePageTitle('Audit');
@@ -98,24 +99,7 @@ export function AuditPage() {
               </tbody>
             </table>
           </div>
-          <div className="pager">
-            <button
-              type="button"
-              className="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!next}
-              onClick={() => next && setCursors([...cursors, next])}
-            >
-              Older
-            </button>
-          </div>
+          <Pager cursors={cursors} next={next} onChange={setCursors} />
         </>
       )}
     </>

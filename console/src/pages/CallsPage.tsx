@@ -7,6 +7,7 @@ import { useAgentList } from '../agents-query';
 import { usePageTitle } from '../page-title';
 import { useSession } from '../session';
 import { Badge, ErrorText, formatDate, formatDuration, Loading } from '../ui';
+import { Pager } from '../Pager';
 
 const OUTCOMES: CallOutcomeView[] = [
   'completed',
@@ -173,24 +174,7 @@ export function CallsPage() {
                 </tbody>
               </table>
             </div>
-            <div className="pager">
-              <button
-                type="button"
-                className="secondary"
-                disabled={cursors.length === 0}
-                onClick={() => setCursors(cursors.slice(0, -1))}
-              >
-                Newer
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                disabled={!calls.data.nextCursor}
-                onClick={() => calls.data.nextCursor && setCursors([...cursors, calls.data.nextCursor])}
-              >
-                Older
-              </button>
-            </div>
+            <Pager cursors={cursors} next={calls.data.nextCursor} onChange={setCursors} />
           </>
         )
       )}

@@ -8,6 +8,7 @@ import { usePageTitle } from '../page-title';
 import { useSession } from '../session';
 import { ErrorText, formatDate, Loading } from '../ui';
 import { TakeoverBadge } from './TakeoverBadge';
+import { Pager } from '../Pager';
 
 export function CustomersPage() {
   usePageTitle('Customers');
@@ -79,24 +80,7 @@ export function CustomersPage() {
               </tbody>
             </table>
           </div>
-          <div className="pager">
-            <button
-              type="button"
-              className="secondary"
-              disabled={cursors.length === 0}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!next}
-              onClick={() => next && setCursors([...cursors, next])}
-            >
-              Older
-            </button>
-          </div>
+          <Pager cursors={cursors} next={next} onChange={setCursors} />
         </>
       )}
     </>
