@@ -39,17 +39,14 @@ describe('knowledge upload and search (browser)', () => {
       mimeType: 'text/markdown',
       buffer: Buffer.from(DOCUMENT),
     });
-    // The document is listed with its status, which reaches "ready" once its workflow has indexed it.
-    const listed = page
-      .getByRole('main')
-      .getByText(/returns/i)
-      .first();
-    await listed.waitFor({ timeout: 30_000 });
-    await page
-      .getByRole('main')
-      .getByText(/\bready\b|\bindexed\b/i)
-      .first()
-      .waitFor({ timeout: 60_000 });
+    // The document is listed with its status badge, which reaches "ready" once its workflow has
+    // indexed it (the badge in the document's own row: the page's help text mentions "ready" too).
+    const row = page
+      .getByRole('list', { name: 'Documents' })
+      .getByRole('listitem')
+      .filter({ hasText: /returns/i });
+    await row.first().waitFor({ timeout: 30_000 });
+    await row.getByText('ready', { exact: true }).first().waitFor({ timeout: 90_000 });
     await checkAccessibility(page);
 
     await page.getByRole('searchbox', { name: 'Search knowledge' }).fill(WORD);
