@@ -224,12 +224,13 @@ describe('MediaStreamsCaller', () => {
     await caller.waitUntil(() => side.messages.some((m) => m.message.event === 'mark'), 2000);
     const echo = side.messages.find((m) => m.message.event === 'mark')!;
     expect(echo.at - sentAt).toBeGreaterThan(390);
-    // On the caller's own clock (no loopback delays): played out, then echoed within a tick.
+    // On the caller's own clock (no loopback delays): played out, then echoed within a tick or two
+    // (the bound allows a loaded machine's late timers; an echo before the audio ends fails the check above).
     const played = caller.played;
     expect(played[played.length - 1]!.endAt - played[0]!.startAt).toBeCloseTo(400, 5);
     expect(played[0]!.startAt).toBe(caller.media[0]!.at);
     expect(caller.marks[0]!.at - played[played.length - 1]!.endAt).toBeGreaterThanOrEqual(0);
-    expect(caller.marks[0]!.at - played[played.length - 1]!.endAt).toBeLessThan(45);
+    expect(caller.marks[0]!.at - played[played.length - 1]!.endAt).toBeLessThan(150);
     expect(echo.message).toEqual({
       event: 'mark',
       streamSid: OPTIONS.streamSid,
