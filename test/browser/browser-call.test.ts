@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { lastUserText, textReply } from '../../devstack/emulators/anthropic';
-import { startSandboxControl, type SandboxControlServer } from '../../devstack/sandbox-control';
 import type { BrowserCallStart, CallDetail } from '../../src/gateway/api-types';
 import { BROWSER_TEST_TIMEOUT_MS, checkAccessibility, launchBrowser, type TestBrowser } from '../harness/browser';
 import { requireBuiltConsole, signInThroughPage } from '../harness/console';
 import { createOperator, type TestOperator } from '../harness/operators';
-import { eventually, startTestSystem, type TestSystem } from '../harness/system';
+import { eventually, type TestSystem } from '../harness/system';
+import { startSandboxVoiceSystem, type SandboxVoiceSystem } from '../harness/sandbox-voice';
 
 jest.setTimeout(BROWSER_TEST_TIMEOUT_MS);
 
@@ -19,37 +18,13 @@ const AGENT_LINE = 'Hi from the agent in your browser.';
 describe('browser call from the Live page (sandbox)', () => {
   let system: TestSystem;
   let browser: TestBrowser;
-  let control: SandboxControlServer;
+  let sandbox: SandboxVoiceSystem | undefined;
   let operator: TestOperator;
-  const token = randomBytes(24).toString('hex');
 
   beforeAll(async () => {
     requireBuiltConsole();
-    // The dev sandbox's control endpoint, driving this system's emulated speech recognition.
-    control = await startSandboxControl({
-      token,
-      status: () => ({
-        emulated: ['assemblyai'],
-        timings: { sttFinalizationMs: 0, llmFirstTokenMs: 0, llmTokensPerSecond: 0, ttsFirstByteMs: 0 },
-      }),
-      target: {
-        replace(utterances) {
-          system.stt.transcripts.reset();
-          system.stt.script(utterances);
-        },
-      },
-    });
-    [system, browser] = await Promise.all([
-      startTestSystem(
-        {
-          BELUGA_SANDBOX: 'assemblyai',
-          BELUGA_SANDBOX_CONTROL_URL: control.url,
-          BELUGA_SANDBOX_CONTROL_TOKEN: token,
-        },
-        { voice: true },
-      ),
-      launchBrowser({ fakeMedia: true }),
-    ]);
+    [sandbox, browser] = await Promise.all([startSandboxVoiceSystem(), launchBrowser({ fakeMedia: true })]);
+    system = sandbox.system;
     operator = await createOperator(system, { name: 'Bea Browser', role: 'agent' });
     system.anthropic.setResponder((request) =>
       textReply(/hello there/i.test(lastUserText(request)) ? AGENT_LINE : 'Okay.'),
@@ -58,8 +33,7 @@ describe('browser call from the Live page (sandbox)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await system?.stop();
-    await control?.stop();
+    await sandbox?.stop();
   });
 
   it('calls the chosen agent, says a typed line, hears the answer, hangs up: a completed browser call', async () => {

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { lastUserText, textReply } from '../../devstack/emulators/anthropic';
-import { startSandboxControl, type SandboxControlServer } from '../../devstack/sandbox-control';
 import type { BrowserCallStart, CallDetail } from '../../src/gateway/api-types';
 import { CallStore } from '../../src/voice/call-store';
 import { callWorkflowId, type CallWorkflow } from '../../workflows/call/contract';
-import { eventually, startTestSystem, type TestSystem } from '../harness/system';
+import { eventually, type TestSystem } from '../harness/system';
+import { startSandboxVoiceSystem, type SandboxVoiceSystem } from '../harness/sandbox-voice';
 import { agentTurn } from '../harness/voice';
 import { BrowserCallPage } from '../harness/browser-call-page';
 
@@ -20,32 +19,11 @@ const LONG_STORY = Array.from(
  */
 describe('browser call from the console', () => {
   let system: TestSystem;
-  let control: SandboxControlServer;
-  const token = randomBytes(24).toString('hex');
+  let sandbox: SandboxVoiceSystem | undefined;
 
   beforeAll(async () => {
-    // The dev sandbox's control endpoint, driving this system's emulated speech recognition.
-    control = await startSandboxControl({
-      token,
-      status: () => ({
-        emulated: ['assemblyai'],
-        timings: { sttFinalizationMs: 0, llmFirstTokenMs: 0, llmTokensPerSecond: 0, ttsFirstByteMs: 0 },
-      }),
-      target: {
-        replace(utterances) {
-          system.stt.transcripts.reset();
-          system.stt.script(utterances);
-        },
-      },
-    });
-    system = await startTestSystem(
-      {
-        BELUGA_SANDBOX: 'assemblyai',
-        BELUGA_SANDBOX_CONTROL_URL: control.url,
-        BELUGA_SANDBOX_CONTROL_TOKEN: token,
-      },
-      { voice: true },
-    );
+    sandbox = await startSandboxVoiceSystem();
+    system = sandbox.system;
     system.tts.setTiming({ msPerChar: 25 });
     system.anthropic.setResponder((request) => {
       const said = lastUserText(request);
@@ -56,8 +34,7 @@ describe('browser call from the console', () => {
   });
 
   afterAll(async () => {
-    await system?.stop();
-    await control?.stop();
+    await sandbox?.stop();
   });
 
   const socketUrl = (start: BrowserCallStart) => `${system.gatewayUrl.replace(/^http/, 'ws')}${start.socketPath}`;
