@@ -4,7 +4,7 @@
  * Keep this file free of runtime imports: the console's bundle must not pull server code in.
  */
 import type { AgentDefinition } from '../agents/definition';
-import type { CallTurn, TurnLatency } from '../voice/call-types';
+import type { CallOutcome, CallTurn, TurnLatency } from '../voice/call-types';
 
 export type { CallTurn, TurnLatency };
 
@@ -121,8 +121,8 @@ export type LiveEvent =
 
 // ---------------------------------------------------------------- calls
 
-export type CallOutcomeView =
-  'completed' | 'transferred' | 'agent_ended' | 'dropped' | 'no_answer' | 'busy' | 'failed' | 'canceled';
+/** How a call ended: the call record's own outcome. */
+export type CallOutcomeView = CallOutcome;
 
 /** One row of `GET /api/calls?accountSid&agentId&number&outcome&from&to&cursor&limit` (newest first). */
 export interface CallSummary {

@@ -12,6 +12,7 @@ import type { ConfigStore } from '../config/store';
 import type { Logger } from '../observability/logger';
 import type { MessageStore } from '../memory/message-store';
 import type { CallCursor, CallRecord, CallStore } from '../voice/call-store';
+import type { CallOutcome } from '../voice/call-types';
 import type { CallList } from './api-types';
 import { callDetail, callSummary } from './call-views';
 import { streamRecordingAudio } from './recording-audio';
@@ -74,7 +75,7 @@ const OUTCOMES = [
   'busy',
   'failed',
   'canceled',
-] as const;
+] as const satisfies readonly CallOutcome[];
 
 /** A day (`2026-11-29`, from its start in UTC) or an ISO date-time with its offset. */
 const dateParam = z
